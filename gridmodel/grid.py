@@ -1,0 +1,118 @@
+"""The network as gridmodel sees it: a pandapower net plus its metadata.
+
+A :class:`Grid` is plain data. The pandapower net is the source of truth for
+the electrical data; the metadata tables say which buses form a substation,
+which region a substation belongs to, how many customers each load serves and
+in which priority class, and how many rotation groups each region has.
+
+Nothing here mutates the net: treat ``Grid.net`` as read-only and copy it
+(``copy.deepcopy``) before changing anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+#: Element kinds a strike or a repair can name.
+ELEMENT_KINDS: tuple[str, ...] = (
+    "substation",
+    "bus",
+    "line",
+    "trafo",
+    "gen",
+    "sgen",
+    "ext_grid",
+    "load",
+)
+
+#: Kinds whose identifier is a pandapower table index (an integer).
+TABLE_KINDS: frozenset[str] = frozenset(ELEMENT_KINDS) - {"substation"}
+
+#: Priority classes of loads (restoration priority set in Dec 2022, public figures).
+PRIORITY_CLASSES: dict[int, str] = {
+    1: "critical (hospitals, water, heat)",
+    2: "defence industry",
+    3: "essential goods",
+    4: "households",
+}
+
+
+@dataclass(frozen=True, order=False)
+class Element:
+    """One element of a grid, named by kind and identifier.
+
+    ``id`` is the pandapower table index (an ``int``) for every kind but
+    ``substation``, whose identifier is the substation id (a ``str``).
+    Written as ``"kind:id"`` (``"line:12"``, ``"substation:KYIV"``).
+    """
+
+    kind: str
+    id: int | str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+    @property
+    def sort_key(self) -> tuple[int, int, str]:
+        """Key for a stable, human-friendly order (by kind, then numerically)."""
+        order = ELEMENT_KINDS.index(self.kind) if self.kind in ELEMENT_KINDS else 99
+        if isinstance(self.id, int):
+            return (order, self.id, "")
+        return (order, -1, str(self.id))
+
+
+@dataclass(frozen=True, eq=False)
+class Grid:
+    """A pandapower network with substation, region and customer metadata.
+
+    Attributes
+    ----------
+    name
+        Catalog name, or the file stem for a network given by path.
+    net
+        The pandapower network (read-only by convention).
+    substations
+        Index ``substation`` (str). Columns ``name`` (str), ``region`` (str),
+        ``lat`` and ``lon`` (float, degrees; for networks without real
+        coordinates these are layout coordinates), ``vn_kv`` (float, the
+        highest nominal voltage among its buses).
+    bus_substation
+        Index: every bus index of ``net.bus``; values: substation id.
+    loads
+        Index: every load index of ``net.load``. Columns ``customers`` (int),
+        ``priority`` (int, 1 critical ... 4 households, see
+        :data:`PRIORITY_CLASSES`).
+    regions
+        Index ``region`` (str). Column ``groups`` (int): the number of
+        rotation groups (queues) in the region.
+    source
+        Where the network came from (catalog name or file path), for messages.
+    """
+
+    name: str
+    net: Any
+    substations: pd.DataFrame
+    bus_substation: pd.Series
+    loads: pd.DataFrame
+    regions: pd.DataFrame
+    source: str
+
+    def buses_of(self, substation: str) -> list[int]:
+        """Bus indices that belong to ``substation``."""
+        mask = self.bus_substation == substation
+        return sorted(int(b) for b in self.bus_substation.index[mask])
+
+    def bus_region(self) -> pd.Series:
+        """Region of every bus (index: bus index)."""
+        return self.bus_substation.map(self.substations["region"])
+
+    def load_region(self) -> pd.Series:
+        """Region of every load (index: load index)."""
+        return self.net.load["bus"].map(self.bus_region())
+
+    def region_names(self) -> list[str]:
+        """Region names in metadata order."""
+        return [str(r) for r in self.regions.index]
