@@ -3,19 +3,45 @@
 Each command group lives in its own module and registers itself on
 :data:`app`; commands parse arguments, call one library function and write
 files. Every :class:`~gridmodel.errors.GridModelError` becomes one line on
-stderr and exit code 2.
+stderr and exit code 2 (see :class:`ErrorMappingGroup`), so the behaviour is
+the same under ``typer.testing.CliRunner`` as from the shell.
 """
 
 from __future__ import annotations
 
-import sys
+from typing import Any
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from gridmodel.errors import GridModelError
 
+EXIT_BAD_INPUT = 2
+
+
+def report_error(exc: GridModelError) -> None:
+    """Print the one-line form of an input error on stderr."""
+    typer.echo(f"gridmodel: error: {exc.line()}", err=True)
+
+
+class ErrorMappingGroup(TyperGroup):
+    """Click group that turns input errors into one line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GridModelError as exc:
+            report_error(exc)
+            raise click.exceptions.Exit(EXIT_BAD_INPUT) from None
+        except KeyboardInterrupt:
+            typer.echo("gridmodel: interrupted", err=True)
+            raise click.exceptions.Exit(130) from None
+
+
 app = typer.Typer(
     name="gridmodel",
+    cls=ErrorMappingGroup,
     help="Power-grid outage resilience modeller: strikes, blackouts, repairs, rolling outages.",
     no_args_is_help=True,
     add_completion=False,
@@ -27,24 +53,5 @@ from gridmodel.cli import networks as _networks  # noqa: E402, F401
 
 
 def main() -> None:
-    """Entry point of the console script: run the app, map input errors to exit 2."""
-    try:
-        app(standalone_mode=False)
-    except GridModelError as exc:
-        print(f"gridmodel: error: {exc.line()}", file=sys.stderr)
-        sys.exit(2)
-    except typer.Abort:
-        print("gridmodel: aborted", file=sys.stderr)
-        sys.exit(130)
-    except KeyboardInterrupt:
-        print("gridmodel: interrupted", file=sys.stderr)
-        sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        raise
+    """Entry point of the console script."""
+    app()
