@@ -1,0 +1,441 @@
+"""Evaluate a grid state: islands, supply balance, DC power flow, cascades.
+
+The fast path of gridmodel. One call of :func:`evaluate` takes a compiled grid
+and a :class:`~gridmodel.compiled.State` and returns an :class:`Outcome`
+without calling pandapower (except in AC mode, see :mod:`gridmodel.acflow`).
+
+Modelling rules (DESIGN.md):
+
+1. Islands are the connected components of in-service buses joined by
+   in-service branches (``scipy.sparse.csgraph.connected_components``).
+2. An island is energised only if it holds an in-service grid-forming source
+   (``ext_grid`` or ``gen``). Static generators (``sgen``) deliver power only
+   inside an energised island. All load in a dark island is unserved.
+3. In an energised island, supply is limited by the sources' maximum output.
+   If demand exceeds it, load is shed, lowest priority class first
+   (households, then essential goods, defence, and critical load last), in
+   proportion within a class.
+4. Otherwise the mismatch to the base dispatch is shared by the grid-forming
+   sources in proportion to their headroom (up) or output (down): a
+   distributed slack. In the intact grid this reproduces the file's dispatch.
+5. DC power flow per energised island, the island's largest source as the
+   angle reference.
+6. Overloads (loading above the hard limit) trip at once and the state is
+   re-solved until nothing trips (``overload="trip"``), or the operator sheds
+   the least priority-weighted load that removes them (``overload="shed"``,
+   :mod:`gridmodel.shedding`).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import splu
+
+from gridmodel.compiled import CompiledGrid, State
+from gridmodel.grid import Element
+
+#: Numerical tolerance (MW) for balance and overload comparisons.
+TOL_MW = 1e-9
+
+#: Factorisations kept per compiled grid (Monte Carlo states often repeat).
+LU_CACHE_SIZE = 512
+
+
+@dataclass(frozen=True)
+class Trip:
+    """A branch tripped by overload protection at cascade step ``step`` (1 = first)."""
+
+    element: Element
+    step: int
+    loading_percent: float
+
+
+@dataclass(frozen=True, eq=False)
+class Outcome:
+    """The result of evaluating one grid state.
+
+    Arrays are in the compiled grid's index spaces (loads in
+    ``compiled.load_index`` order, branches in ``compiled.branch_kind`` /
+    ``branch_index`` order, buses internal).
+    """
+
+    load_demand_mw: np.ndarray
+    load_served_mw: np.ndarray
+    load_dark: np.ndarray
+    bus_energized: np.ndarray
+    unit_p_mw: np.ndarray
+    branch_flow_mw: np.ndarray
+    branch_loading_percent: np.ndarray
+    branch_in_service: np.ndarray
+    tripped: tuple[Trip, ...]
+    islands: int
+    energized_islands: int
+    converged: bool = True
+    mode: str = "dc"
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def load_mw(self) -> float:
+        return float(self.load_demand_mw.sum())
+
+    @property
+    def served_mw(self) -> float:
+        return float(self.load_served_mw.sum())
+
+    @property
+    def unserved_mw(self) -> float:
+        return float((self.load_demand_mw - self.load_served_mw).sum())
+
+    @property
+    def dark_mw(self) -> float:
+        """Demand of loads on de-energised buses (or struck loads)."""
+        return float(self.load_demand_mw[self.load_dark].sum())
+
+    @property
+    def shed_mw(self) -> float:
+        """Load shed in energised islands (supply shortfall or overloads)."""
+        return self.unserved_mw - self.dark_mw
+
+
+def evaluate(
+    compiled: CompiledGrid, state: State, *, demand_mw: np.ndarray | None = None
+) -> Outcome:
+    """Evaluate ``state`` with the compiled grid's options.
+
+    Parameters
+    ----------
+    compiled
+        The compiled grid (its ``options`` choose DC/AC and trip/shed).
+    state
+        In-service masks (from :meth:`CompiledGrid.state`).
+    demand_mw
+        Demand per load in ``compiled.load_index`` order; default the net's
+        ``p_mw * scaling``.
+
+    Returns
+    -------
+    Outcome
+    """
+    options = compiled.options
+    outcome = solve_state(compiled, state, demand_mw=demand_mw, trip=options.overload == "trip")
+    if options.overload == "shed" and _overloaded(compiled, outcome).any():
+        from gridmodel.shedding import shed_overloads
+
+        outcome = shed_overloads(compiled, state, outcome)
+    if options.mode == "ac":
+        from gridmodel.acflow import ac_check
+
+        outcome = ac_check(compiled, state, outcome, demand_mw=demand_mw)
+    return outcome
+
+
+def solve_state(
+    compiled: CompiledGrid,
+    state: State,
+    *,
+    demand_mw: np.ndarray | None = None,
+    trip: bool = True,
+) -> Outcome:
+    """DC evaluation of ``state``, with the trip cascade when ``trip`` is true."""
+    demand = compiled.load_p_mw if demand_mw is None else np.asarray(demand_mw, dtype=float)
+    branch_ok = state.branch & state.bus[compiled.branch_from] & state.bus[compiled.branch_to]
+    limit = compiled.options.overload_limit_percent
+    trips: list[Trip] = []
+    step = 0
+    while True:
+        result = _dc_stage(compiled, state, branch_ok, demand)
+        if not trip:
+            break
+        loading = result.branch_loading_percent
+        over = branch_ok & (loading > limit * (1 + 1e-9))
+        if not over.any():
+            break
+        step += 1
+        for pos in np.flatnonzero(over):
+            trips.append(
+                Trip(
+                    Element(str(compiled.branch_kind[pos]), int(compiled.branch_index[pos])),
+                    step,
+                    float(loading[pos]),
+                )
+            )
+        branch_ok = branch_ok & ~over
+    if trips:
+        result = _with(result, tripped=tuple(trips))
+    return result
+
+
+def _overloaded(compiled: CompiledGrid, outcome: Outcome) -> np.ndarray:
+    limit = compiled.options.overload_limit_percent
+    return outcome.branch_in_service & (outcome.branch_loading_percent > limit * (1 + 1e-9))
+
+
+def _with(outcome: Outcome, **changes: object) -> Outcome:
+    import dataclasses
+
+    return dataclasses.replace(outcome, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Islands of a state: labels per bus (-1 for dead buses) and energisation."""
+
+    labels: np.ndarray
+    n_islands: int
+    energized_island: np.ndarray
+    bus_energized: np.ndarray
+    unit_ok: np.ndarray
+
+
+def topology(compiled: CompiledGrid, state: State, branch_ok: np.ndarray) -> Topology:
+    """Islands and which of them hold an in-service grid-forming source."""
+    n = compiled.n_bus
+    f = compiled.branch_from[branch_ok]
+    t = compiled.branch_to[branch_ok]
+    graph = sp.csr_matrix((np.ones(len(f)), (f, t)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    labels = np.where(state.bus, labels, -1)
+    live = labels >= 0
+    uniq, labels_c = np.unique(labels[live], return_inverse=True)
+    compact = np.full(n, -1, dtype=np.int64)
+    compact[live] = labels_c
+    n_islands = len(uniq)
+    unit_ok = state.unit & state.bus[compiled.unit_bus]
+    forming = unit_ok & compiled.unit_forming
+    energized_island = np.zeros(n_islands, dtype=bool)
+    energized_island[compact[compiled.unit_bus[forming]]] = True
+    bus_energized = np.zeros(n, dtype=bool)
+    bus_energized[live] = energized_island[compact[live]]
+    return Topology(
+        compact,
+        n_islands,
+        energized_island,
+        bus_energized,
+        unit_ok & bus_energized[compiled.unit_bus],
+    )
+
+
+def balance(
+    compiled: CompiledGrid, topo: Topology, state: State, demand: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Served load, unit output and dark-load mask of every energised island.
+
+    Returns
+    -------
+    served_mw, unit_p_mw, load_dark
+    """
+    n_isl = topo.n_islands
+    load_bus = compiled.load_bus
+    load_dark = ~(state.load & topo.bus_energized[load_bus])
+    served = np.where(load_dark, 0.0, demand)
+    load_isl = topo.labels[load_bus]
+    unit_isl = topo.labels[compiled.unit_bus]
+    ok = topo.unit_ok
+    forming = ok & compiled.unit_forming
+    renewable = ok & ~compiled.unit_forming
+    pmax = compiled.unit_pmax_mw
+    p0 = np.clip(compiled.unit_p0_mw, np.minimum(compiled.unit_p0_mw, 0.0), pmax)
+    p0 = np.where(ok, p0, 0.0)
+
+    energized_bus = topo.bus_energized
+    fixed_isl = _island_sum(topo.labels[energized_bus], compiled.bus_fixed_mw[energized_bus], n_isl)
+    need = _island_sum(load_isl[~load_dark], served[~load_dark], n_isl) + fixed_isl
+    cap = _island_sum(unit_isl[forming], pmax[forming], n_isl) + _island_sum(
+        unit_isl[renewable], p0[renewable], n_isl
+    )
+    short = topo.energized_island & (need > cap + TOL_MW)
+    for island in np.flatnonzero(short):
+        members = np.flatnonzero((load_isl == island) & ~load_dark)
+        available = cap[island] - fixed_isl[island]
+        served[members] = _shed_by_priority(
+            served[members], compiled.load_priority[members], available
+        )
+        need[island] = served[members].sum() + fixed_isl[island]
+
+    delta = need - _island_sum(unit_isl[ok], p0[ok], n_isl)
+    unit_p = p0.copy()
+    # up: forming units in proportion to headroom; an unlimited source (an
+    # external grid without a limit) takes all of it, shared equally
+    unlimited = forming & np.isinf(pmax)
+    n_unlimited = _island_sum(unit_isl[unlimited], np.ones(int(unlimited.sum())), n_isl)
+    head = np.where(forming & ~unlimited, np.maximum(pmax - p0, 0.0), 0.0)
+    head = np.where(unlimited, 1.0, head)
+    head_isl = np.where(n_unlimited > 0, n_unlimited, _island_sum(unit_isl[ok], head[ok], n_isl))
+    head = np.where(unlimited | (n_unlimited[np.where(ok, unit_isl, 0)] == 0), head, 0.0)
+    up = np.maximum(delta, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share_up = np.where(head_isl > 0, up / head_isl, 0.0)
+    # down: forming units in proportion to output above their floor, then sgens
+    floor = np.minimum(compiled.unit_p0_mw, 0.0)
+    room = np.where(forming, np.maximum(p0 - floor, 0.0), 0.0)
+    room_isl = _island_sum(unit_isl[ok], room[ok], n_isl)
+    down = np.maximum(-delta, 0.0)
+    down_forming = np.minimum(down, room_isl)
+    sg = np.where(renewable, p0, 0.0)
+    sg_isl = _island_sum(unit_isl[ok], sg[ok], n_isl)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share_down = np.where(room_isl > 0, down_forming / room_isl, 0.0)
+        share_sg = np.where(sg_isl > 0, np.minimum(down - down_forming, sg_isl) / sg_isl, 0.0)
+    isl = np.where(ok, unit_isl, 0)
+    unit_p = unit_p + np.where(
+        ok, head * share_up[isl] - room * share_down[isl] - sg * share_sg[isl], 0.0
+    )
+    return served, unit_p, load_dark
+
+
+def _island_sum(labels: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    if n == 0:
+        return np.zeros(0)
+    return np.bincount(labels, weights=values, minlength=n)[:n]
+
+
+def _shed_by_priority(demand: np.ndarray, priority: np.ndarray, available: float) -> np.ndarray:
+    """Serve ``available`` MW: highest priority class first, pro rata within a class."""
+    served = np.zeros_like(demand)
+    remaining = max(float(available), 0.0)
+    for cls in np.unique(priority):  # ascending: class 1 (critical) first
+        members = priority == cls
+        total = float(demand[members].sum())
+        if total <= 0:
+            continue
+        if remaining >= total:
+            served[members] = demand[members]
+            remaining -= total
+        else:
+            served[members] = demand[members] * (remaining / total)
+            remaining = 0.0
+    return served
+
+
+def _dc_stage(
+    compiled: CompiledGrid, state: State, branch_ok: np.ndarray, demand: np.ndarray
+) -> Outcome:
+    topo = topology(compiled, state, branch_ok)
+    served, unit_p, load_dark = balance(compiled, topo, state, demand)
+    flow = dc_flows(compiled, topo, branch_ok, served, unit_p)
+    return _outcome(compiled, topo, branch_ok, demand, served, unit_p, load_dark, flow)
+
+
+def _outcome(
+    compiled: CompiledGrid,
+    topo: Topology,
+    branch_ok: np.ndarray,
+    demand: np.ndarray,
+    served: np.ndarray,
+    unit_p: np.ndarray,
+    load_dark: np.ndarray,
+    flow: np.ndarray,
+) -> Outcome:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loading = np.where(
+            np.isfinite(compiled.branch_rating_mw),
+            np.abs(flow) / compiled.branch_rating_mw * 100.0,
+            0.0,
+        )
+    return Outcome(
+        load_demand_mw=demand,
+        load_served_mw=served,
+        load_dark=load_dark,
+        bus_energized=topo.bus_energized,
+        unit_p_mw=unit_p,
+        branch_flow_mw=flow,
+        branch_loading_percent=loading,
+        branch_in_service=branch_ok,
+        tripped=(),
+        islands=topo.n_islands,
+        energized_islands=int(topo.energized_island.sum()),
+    )
+
+
+def bus_injections_mw(
+    compiled: CompiledGrid, topo: Topology, served: np.ndarray, unit_p: np.ndarray
+) -> np.ndarray:
+    """Net active injection per internal bus (generation - load - fixed), MW."""
+    p = np.zeros(compiled.n_bus)
+    np.add.at(p, compiled.unit_bus[topo.unit_ok], unit_p[topo.unit_ok])
+    np.subtract.at(p, compiled.load_bus, served)
+    p -= np.where(topo.bus_energized, compiled.bus_fixed_mw, 0.0)
+    return np.where(topo.bus_energized, p, 0.0)
+
+
+def reference_buses(compiled: CompiledGrid, topo: Topology) -> np.ndarray:
+    """Angle reference of each energised island: the bus of its largest source.
+
+    External grids rank first, then generators by maximum output.
+    """
+    forming = topo.unit_ok & compiled.unit_forming
+    units = np.flatnonzero(forming)
+    score = np.where(compiled.unit_kind[units] == "ext_grid", np.inf, compiled.unit_pmax_mw[units])
+    order = units[np.lexsort((units, -score))]
+    isl = topo.labels[compiled.unit_bus[order]]
+    _, first = np.unique(isl, return_index=True)
+    return compiled.unit_bus[order[first]]
+
+
+def dc_flows(
+    compiled: CompiledGrid,
+    topo: Topology,
+    branch_ok: np.ndarray,
+    served: np.ndarray,
+    unit_p: np.ndarray,
+) -> np.ndarray:
+    """DC branch flows (MW, from-end) for the given injections.
+
+    Solves :math:`B\\,\\theta = P - P_{bus,inj}` with each energised island's
+    reference angle fixed at zero and :math:`P_f = b(\\theta_f - \\theta_t) +
+    P_{f,inj}` (pandapower ``dcpf`` conventions). Dark buses are grounded.
+    """
+    live = branch_ok & topo.bus_energized[compiled.branch_from]
+    p_pu = bus_injections_mw(compiled, topo, served, unit_p) / compiled.base_mva
+    b = np.where(live, compiled.branch_b_pu, 0.0)
+    pf_inj = -b * compiled.branch_shift_rad
+    p_bus_inj = np.zeros(compiled.n_bus)
+    np.add.at(p_bus_inj, compiled.branch_from, pf_inj)
+    np.subtract.at(p_bus_inj, compiled.branch_to, pf_inj)
+    grounded = ~topo.bus_energized
+    refs = reference_buses(compiled, topo)
+    grounded[refs] = True
+    rhs = np.where(grounded, 0.0, p_pu - p_bus_inj)
+    lu = _factor(compiled, live, grounded)
+    theta = lu.solve(rhs) if compiled.n_bus else np.zeros(0)
+    flow_pu = b * (theta[compiled.branch_from] - theta[compiled.branch_to]) + pf_inj
+    return np.where(live, flow_pu * compiled.base_mva, 0.0)
+
+
+_LU: weakref.WeakKeyDictionary[CompiledGrid, OrderedDict[bytes, object]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _factor(compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray):  # type: ignore[no-untyped-def]
+    """Sparse LU of the grounded susceptance matrix, cached by topology."""
+    cache = _LU.setdefault(compiled, OrderedDict())
+    key = np.packbits(live).tobytes() + np.packbits(grounded).tobytes()
+    hit = cache.get(key)
+    if hit is not None:
+        cache.move_to_end(key)
+        return hit
+    f = compiled.branch_from[live]
+    t = compiled.branch_to[live]
+    b = compiled.branch_b_pu[live]
+    rows = np.concatenate([f, t, f, t])
+    cols = np.concatenate([f, t, t, f])
+    data = np.concatenate([b, b, -b, -b])
+    keep = ~(grounded[rows] | grounded[cols])
+    g = np.flatnonzero(grounded)
+    rows = np.concatenate([rows[keep], g])
+    cols = np.concatenate([cols[keep], g])
+    data = np.concatenate([data[keep], np.ones(len(g))])
+    n = compiled.n_bus
+    matrix = sp.csc_matrix((data, (rows, cols)), shape=(n, n))
+    lu = splu(matrix, permc_spec="MMD_AT_PLUS_A")
+    cache[key] = lu
+    if len(cache) > LU_CACHE_SIZE:
+        cache.popitem(last=False)
+    return lu
