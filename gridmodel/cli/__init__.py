@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -28,15 +27,15 @@ def report_error(exc: GridModelError) -> None:
 class ErrorMappingGroup(TyperGroup):
     """Click group that turns input errors into one line and exit code 2."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except GridModelError as exc:
             report_error(exc)
-            raise click.exceptions.Exit(EXIT_BAD_INPUT) from None
+            raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
             typer.echo("gridmodel: interrupted", err=True)
-            raise click.exceptions.Exit(130) from None
+            raise typer.Exit(130) from None
 
 
 app = typer.Typer(
