@@ -1,0 +1,283 @@
+"""Reading scenario files: TOML parsing and one clear error per problem.
+
+Every problem becomes a :class:`~gridmodel.errors.ScenarioError` naming the
+file, the field path (``waves[0].salvos[1].interception``) or, for TOML syntax
+errors, the line and column, and what would have been accepted.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import types
+from pathlib import Path
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from gridmodel.errors import GridModelError, ScenarioError, close_matches
+from gridmodel.scenario.model import Scenario
+
+_FILE_ALLOWED = "a TOML scenario file (see scenarios/*.toml)"
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_GENERIC_ALLOWED = {
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true, false",
+    "string_type": "a string in quotes",
+    "tuple_type": "a list [ ... ]",
+    "list_type": "a list [ ... ]",
+    "dict_type": "a table",
+    "model_type": "a table",
+    "finite_number": "a finite number",
+}
+
+
+def quote_key(key: str) -> str:
+    """A key as TOML writes it: bare if it can be, else in double quotes."""
+    return key if _BARE_KEY.match(key) else '"' + key.replace('"', '\\"') + '"'
+
+
+def format_field(loc: tuple[int | str, ...]) -> str:
+    """Write a pydantic location as a field path: ``waves[0].salvos[1].interception``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{quote_key(part)}" if text else quote_key(part)
+    return text
+
+
+def read_text(path: str | Path) -> str:
+    """Read a scenario file as text, with a clear error for what is not one."""
+    file = Path(path)
+    if file.is_dir():
+        raise ScenarioError("is a directory, not a file", file=file, allowed=_FILE_ALLOWED)
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError("no such file", file=file, allowed=_FILE_ALLOWED) from None
+    except OSError as exc:
+        raise ScenarioError(
+            f"cannot read: {exc.strerror or exc}", file=file, allowed=_FILE_ALLOWED
+        ) from None
+    if not raw.strip():
+        raise ScenarioError("the file is empty", file=file, allowed=_FILE_ALLOWED)
+    if b"\x00" in raw:
+        raise ScenarioError("binary data, not a text file", file=file, allowed=_FILE_ALLOWED)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"not UTF-8 text (bad byte at offset {exc.start})", file=file, allowed=_FILE_ALLOWED
+        ) from None
+
+
+def parse_toml(text: str, *, file: str | Path | None = None) -> dict[str, Any]:
+    """Parse TOML text; a syntax error names its line and column."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        where = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        field = None
+        if where:
+            field = f"line {where.group(1)}, column {where.group(2)}"
+            message = message[: where.start()].strip()
+        elif "end of document" in message:
+            field = f"line {text.count(chr(10)) + 1}"
+        raise ScenarioError(
+            f"TOML syntax error: {message}",
+            file=file,
+            field=field,
+            allowed="TOML syntax (https://toml.io)",
+        ) from None
+
+
+def _core(annotation: Any) -> Any:
+    """Strip ``Annotated`` and ``None`` from an annotation."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        annotation = models[0] if models else args[0]
+        return _core(annotation)
+    return annotation
+
+
+def _locate(loc: tuple[int | str, ...]) -> tuple[type[BaseModel] | None, str | None, str | None]:
+    """Walk ``loc`` through the schema.
+
+    Returns the model holding the last key, that key's name if it is a field
+    of the model, and the field's ``allowed`` text.
+    """
+    current: Any = Scenario
+    owner: type[BaseModel] | None = Scenario
+    name: str | None = None
+    allowed: str | None = None
+    for part in loc:
+        current = _core(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            owner, name, allowed = current, None, None
+            info = current.model_fields.get(str(part))
+            if info is None:
+                return owner, None, None
+            name = str(part)
+            extra = info.json_schema_extra
+            allowed = extra.get("allowed") if isinstance(extra, dict) else None  # type: ignore[assignment]
+            current = info.annotation
+        elif get_origin(current) in (tuple, list):
+            current = get_args(current)[0]
+        elif get_origin(current) is dict:
+            current = get_args(current)[1]
+        else:
+            return owner, name, allowed
+    return owner, name, allowed
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def convert_error(error: Any, *, file: str | Path | None) -> ScenarioError:
+    """Turn one pydantic error dict into a :class:`ScenarioError`."""
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "scenario" and "field" in ctx:
+        loc = (*loc, ctx["field"])
+    field = format_field(loc) or None
+    owner, _, allowed = _locate(loc)
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        names = list(owner.model_fields) if owner is not None else []
+        near = close_matches(key, names)
+        message = f"unknown key {key!r}"
+        if near:
+            message += f"; did you mean {', '.join(repr(n) for n in near)}?"
+        return ScenarioError(message, file=file, field=field, allowed=", ".join(names))
+    if kind == "missing":
+        return ScenarioError("required key is missing", file=file, field=field, allowed=allowed)
+    if kind == "scenario":
+        return ScenarioError(error["msg"], file=file, field=field, allowed=ctx.get("allowed"))
+    message = str(error["msg"])
+    message = re.sub(r"^Input should be", "must be", message)
+    message = re.sub(r"^Value error, ", "", message)
+    if kind in ("model_type", "dict_type"):
+        message = "must be a table"
+    elif not isinstance(error.get("input"), dict | list):
+        message += f", got {_shown(error.get('input'))}"
+    return ScenarioError(
+        message, file=file, field=field, allowed=allowed or _GENERIC_ALLOWED.get(kind)
+    )
+
+
+def scenario_from_dict(
+    data: dict[str, Any], *, file: str | Path | None = None
+) -> tuple[Scenario | None, list[ScenarioError]]:
+    """Validate a parsed TOML document; returns the scenario or every problem found."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        return None, [convert_error(e, file=file) for e in exc.errors()]
+    if file is not None:
+        scenario._file = str(file)
+    return scenario, []
+
+
+def parse_scenario(text: str, *, file: str | Path | None = None) -> Scenario:
+    """Parse and validate scenario TOML text (the first problem is raised)."""
+    scenario, problems = scenario_from_dict(parse_toml(text, file=file), file=file)
+    if problems:
+        raise _first(problems)
+    assert scenario is not None
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario file.
+
+    Network references (substation ids, region names, element indices) are
+    checked later against the network, by
+    :func:`gridmodel.scenario.check.check_scenario` (called by
+    :func:`gridmodel.strikes.realise`) or :func:`validate_scenario`.
+
+    Raises
+    ------
+    ScenarioError
+        The first problem; its message says how many more there are.
+    """
+    return parse_scenario(read_text(path), file=path)
+
+
+def _first(problems: list[ScenarioError]) -> ScenarioError:
+    first = problems[0]
+    if len(problems) > 1:
+        more = len(problems) - 1
+        first = ScenarioError(
+            f"{first.message} (and {more} more problem{'s' if more > 1 else ''}: "
+            "run 'gridmodel scenario validate FILE')",
+            file=first.file,
+            field=first.field,
+            allowed=first.allowed,
+        )
+    return first
+
+
+def network_source(scenario: Scenario) -> str | Path:
+    """Where to load the scenario's network from.
+
+    A ``network`` naming an existing file or folder relative to the scenario
+    file is that path; anything else is passed on as written (a catalog name,
+    or a path relative to the working directory).
+    """
+    if scenario.file is not None:
+        candidate = Path(scenario.file).parent / scenario.network
+        if candidate.exists():
+            return candidate
+    return scenario.network
+
+
+def load_scenario_grid(scenario: Scenario) -> Any:
+    """Load the scenario's network (a :class:`~gridmodel.grid.Grid`).
+
+    A network that cannot be loaded is a :class:`ScenarioError` on the
+    ``network`` field that keeps the network loader's explanation.
+    """
+    from gridmodel.catalog import load_network
+
+    try:
+        return load_network(network_source(scenario))
+    except GridModelError as exc:
+        raise ScenarioError(
+            exc.message if exc.file is None else f"{exc.file}: {exc.message}",
+            file=scenario.file,
+            field="network",
+            allowed=exc.allowed,
+        ) from None
+
+
+def validate_scenario(path: str | Path, *, check_network: bool = True) -> list[ScenarioError]:
+    """Every problem of a scenario file (an empty list when it is fine).
+
+    Collects all schema errors at once; when the schema is fine and
+    ``check_network`` is true, also loads the network and checks every
+    reference to it.
+    """
+    try:
+        data = parse_toml(read_text(path), file=path)
+    except ScenarioError as exc:
+        return [exc]
+    scenario, problems = scenario_from_dict(data, file=path)
+    if problems or scenario is None or not check_network:
+        return problems
+    from gridmodel.scenario.check import check_scenario
+
+    try:
+        grid = load_scenario_grid(scenario)
+    except ScenarioError as exc:
+        return [exc]
+    return check_scenario(scenario, grid)
