@@ -49,6 +49,7 @@ app = typer.Typer(
 
 # Command modules register themselves on `app` when imported.
 from gridmodel.cli import networks as _networks  # noqa: E402, F401
+from gridmodel.cli import scenario as _scenario  # noqa: E402, F401
 
 
 def main() -> None:
