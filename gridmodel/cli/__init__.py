@@ -47,8 +47,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# Command modules register themselves on `app` when imported.
+# Command modules register themselves on `app` when imported (one line each).
+from gridmodel.cli import impact as _impact  # noqa: E402, F401
 from gridmodel.cli import networks as _networks  # noqa: E402, F401
+from gridmodel.cli import run as _run  # noqa: E402, F401
 from gridmodel.cli import scenario as _scenario  # noqa: E402, F401
 
 

@@ -1,0 +1,94 @@
+"""Atomic output folders.
+
+A command writes its results into a temporary folder beside the target and
+renames it into place only when everything is written. An interrupted or
+failed run leaves no output folder (and no half-written one). A folder that
+gridmodel wrote carries a small marker file; an earlier gridmodel result is
+replaced, any other non-empty folder is refused unless ``overwrite``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from gridmodel.errors import OutputError
+
+#: Name of the marker file in every folder gridmodel writes.
+MARKER = ".gridmodel"
+
+
+def is_gridmodel_folder(path: Path) -> bool:
+    """True if ``path`` is a folder gridmodel wrote (it holds the marker)."""
+    return (path / MARKER).is_file()
+
+
+def check_target(out: Path, *, overwrite: bool = False) -> None:
+    """Refuse a target that cannot or must not be replaced.
+
+    Raises
+    ------
+    OutputError
+        If ``out`` is a file, or a non-empty folder gridmodel did not write
+        (and ``overwrite`` is false), or its parent cannot be written.
+    """
+    if out.exists() and not out.is_dir():
+        raise OutputError("exists and is not a folder", file=out, allowed="a folder path")
+    if out.is_dir() and any(out.iterdir()) and not is_gridmodel_folder(out) and not overwrite:
+        raise OutputError(
+            "folder exists, is not empty and was not written by gridmodel",
+            file=out,
+            allowed="an empty or new folder, an earlier gridmodel result, or --overwrite",
+        )
+    parent = out.resolve().parent
+    if not parent.exists():
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(
+                f"cannot create the parent folder ({exc.strerror})", file=parent
+            ) from None
+    if not os.access(parent, os.W_OK):
+        raise OutputError("cannot write here (permission denied)", file=parent)
+
+
+@contextmanager
+def atomic_output_dir(out: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder; on success it replaces ``out`` in one rename.
+
+    On an exception (including Ctrl-C) the temporary folder is removed and
+    ``out`` is left as it was.
+    """
+    out = Path(out)
+    check_target(out, overwrite=overwrite)
+    parent = out.resolve().parent
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"cannot write here ({exc.strerror})", file=parent) from None
+    try:
+        yield tmp
+        (tmp / MARKER).write_text("written by gridmodel\n", encoding="utf-8")
+        _replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _replace(tmp: Path, out: Path) -> None:
+    """Move ``tmp`` to ``out``, replacing an existing ``out`` as late as possible."""
+    if not out.exists():
+        tmp.rename(out)
+        return
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    out.rename(old)
+    try:
+        tmp.rename(out)
+    except BaseException:
+        old.rename(out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,132 @@
+"""The ``gridmodel run`` pipeline: scenario -> strikes -> impact (-> timeline ...).
+
+Each step is a pure function of the previous step's output; this module only
+chains them and writes the run folder (DESIGN.md output contract).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gridmodel.compiled import CompiledGrid, EngineOptions, compile_grid
+from gridmodel.engine import Outcome, evaluate
+from gridmodel.grid import Element, Grid
+from gridmodel.impact import impact_summary
+
+
+def engine_options(model: Any) -> EngineOptions:
+    """Engine options from a scenario's ``[model]`` section."""
+    return EngineOptions(
+        mode=model.mode,
+        overload=model.overload,
+        ratings=model.ratings,
+        overload_limit_percent=float(model.overload_limit_percent),
+    )
+
+
+def evaluate_impact(
+    grid: Grid, elements: Iterable[Element], *, options: EngineOptions
+) -> dict[str, Any]:
+    """Impact JSON of ``grid`` with ``elements`` out of service (DESIGN.md contract)."""
+    compiled = compile_grid(grid, options=options)
+    outcome = evaluate(compiled, compiled.state(elements))
+    summary = impact_summary(compiled, outcome)
+    summary["warnings"] = [*compiled.warnings, *summary["warnings"]]
+    return summary
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """Everything one scenario run produced (one sample of its random draws)."""
+
+    scenario: Any
+    grid: Grid
+    compiled: CompiledGrid
+    damage: Any
+    outcome: Outcome
+    impact: dict[str, Any]
+    sample: int = 0
+
+
+def first_wave_out(damage: Any) -> list[Element]:
+    """Elements out right after the first wave: its hits and protection trips."""
+    waves = damage.waves()
+    if not waves:
+        return []
+    first = waves[0]
+    return [*damage.damaged(first), *damage.tripped(first)]
+
+
+def run_scenario(scenario: Any, *, sample: int = 0) -> RunResult:
+    """Realise the scenario's strikes (sample ``sample``) and evaluate the impact.
+
+    The impact is the grid state right after the first wave.
+    """
+    from gridmodel.scenario import check_scenario, load_scenario_grid
+    from gridmodel.strikes import realise, rng_for
+
+    grid = load_scenario_grid(scenario)
+    problems = check_scenario(scenario, grid)
+    if problems:
+        raise problems[0]
+    compiled = compile_grid(grid, options=engine_options(scenario.model))
+    damage = realise(scenario, grid, rng_for(scenario.seed, sample))
+    outcome = evaluate(compiled, compiled.state(first_wave_out(damage)))
+    impact = impact_summary(compiled, outcome)
+    impact["warnings"] = [*compiled.warnings, *impact["warnings"]]
+    return RunResult(scenario, grid, compiled, damage, outcome, impact, sample)
+
+
+def summary(result: RunResult) -> dict[str, Any]:
+    """The ``summary.json`` object: no timestamps or machine paths, so it is reproducible."""
+    scenario = result.scenario
+    return {
+        "scenario": scenario.title,
+        "network": result.grid.name,
+        "seed": int(scenario.seed),
+        "sample": int(result.sample),
+        "strategy": scenario.repair.strategy,
+        "options": {
+            "mode": scenario.model.mode,
+            "overload": scenario.model.overload,
+            "ratings": scenario.model.ratings,
+            "overload_limit_percent": float(scenario.model.overload_limit_percent),
+        },
+        "strikes": {
+            "missiles": int(result.damage.missiles),
+            "intercepted": int(result.damage.intercepted),
+            "hits": [
+                {
+                    "wave": h.wave,
+                    "time_h": float(h.time_h),
+                    "element": str(h.element),
+                    "severity": round(float(h.severity), 6),
+                    "origin": h.origin,
+                }
+                for h in result.damage.hits
+            ],
+            "trips": [
+                {"wave": t.wave, "time_h": float(t.time_h), "element": str(t.element)}
+                for t in result.damage.trips
+            ],
+        },
+        "impact": result.impact,
+    }
+
+
+def write_run(result: RunResult, out: Path, *, overwrite: bool = False) -> Path:
+    """Write the run folder atomically; return its path."""
+    from gridmodel.outputs import atomic_output_dir
+
+    with atomic_output_dir(out, overwrite=overwrite) as tmp:
+        write_json(tmp / "summary.json", summary(result))
+    return out
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON with sorted-free, stable formatting and a final newline."""
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
