@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -137,7 +138,7 @@ def _run_ac(
     return flow, loading, notes
 
 
-def _state_net(compiled: CompiledGrid, state: State, outcome: Outcome):  # type: ignore[no-untyped-def]
+def _state_net(compiled: CompiledGrid, state: State, outcome: Outcome) -> Any:
     """A pandapower copy of the net set to the evaluated state and dispatch."""
     net = copy.deepcopy(compiled.grid.net)
     topo = topology(compiled, state, outcome.branch_in_service)

@@ -27,7 +27,7 @@ import math
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -375,7 +375,7 @@ def compile_grid(grid: Grid, *, options: EngineOptions | None = None) -> Compile
     return _apply_ratings(compiled)
 
 
-def _prepared_copy(net: object) -> object:
+def _prepared_copy(net: Any) -> Any:
     """A copy of ``net`` with every element in service and no open branch switch.
 
     The compiled grid keeps parameters for every element; which ones are out of

@@ -31,6 +31,7 @@ from __future__ import annotations
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -413,7 +414,7 @@ _LU: weakref.WeakKeyDictionary[CompiledGrid, OrderedDict[bytes, object]] = (
 )
 
 
-def _factor(compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray):  # type: ignore[no-untyped-def]
+def _factor(compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray) -> Any:
     """Sparse LU of the grounded susceptance matrix, cached by topology."""
     cache = _LU.setdefault(compiled, OrderedDict())
     key = np.packbits(live).tobytes() + np.packbits(grounded).tobytes()

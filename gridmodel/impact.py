@@ -89,7 +89,7 @@ def impact_summary(compiled: CompiledGrid, outcome: Outcome) -> dict[str, Any]:
         "dark_mw": _mw(outcome.dark_mw),
         "shed_mw": _mw(outcome.shed_mw),
         "critical_unserved_mw": _mw(float(regions["critical_unserved_mw"].sum())),
-        "customers_off": int(round(float(regions["customers_off"].sum()))),
+        "customers_off": round(float(regions["customers_off"].sum())),
         "islands": int(outcome.islands),
         "energized_islands": int(outcome.energized_islands),
         "deenergized_buses": deenergized_buses(compiled, outcome),
@@ -107,7 +107,7 @@ def impact_summary(compiled: CompiledGrid, outcome: Outcome) -> dict[str, Any]:
                 "region": str(region),
                 "load_mw": _mw(row.load_mw),
                 "unserved_mw": _mw(row.unserved_mw),
-                "customers_off": int(round(row.customers_off)),
+                "customers_off": round(float(row.customers_off)),
             }
             for region, row in regions.iterrows()
         ],

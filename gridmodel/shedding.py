@@ -8,9 +8,10 @@ within its hard limit.
 The linear program, per state (DC model, MW and radians)::
 
     maximise    sum_l w_l s_l  -  eps * sum_u |p_u - p_u^0|
-    subject to  sum_{u at i} p_u - sum_{l at i} s_l - F_i = (B theta)_i + P_inj,i   (every energised bus i)
-                theta_ref = 0                                                       (one bus per island)
-                -R_k <= b_k (theta_f - theta_t) + P_f,inj,k <= R_k                   (rated branches)
+    subject to  sum_{u at i} p_u - sum_{l at i} s_l - F_i = (B theta)_i + P_inj,i
+                    (every energised bus i)
+                theta_ref = 0   (one bus per island)
+                -R_k <= b_k (theta_f - theta_t) + P_f,inj,k <= R_k   (rated branches)
                 0 <= s_l <= d_l,   lo_u <= p_u <= pmax_u
 
 with ``w_l`` the priority weight of load ``l`` (:data:`~gridmodel.compiled.PRIORITY_WEIGHT`),
@@ -31,6 +32,7 @@ from scipy.optimize import linprog
 from gridmodel.compiled import PRIORITY_WEIGHT, CompiledGrid, State
 from gridmodel.engine import (
     Outcome,
+    Topology,
     _outcome,
     balance,
     dc_flows,
@@ -81,7 +83,7 @@ def shed_overloads(compiled: CompiledGrid, state: State, outcome: Outcome) -> Ou
 
 def _solve_lp(
     compiled: CompiledGrid,
-    topo,  # type: ignore[no-untyped-def]
+    topo: Topology,
     branch_ok: np.ndarray,
     demand: np.ndarray,
     load_dark: np.ndarray,

@@ -95,7 +95,8 @@ def _print_table(name: str, elements: list, summary: dict) -> None:
     console.print(table)
     for trip in summary["tripped_branches"]:
         console.print(
-            f"step {trip['step']}: {trip['element']} {trip['index']} tripped at {trip['loading_percent']:.0f} %"
+            f"step {trip['step']}: {trip['element']} {trip['index']} tripped "
+            f"at {trip['loading_percent']:.0f} %"
         )
     for note in summary["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {note}")
