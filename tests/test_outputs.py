@@ -1,0 +1,61 @@
+"""Atomic output folders: all or nothing, never clobber a folder gridmodel did not write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gridmodel.errors import OutputError
+from gridmodel.outputs import MARKER, atomic_output_dir
+
+
+def test_success_renames_into_place_with_marker(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    with atomic_output_dir(out) as tmp:
+        assert tmp != out and tmp.parent == out.parent
+        (tmp / "summary.json").write_text("{}")
+        assert not out.exists()
+    assert (out / "summary.json").read_text() == "{}"
+    assert (out / MARKER).is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_failure_leaves_no_folder(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    with pytest.raises(RuntimeError), atomic_output_dir(out) as tmp:
+        (tmp / "half.json").write_text("{")
+        raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_earlier_result_is_replaced_and_kept_on_failure(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    with atomic_output_dir(out) as tmp:
+        (tmp / "a.txt").write_text("first")
+    with pytest.raises(KeyboardInterrupt), atomic_output_dir(out) as tmp:
+        (tmp / "a.txt").write_text("second")
+        raise KeyboardInterrupt
+    assert (out / "a.txt").read_text() == "first"
+    with atomic_output_dir(out) as tmp:
+        (tmp / "b.txt").write_text("third")
+    assert sorted(p.name for p in out.iterdir()) == sorted([MARKER, "b.txt"])
+
+
+def test_foreign_folder_is_refused_unless_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.tex").write_text("precious")
+    with pytest.raises(OutputError, match="not written by gridmodel"), atomic_output_dir(out):
+        pass
+    assert (out / "thesis.tex").read_text() == "precious"
+    with atomic_output_dir(out, overwrite=True) as tmp:
+        (tmp / "x").write_text("1")
+    assert not (out / "thesis.tex").exists()
+
+
+def test_a_file_in_the_way_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "file"
+    out.write_text("x")
+    with pytest.raises(OutputError, match="not a folder"), atomic_output_dir(out):
+        pass
