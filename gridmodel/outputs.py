@@ -70,6 +70,9 @@ def atomic_output_dir(out: str | Path, *, overwrite: bool = False) -> Iterator[P
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
     except OSError as exc:
         raise OutputError(f"cannot write here ({exc.strerror})", file=parent) from None
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a result folder is not
     try:
         yield tmp
         (tmp / MARKER).write_text("written by gridmodel\n", encoding="utf-8")
