@@ -26,6 +26,7 @@ from gridmodel.catalog import (
     load_network,
     network_dirs,
 )
+from gridmodel.columns import read_table
 from gridmodel.errors import GridModelError, NetworkError, OptionError
 from gridmodel.grid import Grid
 from gridmodel.metadata import (
@@ -33,7 +34,6 @@ from gridmodel.metadata import (
     SUBSTATIONS_FILE,
     MetadataTables,
     build_grid,
-    read_table,
     write_metadata,
 )
 

@@ -285,7 +285,10 @@ def _cached_file_net(path: str, mtime_ns: int, size: int) -> Any:
     except ImportError as exc:  # matpowercaseframes missing for .m files
         raise NetworkError(f"cannot read MATPOWER file: {exc}", file=path) from None
     except Exception as exc:  # any parser failure is a malformed file for the user
-        raise NetworkError(f"cannot read network file: {_reason(exc)}", file=path) from None
+        kind = "pandapower JSON network" if suffix == ".json" else "MATPOWER case"
+        raise NetworkError(
+            f"cannot read network file: not a valid {kind} ({_reason(exc)})", file=path
+        ) from None
     if not hasattr(net, "bus") or not len(net.bus):
         raise NetworkError("the network has no buses", file=path)
     return net
@@ -328,6 +331,8 @@ def _capacity(units: pd.DataFrame, *, fallback: bool) -> pd.Series:
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, KeyError) and exc.args:
+        return f"missing {exc.args[0]!r}"
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
     return re.sub(r"\s+", " ", first)[:200]

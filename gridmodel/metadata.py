@@ -37,6 +37,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gridmodel.columns import (
+    ids_column,
+    no_duplicates,
+    numbers,
+    read_table,
+    require_columns,
+    text,
+    text_value,
+)
 from gridmodel.errors import NetworkError
 from gridmodel.grid import PRIORITY_CLASSES, Grid
 
@@ -91,16 +100,6 @@ def read_metadata(folder: str | Path) -> MetadataTables:
         path = folder / file
         tables[attr] = read_table(path) if path.exists() else None
     return MetadataTables(**tables, folder=str(folder))
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read one CSV file with every cell as a stripped string (empty cells ``""``)."""
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise NetworkError(f"cannot read CSV: {_reason(exc)}", file=path) from None
-    table.columns = [str(c).strip() for c in table.columns]
-    return table.apply(lambda col: col.str.strip())
 
 
 def build_grid(net: Any, *, name: str, source: str, tables: MetadataTables | None = None) -> Grid:
@@ -208,7 +207,7 @@ def default_substations(net: Any) -> tuple[pd.DataFrame, pd.Series]:
     index = net.bus.index
     ids = pd.Series([f"bus{int(b)}" for b in index], index=index)
     names = [
-        _text_value(n) or sid for n, sid in zip(net.bus["name"].tolist(), ids.tolist(), strict=True)
+        text_value(n) or sid for n, sid in zip(net.bus["name"].tolist(), ids.tolist(), strict=True)
     ]
     coords = bus_coordinates(net)
     substations = pd.DataFrame(
@@ -251,9 +250,9 @@ def write_metadata(grid: Grid, folder: str | Path) -> list[Path]:
 
 
 def _parse_substations(table: pd.DataFrame, file: str) -> pd.DataFrame:
-    _require_columns(table, file)
-    ids = _ids(table, "substation", file)
-    regions = _text(table["region"])
+    require_columns(table, COLUMNS[Path(file).name], file)
+    ids = ids_column(table, "substation", file)
+    regions = text(table["region"])
     empty = regions == ""
     if empty.any():
         row = int(np.flatnonzero(empty.to_numpy())[0])
@@ -264,10 +263,14 @@ def _parse_substations(table: pd.DataFrame, file: str) -> pd.DataFrame:
         )
     out = pd.DataFrame(
         {
-            "name": [n or i for n, i in zip(_text(table["name"]), ids, strict=True)],
+            "name": [n or i for n, i in zip(text(table["name"]), ids, strict=True)],
             "region": regions.to_numpy(),
-            "lat": _numbers(table, "lat", file, ids, low=-90.0, high=90.0, required=True),
-            "lon": _numbers(table, "lon", file, ids, low=-180.0, high=180.0, required=True),
+            "lat": numbers(
+                table, "lat", file, ids, label="substation", low=-90.0, high=90.0, required=True
+            ),
+            "lon": numbers(
+                table, "lon", file, ids, label="substation", low=-180.0, high=180.0, required=True
+            ),
         },
         index=pd.Index(ids, name="substation"),
     )
@@ -277,9 +280,9 @@ def _parse_substations(table: pd.DataFrame, file: str) -> pd.DataFrame:
 def _parse_buses(
     table: pd.DataFrame, file: str, net: Any, substations: pd.DataFrame, subs_file: str
 ) -> pd.Series:
-    _require_columns(table, file)
-    buses = _numbers(table, "bus", file, None, integer=True, required=True).astype(np.int64)
-    _no_duplicates(pd.Series(buses), "bus", file)
+    require_columns(table, COLUMNS[Path(file).name], file)
+    buses = numbers(table, "bus", file, None, integer=True, required=True).astype(np.int64)
+    no_duplicates(pd.Series(buses), "bus", file)
     known = set(int(b) for b in net.bus.index)
     unknown = [int(b) for b in buses if int(b) not in known]
     if unknown:
@@ -289,7 +292,7 @@ def _parse_buses(
             field="bus",
             allowed=f"bus indices of the net, {_span(known)}",
         )
-    subs = _text(table["substation"])
+    subs = text(table["substation"])
     missing_sub = ~subs.isin(substations.index)
     if missing_sub.any():
         bad = subs[missing_sub].iloc[0]
@@ -327,10 +330,10 @@ def _parse_loads(table: pd.DataFrame | None, file: str, net: Any) -> pd.DataFram
     customers = default_customers(p_mw).set_axis(index)
     priority = pd.Series(DEFAULT_PRIORITY, index=index, dtype="int64")
     if table is not None and len(table):
-        _require_columns(table, file)
-        loads = _numbers(table, "load", file, None, integer=True, required=True)
+        require_columns(table, COLUMNS[Path(file).name], file)
+        loads = numbers(table, "load", file, None, integer=True, required=True)
         loads = loads.astype(np.int64)
-        _no_duplicates(pd.Series(loads), "load", file)
+        no_duplicates(pd.Series(loads), "load", file)
         known = set(int(i) for i in index)
         unknown = [int(x) for x in loads if int(x) not in known]
         if unknown:
@@ -340,12 +343,13 @@ def _parse_loads(table: pd.DataFrame | None, file: str, net: Any) -> pd.DataFram
                 field="load",
                 allowed=f"load indices of the net, {_span(known)}",
             )
-        cust = _numbers(table, "customers", file, loads, integer=True, low=0.0)
-        prio = _numbers(
+        cust = numbers(table, "customers", file, loads, label="load", integer=True, low=0.0)
+        prio = numbers(
             table,
             "priority",
             file,
             loads,
+            label="load",
             integer=True,
             low=float(min(PRIORITY_CLASSES)),
             high=float(max(PRIORITY_CLASSES)),
@@ -369,8 +373,8 @@ def _parse_regions(
     groups = dict.fromkeys(used, DEFAULT_GROUPS)
     order = used
     if table is not None and len(table):
-        _require_columns(table, file)
-        names = _ids(table, "region", file)
+        require_columns(table, COLUMNS[Path(file).name], file)
+        names = ids_column(table, "region", file)
         unknown = [r for r in names if r not in groups]
         if unknown:
             raise NetworkError(
@@ -379,103 +383,14 @@ def _parse_regions(
                 field="region",
                 allowed=", ".join(used),
             )
-        values = _numbers(table, "groups", file, names, integer=True, low=1.0, required=True)
+        values = numbers(
+            table, "groups", file, names, label="region", integer=True, low=1.0, required=True
+        )
         groups.update({r: int(g) for r, g in zip(names, values, strict=True)})
         order = list(dict.fromkeys([*names, *used]))
     return pd.DataFrame(
         {"groups": [groups[r] for r in order]}, index=pd.Index(order, name="region")
     ).astype({"groups": "int64"})
-
-
-def _require_columns(table: pd.DataFrame, file: str) -> None:
-    needed = COLUMNS[Path(file).name]
-    missing = [c for c in needed if c not in table.columns]
-    if missing:
-        raise NetworkError(
-            f"missing column {missing[0]!r}", file=file, field=missing[0], allowed=", ".join(needed)
-        )
-
-
-def _ids(table: pd.DataFrame, column: str, file: str) -> list[str]:
-    values = _text(table[column])
-    if (values == "").any():
-        row = int(np.flatnonzero((values == "").to_numpy())[0])
-        raise NetworkError(f"empty {column} id (row {row + 2})", file=file, field=column)
-    _no_duplicates(values, column, file)
-    return values.tolist()
-
-
-def _no_duplicates(values: pd.Series, column: str, file: str) -> None:
-    dup = values[values.duplicated()]
-    if len(dup):
-        raise NetworkError(
-            f"duplicate {column} {dup.iloc[0]!r}", file=file, field=column, allowed="unique ids"
-        )
-
-
-def _numbers(
-    table: pd.DataFrame,
-    column: str,
-    file: str,
-    ids: Any,
-    *,
-    integer: bool = False,
-    low: float | None = None,
-    high: float | None = None,
-    required: bool = False,
-) -> np.ndarray:
-    """Parse a numeric column; empty cells become NaN, or an error when ``required``."""
-    text = _text(table[column])
-    values = pd.to_numeric(text.replace("", np.nan), errors="coerce").to_numpy(dtype=float)
-    allowed = _allowed(integer, low, high)
-    for row, (raw, value) in enumerate(zip(text, values, strict=True)):
-        what = f"row {row + 2}" if ids is None else f"{_label(file)} {ids[row]!r}"
-        if raw == "":
-            if required:
-                raise NetworkError(f"empty value for {what}", file=file, field=column)
-            continue
-        bad = (
-            math.isnan(value)
-            or math.isinf(value)
-            or (integer and value != round(value))
-            or (low is not None and value < low)
-            or (high is not None and value > high)
-        )
-        if bad:
-            raise NetworkError(
-                f"bad value {raw!r} for {what}", file=file, field=column, allowed=allowed
-            )
-    return values
-
-
-def _allowed(integer: bool, low: float | None, high: float | None) -> str:
-    kind = "an integer" if integer else "a number"
-    if low is not None and high is not None:
-        if integer and high - low <= 10:
-            return ", ".join(str(i) for i in range(int(low), int(high) + 1))
-        return f"{kind} from {low:g} to {high:g}"
-    if low is not None:
-        return f"{kind} >= {low:g}"
-    return kind
-
-
-def _label(file: str) -> str:
-    return {
-        SUBSTATIONS_FILE: "substation",
-        LOADS_FILE: "load",
-        REGIONS_FILE: "region",
-        BUSES_FILE: "bus",
-    }[Path(file).name]
-
-
-def _text(column: pd.Series) -> pd.Series:
-    return column.map(_text_value)
-
-
-def _text_value(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return str(value).strip()
 
 
 def _zone_name(zone: Any) -> str:
@@ -501,7 +416,3 @@ def _span(indices: set[int]) -> str:
     if not indices:
         return "none"
     return f"{len(indices)} between {min(indices)} and {max(indices)}"
-
-
-def _reason(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
