@@ -147,10 +147,11 @@ def convert_error(error: Any, *, file: str | Path | None) -> ScenarioError:
     loc = tuple(error["loc"])
     kind = error["type"]
     ctx = error.get("ctx") or {}
-    if kind == "scenario" and "field" in ctx:
-        loc = (*loc, ctx["field"])
-    field = format_field(loc) or None
     owner, _, allowed = _locate(loc)
+    field = format_field(loc) or None
+    if kind == "scenario" and "field" in ctx:
+        # a model-level check names its field as a path relative to the model
+        field = f"{field}.{ctx['field']}" if field else str(ctx["field"])
     if kind == "extra_forbidden":
         key = str(loc[-1])
         names = list(owner.model_fields) if owner is not None else []
