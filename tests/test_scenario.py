@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandapower.networks as pn
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pandapower import to_json
 
 from gridmodel.catalog import load_network
@@ -23,6 +25,7 @@ from gridmodel.scenario import (
     parse_scenario,
     validate_scenario,
 )
+from gridmodel.scenario.load import scenario_from_dict
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 EXAMPLES = ["ua-2022-11-23.toml", "ua-2022-12-16.toml", "case118-salvo.toml"]
@@ -398,3 +401,61 @@ def test_check_scenario_against_a_grid_directly() -> None:
     problems = check_scenario(s, load_network("ua-oblasts"))
     assert [p.field for p in problems] == ["waves[0].targets[0]"]
     assert isinstance(s, Scenario)
+
+
+# ---- hostile input: every file gives a scenario or ScenarioErrors, nothing else -------
+
+_KEYS = [
+    "title", "network", "seed", "start", "model", "mode", "waves", "salvos", "missiles",
+    "interception", "region", "regions", "targets", "time_h", "severity", "random", "count",
+    "trips", "elements", "repair", "durations", "substation", "dist", "median_h", "schedule",
+    "groups", "slot_hours", "demand", "profile", "default", "x y", "",
+]  # fmt: skip
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(["substation:KYIV", "line:1", "lin:x", "6x2", "margin:0.1", "Europe/Kyiv"]),
+    st.datetimes(),
+    st.dates(),
+    st.times(),
+)
+_DATA = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.sampled_from(_KEYS), inner, max_size=5),
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.dictionaries(st.sampled_from(_KEYS), _DATA, max_size=8))
+def test_any_parsed_document_gives_a_scenario_or_scenario_errors(data: dict) -> None:
+    scenario, problems = scenario_from_dict({"network": "ua-oblasts", **data}, file="f.toml")
+    assert (scenario is None) == bool(problems)
+    for problem in problems:
+        assert isinstance(problem, ScenarioError)
+        assert problem.line().startswith("f.toml")
+        assert "\n" not in (problem.field or "")
+
+
+_EXAMPLE_TEXT = (SCENARIOS / "ua-2022-12-16.toml").read_bytes()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cuts=st.lists(st.tuples(st.integers(0, len(_EXAMPLE_TEXT)), st.binary(max_size=4)), max_size=4)
+)
+def test_mutated_example_file_never_crashes(tmp_path_factory: pytest.TempPathFactory, cuts) -> None:  # type: ignore[no-untyped-def]
+    text = bytearray(_EXAMPLE_TEXT)
+    for at, insert in cuts:
+        text[at : at + len(insert)] = insert
+    path = tmp_path_factory.mktemp("fuzz") / "s.toml"
+    path.write_bytes(bytes(text))
+    for problem in validate_scenario(path, check_network=False):
+        assert isinstance(problem, ScenarioError)
+        assert problem.file == str(path)

@@ -169,6 +169,10 @@ def convert_error(error: Any, *, file: str | Path | None) -> ScenarioError:
     message = re.sub(r"^Value error, ", "", message)
     if kind in ("model_type", "dict_type"):
         message = "must be a table"
+    elif kind in ("tuple_type", "list_type") and isinstance(error.get("input"), dict):
+        message = f"must be a list; write [[{field}]] (double brackets) for each entry"
+    elif kind in ("tuple_type", "list_type"):
+        message = f"must be a list [ ... ], got {_shown(error.get('input'))}"
     elif not isinstance(error.get("input"), dict | list):
         message += f", got {_shown(error.get('input'))}"
     return ScenarioError(

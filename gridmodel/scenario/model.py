@@ -532,7 +532,7 @@ def _start(value: Any) -> Any:
             return datetime.fromisoformat(value)
         except ValueError:
             raise _fail(f"{value!r} is not a date-time", allowed) from None
-    raise _fail(f"got {value!r}", allowed)
+    raise _fail(f"{value!s} is not a date-time", allowed)
 
 
 def _timezone(value: Any) -> Any:
