@@ -6,7 +6,10 @@ repair, demand and schedule settings (see ``scenarios/*.toml``)::
     from gridmodel.scenario import load_scenario
     scenario = load_scenario("scenarios/ua-2022-12-16.toml")
 
-Modules: :mod:`~gridmodel.scenario.model` (the pydantic schema),
+Modules: :mod:`~gridmodel.scenario.model` (the pydantic schema: top level and
+waves), :mod:`~gridmodel.scenario.options` (the ``[model]``, ``[repair]``,
+``[demand]`` and ``[schedule]`` sections), :mod:`~gridmodel.scenario.base`
+(the strict base model),
 :mod:`~gridmodel.scenario.load` (files, TOML, error messages),
 :mod:`~gridmodel.scenario.check` (references against the network),
 :mod:`~gridmodel.scenario.targets` (what a salvo can hit, and its weights).

@@ -1,0 +1,268 @@
+"""The option sections of a scenario: ``[model]``, ``[repair]`` (with repair
+durations), ``[demand]`` and ``[schedule]``.
+
+Repair durations default to the public figures of ``shared/DOMAIN.md``
+("Repair"); all figures are approximate. The repair ``strategy``, the
+schedule ``policy`` and a demand ``profile`` name are stored as strings and
+looked up in their registries by the stages that use them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BeforeValidator, Field, Strict, field_validator, model_validator
+
+from gridmodel.errors import close_matches
+from gridmodel.scenario.base import Section, allowed_field, fail, is_number
+
+HOURS_PER_MONTH = 730.0
+
+
+class ModelOptions(Section):
+    """The ``[model]`` section: how the grid state is evaluated."""
+
+    mode: Literal["dc", "ac"] = allowed_field("dc", "dc, ac")
+    overload: Literal["trip", "shed"] = allowed_field("trip", "trip, shed")
+    ratings: str = allowed_field(
+        "raise-base", "file, raise-base, margin:X with X > 0 (e.g. margin:0.2)"
+    )
+    overload_limit_percent: float = allowed_field(
+        100.0, "a percentage > 0", gt=0, allow_inf_nan=False
+    )
+
+    @field_validator("ratings")
+    @classmethod
+    def _ratings(cls, value: str) -> str:
+        allowed = "file, raise-base, margin:X with X > 0 (e.g. margin:0.2)"
+        if value in ("file", "raise-base"):
+            return value
+        match = re.fullmatch(r"margin:\s*([0-9.eE+-]+)", value.strip())
+        if match:
+            try:
+                margin = float(match.group(1))
+            except ValueError:
+                margin = math.nan
+            if margin > 0 and math.isfinite(margin):
+                return f"margin:{match.group(1)}"
+        near = close_matches(value, ["file", "raise-base", "margin:0.2"])
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise fail(f"unknown ratings mode {value!r}{hint}", allowed)
+
+    @property
+    def ratings_margin(self) -> float | None:
+        """The X of ``margin:X``, or ``None`` for the other modes."""
+        return float(self.ratings.split(":", 1)[1]) if self.ratings.startswith("margin:") else None
+
+
+class Duration(Section):
+    """A repair-duration distribution in hours.
+
+    ``lognormal``: median ``median_h``, shape ``sigma``, clipped to
+    [``min_h``, ``max_h``] where given. ``uniform``: between ``min_h`` and
+    ``max_h``. ``fixed``: always ``median_h``.
+    """
+
+    dist: Literal["lognormal", "uniform", "fixed"] = allowed_field(
+        "lognormal", "lognormal, uniform, fixed"
+    )
+    median_h: float | None = allowed_field(None, "hours > 0", gt=0, allow_inf_nan=False)
+    sigma: float = allowed_field(0.5, "a lognormal shape > 0", gt=0, allow_inf_nan=False)
+    min_h: float | None = allowed_field(None, "hours > 0", gt=0, allow_inf_nan=False)
+    max_h: float | None = allowed_field(None, "hours > 0", gt=0, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Duration:
+        if self.dist in ("lognormal", "fixed") and self.median_h is None:
+            raise fail(f"{self.dist} needs median_h", "hours > 0", "median_h")
+        if self.dist == "uniform" and (self.min_h is None or self.max_h is None):
+            raise fail("uniform needs min_h and max_h", "hours > 0", "min_h")
+        if self.min_h is not None and self.max_h is not None and self.min_h > self.max_h:
+            raise fail(f"min_h {self.min_h} is above max_h {self.max_h}", "min_h <= max_h", "max_h")
+        return self
+
+    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Draw ``size`` durations in hours; consumes exactly ``size`` normals or uniforms
+        (none for ``fixed``)."""
+        if self.dist == "fixed":
+            return np.full(size, float(self.median_h or 0.0))
+        if self.dist == "uniform":
+            return rng.uniform(float(self.min_h or 0.0), float(self.max_h or 0.0), size)
+        values = float(self.median_h or 0.0) * np.exp(self.sigma * rng.standard_normal(size))
+        low = self.min_h if self.min_h is not None else 0.0
+        high = self.max_h if self.max_h is not None else np.inf
+        return np.clip(values, low, high)
+
+
+#: Default repair durations (public figures, shared/DOMAIN.md "Repair"; approximate).
+DEFAULT_DURATIONS: dict[str, dict[str, Any]] = {
+    # overhead line: hours to a few days
+    "line": {"dist": "lognormal", "median_h": 24.0, "sigma": 0.7, "min_h": 4.0, "max_h": 96.0},
+    # substation switchgear: days
+    "substation": {
+        "dist": "lognormal",
+        "median_h": 72.0,
+        "sigma": 0.5,
+        "min_h": 24.0,
+        "max_h": 240.0,
+    },
+    # autotransformer with a spare on hand: about 2-3 weeks to move and install
+    "trafo": {"dist": "uniform", "min_h": 14 * 24.0, "max_h": 21 * 24.0},
+    # without a spare: 6-18 months to manufacture
+    "trafo_no_spare": {
+        "dist": "uniform",
+        "min_h": 6 * HOURS_PER_MONTH,
+        "max_h": 18 * HOURS_PER_MONTH,
+    },
+    # thermal plant units: weeks to months
+    "gen": {"dist": "lognormal", "median_h": 504.0, "sigma": 0.5, "min_h": 168.0, "max_h": 2160.0},
+}
+#: Which duration table each element kind uses.
+DURATION_KIND: dict[str, str] = {
+    "substation": "substation",
+    "bus": "substation",
+    "line": "line",
+    "trafo": "trafo",
+    "gen": "gen",
+    "sgen": "gen",
+    "ext_grid": "line",
+    "load": "substation",
+}
+
+
+def _merge_durations(value: Any) -> Any:
+    """A partial table (no ``dist``) overrides the default of its type key by key."""
+    if not isinstance(value, dict):
+        return value
+    merged: dict[str, Any] = {}
+    for key, table in value.items():
+        if isinstance(table, dict) and "dist" not in table and key in DEFAULT_DURATIONS:
+            merged[key] = {**DEFAULT_DURATIONS[key], **table}
+        else:
+            merged[key] = table
+    return merged
+
+
+class Durations(Section):
+    """Repair-duration distributions per element type."""
+
+    substation: Duration = allowed_field(
+        Duration(**DEFAULT_DURATIONS["substation"]), "a duration table"
+    )
+    line: Duration = allowed_field(Duration(**DEFAULT_DURATIONS["line"]), "a duration table")
+    trafo: Duration = allowed_field(Duration(**DEFAULT_DURATIONS["trafo"]), "a duration table")
+    trafo_no_spare: Duration = allowed_field(
+        Duration(**DEFAULT_DURATIONS["trafo_no_spare"]), "a duration table"
+    )
+    gen: Duration = allowed_field(Duration(**DEFAULT_DURATIONS["gen"]), "a duration table")
+
+    def for_kind(self, kind: str, *, spare: bool = True) -> Duration:
+        """The distribution for an element kind (``spare=False``: a transformer
+        without a spare on hand)."""
+        if kind == "trafo" and not spare:
+            return self.trafo_no_spare
+        return getattr(self, DURATION_KIND.get(kind, "substation"))
+
+
+class RepairOptions(Section):
+    """The ``[repair]`` section."""
+
+    strategy: str = allowed_field("critical_first", "a registered repair strategy name")
+    crews: int = allowed_field(10, "a whole number >= 1", ge=1)
+    crews_per_region: dict[str, Annotated[int, Field(ge=1)]] | None = allowed_field(
+        None, "a table region -> crews (whole numbers >= 1)"
+    )
+    horizon_h: float = allowed_field(336.0, "hours > 0", gt=0, allow_inf_nan=False)
+    around_the_clock: bool = allowed_field(True, "true, false")
+    shift_hours: Annotated[tuple[int, int], Strict(False)] = allowed_field(
+        (8, 20), "[start, end] local hours with 0 <= start < end <= 24"
+    )
+    spare_transformers: int = allowed_field(2, "a whole number >= 0", ge=0)
+    resync_h: float = allowed_field(24.0, "hours > 0", gt=0, allow_inf_nan=False)
+    durations: Annotated[Durations, BeforeValidator(_merge_durations)] = allowed_field(
+        Durations(), "[repair.durations.<type>] tables, type one of " + ", ".join(DEFAULT_DURATIONS)
+    )
+
+    @field_validator("shift_hours")
+    @classmethod
+    def _shift(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if not 0 <= value[0] < value[1] <= 24:
+            raise fail(
+                f"{list(value)} is not a working window", "[start, end], 0 <= start < end <= 24"
+            )
+        return value
+
+
+def _profile(value: Any) -> Any:
+    allowed = "a profile name (e.g. 'winter-weekday') or a list of 24 hourly factors >= 0"
+    if isinstance(value, str):
+        if not value.strip():
+            raise fail("must not be empty", allowed)
+        return value
+    if isinstance(value, list | tuple):
+        if len(value) != 24 or not all(is_number(v) and 0 <= v < math.inf for v in value):
+            raise fail(f"needs 24 numbers >= 0, got {len(value)} values", allowed)
+        if not any(value):
+            raise fail("all 24 factors are zero", allowed)
+        return tuple(float(v) for v in value)
+    raise fail(f"must be a name or a list, got {value!r}", allowed)
+
+
+class DemandOptions(Section):
+    """The ``[demand]`` section."""
+
+    profile: Annotated[str | tuple[float, ...], BeforeValidator(_profile)] = allowed_field(
+        "winter-weekday", "a profile name or a list of 24 hourly factors >= 0"
+    )
+    scale: float = allowed_field(1.0, "a factor > 0", gt=0, allow_inf_nan=False)
+
+
+_GROUPS_ALLOWED = "a whole number >= 1 (e.g. 6), or 'NxM' for N groups of M subgroups (e.g. '6x2')"
+
+
+def _groups(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 1:
+            raise fail(f"must be >= 1, got {value}", _GROUPS_ALLOWED)
+        return value
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", value)
+        if match and int(match.group(1)) >= 1 and int(match.group(2)) >= 1:
+            return f"{int(match.group(1))}x{int(match.group(2))}"
+    raise fail(f"got {value!r}", _GROUPS_ALLOWED)
+
+
+class ScheduleOptions(Section):
+    """The ``[schedule]`` section: rolling shutdowns."""
+
+    groups: Annotated[int | str | None, BeforeValidator(_groups)] = allowed_field(
+        None, _GROUPS_ALLOWED + "; omitted: the network's regions.csv"
+    )
+    slot_hours: Literal[1, 2, 4] = allowed_field(4, "1, 2, 4")
+    policy: str = allowed_field("fair_rotation", "a registered schedule policy name")
+    possible_margin: float = allowed_field(
+        0.1, "a share >= 0 (0.1 = 10 %)", ge=0, allow_inf_nan=False
+    )
+    days: int = allowed_field(2, "a whole number of days >= 1", ge=1)
+    min_on_h: float | None = allowed_field(
+        None, "hours >= 0; omitted: one slot", ge=0, allow_inf_nan=False
+    )
+    emergency_h: float = allowed_field(
+        4.0, "hours >= 0 after a strike wave shown as emergency", ge=0, allow_inf_nan=False
+    )
+    protected_groups: Annotated[tuple[str, ...], Strict(False)] = allowed_field(
+        (), "a list of group labels (e.g. ['1', '2.1'])"
+    )
+
+    def group_labels(self, default: int = 6) -> tuple[str, ...]:
+        """Group labels: ``"1"`` ... ``"N"``, or ``"1.1"`` ... ``"N.M"`` for ``"NxM"``."""
+        groups = self.groups if self.groups is not None else default
+        if isinstance(groups, int):
+            return tuple(str(g) for g in range(1, groups + 1))
+        n, m = (int(p) for p in groups.split("x"))
+        return tuple(f"{g}.{s}" for g in range(1, n + 1) for s in range(1, m + 1))
