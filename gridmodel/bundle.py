@@ -23,8 +23,8 @@ from gridmodel.catalog import (
     BUILTIN_CASES,
     ENV_PATH,
     NETWORK_FILE,
+    checkout_networks_dir,
     load_network,
-    network_dirs,
 )
 from gridmodel.columns import read_table
 from gridmodel.errors import GridModelError, NetworkError, OptionError
@@ -149,8 +149,8 @@ def _destination(dest: str | Path | None) -> Path:
     env = [e for e in os.environ.get(ENV_PATH, "").split(os.pathsep) if e.strip()]
     if env:
         return Path(env[0]).expanduser()
-    checkout = Path(__file__).resolve().parent.parent / "networks"
-    if checkout in network_dirs() or checkout.is_dir():
+    checkout = checkout_networks_dir()
+    if checkout is not None and checkout.is_dir():
         return checkout
     raise OptionError(
         "no networks folder to import into", field="--dest", allowed=f"--dest DIR or {ENV_PATH}"

@@ -81,12 +81,25 @@ def network_dirs() -> list[Path]:
         if entry.strip():
             dirs.append(Path(entry.strip()).expanduser())
     package = Path(__file__).resolve().parent
-    dirs += [package.parent / "networks", package / "_bundled_networks"]
+    checkout = checkout_networks_dir()
+    dirs += [*([checkout] if checkout else []), package / "_bundled_networks"]
     unique: list[Path] = []
     for d in dirs:
         if d.is_dir() and d.resolve() not in {u.resolve() for u in unique}:
             unique.append(d)
     return unique
+
+
+def checkout_networks_dir() -> Path | None:
+    """The ``networks/`` folder next to the package in a source checkout.
+
+    Only a folder beside a ``pyproject.toml`` counts, so an installed package
+    never mistakes an unrelated ``site-packages/networks`` for it.
+    """
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file():
+        return root / "networks"
+    return None
 
 
 def network_entries() -> list[NetworkEntry]:
