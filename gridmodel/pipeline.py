@@ -50,6 +50,8 @@ class RunResult:
     outcome: Outcome
     impact: dict[str, Any]
     sample: int = 0
+    # restoration stage (gridmodel.restoration): tasks, timeline, metrics
+    restoration: Any = None
 
 
 def first_wave_out(damage: Any) -> list[Element]:
@@ -61,10 +63,11 @@ def first_wave_out(damage: Any) -> list[Element]:
     return [*damage.damaged(first), *damage.tripped(first)]
 
 
-def run_scenario(scenario: Any, *, sample: int = 0) -> RunResult:
+def run_scenario(scenario: Any, *, sample: int = 0, strategy: str | None = None) -> RunResult:
     """Realise the scenario's strikes (sample ``sample``) and evaluate the impact.
 
-    The impact is the grid state right after the first wave.
+    The impact is the grid state right after the first wave. The restoration
+    (repairs with ``strategy``, default the scenario's) follows over the horizon.
     """
     from gridmodel.scenario import check_scenario, load_scenario_grid
     from gridmodel.strikes import realise, rng_for
@@ -78,7 +81,11 @@ def run_scenario(scenario: Any, *, sample: int = 0) -> RunResult:
     outcome = evaluate(compiled, compiled.state(first_wave_out(damage)))
     impact = impact_summary(compiled, outcome)
     impact["warnings"] = [*compiled.warnings, *impact["warnings"]]
-    return RunResult(scenario, grid, compiled, damage, outcome, impact, sample)
+    # restoration stage: repair tasks, hourly timeline, metrics
+    from gridmodel.restoration import restore_run
+
+    restoration = restore_run(scenario, grid, compiled, damage, sample=sample, strategy=strategy)
+    return RunResult(scenario, grid, compiled, damage, outcome, impact, sample, restoration)
 
 
 def summary(result: RunResult) -> dict[str, Any]:
@@ -89,7 +96,7 @@ def summary(result: RunResult) -> dict[str, Any]:
         "network": result.grid.name,
         "seed": int(scenario.seed),
         "sample": int(result.sample),
-        "strategy": scenario.repair.strategy,
+        "strategy": result.restoration.strategy if result.restoration else scenario.repair.strategy,
         "options": {
             "mode": scenario.model.mode,
             "overload": scenario.model.overload,
@@ -115,6 +122,7 @@ def summary(result: RunResult) -> dict[str, Any]:
             ],
         },
         "impact": result.impact,
+        **({"metrics": result.restoration.metrics.to_json()} if result.restoration else {}),
     }
 
 
@@ -124,6 +132,10 @@ def write_run(result: RunResult, out: Path, *, overwrite: bool = False) -> Path:
 
     with atomic_output_dir(out, overwrite=overwrite) as tmp:
         write_json(tmp / "summary.json", summary(result))
+        if result.restoration is not None:  # timeline.parquet/.csv, tasks.csv
+            from gridmodel.restoration import write_restoration
+
+            write_restoration(result.restoration, tmp)
     return out
 
 

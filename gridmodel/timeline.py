@@ -363,20 +363,15 @@ def _in_progress(problem: RepairProblem, schedule: Schedule, hours: int, n_reg: 
     """Element names of each region's tasks worked on during each hour."""
     names = problem.valuer.compiled.region_names
     code = {r: i for i, r in enumerate(names)}
-    cells: list[list[list[str]]] = [[[] for _ in range(n_reg)] for _ in range(hours)]
+    cells: dict[tuple[int, int], list[str]] = {}
     for task in problem.tasks:
         start, end = schedule.start_h[task.id], schedule.end_h[task.id]
-        if not np.isfinite(start):
-            continue
         r = code.get(task.region)
-        if r is None:
+        if not np.isfinite(start) or r is None:
             continue
-        first = math.floor(start)
-        last = min(math.ceil(end), hours)
-        for h in range(first, last):
-            cells[h][r].append(str(task.element))
-    out = np.empty((hours, n_reg), dtype=object)
-    for h in range(hours):
-        for r in range(n_reg):
-            out[h, r] = " ".join(cells[h][r])
+        for h in range(math.floor(start), min(math.ceil(end), hours)):
+            cells.setdefault((h, r), []).append(str(task.element))
+    out = np.full((hours, n_reg), "", dtype=object)
+    for (h, r), elements in cells.items():
+        out[h, r] = " ".join(elements)
     return out

@@ -48,6 +48,7 @@ app = typer.Typer(
 )
 
 # Command modules register themselves on `app` when imported (one line each).
+from gridmodel.cli import compare as _compare  # noqa: E402, F401
 from gridmodel.cli import impact as _impact  # noqa: E402, F401
 from gridmodel.cli import networks as _networks  # noqa: E402, F401
 from gridmodel.cli import run as _run  # noqa: E402, F401

@@ -14,6 +14,10 @@ from gridmodel.cli import app
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("reports/run"),
+    strategy: Annotated[
+        str | None,
+        typer.Option("--strategy", "-s", help="Repair strategy (default: the scenario's)."),
+    ] = None,
     overwrite: Annotated[
         bool, typer.Option(help="Replace a non-empty folder that gridmodel did not write.")
     ] = False,
@@ -23,11 +27,18 @@ def run(
     from gridmodel.scenario import load_scenario
 
     loaded = load_scenario(scenario)
-    result = run_scenario(loaded)
+    result = run_scenario(loaded, strategy=strategy)
     path = write_run(result, out, overwrite=overwrite)
     impact = result.impact
     typer.echo(
         f"{loaded.title or scenario.name}: {impact['unserved_mw']:.0f} MW of "
         f"{impact['load_mw']:.0f} MW unserved, {impact['customers_off']:,} customers off"
     )
+    if result.restoration is not None:
+        m = result.restoration.metrics.total
+        back = m["restore_h"]["90"]
+        typer.echo(
+            f"restoration ({result.restoration.strategy}): {m['ens_mwh']:,.0f} MWh not served, "
+            f"90 % back after {'-' if back is None else f'{back:.0f} h'}"
+        )
     typer.echo(f"results: {path}")
