@@ -1,0 +1,142 @@
+"""Local-time slot grids for rolling-outage schedules.
+
+Published schedules are written on the local wall clock ("04:00-08:00"), so
+slot boundaries are the instants whose local wall time is a multiple of the
+slot length, starting at local midnight.
+
+Daylight-saving days
+--------------------
+The rule "a boundary wherever the local wall clock reads a multiple of the slot
+length" decides what happens on a daylight-saving change day:
+
+- a skipped wall time gives no boundary: on 2023-03-26 in Europe/Kyiv (03:00
+  EET jumps to 04:00 EEST) the 1-hour slot 02:00-04:00 lasts one real hour and
+  the 4-hour slot 00:00-04:00 lasts three, the day has 23 real hours;
+- a repeated wall time gives two boundaries: on 2022-10-30 (04:00 EEST falls
+  back to 03:00 EET) 1-hour slots are 03:00+03:00-03:00+02:00 and
+  03:00+02:00-04:00+02:00 (25 one-hour slots), while the 4-hour slot
+  00:00-04:00 lasts five real hours.
+
+Every slot therefore still starts and ends on the wall-clock grid a published
+table shows, and the slots of a day always add up to its real length.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from numbers import Integral
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+
+from gridmodel.errors import OptionError
+
+#: Slot lengths (hours) a schedule may use.
+SLOT_HOURS: tuple[int, ...] = (1, 2, 4)
+
+#: Default local time zone of schedules.
+DEFAULT_TZ = "Europe/Kyiv"
+
+
+def zone(name: str) -> ZoneInfo:
+    """Return the IANA time zone ``name``.
+
+    Raises
+    ------
+    OptionError
+        If the zone is unknown (for example ``"Europe/Kiev "`` with a space).
+    """
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise OptionError(
+            f"unknown time zone {name!r}",
+            field="tz",
+            allowed="an IANA zone name such as Europe/Kyiv, Africa/Johannesburg, UTC",
+        ) from None
+
+
+def check_slot_hours(slot_hours: int) -> int:
+    """Return ``slot_hours`` if it is an allowed slot length, else raise OptionError."""
+    if slot_hours not in SLOT_HOURS:
+        raise OptionError(
+            f"slot length {slot_hours!r} h is not supported",
+            field="slot_hours",
+            allowed=", ".join(str(h) for h in SLOT_HOURS),
+        )
+    return slot_hours
+
+
+def check_days(days: int) -> int:
+    """Return ``days`` if it is a whole number of days from 1 to 366, else raise OptionError."""
+    if isinstance(days, bool) or not isinstance(days, Integral) or not 1 <= days <= 366:
+        raise OptionError(f"bad number of days {days!r}", field="days", allowed="1 to 366")
+    return days
+
+
+def day_start(day: date, tz: str) -> pd.Timestamp:
+    """The instant of local midnight that starts ``day`` in zone ``tz``."""
+    local = datetime.combine(day, time(0), tzinfo=zone(tz))
+    return pd.Timestamp(local).tz_convert("UTC").tz_convert(tz)
+
+
+def hour_starts(start: date, days: int, tz: str) -> pd.DatetimeIndex:
+    """Start of every real hour from local midnight of ``start`` for ``days`` days.
+
+    A day with a daylight-saving change has 23 or 25 entries.
+    """
+    check_days(days)
+    first = day_start(start, tz)
+    last = day_start(start + timedelta(days=days), tz)
+    hours = pd.date_range(first.tz_convert("UTC"), last.tz_convert("UTC"), freq="h")
+    return hours[:-1].tz_convert(tz)
+
+
+def slot_bounds(start: date, days: int, slot_hours: int, tz: str) -> pd.DatetimeIndex:
+    """Boundaries of the slots of ``days`` local days from ``start``.
+
+    Parameters
+    ----------
+    start
+        First local date.
+    days
+        Number of local days (>= 1).
+    slot_hours
+        Slot length in wall-clock hours (one of :data:`SLOT_HOURS`).
+    tz
+        IANA time zone name.
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        Strictly increasing tz-aware instants, first local midnight of
+        ``start`` to local midnight after the last day; slot ``i`` is
+        ``[bounds[i], bounds[i + 1])``. See the module notes for
+        daylight-saving days.
+    """
+    check_slot_hours(slot_hours)
+    check_days(days)
+    first = day_start(start, tz)
+    last = day_start(start + timedelta(days=days), tz)
+    hours = pd.date_range(first.tz_convert("UTC"), last.tz_convert("UTC"), freq="h").tz_convert(tz)
+    on_grid = (hours.hour % slot_hours == 0) & (hours.minute == 0)
+    bounds = hours[on_grid].union(pd.DatetimeIndex([first, last]))
+    return bounds.tz_convert(tz)
+
+
+def local_date(instant: pd.Timestamp, tz: str) -> date:
+    """The local calendar date of ``instant`` in zone ``tz``."""
+    return instant.tz_convert(tz).date()
+
+
+def wall_minutes(instant: pd.Timestamp, day: date, tz: str) -> int:
+    """Wall-clock minutes of ``instant`` from the local midnight of ``day`` (0..1440).
+
+    An instant on the next day's midnight gives 1440. Wall-clock minutes are
+    what outage apps read: ``03:00`` is 180 on every day, including both
+    03:00 hours of a fall-back day.
+    """
+    local = instant.tz_convert(tz)
+    if local.date() > day:
+        return 1440
+    return local.hour * 60 + local.minute

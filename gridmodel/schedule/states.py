@@ -1,0 +1,165 @@
+"""Slot states of a rolling-outage schedule and the Schedule they make up.
+
+States
+------
+``on``         power on
+``off``        definite outage: the group is switched off to cover the deficit
+``possible``   the grey zone of published schedules: the group is next in line
+               and goes off if the deficit grows by the schedule's margin (or,
+               over Monte Carlo samples, it is off in some samples but not most)
+``emergency``  the schedule is not in effect: the hours after a fresh strike
+               wave, a de-energised area, or a deficit larger than rotation can
+               switch ("emergency shutdowns")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from gridmodel.errors import OptionError
+
+ON, OFF, POSSIBLE, EMERGENCY = "on", "off", "possible", "emergency"
+#: All states, in code order (code ``i`` is ``STATES[i]``).
+STATES: tuple[str, ...] = (ON, OFF, POSSIBLE, EMERGENCY)
+#: Columns of :attr:`Schedule.table`.
+SCHEDULE_COLUMNS: tuple[str, ...] = ("region", "group", "start", "end", "state")
+
+
+@dataclass(frozen=True, eq=False)
+class Schedule:
+    """A rolling-outage schedule: the state of every group in every slot.
+
+    Attributes
+    ----------
+    table
+        One row per region, group and slot, sorted by region, group (natural
+        order) and start: ``region``, ``group`` (str), ``start`` and ``end``
+        (tz-aware local times), ``state`` (one of :data:`STATES`).
+    tz
+        IANA time zone of the local times.
+    slot_hours
+        Slot length in wall-clock hours.
+    policy
+        Name of the rotation policy that made it.
+    days
+        The local dates the schedule covers, in order (the Yasno ``today``
+        and ``tomorrow`` are the first two).
+    issued
+        When the schedule is published: the start of its first day. Exports
+        use it for ``updatedOn`` and ``DTSTAMP``, so the same inputs always
+        give the same files.
+    warnings
+        Places where the policy could not keep a rule (minimum on-time
+        shortened, deficit too large), in words.
+    """
+
+    table: pd.DataFrame
+    tz: str
+    slot_hours: int
+    policy: str
+    days: tuple[date, ...]
+    issued: pd.Timestamp
+    warnings: tuple[str, ...] = ()
+
+    def regions(self) -> list[str]:
+        """Region names in order."""
+        return list(dict.fromkeys(self.table["region"]))
+
+    def slots(self) -> pd.DataFrame:
+        """The distinct slots (``start``, ``end``) in time order."""
+        slots = self.table[["start", "end"]].drop_duplicates()
+        return slots.sort_values("start").reset_index(drop=True)
+
+
+def combine_samples(schedules: Sequence[Schedule]) -> Schedule:
+    """One schedule from the schedules of several Monte Carlo samples.
+
+    Per region, group and slot: if the group is dark (``off`` or
+    ``emergency``) in more than half of the samples, the state is ``off`` or
+    ``emergency``, whichever is more frequent (``emergency`` on a tie);
+    otherwise, if any sample has it not ``on``, it is ``possible``; else ``on``.
+
+    Parameters
+    ----------
+    schedules
+        Schedules of the same groups and slots (for example the same options
+        applied to each sample's deficit).
+
+    Raises
+    ------
+    OptionError
+        If the schedules do not cover the same regions, groups and slots.
+    """
+    if not schedules:
+        raise OptionError("no schedules to combine", field="samples")
+    keys = ["region", "group", "start", "end"]
+    first = schedules[0]
+    states = []
+    for schedule in schedules:
+        same = len(schedule.table) == len(first.table) and (
+            schedule.table[keys]
+            .reset_index(drop=True)
+            .equals(first.table[keys].reset_index(drop=True))
+        )
+        if not same:
+            raise OptionError(
+                "samples differ in regions, groups or slots",
+                field="samples",
+                allowed="schedules made with the same groups and slot options",
+            )
+        states.append(schedule.table["state"].to_numpy())
+    stack = np.stack(states)
+    n = len(schedules)
+    off = (stack == OFF).sum(axis=0)
+    emergency = (stack == EMERGENCY).sum(axis=0)
+    any_dark = (stack != ON).any(axis=0)
+    combined = np.where(
+        off + emergency > n / 2,
+        np.where(emergency >= off, EMERGENCY, OFF),
+        np.where(any_dark, POSSIBLE, ON),
+    )
+    table = first.table.copy()
+    table["state"] = combined
+    warnings = tuple(dict.fromkeys(w for s in schedules for w in s.warnings))
+    return replace(first, table=table, warnings=warnings)
+
+
+def outage_runs(schedule: Schedule) -> pd.DataFrame:
+    """Consecutive slots of one group in the same non-``on`` state, merged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``region``, ``group``, ``start``, ``end``, ``state``,
+        ``duration_h`` (real hours), in schedule order. An outage running over
+        midnight is one run.
+    """
+    table = schedule.table
+    key = ["region", "group"]
+    same_group = (table[key] == table[key].shift()).all(axis=1)
+    joined = (
+        same_group
+        & (table["state"] == table["state"].shift())
+        & (table["start"] == table["end"].shift())
+    )
+    run_id = (~joined).cumsum()
+    runs = table.groupby(run_id, sort=False).agg(
+        region=("region", "first"),
+        group=("group", "first"),
+        start=("start", "first"),
+        end=("end", "last"),
+        state=("state", "first"),
+    )
+    runs = runs[runs["state"] != ON].reset_index(drop=True)
+    runs["duration_h"] = duration_h(runs)
+    return runs
+
+
+def duration_h(table: pd.DataFrame) -> np.ndarray:
+    """Real hours from ``start`` to ``end`` of every row."""
+    return (table["end"] - table["start"]).dt.total_seconds().to_numpy(dtype=float) / 3600.0

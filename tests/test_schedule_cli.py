@@ -1,0 +1,145 @@
+"""``gridmodel schedule`` through the command line (CliRunner)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from gridmodel.cli import app
+
+FILES = {".gridmodel", "schedule.csv", "schedule.json", "schedule.ics", "groups.csv"}
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def regions(tmp_path: Path) -> Path:
+    path = tmp_path / "regions.csv"
+    path.write_text("region,load_mw,customers,groups\nKyiv city,1200,600000,3\nLviv,600,300000,6\n")
+    return path
+
+
+def assert_one_line_error(result, *needles: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("gridmodel: error: ")
+    assert "Traceback" not in result.output
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_fraction_schedule_writes_every_file(
+    runner: CliRunner, regions: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    args = ["schedule", "--regions", str(regions), "--deficit-fraction", "0.3"]
+    args += ["--start", "2022-12-17", "--days", "1", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == FILES
+    data = json.loads((out / "schedule.json").read_text())
+    assert set(data) == {"Kyiv city", "Lviv"} and list(data["Kyiv city"]) == ["1", "2", "3"]
+    table = pd.read_csv(out / "schedule.csv", dtype=str)
+    # 0.3 of the load: 1 of 3 Kyiv groups (0.333) and 2 of 6 Lviv groups, 6 slots of 4 h
+    off = table[table["state"] == "off"].groupby("region").size()
+    assert off.to_dict() == {"Kyiv city": 6, "Lviv": 12}
+    assert "2 regions, 9 groups, 1 day(s) of 4-h slots from 2022-12-17" in result.stdout
+
+
+def test_from_run_with_subgroups(runner: CliRunner, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    hours = pd.date_range("2022-12-16T22:00Z", periods=24, freq="h").tz_convert("Europe/Kyiv")
+    shed = np.where(hours.hour >= 17, 300.0, 100.0)  # evening peak: more shortage
+    pd.DataFrame(
+        {
+            "hour": range(24),
+            "time": [t.isoformat() for t in hours],
+            "region": "Kyiv city",
+            "demand_mw": 1300.0,
+            "served_mw": 1300.0 - shed,
+            "unserved_mw": shed,
+            "dark_mw": 0.0,
+            "shed_mw": shed,
+            "critical_mw": 100.0,
+            "wave_h": np.nan,
+        }
+    ).to_parquet(run / "timeline.parquet")
+    out = tmp_path / "sched"
+    args = ["schedule", "--from-run", str(run), "--groups", "6x2", "--slot-hours", "1"]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "schedule.csv", dtype=str)
+    assert table["group"].iloc[0] == "1.1" and table["start"].iloc[0] == "2022-12-17T00:00:00+02:00"
+    off = table[table["state"] == "off"].groupby("start").size()
+    # rotatable 1300 - 100 = 1200 MW in 12 subgroups of 100 MW: 1 off (100 MW) before 17:00,
+    # 3 off (300 MW) from 17:00
+    assert off.iloc[:17].eq(1).all() and off.iloc[17:].eq(3).all()
+
+
+def test_network_from_catalog(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "case9"
+    args = ["schedule", "--network", "case9", "--stage", "1", "--stage-mw", "100"]
+    args += ["--start", "2023-02-01", "--tz", "Africa/Johannesburg", "--slot-hours", "2"]
+    args += ["--policy", "stage_table", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "schedule.csv", dtype=str)
+    # case9: one region, 315 MW, 6 groups of 52.5 MW; stage 1 x 100 MW needs 2 groups
+    assert table["start"].iloc[0] == "2023-02-01T00:00:00+02:00"
+    assert table[table["state"] == "off"].groupby("start").size().eq(2).all()
+
+
+@pytest.mark.parametrize(
+    ("extra", "needles"),
+    [
+        ([], ("exactly one deficit input",)),
+        (["--deficit-fraction", "0.2", "--stage", "1"], ("--deficit-fraction, --stage",)),
+        (["--deficit-fraction", "0.2", "--policy", "fair"], ("unknown schedule policy",)),
+        (["--deficit-fraction", "0.2", "--slot-hours", "3"], ("slot_hours", "1, 2, 4")),
+        (["--deficit-fraction", "0.2", "--tz", "Mars/Base"], ("unknown time zone",)),
+        (["--deficit-fraction", "0.2", "--groups", "6y2"], ("bad group count",)),
+        (["--deficit-fraction", "0.2", "--start", "17.12.2022"], ("bad date",)),
+        (["--queues", "nope.csv"], ("nope.csv", "not found")),
+    ],
+)
+def test_bad_input_is_one_line_and_no_folder(
+    runner: CliRunner, regions: Path, tmp_path: Path, extra: list[str], needles: tuple[str, ...]
+) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["schedule", "--regions", str(regions), *extra, "--out", str(out)])
+    assert_one_line_error(result, *needles)
+    assert not out.exists()
+    assert not list(tmp_path.glob(".out*"))  # no temporary folder left behind
+
+
+def test_fraction_without_loads_needs_a_network(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["schedule", "--deficit-fraction", "0.2", "--out", str(tmp_path / "o")]
+    )
+    assert_one_line_error(result, "--network NAME or --regions FILE")
+
+
+def test_foreign_folder_needs_overwrite(runner: CliRunner, regions: Path, tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    args = ["schedule", "--regions", str(regions), "--deficit-fraction", "0.2", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert_one_line_error(result, "not written by gridmodel")
+    assert (out / "notes.txt").read_text() == "keep me"
+    result = runner.invoke(app, [*args, "--overwrite"])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == FILES
+    # a folder gridmodel wrote is replaced without --overwrite
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
