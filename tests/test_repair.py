@@ -1,0 +1,188 @@
+"""Repair tasks: one per damaged element and wave, durations, spares, precedence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from restoration_cases import damage_of, fixed_repair, radial_grid
+
+from gridmodel.catalog import load_network
+from gridmodel.grid import Element
+from gridmodel.repair import (
+    DEFAULT_REPAIR,
+    MIN_DURATION_H,
+    repair_tasks,
+    substation_transformers,
+    tasks_frame,
+    trip_returns,
+)
+from gridmodel.scenario import parse_scenario
+
+LINE0, LINE1 = Element("line", 0), Element("line", 1)
+HOURS_PER_MONTH = 8760 / 12
+
+
+@pytest.fixture(scope="module")
+def ua():
+    return load_network("ua-oblasts")
+
+
+def test_one_task_per_element_and_wave_with_combined_severity() -> None:
+    grid = radial_grid([10.0, 20.0])
+    # wave 0: line 0 hit twice (0.3 + 0.4 = 0.7, strikes.combine_severity), line 1 once;
+    # wave 1 hits line 0 again: a second task, released at 50 h
+    damage = damage_of(
+        [(0, 0.0, LINE0, 0.3), (0, 0.0, LINE1, 0.5), (0, 0.0, LINE0, 0.4), (1, 50.0, LINE0, 1.0)]
+    )
+    tasks = repair_tasks(damage, grid, options=fixed_repair(10.0), rng=np.random.default_rng(1))
+    assert [(t.element, t.wave, t.release_h) for t in tasks] == [
+        (LINE0, 0, 0.0),
+        (LINE1, 0, 0.0),
+        (LINE0, 1, 50.0),
+    ]
+    # fixed 10 h x severity
+    assert [t.duration_h for t in tasks] == pytest.approx([7.0, 5.0, 10.0])
+    assert [t.severity for t in tasks] == pytest.approx([0.7, 0.5, 1.0])
+    assert [t.kind for t in tasks] == ["line", "line", "line"]
+    assert tasks[0].origin == "waves[0].targets[0]"
+
+
+def test_light_damage_still_takes_the_minimum_time() -> None:
+    grid = radial_grid([10.0])
+    damage = damage_of([(0, 0.0, LINE0, 0.001)])
+    (task,) = repair_tasks(damage, grid, options=fixed_repair(10.0), rng=np.random.default_rng(0))
+    assert task.duration_h == MIN_DURATION_H
+
+
+def test_default_durations_follow_the_public_figures(ua) -> None:
+    # DOMAIN.md "Repair": lines hours to a few days; substation switchgear days;
+    # autotransformer with a spare 2-3 weeks, without one 6-18 months.
+    trafo = int(ua.net.trafo.index[0])
+    line = int(ua.net.line.index[0])
+    damage = damage_of(
+        [
+            (0, 0.0, Element("line", line), 1.0),
+            (0, 0.0, Element("substation", "KYIV"), 1.0),
+            (0, 0.0, Element("trafo", trafo), 1.0),
+        ]
+    )
+    lines, subs, spares, none = [], [], [], []
+    rng = np.random.default_rng(5)
+    stock = {"spare_transformers": 1}
+    for _ in range(200):
+        tasks = repair_tasks(damage, ua, rng=rng, options=DEFAULT_REPAIR.model_copy(update=stock))
+        by = {t.element.kind: t for t in tasks}
+        lines.append(by["line"].duration_h)
+        subs.append(by["substation"].duration_h)
+        spares.append(by["trafo"].duration_h)
+        second = repair_tasks(
+            damage, ua, rng=rng, options=DEFAULT_REPAIR.model_copy(update={"spare_transformers": 0})
+        )
+        none.append(next(t for t in second if t.element.kind == "trafo").duration_h)
+    assert min(lines) >= 4.0 and max(lines) <= 96.0
+    assert (
+        min(subs) >= 24.0 and max(subs) <= 240.0 and np.median(subs) == pytest.approx(72, rel=0.2)
+    )
+    assert min(spares) >= 14 * 24 and max(spares) <= 21 * 24
+    assert min(none) >= 6 * HOURS_PER_MONTH and max(none) <= 18 * HOURS_PER_MONTH
+
+
+def test_substation_hit_damages_its_autotransformers_and_spares_run_out(ua) -> None:
+    inside = substation_transformers(ua, "BILA_TSERKVA")
+    assert len(inside) == 3  # three 750/330 kV autotransformers in the bundled network
+    damage = damage_of([(0, 0.0, Element("substation", "BILA_TSERKVA"), 1.0)])
+    options = DEFAULT_REPAIR.model_copy(update={"spare_transformers": 2})
+    tasks = repair_tasks(damage, ua, options=options, rng=np.random.default_rng(0))
+    assert [t.element for t in tasks] == [Element("substation", "BILA_TSERKVA")] + [
+        Element("trafo", i) for i in inside
+    ]
+    # two spares on hand: the third transformer waits for a new unit
+    assert [t.kind for t in tasks[1:]] == ["trafo", "trafo", "trafo_no_spare"]
+    assert all(t.after == (0,) for t in tasks[1:])
+    assert tasks[3].duration_h >= 6 * HOURS_PER_MONTH
+    # severity 0.5 damages ceil(0.5 * 3) = 2 of them; the option turns it off
+    half = damage_of([(0, 0.0, Element("substation", "BILA_TSERKVA"), 0.5)])
+    assert len(repair_tasks(half, ua, rng=np.random.default_rng(0))) == 3
+    alone = repair_tasks(half, ua, rng=np.random.default_rng(0), substation_transformers=False)
+    assert [t.element.kind for t in alone] == ["substation"]
+
+
+def test_spares_are_used_in_wave_order_across_waves(ua) -> None:
+    t0, t1 = (int(i) for i in ua.net.trafo.index[:2])
+    damage = damage_of([(0, 0.0, Element("trafo", t0), 1.0), (1, 100.0, Element("trafo", t1), 1.0)])
+    options = DEFAULT_REPAIR.model_copy(update={"spare_transformers": 1})
+    tasks = repair_tasks(damage, ua, options=options, rng=np.random.default_rng(0))
+    assert [t.kind for t in tasks] == ["trafo", "trafo_no_spare"]
+
+
+def test_lines_wait_for_the_substation_they_end_in(ua) -> None:
+    lines = ua.net.line
+    kyiv_buses = ua.buses_of("KYIV")
+    ending = [
+        int(i) for i in lines.index[lines.from_bus.isin(kyiv_buses) | lines.to_bus.isin(kyiv_buses)]
+    ]
+    elsewhere = next(
+        int(i)
+        for i in lines.index
+        if not ({int(lines.at[i, "from_bus"]), int(lines.at[i, "to_bus"])} & set(kyiv_buses))
+    )
+    damage = damage_of(
+        [
+            (0, 0.0, Element("line", ending[0]), 0.5),
+            (0, 0.0, Element("line", elsewhere), 0.5),
+            (0, 0.0, Element("substation", "KYIV"), 0.5),
+            # a later wave's hit on the substation does not block wave-0 work
+            (1, 48.0, Element("substation", "KYIV"), 0.5),
+            (1, 48.0, Element("line", ending[1]), 0.5),
+        ]
+    )
+    tasks = repair_tasks(damage, ua, rng=np.random.default_rng(0))
+    by = {(t.element, t.wave): t for t in tasks}
+    assert by[(Element("line", ending[0]), 0)].after == (by[(Element("substation", "KYIV"), 0)].id,)
+    assert by[(Element("line", elsewhere), 0)].after == ()
+    late = by[(Element("line", ending[1]), 1)].after
+    assert set(late) == {by[(Element("substation", "KYIV"), w)].id for w in (0, 1)}
+
+
+def test_same_generator_same_durations_and_regions_follow_the_home_substation(ua) -> None:
+    damage = damage_of([(0, 0.0, Element("substation", s), 0.8) for s in ("KYIV", "LVIV", "ODESA")])
+    a = repair_tasks(damage, ua, rng=np.random.default_rng(11))
+    b = repair_tasks(damage, ua, rng=np.random.default_rng(11))
+    c = repair_tasks(damage, ua, rng=np.random.default_rng(12))
+    assert a == b
+    assert [t.duration_h for t in a] != [t.duration_h for t in c]
+    assert [t.region for t in a] == ["Kyiv city", "Lviv", "Odesa"]
+
+
+def test_scenario_repair_section_overrides_the_defaults() -> None:
+    scenario = parse_scenario(
+        """
+        network = "case9"
+        [[waves]]
+        targets = ["line:2"]
+        severity = 0.5
+        [repair.durations.line]
+        dist = "fixed"
+        median_h = 30.0
+        """
+    )
+    grid = load_network("case9")
+    damage = damage_of([(0, 0.0, Element("line", 2), 0.5)])
+    (task,) = repair_tasks(damage, grid, options=scenario.repair, rng=np.random.default_rng(0))
+    assert task.duration_h == pytest.approx(15.0)  # 30 h x severity 0.5
+
+
+def test_trips_are_not_tasks_and_return_after_resync() -> None:
+    grid = radial_grid([10.0])
+    damage = damage_of([], trips=[(0, 2.0, Element("ext_grid", 0), 24.0)])
+    assert repair_tasks(damage, grid, rng=np.random.default_rng(0)) == ()
+    (back,) = trip_returns(damage)
+    assert (back.element, back.start_h, back.end_h) == (Element("ext_grid", 0), 2.0, 26.0)
+
+
+def test_task_table_has_one_row_per_task() -> None:
+    grid = radial_grid([10.0, 20.0])
+    damage = damage_of([(0, 0.0, LINE0, 0.5), (0, 0.0, LINE1, 0.5)])
+    frame = tasks_frame(repair_tasks(damage, grid, rng=np.random.default_rng(0)))
+    assert list(frame["element"]) == ["line:0", "line:1"]
+    assert {"task", "kind", "region", "wave", "release_h", "duration_h", "after"} <= set(frame)
