@@ -166,6 +166,13 @@ def test_list_shows_builtin_and_bundled(runner: CliRunner, networks_dir: Path) -
     assert table.exit_code == 0
     for name in ("nine", "case9", "GBreducednetwork", "mv_oberrhein"):
         assert f"│ {name} " in table.stdout
+    # a broken bundled network: still listed, named on stderr, exit 2
+    (networks_dir / "broken").mkdir()
+    (networks_dir / "broken" / "network.json").write_text("{oops")
+    result = runner.invoke(app, ["networks", "list"])
+    assert result.exit_code == 2
+    assert "│ broken " in result.stdout and "│ case9 " in result.stdout
+    assert_one_line_error(result, str(networks_dir / "broken" / "network.json"))
 
 
 def test_real_process_is_quiet(tmp_path: Path) -> None:

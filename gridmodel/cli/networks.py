@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from gridmodel.cli import EXIT_BAD_INPUT, app
-from gridmodel.errors import GridModelError
 
 networks_app = typer.Typer(
     help="List, show and import networks (built-in cases, bundled folders, files).",
@@ -31,26 +30,9 @@ def list_networks(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Every network available by name, with its size, load and generation."""
-    from gridmodel.catalog import load_network, network_entries, summarize
+    from gridmodel.catalog import summarize_catalog
 
-    rows: list[dict[str, Any]] = []
-    failed: list[GridModelError] = []
-    for entry in network_entries():
-        row: dict[str, Any] = {"name": entry.name, "kind": entry.kind}
-        try:
-            s = summarize(load_network(entry.name))
-        except GridModelError as exc:
-            failed.append(exc)
-            row["error"] = exc.line()
-        else:
-            row |= {
-                "buses": s["buses"],
-                "substations": s["substations"],
-                "regions": len(s["regions"]),
-                "load_mw": s["load_mw"],
-                "gen_mw": s["gen_mw"],
-            }
-        rows.append(row)
+    rows = summarize_catalog()
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
     else:
@@ -79,8 +61,9 @@ def list_networks(
                 f"{row['gen_mw']:,.1f}",
             )
         _console().print(table)
-    for problem in failed:
-        typer.echo(f"gridmodel: error: {problem.line()}", err=True)
+    failed = [row["error"] for row in rows if "error" in row]
+    for line in failed:
+        typer.echo(f"gridmodel: error: {line}", err=True)
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 
