@@ -136,6 +136,10 @@ def write_run(result: RunResult, out: Path, *, overwrite: bool = False) -> Path:
             from gridmodel.restoration import write_restoration
 
             write_restoration(result.restoration, tmp)
+        # Map state for the HTML report (gridmodel.report.state).
+        from gridmodel.report.state import write_network_state
+
+        write_network_state(result, tmp)
     return out
 
 

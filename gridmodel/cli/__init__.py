@@ -51,6 +51,7 @@ app = typer.Typer(
 from gridmodel.cli import compare as _compare  # noqa: E402, F401
 from gridmodel.cli import impact as _impact  # noqa: E402, F401
 from gridmodel.cli import networks as _networks  # noqa: E402, F401
+from gridmodel.cli import report as _report  # noqa: E402, F401
 from gridmodel.cli import run as _run  # noqa: E402, F401
 from gridmodel.cli import scenario as _scenario  # noqa: E402, F401
 from gridmodel.cli import schedule as _schedule  # noqa: E402, F401

@@ -59,6 +59,9 @@ def compare(
         typer.echo(f"note: {note}", err=True)
     typer.echo(ranking_table(result.ranking, samples=samples))
     typer.echo(f"results: {out}")
+    from gridmodel.report import render_report
+
+    typer.echo(f"report: {render_report(out)}")
 
 
 def ranking_table(ranking: object, *, samples: int) -> str:

@@ -42,3 +42,6 @@ def run(
             f"90 % back after {'-' if back is None else f'{back:.0f} h'}"
         )
     typer.echo(f"results: {path}")
+    from gridmodel.report import render_report
+
+    typer.echo(f"report: {render_report(path)}")

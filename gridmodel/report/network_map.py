@@ -1,0 +1,241 @@
+"""The network map of the report: substations and branches on longitude/latitude axes.
+
+Plain cartesian axes (``go.Scatter``), not a geographic map: a geographic map
+would need base-map tiles or topojson from the internet, and the report must
+open offline. The latitude axis is scaled by ``1 / cos(latitude)`` so that
+distances look right near the network's mean latitude.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from html import escape
+from typing import Any
+
+import plotly.graph_objects as go
+
+#: Marker colour and symbol per substation state.
+SUBSTATION_STYLE: dict[str, tuple[str, str, str]] = {
+    "struck": ("#d7191c", "x", "struck"),
+    "dark": ("#404040", "circle", "dark (no power)"),
+    "energised": ("#1a9641", "circle", "energised"),
+}
+
+#: Loading classes of branches in service: (upper bound %, colour, legend label).
+LOADING_CLASSES: tuple[tuple[float, str, str], ...] = (
+    (50.0, "#4393c3", "loading < 50 %"),
+    (80.0, "#e6ab02", "loading 50-80 %"),
+    (100.0, "#f46d43", "loading 80-100 %"),
+    (math.inf, "#a50026", "loading ≥ 100 %"),
+)
+
+#: Style of branches not in service: (colour, dash, legend label).
+BRANCH_OUT_STYLE: dict[str, tuple[str, str, str]] = {
+    "tripped": ("#c51b7d", "dash", "tripped (overload)"),
+    "struck": ("#d7191c", "dot", "struck"),
+    "out": ("#b0b0b0", "dot", "out of service"),
+}
+
+
+def branch_class(branch: Mapping[str, Any]) -> str:
+    """Legend label of the class a branch is drawn in (loading class or out state)."""
+    state = str(branch.get("state", "in_service"))
+    if state in BRANCH_OUT_STYLE:
+        return BRANCH_OUT_STYLE[state][2]
+    loading = float(branch.get("loading_percent") or 0.0)
+    for upper, _, label in LOADING_CLASSES:
+        if loading < upper:
+            return label
+    return LOADING_CLASSES[-1][2]
+
+
+def network_map(state: Mapping[str, Any]) -> go.Figure:
+    """Map of the grid right after the strike.
+
+    Parameters
+    ----------
+    state
+        The ``network_state.json`` object (:func:`gridmodel.report.state.network_state`).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One line trace per branch class (loading class, tripped, struck, out)
+        with hover markers at branch midpoints, one marker trace per
+        substation state (``struck``, ``dark``, ``energised``; legend name
+        ``"substations: <state>"``) and one text trace of region labels.
+        Names are HTML-escaped.
+    """
+    subs = {str(s["substation"]): s for s in state.get("substations", [])}
+    fig = go.Figure()
+    _add_branches(fig, state.get("branches", []), subs)
+    _add_substations(fig, list(subs.values()))
+    _add_region_labels(fig, list(subs.values()))
+    lats = [float(s["lat"]) for s in subs.values() if s.get("lat") is not None]
+    mean_lat = sum(lats) / len(lats) if lats else 0.0
+    ratio = 1.0 / max(math.cos(math.radians(mean_lat)), 0.1) if -90 < mean_lat < 90 else 1.0
+    fig.update_layout(
+        xaxis={"title": {"text": "longitude (°E)"}, "showgrid": False, "zeroline": False},
+        yaxis={
+            "title": {"text": "latitude (°N)"},
+            "scaleanchor": "x",
+            "scaleratio": ratio,
+            "showgrid": False,
+            "zeroline": False,
+        },
+        height=620,
+        hovermode="closest",
+        legend={"orientation": "h", "y": -0.12},
+        margin={"l": 60, "r": 20, "t": 30, "b": 40},
+    )
+    return fig
+
+
+def _add_branches(fig: go.Figure, branches: list[Mapping[str, Any]], subs: dict) -> None:
+    classes = [label for _, _, label in LOADING_CLASSES] + [
+        style[2] for style in BRANCH_OUT_STYLE.values()
+    ]
+    for label in classes:
+        members = [
+            b
+            for b in branches
+            if branch_class(b) == label
+            and str(b.get("from")) in subs
+            and str(b.get("to")) in subs
+            and str(b.get("from")) != str(b.get("to"))
+        ]
+        if not members:
+            continue
+        colour, dash = _branch_style(label)
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        mid_x: list[float] = []
+        mid_y: list[float] = []
+        hover: list[str] = []
+        for b in members:
+            a, z = subs[str(b["from"])], subs[str(b["to"])]
+            xs += [a["lon"], z["lon"], None]
+            ys += [a["lat"], z["lat"], None]
+            mid_x.append((float(a["lon"]) + float(z["lon"])) / 2)
+            mid_y.append((float(a["lat"]) + float(z["lat"])) / 2)
+            hover.append(_branch_hover(b, a, z))
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                name=label,
+                legendgroup=label,
+                line={"color": colour, "width": 2.5, "dash": dash},
+                hoverinfo="skip",
+            )
+        )
+        tripped = label == BRANCH_OUT_STYLE["tripped"][2]
+        fig.add_trace(
+            go.Scatter(
+                x=mid_x,
+                y=mid_y,
+                mode="markers",
+                name=label,
+                legendgroup=label,
+                showlegend=False,
+                marker={
+                    "color": colour,
+                    "size": 11 if tripped else 6,
+                    "symbol": "x-thin-open" if tripped else "circle",
+                    "line": {"width": 2.5 if tripped else 0, "color": colour},
+                },
+                text=hover,
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+
+
+def _branch_style(label: str) -> tuple[str, str]:
+    for _, colour, name in LOADING_CLASSES:
+        if name == label:
+            return colour, "solid"
+    for colour, dash, name in BRANCH_OUT_STYLE.values():
+        if name == label:
+            return colour, dash
+    return "#999999", "solid"
+
+
+def _branch_hover(b: Mapping[str, Any], a: Mapping[str, Any], z: Mapping[str, Any]) -> str:
+    head = f"{escape(str(b.get('element')))} {escape(str(b.get('index')))}"
+    ends = f"{escape(str(a.get('name')))} – {escape(str(z.get('name')))}"
+    state = str(b.get("state"))
+    flow = float(b.get("flow_mw") or 0.0)
+    loading = float(b.get("loading_percent") or 0.0)
+    if state == "tripped":
+        tail = f"tripped at cascade step {b.get('trip_step')}, loading {loading:.0f} %"
+    elif state == "in_service":
+        tail = f"{abs(flow):,.0f} MW, loading {loading:.0f} %"
+    else:
+        tail = escape(state.replace("_", " "))
+    return f"<b>{head}</b><br>{ends}<br>{tail}"
+
+
+def _add_substations(fig: go.Figure, subs: list[Mapping[str, Any]]) -> None:
+    for state, (colour, symbol, label) in SUBSTATION_STYLE.items():
+        members = [s for s in subs if s.get("state") == state and s.get("lat") is not None]
+        if not members:
+            continue
+        sizes = [
+            8 + 14 * math.sqrt(float(s.get("load_mw") or 0.0) / _max_load(subs)) for s in members
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=[s["lon"] for s in members],
+                y=[s["lat"] for s in members],
+                mode="markers",
+                name=f"substations: {label}",
+                marker={
+                    "color": colour,
+                    "symbol": symbol,
+                    "size": sizes,
+                    "line": {"color": "#ffffff" if symbol == "circle" else colour, "width": 1},
+                },
+                text=[_substation_hover(s) for s in members],
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+
+
+def _max_load(subs: list[Mapping[str, Any]]) -> float:
+    return max([float(s.get("load_mw") or 0.0) for s in subs] + [1.0])
+
+
+def _substation_hover(s: Mapping[str, Any]) -> str:
+    return (
+        f"<b>{escape(str(s.get('name')))}</b> ({escape(str(s.get('substation')))})<br>"
+        f"region {escape(str(s.get('region')))}<br>"
+        f"{escape(str(s.get('state')))}: {float(s.get('unserved_mw') or 0.0):,.0f} MW of "
+        f"{float(s.get('load_mw') or 0.0):,.0f} MW lost, "
+        f"{int(s.get('customers_off') or 0):,} customers off"
+    )
+
+
+def _add_region_labels(fig: go.Figure, subs: list[Mapping[str, Any]]) -> None:
+    places: dict[str, list[tuple[float, float]]] = {}
+    for s in subs:
+        if s.get("lat") is None or s.get("lon") is None:
+            continue
+        places.setdefault(str(s.get("region")), []).append((float(s["lon"]), float(s["lat"])))
+    if len(places) < 2:
+        return
+    names = list(places)
+    lats = [p[1] for pts in places.values() for p in pts]
+    lift = 0.025 * (max(lats) - min(lats))
+    fig.add_trace(
+        go.Scatter(
+            x=[sum(p[0] for p in places[n]) / len(places[n]) for n in names],
+            y=[sum(p[1] for p in places[n]) / len(places[n]) + lift for n in names],
+            mode="text",
+            text=[escape(n) for n in names],
+            textfont={"color": "#7a7a7a", "size": 10},
+            name="regions",
+            hoverinfo="skip",
+        )
+    )

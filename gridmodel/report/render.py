@@ -1,0 +1,310 @@
+"""``report.html``: one self-contained page from a run folder.
+
+plotly.js is embedded once, in one ``<script>``; every chart is a
+``Plotly.newPlot`` call on its JSON. The page loads nothing from anywhere: no
+CDN, no web fonts, no map tiles, no MathJax. Every string that comes from a
+file is HTML-escaped, and the JSON inside ``<script>`` has ``<``, ``>`` and
+``&`` written as ``\\u003c``, ``\\u003e``, ``\\u0026``, so ``</script>`` or
+``<!--`` in a name can never end the script.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from gridmodel.report import figures
+from gridmodel.report.page import PAGE_CSS, assumptions_html, cards_html, table_html
+from gridmodel.report.run_folder import RunFolder, read_run_folder
+
+#: File name of the report in a run folder.
+REPORT_FILE = "report.html"
+#: plotly.js configuration of every chart: nothing that calls out to the internet.
+PLOT_CONFIG: dict[str, Any] = {
+    "displaylogo": False,
+    "responsive": True,
+    "showLink": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "typesetMath": False,
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+#: Columns of ``criticality.csv`` shown, when present.
+CRITICALITY_COLUMNS: tuple[str, ...] = (
+    "rank",
+    "names",
+    "substations",
+    "regions",
+    "unserved_mw",
+    "customers_off",
+    "tripped",
+)
+_FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the page: a title, how to read it, and a chart or HTML."""
+
+    key: str
+    title: str
+    how_to_read: str
+    figure: go.Figure | None = None
+    html: str = ""
+
+
+def render_report(run_dir: str | Path) -> Path:
+    """Build ``run_dir/report.html`` from the run's files; return its path.
+
+    The file is written beside its final name and renamed into place, so a
+    reader never sees half a report.
+
+    Raises
+    ------
+    OptionError
+        If ``run_dir`` is not a run folder (see :func:`read_run_folder`).
+    OutputError
+        If the report cannot be written.
+    """
+    from gridmodel.errors import OutputError
+
+    run = read_run_folder(run_dir)
+    text = report_html(run)
+    target = run.path / REPORT_FILE
+    tmp = run.path / f".{REPORT_FILE}.{os.getpid()}.tmp"
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write the report ({exc.strerror})", file=target) from None
+    return target
+
+
+def report_html(run: RunFolder) -> str:
+    """The whole page as text (pure: same folder contents, same page)."""
+    summary = run.summary or {}
+    title = str(summary.get("scenario") or run.path.resolve().name or "gridmodel run")
+    parts = []
+    for number, section in enumerate(sections(run)):
+        body = section.html
+        if section.figure is not None:
+            body += _figure_html(section.figure, f"chart-{number}-{section.key}")
+        parts.append(
+            f'<section id="{section.key}"><h2>{escape(section.title)}</h2>'
+            f'<p class="how">{escape(section.how_to_read)}</p>{body}</section>'
+        )
+    subtitle = " · ".join(
+        escape(f"{k} {summary[k]}") for k in ("network", "seed", "sample") if k in summary
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)} · gridmodel report</title><style>{PAGE_CSS}</style>"
+        '<script>window.PlotlyConfig = {MathJaxConfig: "local"};</script>'
+        f"<script>{_safe_script(get_plotlyjs())}</script></head><body><main>"
+        f"<header><h1>{escape(title)}</h1><p class='sub'>{subtitle}</p></header>"
+        f"{cards_html(headline_cards(run))}{''.join(parts)}"
+        "<footer>Made with gridmodel. This page is one file and works offline.</footer>"
+        "</main></body></html>\n"
+    )
+
+
+def sections(run: RunFolder) -> list[Section]:
+    """The sections the run folder has data for, in reading order."""
+    summary = run.summary or {}
+    impact = summary.get("impact") or {}
+    out: list[Section] = []
+    if run.network:
+        out.append(Section("map", "Network map", MAP_TEXT, figures.network_map(run.network)))
+    if impact.get("by_region"):
+        out.append(
+            Section(
+                "impact",
+                "Impact by region",
+                IMPACT_TEXT,
+                figures.impact_by_region(impact["by_region"]),
+            )
+        )
+    if impact.get("tripped_branches"):
+        fig = figures.cascade_steps(impact["tripped_branches"], branch_names=_branch_names(run))
+        out.append(Section("cascade", "The cascade, step by step", CASCADE_TEXT, fig))
+    if run.timeline is not None and len(run.timeline):
+        fig = figures.restoration_curve(run.timeline)
+        out.append(Section("restoration", "Restoration", RESTORATION_TEXT, fig))
+    if run.comparison is not None and len(run.comparison):
+        fig = figures.strategy_comparison(run.comparison, served=run.comparison_timeline)
+        out.append(Section("comparison", "Repair strategies compared", COMPARISON_TEXT, fig))
+    if run.schedule is not None and len(run.schedule):
+        fig = figures.schedule_chart(run.schedule, groups=run.groups)
+        out.append(Section("schedule", "Rolling outage schedule", SCHEDULE_TEXT, fig))
+    if run.samples is not None and len(run.samples) > 1:
+        sizes = run.samples["unserved_mw"].to_numpy(dtype=float)
+        none = int((sizes <= 0).sum())
+        text = CCDF_TEXT.format(n=len(sizes), none=none)
+        out.append(
+            Section("ccdf", "How large can the blackout get?", text, figures.blackout_ccdf(sizes))
+        )
+    if run.criticality is not None and len(run.criticality):
+        table = run.criticality
+        shown = [c for c in CRITICALITY_COLUMNS if c in table.columns] or list(table.columns)
+        html = table_html(table[shown].head(20))
+        out.append(Section("criticality", "Most critical elements", CRITICALITY_TEXT, html=html))
+    if summary:
+        out.append(Section("metrics", "Metrics", METRICS_TEXT, figures.metrics_table(summary)))
+    out.append(
+        Section(
+            "assumptions",
+            "Assumptions and options",
+            ASSUMPTIONS_TEXT,
+            html=assumptions_html(summary, notes=run.notes),
+        )
+    )
+    return out
+
+
+def headline_cards(run: RunFolder) -> list[tuple[str, str, str]]:
+    """The headline numbers: (label, value, note) each.
+
+    MW and customers off at the worst hour of the timeline (or right after
+    the strike without one), energy not served, hours to 90 % restored and the
+    repair strategy.
+    """
+    summary = run.summary or {}
+    impact = summary.get("impact") or {}
+    metrics = summary.get("metrics") or {}
+    cards: list[tuple[str, str, str]] = []
+    worst_mw, worst_customers, when = impact.get("unserved_mw"), impact.get("customers_off"), ""
+    if run.timeline is not None and len(run.timeline):
+        total = figures.total_timeline(run.timeline)
+        if "unserved_mw" not in total.columns:
+            total["unserved_mw"] = total["demand_mw"] - total["served_mw"]
+        row = total.iloc[int(total["unserved_mw"].to_numpy().argmax())]
+        worst_mw = float(row["unserved_mw"])
+        if "customers_off" in total.columns:
+            worst_customers = float(row["customers_off"])
+        when = f"worst hour: {_when(row['time'])}" if "time" in total.columns else ""
+        when = when or f"worst hour: {row['hour']} h after the strike"
+    if worst_mw is not None:
+        note = when or "right after the strike"
+        cards.append(("MW off", f"{float(worst_mw):,.0f} MW", note))
+    if worst_customers is not None:
+        cards.append(("customers off", f"{float(worst_customers):,.0f}", when or "right after"))
+    if metrics.get("ens_mwh") is not None:
+        cards.append(
+            ("energy not served", f"{float(metrics['ens_mwh']):,.0f} MWh", "whole horizon")
+        )
+    restore = (metrics.get("restore_h") or {}).get("90", "missing") if metrics else "missing"
+    if restore != "missing":
+        value = "beyond horizon" if restore is None else f"{float(restore):,.0f} h"
+        cards.append(("to 90 % restored", value, "hours after the strike"))
+    strategy = summary.get("strategy")
+    if strategy:
+        cards.append(("repair strategy", str(strategy), "crews take tasks in this order"))
+    elif run.comparison is not None:
+        count = run.comparison["strategy"].nunique()
+        cards.append(("strategies compared", f"{count}", "see the comparison below"))
+    return cards
+
+
+def _when(value: object) -> str:
+    """A timeline time as "16 Dec 2022 19:00" (the text itself if it is not a time)."""
+    try:
+        return pd.Timestamp(str(value)).strftime("%d %b %Y %H:%M")
+    except (ValueError, TypeError):
+        return str(value)
+
+
+def _branch_names(run: RunFolder) -> dict[str, str]:
+    if not run.network:
+        return {}
+    names = {str(s["substation"]): str(s.get("name")) for s in run.network.get("substations", [])}
+    return {
+        f"{b['element']}:{b['index']}": f"{names.get(str(b['from']), b['from'])} – "
+        f"{names.get(str(b['to']), b['to'])}"
+        for b in run.network.get("branches", [])
+    }
+
+
+def _figure_html(fig: go.Figure, element_id: str) -> str:
+    styled = go.Figure(fig)
+    styled.update_layout(template="plotly_white", font={"family": _FONT, "size": 13})
+    spec = pio.to_json(styled, validate=False, pretty=False, engine="json")
+    config = json.dumps(PLOT_CONFIG)
+    return (
+        f'<div id="{element_id}" class="chart"></div><script>(function () {{'
+        f"var fig = {_safe_script(spec)};"
+        f'Plotly.newPlot("{element_id}", fig.data, fig.layout, {config});}})();</script>'
+    )
+
+
+def _safe_script(text: str) -> str:
+    """Script text that cannot close its ``<script>`` element or open a comment.
+
+    In JSON, ``<``, ``>`` and ``&`` only occur inside strings, where the
+    ``\\u003c`` forms mean the same. plotly.js (a script, not JSON) only has
+    ``</`` inside strings and regular expressions, where ``<\\/`` means the same.
+    """
+    if text.startswith(("{", "[")):
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return text.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+
+
+MAP_TEXT = (
+    "Each marker is a substation at its longitude and latitude: red crosses were struck, "
+    "dark grey dots lost power, green dots kept it (bigger dots carry more load). Lines are "
+    "coloured by how loaded they are after the strike; dashed purple lines tripped on "
+    "overload and dotted grey ones are out of service. Hover for names and numbers."
+)
+IMPACT_TEXT = (
+    "Load each region lost right after the strike (red; grey is the load still served) and "
+    "the customers left without power. Regions that lost nothing are not shown."
+)
+CASCADE_TEXT = (
+    "Power that re-routes around the damage can overload other lines, which then trip and "
+    "overload more. Bars count the branches that tripped at each step; crosses show how "
+    "loaded each one was when it tripped."
+)
+RESTORATION_TEXT = (
+    "Demand (dashed) against the load actually served (green) hour by hour while crews "
+    "repair the damage; the gap between them is the load without power. Choose a region "
+    "in the menu at the top right."
+)
+COMPARISON_TEXT = (
+    "The same strikes repaired in different orders. Bars are the mean over the samples, "
+    "whiskers the 95 % confidence interval; lower is better. Curves (when shown) are the "
+    "mean load served over time under each strategy."
+)
+SCHEDULE_TEXT = (
+    "Each row is one group (queue) of consumers and each column one hour of local time: "
+    "white means power on, dark grey a planned outage, light grey a possible outage and red "
+    "an emergency outage. Below, the hours each group spends without power per day. "
+    "Choose a region in the menu."
+)
+CCDF_TEXT = (
+    "Out of {n} simulated strikes of this scenario ({none} without any unserved load), the "
+    "chance that at least this much load goes unserved. On log-log axes a straight tail means "
+    "very large blackouts are rare but far from impossible."
+)
+CRITICALITY_TEXT = (
+    "Elements whose loss costs the most load, from the N-k criticality analysis; the first "
+    "rows are the ones to protect first."
+)
+METRICS_TEXT = (
+    "The run's numbers in one place. ENS is the energy not served over the horizon; SAIDI, "
+    "SAIFI and CAIDI are the usual utility indices of outage duration and frequency."
+)
+ASSUMPTIONS_TEXT = (
+    "What the model assumed for this run. Change them in the scenario file and run it again "
+    "to see how much they matter."
+)

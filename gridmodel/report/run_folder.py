@@ -1,0 +1,154 @@
+"""Reading a run folder for the report: every file optional, every problem one error.
+
+A run folder is what ``gridmodel run``, ``gridmodel compare`` or a Monte
+Carlo sweep wrote (DESIGN.md output contract). The report draws a section for
+each file it finds; a folder with none of them is refused. A file that cannot
+be read or lacks a column leaves its section out, with a note in the report
+saying why, so one damaged file never costs the reader the whole page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gridmodel.errors import OptionError
+from gridmodel.report.state import NETWORK_STATE_FILE
+
+#: Files the report knows, in the order it looks for them.
+KNOWN_FILES: tuple[str, ...] = (
+    "summary.json",
+    NETWORK_STATE_FILE,
+    "timeline.parquet",
+    "timeline.csv",
+    "schedule.csv",
+    "groups.csv",
+    "comparison.csv",
+    "comparison_timeline.parquet",
+    "samples",
+    "criticality.csv",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class RunFolder:
+    """The tables of one run folder that the report uses (``None`` when absent)."""
+
+    path: Path
+    summary: dict[str, Any] | None = None
+    network: dict[str, Any] | None = None
+    timeline: pd.DataFrame | None = None
+    schedule: pd.DataFrame | None = None
+    groups: pd.DataFrame | None = None
+    comparison: pd.DataFrame | None = None
+    comparison_timeline: pd.DataFrame | None = None
+    samples: pd.DataFrame | None = None
+    criticality: pd.DataFrame | None = None
+    notes: tuple[str, ...] = ()
+
+
+def read_run_folder(run_dir: str | Path) -> RunFolder:
+    """Read every known file of ``run_dir``.
+
+    Raises
+    ------
+    OptionError
+        If ``run_dir`` is not a folder or holds none of :data:`KNOWN_FILES`.
+        Unreadable files are skipped and named in :attr:`RunFolder.notes`.
+    """
+    path = Path(run_dir)
+    if not path.is_dir():
+        raise OptionError(
+            "not a folder" if path.exists() else "folder not found",
+            file=path,
+            allowed="a run folder written by gridmodel run or gridmodel compare",
+        )
+    if not any((path / name).exists() for name in KNOWN_FILES):
+        raise OptionError(
+            "no run results in this folder",
+            file=path,
+            allowed="a folder with summary.json, timeline.parquet, schedule.csv or comparison.csv",
+        )
+    notes: list[str] = []
+
+    def table(name: str, needed: tuple[str, ...] = ()) -> pd.DataFrame | None:
+        return _guarded(notes, path / name, lambda f: _checked(_table(f), needed))
+
+    timeline_name = "timeline.parquet" if (path / "timeline.parquet").exists() else "timeline.csv"
+    return RunFolder(
+        path=path,
+        summary=_guarded(notes, path / "summary.json", _json),
+        network=_guarded(notes, path / NETWORK_STATE_FILE, _json),
+        timeline=table(timeline_name, ("hour", "region", "demand_mw", "served_mw")),
+        schedule=table("schedule.csv", ("region", "group", "start", "end", "state")),
+        groups=table("groups.csv", ("region", "group", "date")),
+        comparison=table("comparison.csv", ("strategy", "metric", "mean", "ci_low", "ci_high")),
+        comparison_timeline=table("comparison_timeline.parquet", ("strategy", "hour", "served_mw")),
+        samples=_guarded(
+            notes, path / "samples", lambda f: _checked(_samples(f), ("unserved_mw",))
+        ),
+        criticality=table("criticality.csv"),
+        notes=tuple(notes),
+    )
+
+
+def _guarded(notes: list[str], file: Path, read: Callable[[Path], Any]) -> Any:
+    """``read(file)``, or ``None`` with a note when the file is unusable."""
+    try:
+        return read(file)
+    except OptionError as exc:
+        notes.append(f"{file.name}: {exc.message}; its section is left out")
+        return None
+
+
+def _json(file: Path) -> dict[str, Any] | None:
+    if not file.exists():
+        return None
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise OptionError(f"cannot read JSON: {exc}".splitlines()[0], file=file) from None
+    if not isinstance(data, dict):
+        raise OptionError("not a JSON object", file=file, allowed="a JSON object")
+    return data
+
+
+def _table(file: Path) -> pd.DataFrame | None:
+    if not file.exists():
+        return None
+    if file.is_dir():
+        raise OptionError("is a folder, expected a file", file=file)
+    try:
+        if file.suffix == ".parquet":
+            return pd.read_parquet(file)
+        return pd.read_csv(file, dtype={"region": str, "group": str, "strategy": str})
+    except Exception as exc:  # pyarrow and pandas raise many types for a bad file
+        raise OptionError(f"cannot read table: {exc}".splitlines()[0], file=file) from None
+
+
+def _samples(folder: Path) -> pd.DataFrame | None:
+    """All Parquet chunks under ``samples/``, one row per sample."""
+    if not folder.is_dir():
+        return None
+    files = sorted(folder.rglob("*.parquet"))
+    if not files:
+        return None
+    parts = [t for t in (_table(f) for f in files) if t is not None]
+    table = pd.concat(parts, ignore_index=True)
+    if "sample" in table.columns:
+        table = table.drop_duplicates(subset=["sample"]).sort_values("sample")
+    return table.reset_index(drop=True)
+
+
+def _checked(table: pd.DataFrame | None, needed: tuple[str, ...]) -> pd.DataFrame | None:
+    if table is None:
+        return None
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise OptionError(f"missing column {missing[0]!r}", field=missing[0])
+    return table
