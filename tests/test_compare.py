@@ -1,0 +1,167 @@
+"""Strategy comparison: common random numbers, paired statistics, the compare command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from gridmodel.cli import app
+from gridmodel.compare import COMPARED, COMPARISON_COLUMNS, compare
+from gridmodel.errors import OptionError
+from gridmodel.scenario import load_scenario
+from gridmodel.strategies import names
+
+runner = CliRunner()
+
+# case9 (MATPOWER): 9 buses, 9 lines, 315 MW of load. Three random lines cut
+# per sample, one crew, two days.
+SCENARIO = """
+title = "three lines"
+network = "case9"
+seed = 5
+[[waves]]
+time_h = 0
+[[waves.random]]
+count = 3
+target = "line"
+severity = [0.2, 1.0]
+[repair]
+crews = 1
+horizon_h = 48
+"""
+
+
+def scenario_file(tmp_path: Path, text: str = SCENARIO) -> Path:
+    path = tmp_path / "scenario.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    return load_scenario(scenario_file(tmp_path_factory.mktemp("s")))
+
+
+@pytest.fixture(scope="module")
+def result(scenario):
+    return compare(scenario, samples=4)
+
+
+def test_same_seed_same_numbers(scenario, result) -> None:
+    again = compare(scenario, samples=4)
+    pd.testing.assert_frame_equal(result.samples, again.samples)
+    pd.testing.assert_frame_equal(result.table, again.table)
+
+
+def test_every_strategy_sees_the_same_strikes_and_durations(result) -> None:
+    samples = result.samples
+    assert sorted(samples["strategy"].unique()) == sorted(names())
+    per_sample = samples.groupby("sample")["damage_key"].nunique()
+    assert (per_sample == 1).all()
+    assert samples.groupby("sample")["damage_key"].first().nunique() > 1  # samples differ
+
+
+def test_another_seed_draws_other_strikes(scenario, result) -> None:
+    other = compare(scenario, samples=4, seed=6, strategies=["as_listed"])
+    assert set(other.samples["damage_key"]).isdisjoint(set(result.samples["damage_key"]))
+
+
+def test_table_statistics_by_hand(result) -> None:
+    table = result.table
+    assert tuple(table.columns) == COMPARISON_COLUMNS
+    assert set(table["metric"]) == set(COMPARED)
+    samples = result.samples
+    ens = samples.pivot(index="sample", columns="strategy", values="ens_mwh")
+    row = table[(table.strategy == "as_listed") & (table.metric == "ens_mwh")].iloc[0]
+    values = ens["as_listed"].to_numpy()
+    # 95 % Student t interval, n = 4: t(0.975, 3) = 3.182446 (statistical tables)
+    half = 3.182446 * values.std(ddof=1) / np.sqrt(4)
+    assert row["mean"] == pytest.approx(values.mean())
+    assert row["ci_low"] == pytest.approx(values.mean() - half, rel=1e-6)
+    assert row["ci_high"] == pytest.approx(values.mean() + half, rel=1e-6)
+    # paired difference to the best strategy of the metric
+    best = row["best"]
+    diff = values - ens[best].to_numpy()
+    assert row["diff_to_best"] == pytest.approx(diff.mean())
+    assert ens.mean().min() == pytest.approx(ens[best].mean())
+    best_row = table[(table.strategy == best) & (table.metric == "ens_mwh")].iloc[0]
+    assert (best_row["diff_to_best"], best_row["diff_ci_low"], best_row["diff_ci_high"]) == (
+        0.0,
+        0.0,
+        0.0,
+    )
+    # the exact search is never beaten on energy not served, sample by sample
+    assert (ens.sub(ens["optimal"], axis=0) >= -1e-6).all().all()
+
+
+def test_ranking_follows_mean_energy_not_served(result) -> None:
+    ranking = result.ranking
+    assert ranking["rank"].tolist() == list(range(1, len(names()) + 1))
+    assert ranking["ens_mwh"].is_monotonic_increasing
+    assert (
+        ranking["strategy"].iloc[0]
+        == result.table["best"][result.table.metric == "ens_mwh"].iloc[0]
+    )
+
+
+def test_optimal_is_left_out_by_default_when_too_large(tmp_path: Path) -> None:
+    big = """
+title = "many"
+network = "case9"
+[[waves]]
+[[waves.random]]
+count = 9
+target = "line"
+[[waves.random]]
+count = 5
+target = "substation"
+[repair]
+crews = 2
+horizon_h = 24
+"""
+    scenario = load_scenario(scenario_file(tmp_path, big))
+    result = compare(scenario, samples=1)
+    assert "optimal" not in set(result.samples["strategy"])
+    assert any("optimal left out" in note for note in result.notes)
+    with pytest.raises(OptionError, match="at most"):
+        compare(scenario, samples=1, strategies=["optimal", "as_listed"])
+
+
+def test_compare_command_writes_the_table_and_prints_a_ranking(tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    args = ["compare", str(scenario_file(tmp_path)), "--samples", "3", "--out", str(out)]
+    done = runner.invoke(app, [*args, "--strategies", "as_listed,load_per_hour"])
+    assert done.exit_code == 0, done.output
+    table = pd.read_csv(out / "comparison.csv")
+    assert tuple(table.columns) == COMPARISON_COLUMNS
+    assert set(table["strategy"]) == {"as_listed", "load_per_hour"}
+    assert len(pd.read_csv(out / "samples.csv")) == 3 * 2
+    lines = done.stdout.splitlines()
+    assert any(
+        line.split()[:2] == ["1", table.sort_values("rank")["strategy"].iloc[0]] for line in lines
+    )
+
+
+def test_compare_command_rejects_bad_input_with_one_line(tmp_path: Path) -> None:
+    path = str(scenario_file(tmp_path))
+    bad = runner.invoke(
+        app, ["compare", path, "--strategies", "as_listed,fastest", "--out", str(tmp_path / "x")]
+    )
+    assert bad.exit_code == 2
+    assert "unknown repair strategy 'fastest'" in bad.stderr
+    assert "load_per_hour" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x").exists()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    refused = runner.invoke(app, ["compare", path, "--samples", "1", "--out", str(mine)])
+    assert refused.exit_code == 2
+    assert "not written by gridmodel" in refused.stderr
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    zero = runner.invoke(app, ["compare", path, "--samples", "0", "--out", str(tmp_path / "y")])
+    assert zero.exit_code == 2 and "--samples" in zero.stderr
