@@ -236,6 +236,7 @@ def _add_region_labels(fig: go.Figure, subs: list[Mapping[str, Any]]) -> None:
             text=[escape(n) for n in names],
             textfont={"color": "#7a7a7a", "size": 10},
             name="regions",
+            showlegend=False,
             hoverinfo="skip",
         )
     )

@@ -29,7 +29,7 @@ header h1 { margin: 0 0 4px; font-size: 1.7rem; }
   border-radius: 6px; padding: 12px 14px; }
 .card .label { font-size: .8rem; text-transform: uppercase; letter-spacing: .04em;
   color: var(--muted); }
-.card .value { font-size: 1.6rem; font-weight: 650; margin: 2px 0; overflow-wrap: anywhere; }
+.card .value { font-size: 1.4rem; font-weight: 650; margin: 2px 0; overflow-wrap: anywhere; }
 .card .note { font-size: .8rem; color: var(--muted); }
 section { background: #fff; border: 1px solid var(--line); border-radius: 6px;
   padding: 14px 18px; margin: 0 0 18px; }
