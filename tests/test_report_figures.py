@@ -453,3 +453,47 @@ def test_cli_run_builds_the_report(tmp_path: Path) -> None:
     text = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="map"' in text and 'id="impact"' in text
     assert (out / "report.html").stat().st_size < 10_000_000
+
+
+def test_monte_carlo_folder_gets_sample_cards_and_ccdf(tmp_path: Path) -> None:
+    folder = tmp_path / "mc"
+    (folder / "samples").mkdir(parents=True)
+    sizes = [0.0, 0.0, 10.0, 20.0, 20.0, 40.0]
+    pd.DataFrame({"sample": range(6), "unserved_mw": sizes}).to_parquet(
+        folder / "samples" / "part-00000.parquet"
+    )
+    (folder / "summary.json").write_text(json.dumps({"scenario": "mc", "samples": 6}))
+    run = read_run_folder(folder)
+    assert [s.key for s in sections(run)] == ["ccdf", "assumptions"]
+    cards = {label: value for label, value, _ in headline_cards(run)}
+    # hand: median of (0, 0, 10, 20, 20, 40) = 15; 95th percentile (linear) at
+    # position 0.95 * 5 = 4.75: 20 + 0.75 * (40 - 20) = 35
+    assert cards == {"median MW off": "15 MW", "1 in 20 worst": "35 MW"}
+
+
+def test_criticality_table_is_escaped(tmp_path: Path) -> None:
+    folder = tmp_path / "crit"
+    folder.mkdir()
+    pd.DataFrame(
+        {"rank": [1, 2], "names": [HOSTILE_GROUP, "Kyiv"], "unserved_mw": [2182.26, 10.0]}
+    ).to_csv(folder / "criticality.csv", index=False)
+    (folder / "summary.json").write_text(json.dumps({"network": "ua-oblasts", "k": 1}))
+    text = render_report(folder).read_text(encoding="utf-8").replace(get_plotlyjs(), "")
+    assert HOSTILE_GROUP not in text
+    assert "<td>&lt;img src=x onerror=alert(3)&gt;</td>" in text
+    assert '<td class="num">2,182.3</td>' in text
+    assert "<h1>ua-oblasts</h1>" in text
+
+
+def test_network_state_matches_the_impact_and_is_reproducible(
+    run_dir: Path, summary: dict, state: dict, tmp_path: Path
+) -> None:
+    tripped = {(b["element"], b["index"]) for b in state["branches"] if b["state"] == "tripped"}
+    assert tripped == {(t["element"], t["index"]) for t in summary["impact"]["tripped_branches"]}
+    lost = sum(s["unserved_mw"] for s in state["substations"])
+    assert lost == pytest.approx(summary["impact"]["unserved_mw"], abs=0.01)
+    # same scenario and seed, byte-identical file
+    again = tmp_path / "again"
+    write_run_folder(again)
+    first = (run_dir / "network_state.json").read_bytes()
+    assert (again / "network_state.json").read_bytes() == first

@@ -17,6 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -93,7 +94,9 @@ def render_report(run_dir: str | Path) -> Path:
 def report_html(run: RunFolder) -> str:
     """The whole page as text (pure: same folder contents, same page)."""
     summary = run.summary or {}
-    title = str(summary.get("scenario") or run.path.resolve().name or "gridmodel run")
+    title = str(
+        summary.get("scenario") or summary.get("network") or run.path.resolve().name or "gridmodel"
+    )
     parts = []
     for number, section in enumerate(sections(run)):
         body = section.html
@@ -104,7 +107,9 @@ def report_html(run: RunFolder) -> str:
             f'<p class="how">{escape(section.how_to_read)}</p>{body}</section>'
         )
     subtitle = " · ".join(
-        escape(f"{k} {summary[k]}") for k in ("network", "seed", "sample") if k in summary
+        escape(f"{k} {summary[k]}")
+        for k in ("network", "seed", "sample", "samples")
+        if isinstance(summary.get(k), str | int)
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -159,7 +164,7 @@ def sections(run: RunFolder) -> list[Section]:
         shown = [c for c in CRITICALITY_COLUMNS if c in table.columns] or list(table.columns)
         html = table_html(table[shown].head(20))
         out.append(Section("criticality", "Most critical elements", CRITICALITY_TEXT, html=html))
-    if summary:
+    if figures.metrics_rows(summary):
         out.append(Section("metrics", "Metrics", METRICS_TEXT, figures.metrics_table(summary)))
     out.append(
         Section(
@@ -207,6 +212,13 @@ def headline_cards(run: RunFolder) -> list[tuple[str, str, str]]:
     if restore != "missing":
         value = "beyond horizon" if restore is None else f"{float(restore):,.0f} h"
         cards.append(("to 90 % restored", value, "hours after the strike"))
+    if run.samples is not None and not impact and len(run.samples):
+        sizes = run.samples["unserved_mw"].to_numpy(dtype=float)
+        n = len(sizes)
+        cards.append(("median MW off", f"{np.median(sizes):,.0f} MW", f"over {n:,} samples"))
+        cards.append(
+            ("1 in 20 worst", f"{np.quantile(sizes, 0.95):,.0f} MW", "95th percentile of samples")
+        )
     strategy = summary.get("strategy")
     if strategy:
         cards.append(("repair strategy", str(strategy), "crews take tasks in this order"))
