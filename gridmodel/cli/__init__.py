@@ -49,7 +49,9 @@ app = typer.Typer(
 
 # Command modules register themselves on `app` when imported (one line each).
 from gridmodel.cli import compare as _compare  # noqa: E402, F401
+from gridmodel.cli import criticality as _criticality  # noqa: E402, F401
 from gridmodel.cli import impact as _impact  # noqa: E402, F401
+from gridmodel.cli import montecarlo as _montecarlo  # noqa: E402, F401
 from gridmodel.cli import networks as _networks  # noqa: E402, F401
 from gridmodel.cli import report as _report  # noqa: E402, F401
 from gridmodel.cli import run as _run  # noqa: E402, F401

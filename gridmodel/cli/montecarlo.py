@@ -1,0 +1,119 @@
+"""``gridmodel montecarlo``: many samples of a scenario, streamed to Parquet chunks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gridmodel.cli import app
+
+
+@app.command()
+def montecarlo(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    samples: Annotated[int, typer.Option("--samples", "-n", help="Number of samples (>= 1).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "reports/montecarlo"
+    ),
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes (default 1; with --scheduler local: CPU count)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler: 'local' (start a LocalCluster) or tcp://host:8786."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(
+            "--chunk-size", help="Samples per Parquet chunk (default 20; 500 with --impact-only)."
+        ),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Finish the missing chunks of an interrupted run in OUT.")
+    ] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            help="Replace a non-empty folder gridmodel did not write, or an unfinished run."
+        ),
+    ] = False,
+    timeline: Annotated[
+        bool,
+        typer.Option(
+            "--timeline/--impact-only",
+            help="Also play out each sample's repairs and record restoration metrics.",
+        ),
+    ] = True,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
+) -> None:
+    """Sample the scenario's strikes SAMPLES times; one row per sample in OUT/samples/*.parquet.
+
+    Sample i depends only on the seed and i: any number of workers, or a Dask
+    cluster, gives the same table. The folder is written in place and marked
+    INCOMPLETE until done, so an interrupted run can be finished with --resume.
+    """
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from gridmodel.montecarlo import SweepOptions, read_manifest, run_montecarlo
+    from gridmodel.scenario import load_scenario
+
+    if chunk_size is None and resume:
+        manifest = read_manifest(out) or {}
+        chunk_size = manifest.get("chunk_size")
+    options = SweepOptions(
+        samples=samples,
+        seed=seed,
+        workers=workers,
+        scheduler=scheduler,
+        chunk_size=chunk_size,
+        resume=resume,
+        overwrite=overwrite,
+        timeline=timeline,
+    )
+    loaded = load_scenario(scenario)
+    console = Console(stderr=True)
+    bar = Progress(
+        TextColumn("samples"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not progress,
+        transient=True,
+    )
+    try:
+        with bar:
+            task = bar.add_task("samples", total=samples)
+            summary = run_montecarlo(
+                loaded,
+                out,
+                options=options,
+                on_chunk=lambda done: bar.update(task, completed=done.samples_done),
+            )
+    except KeyboardInterrupt:
+        typer.echo(f"finished chunks are kept; resume with --resume --out {out}", err=True)
+        raise
+    unserved = summary["quantiles"].get("unserved_mw", {})
+    customers = summary["quantiles"].get("customers_off", {})
+    typer.echo(
+        f"{summary['scenario'] or scenario.name}: {samples:,} samples; unserved MW "
+        f"median {unserved.get('p50', 0):.0f}, p95 {unserved.get('p95', 0):.0f}; customers off "
+        f"median {customers.get('p50', 0):,.0f}, p95 {customers.get('p95', 0):,.0f}"
+    )
+    ens = summary["quantiles"].get("ens_mwh")
+    if ens and ens.get("n"):
+        typer.echo(f"energy not served: median {ens['p50']:,.0f} MWh, p95 {ens['p95']:,.0f} MWh")
+    typer.echo(f"results: {out}")
