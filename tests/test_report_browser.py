@@ -25,6 +25,7 @@ EXPECTED_CHARTS = 8
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,  # one page load for the module, about 10 s
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not installed (CI installs it)"),
 ]
 

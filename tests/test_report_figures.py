@@ -444,6 +444,7 @@ def test_cli_report_bad_folder_is_one_line_exit_2(tmp_path: Path, kind: str) -> 
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow  # a whole run with its 14-day restoration timeline
 def test_cli_run_builds_the_report(tmp_path: Path) -> None:
     out = tmp_path / "run"
     scenario = Path(__file__).resolve().parents[1] / "scenarios" / "ua-2022-12-16.toml"
@@ -451,7 +452,7 @@ def test_cli_run_builds_the_report(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"report: {out / 'report.html'}" in result.stdout
     text = (out / "report.html").read_text(encoding="utf-8")
-    assert 'id="map"' in text and 'id="impact"' in text
+    assert 'id="map"' in text and 'id="impact"' in text and 'id="restoration"' in text
     assert (out / "report.html").stat().st_size < 10_000_000
 
 

@@ -252,6 +252,8 @@ def metrics_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("hits", _count(strikes.get("hits")), "{}"),
         ("energy not served (MWh)", metrics.get("ens_mwh"), "{:,.0f}"),
         ("customer-hours without power", metrics.get("customer_hours"), "{:,.0f}"),
+        ("energy not served to critical loads (MWh)", metrics.get("critical_ens_mwh"), "{:,.0f}"),
+        ("hours with critical load unserved", metrics.get("critical_outage_h"), "{:,.0f}"),
         ("SAIDI (h per customer)", metrics.get("saidi_h"), "{:,.2f}"),
         ("SAIFI (interruptions per customer)", metrics.get("saifi"), "{:,.3f}"),
         ("CAIDI (h per interruption)", metrics.get("caidi_h"), "{:,.2f}"),
