@@ -306,14 +306,17 @@ def compile_grid(grid: Grid, *, options: EngineOptions | None = None) -> Compile
         bus_mask[bus_lookup[int(b)]] = False
     base = State(
         bus=bus_mask,
-        branch=np.array([(k, i) not in base_out for k, i in zip(kinds, indices, strict=True)]),
+        branch=np.array(
+            [(k, i) not in base_out for k, i in zip(kinds, indices, strict=True)], dtype=bool
+        ),
         unit=np.array(
             [
                 (k, int(i)) not in base_out
                 for k, i in zip(units["kind"], units["index"], strict=True)
-            ]
+            ],
+            dtype=bool,
         ),
-        load=np.array([("load", int(i)) not in base_out for i in loads["index"]]),
+        load=np.array([("load", int(i)) not in base_out for i in loads["index"]], dtype=bool),
     )
     substation_buses = {
         str(s): np.unique(
@@ -386,6 +389,11 @@ def _prepared_copy(net: Any) -> Any:
         df = getattr(work, table)
         if len(df):
             df["in_service"] = True
+    if len(work.line):
+        # pandapower's DC solve divides by the reactance; a zero-impedance line
+        # gets a tiny one here and MIN_REACTANCE_PU in the compiled arrays
+        zero_x = work.line["x_ohm_per_km"].astype(float) == 0.0
+        work.line.loc[zero_x, "x_ohm_per_km"] = 1e-12
     sw = work.switch
     if len(sw):
         branch_switch = sw["et"].isin(["l", "t"]) & ~sw["closed"].astype(bool)
@@ -417,6 +425,12 @@ def _internal_case(work: object) -> tuple[dict, dict]:
             field="trafo3w",
             allowed="networks with lines and two-winding transformers",
         )
+    if not len(work.ext_grid) and not (  # type: ignore[attr-defined]
+        "slack" in work.gen and work.gen["slack"].astype(bool).any()  # type: ignore[attr-defined]
+    ):
+        # pandapower refuses a net without a reference bus; the internal case
+        # (branch and bus data) does not depend on where the reference is
+        pp.create_ext_grid(work, int(work.bus.index[0]))  # type: ignore[attr-defined]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

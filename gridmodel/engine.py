@@ -232,6 +232,12 @@ def balance(
     served_mw, unit_p_mw, load_dark
     """
     n_isl = topo.n_islands
+    if n_isl == 0:  # every bus is dead: nothing to balance
+        return (
+            np.zeros(len(demand)),
+            np.zeros(len(compiled.unit_kind)),
+            np.ones(len(demand), dtype=bool),
+        )
     load_bus = compiled.load_bus
     load_dark = ~(state.load & topo.bus_energized[load_bus])
     served = np.where(load_dark, 0.0, demand)
