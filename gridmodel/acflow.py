@@ -19,6 +19,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from gridmodel.compiled import CompiledGrid, State
 from gridmodel.engine import Outcome, Trip, reference_buses, solve_state, topology
@@ -91,19 +92,24 @@ def _run_ac(
     compiled: CompiledGrid, state: State, outcome: Outcome
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]] | None:
     """Run pandapower's AC flow on the state of ``outcome``; None if it fails."""
-    import pandapower as pp
-
     net = _state_net(compiled, state, outcome)
-    kwargs = {"init": "dc", "max_iteration": MAX_ITERATIONS, "calculate_voltage_angles": True}
+    kwargs: dict[str, Any] = {
+        "init": "dc",
+        "max_iteration": MAX_ITERATIONS,
+        "calculate_voltage_angles": True,
+    }
     if compiled.options.ac_backend == "lightsim2grid":
         kwargs["lightsim2grid"] = True
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pp.runpp(net, **kwargs)
-    except Exception:  # LoadflowNotConverged and numerical failures alike
-        return None
-    if not net.converged:
+    slack_gen = net.gen["slack"].astype(bool) & net.gen["in_service"].astype(bool)
+    n_slack = int(net.ext_grid["in_service"].astype(bool).sum()) + int(slack_gen.sum())
+    if kwargs.get("lightsim2grid") and n_slack > 1:
+        # pandapower hands lightsim2grid a single slack only (several slacks
+        # need a distributed slack, which it refuses across islands): solve
+        # the energised islands one at a time
+        solved = _run_by_island(compiled, state, outcome, net, kwargs)
+    else:
+        solved = _run_pf(net, kwargs)
+    if not solved:
         return None
     flow = np.zeros(compiled.n_branch)
     mva = np.zeros(compiled.n_branch)
@@ -136,6 +142,45 @@ def _run_ac(
             f"(worst: bus {int(worst)} at {float(net.res_bus.at[worst, 'vm_pu']):.3f} pu)",
         )
     return flow, loading, notes
+
+
+def _run_pf(net: Any, kwargs: dict[str, Any]) -> bool:
+    """Run ``runpp`` in place; False if it fails or does not converge."""
+    import pandapower as pp
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pp.runpp(net, **kwargs)
+    except Exception:  # LoadflowNotConverged and numerical failures alike
+        return False
+    return bool(net.converged)
+
+
+def _run_by_island(
+    compiled: CompiledGrid, state: State, outcome: Outcome, net: Any, kwargs: dict[str, Any]
+) -> bool:
+    """Run ``runpp`` per energised island; gather the results into ``net``."""
+    topo = topology(compiled, state, outcome.branch_in_service)
+    parts: dict[str, list[pd.DataFrame]] = {"res_bus": [], "res_line": [], "res_trafo": []}
+    for island in np.flatnonzero(topo.energized_island):
+        buses = [b for pos in np.flatnonzero(topo.labels == island) for b in compiled.bus_pp[pos]]
+        sub = copy.deepcopy(net)
+        sub.bus["in_service"] = sub.bus["in_service"].astype(bool) & sub.bus.index.isin(buses)
+        # pandapower counts slacks on dead buses too
+        sub.ext_grid["in_service"] = sub.ext_grid["in_service"].astype(bool) & sub.ext_grid[
+            "bus"
+        ].isin(buses)
+        sub.gen["slack"] = sub.gen["slack"].astype(bool) & sub.gen["bus"].isin(buses)
+        if not _run_pf(sub, kwargs):
+            return False
+        parts["res_bus"].append(sub.res_bus.loc[sub.bus.index.isin(buses)])
+        parts["res_line"].append(sub.res_line.loc[sub.line["from_bus"].isin(buses).to_numpy()])
+        parts["res_trafo"].append(sub.res_trafo.loc[sub.trafo["hv_bus"].isin(buses).to_numpy()])
+    for name, frames in parts.items():
+        if frames:
+            setattr(net, name, pd.concat(frames))
+    return True
 
 
 def _state_net(compiled: CompiledGrid, state: State, outcome: Outcome) -> Any:
