@@ -1,0 +1,185 @@
+"""AC mode equals pandapower's ``runpp`` on the same state (issue 3 "Tests").
+
+The expected flows come from ``runpp`` on a pandapower copy built here from the
+strike list (struck elements out of service, dark buses out of service, loads
+at the served MW with reactive power in proportion, gens at the dispatch, the
+engine's reference generator as slack of an island without an ext_grid), with
+the settings the AC check documents (``init="dc"``,
+``calculate_voltage_angles=True``). Same solver and settings, so flows agree
+to 1e-6 MW. lightsim2grid runs its own Newton-Raphson (KLU) and stops at the
+same mismatch tolerance (1e-8 MVA) from a different iterate, so its flows
+agree with pandapower's to about that tolerance: 1e-4 MW.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import pandapower as pp
+import pytest
+
+from gridmodel.catalog import load_network
+from gridmodel.compiled import CompiledGrid, EngineOptions, compile_grid
+from gridmodel.engine import Outcome, evaluate, reference_buses, topology
+from gridmodel.grid import Element, Grid
+from gridmodel.metadata import build_grid
+
+TOL_PANDAPOWER_MW = 1e-6
+TOL_LIGHTSIM_MW = 1e-4
+
+#: Two substations whose loss leaves case118 with two energised islands (one
+#: fed by generators only) and 67 MW dark: found with a seeded search.
+DAMAGE = [Element("substation", "bus99"), Element("substation", "bus93")]
+
+AC = EngineOptions(mode="ac", ratings="file")
+
+
+@pytest.fixture(scope="module")
+def case118() -> Grid:
+    return load_network("case118")
+
+
+def expected_ac_net(grid: Grid, compiled: CompiledGrid, out: list[Element], dc: Outcome) -> Any:
+    """pandapower copy of the state, set to the engine's served load and dispatch."""
+    net = copy.deepcopy(grid.net)
+    dead: set[int] = set()
+    for e in out:
+        dead |= set(grid.buses_of(str(e.id)))
+    energised = [b for b, pos in compiled.bus_lookup.items() if dc.bus_energized[pos]]
+    assert dead.isdisjoint(energised)
+    net.bus["in_service"] = net.bus.index.isin(energised)
+    net.line["in_service"] = net.line.from_bus.isin(energised) & net.line.to_bus.isin(energised)
+    net.trafo["in_service"] = net.trafo.hv_bus.isin(energised) & net.trafo.lv_bus.isin(energised)
+    for table in ("ext_grid", "gen", "sgen", "load"):
+        df = getattr(net, table)
+        df["in_service"] = df.bus.isin(energised)
+    p_file = net.load.p_mw * net.load.scaling
+    served = dc.load_served_mw
+    net.load.loc[compiled.load_index, "q_mvar"] = (
+        net.load.q_mvar * net.load.scaling * np.where(p_file > 0, served / p_file, 0.0)
+    )
+    net.load.loc[compiled.load_index, "p_mw"] = served
+    net.load["scaling"] = 1.0
+    gens = compiled.unit_kind == "gen"
+    net.gen.loc[compiled.unit_index[gens], "p_mw"] = dc.unit_p_mw[gens]
+    net.gen["scaling"] = 1.0
+    topo = topology(compiled, compiled.state(out), dc.branch_in_service)
+    ref_pos = set(int(r) for r in reference_buses(compiled, topo))
+    eg_islands = {int(topo.labels[compiled.bus_lookup[int(b)]]) for b in net.ext_grid.bus}
+    net.gen["slack"] = False
+    for g in net.gen.index[net.gen.in_service]:
+        pos = compiled.bus_lookup[int(net.gen.at[g, "bus"])]
+        if pos in ref_pos and int(topo.labels[pos]) not in eg_islands:
+            net.gen.at[g, "slack"] = True
+            ref_pos.discard(pos)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pp.runpp(net, init="dc", calculate_voltage_angles=True, max_iteration=30)
+    return net
+
+
+def flows(compiled: CompiledGrid, net: Any) -> np.ndarray:
+    out = np.zeros(compiled.n_branch)
+    for kind, col in (("line", "p_from_mw"), ("trafo", "p_hv_mw")):
+        sel = compiled.branch_kind == kind
+        out[sel] = getattr(net, f"res_{kind}")[col].reindex(compiled.branch_index[sel])
+    return np.nan_to_num(out)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("out", [[], DAMAGE], ids=["intact", "damaged"])
+def test_ac_mode_equals_runpp(case118: Grid, out: list[Element]) -> None:
+    compiled = compile_grid(case118, options=AC)
+    outcome = evaluate(compiled, compiled.state(out))
+    assert outcome.mode == "ac"
+    assert outcome.converged
+    assert outcome.tripped == ()
+    dc_compiled = compile_grid(case118, options=EngineOptions(ratings="file"))
+    dc = evaluate(dc_compiled, dc_compiled.state(out))
+    if out:
+        assert outcome.energized_islands == 2  # the damage exercises a generator-only island
+    net = expected_ac_net(case118, compiled, out, dc)
+    assert net.converged
+    np.testing.assert_allclose(
+        outcome.branch_flow_mw, flows(compiled, net), rtol=0, atol=TOL_PANDAPOWER_MW
+    )
+    # AC flows are not the DC ones (losses, reactive power): the check is not vacuous
+    assert np.max(np.abs(outcome.branch_flow_mw - dc.branch_flow_mw)) > 1.0
+    # served load and darkness come from the DC stage
+    np.testing.assert_array_equal(outcome.load_served_mw, dc.load_served_mw)
+
+
+@pytest.mark.parametrize("out", [[], DAMAGE], ids=["intact", "damaged"])
+def test_lightsim2grid_backend_equals_runpp(case118: Grid, out: list[Element]) -> None:
+    pytest.importorskip("lightsim2grid", reason="lightsim2grid is not installed")
+    ls = compile_grid(
+        case118, options=EngineOptions(mode="ac", ratings="file", ac_backend="lightsim2grid")
+    )
+    pp_ = compile_grid(case118, options=AC)
+    a = evaluate(ls, ls.state(out))
+    b = evaluate(pp_, pp_.state(out))
+    assert a.converged, a.warnings
+    assert b.converged
+    np.testing.assert_allclose(a.branch_flow_mw, b.branch_flow_mw, rtol=0, atol=TOL_LIGHTSIM_MW)
+    np.testing.assert_allclose(
+        a.branch_loading_percent, b.branch_loading_percent, rtol=0, atol=1e-4
+    )
+
+
+def overloaded_net() -> Any:
+    """ext_grid -> weak 20 km line -> 2000 MW load (about 50 times what the line
+    can carry at acceptable voltage): Newton-Raphson cannot converge."""
+    net = pp.create_empty_network()
+    b0, b1 = pp.create_bus(net, vn_kv=110.0), pp.create_bus(net, vn_kv=110.0)
+    pp.create_ext_grid(net, b0)
+    pp.create_line_from_parameters(
+        net, b0, b1, length_km=20, r_ohm_per_km=0.4, x_ohm_per_km=0.8, c_nf_per_km=0,
+        max_i_ka=1e3,
+    )  # fmt: skip
+    pp.create_load(net, b1, p_mw=2000.0, q_mvar=500.0)
+    return net
+
+
+@pytest.mark.parametrize("backend", ["pandapower", "lightsim2grid"])
+def test_non_convergence_is_reported_not_raised(backend: str) -> None:
+    if backend == "lightsim2grid":
+        pytest.importorskip("lightsim2grid", reason="lightsim2grid is not installed")
+    net = overloaded_net()
+    # pandapower itself gives up
+    with pytest.raises(pp.LoadflowNotConverged), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pp.runpp(copy.deepcopy(net))
+    grid = build_grid(net, name="weak", source="test")
+    options = EngineOptions(mode="ac", ratings="file", ac_backend=backend)  # type: ignore[arg-type]
+    compiled = compile_grid(grid, options=options)
+    outcome = evaluate(compiled, compiled.base)
+    assert outcome.converged is False
+    assert any("did not converge" in w for w in outcome.warnings)
+    # the DC answer stands: finite, 2000 MW served over the line
+    assert np.isfinite(outcome.branch_flow_mw).all()
+    assert np.isfinite(outcome.branch_loading_percent).all()
+    assert outcome.branch_flow_mw[0] == pytest.approx(2000.0, abs=1e-6)
+    assert outcome.served_mw == pytest.approx(2000.0, abs=1e-6)
+
+
+def test_voltage_violations_are_reported() -> None:
+    # 90 MW + 30 Mvar over the same weak line converges at a low receiving-end
+    # voltage (runpp: 0.881 pu < 0.90 pu): the outcome warns about it.
+    net = overloaded_net()
+    net.load.loc[0, ["p_mw", "q_mvar"]] = [90.0, 30.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check = copy.deepcopy(net)
+        pp.runpp(check)
+    vm = float(check.res_bus.vm_pu.at[1])
+    assert vm < 0.9
+    compiled = compile_grid(build_grid(net, name="weak", source="test"), options=AC)
+    outcome = evaluate(compiled, compiled.base)
+    assert outcome.converged
+    assert any("outside 0.90-1.10 pu" in w and f"{vm:.3f}" in w for w in outcome.warnings)
+    assert outcome.branch_flow_mw[0] == pytest.approx(check.res_line.p_from_mw.at[0], abs=1e-6)
+    assert math.isfinite(outcome.unserved_mw)
