@@ -410,7 +410,10 @@ def dc_flows(
     grounded[refs] = True
     rhs = np.where(grounded, 0.0, p_pu - p_bus_inj)
     lu = _factor(compiled, live, grounded)
-    theta = lu.solve(rhs) if compiled.n_bus else np.zeros(0)
+    theta = np.zeros(compiled.n_bus)
+    if compiled.n_bus:
+        order = _ordering(compiled)
+        theta[order] = lu.solve(rhs[order])
     flow_pu = b * (theta[compiled.branch_from] - theta[compiled.branch_to]) + pf_inj
     return np.where(live, flow_pu * compiled.base_mva, 0.0)
 
@@ -420,14 +423,34 @@ _LU: weakref.WeakKeyDictionary[CompiledGrid, OrderedDict[bytes, object]] = (
 )
 
 
-def _factor(compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray) -> Any:
-    """Sparse LU of the grounded susceptance matrix, cached by topology."""
-    cache = _LU.setdefault(compiled, OrderedDict())
-    key = np.packbits(live).tobytes() + np.packbits(grounded).tobytes()
-    hit = cache.get(key)
-    if hit is not None:
-        cache.move_to_end(key)
-        return hit
+_ORDER: weakref.WeakKeyDictionary[CompiledGrid, np.ndarray] = weakref.WeakKeyDictionary()
+
+
+def _ordering(compiled: CompiledGrid) -> np.ndarray:
+    """A fill-reducing bus order for the susceptance matrix, computed once per grid.
+
+    The minimum-degree order of the matrix with every branch in service is a
+    good order for every state (a state only removes branches and grounds
+    buses), so each state's factorisation skips the ordering step.
+    """
+    order = _ORDER.get(compiled)
+    if order is None:
+        n = compiled.n_bus
+        everything = np.ones(compiled.n_branch, dtype=bool)
+        first = np.zeros(n, dtype=bool)
+        first[:1] = True
+        matrix = _grounded_matrix(compiled, everything, first, np.arange(n))
+        lu = splu(matrix, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
+        order = np.argsort(lu.perm_c)
+        _ORDER[compiled] = order
+    return order
+
+
+def _grounded_matrix(
+    compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray, position: np.ndarray
+) -> sp.csc_matrix:
+    """Susceptance matrix of the live branches, grounded rows replaced by identity,
+    with bus ``i`` at row and column ``position[i]``."""
     f = compiled.branch_from[live]
     t = compiled.branch_to[live]
     b = compiled.branch_b_pu[live]
@@ -436,12 +459,27 @@ def _factor(compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray) -> A
     data = np.concatenate([b, b, -b, -b])
     keep = ~(grounded[rows] | grounded[cols])
     g = np.flatnonzero(grounded)
-    rows = np.concatenate([rows[keep], g])
-    cols = np.concatenate([cols[keep], g])
+    rows = position[np.concatenate([rows[keep], g])]
+    cols = position[np.concatenate([cols[keep], g])]
     data = np.concatenate([data[keep], np.ones(len(g))])
     n = compiled.n_bus
-    matrix = sp.csc_matrix((data, (rows, cols)), shape=(n, n))
-    lu = splu(matrix, permc_spec="MMD_AT_PLUS_A")
+    return sp.csc_matrix((data, (rows, cols)), shape=(n, n))
+
+
+def _factor(compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray) -> Any:
+    """Sparse LU of the grounded susceptance matrix in :func:`_ordering` order,
+    cached by topology."""
+    cache = _LU.setdefault(compiled, OrderedDict())
+    key = np.packbits(live).tobytes() + np.packbits(grounded).tobytes()
+    hit = cache.get(key)
+    if hit is not None:
+        cache.move_to_end(key)
+        return hit
+    order = _ordering(compiled)
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    matrix = _grounded_matrix(compiled, live, grounded, position)
+    lu = splu(matrix, permc_spec="NATURAL")
     cache[key] = lu
     if len(cache) > LU_CACHE_SIZE:
         cache.popitem(last=False)
