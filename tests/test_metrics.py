@@ -133,6 +133,7 @@ def test_restoration_is_counted_from_the_first_wave() -> None:
     assert slope["trapezoid"]["degradation_rate_per_h"] == pytest.approx(0.5)
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.floats(1.0, 80.0), min_size=1, max_size=4),

@@ -175,6 +175,7 @@ def restorations(draw):
     return loads, durations, priorities, source, chain, crews, strategy, profile
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(restorations())
 def test_properties_of_every_timeline(case) -> None:
