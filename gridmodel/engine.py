@@ -195,18 +195,43 @@ class Topology:
 
 
 def topology(compiled: CompiledGrid, state: State, branch_ok: np.ndarray) -> Topology:
-    """Islands and which of them hold an in-service grid-forming source."""
+    """Islands and which of them hold an in-service grid-forming source.
+
+    Cached by the bus, branch and unit masks (Monte Carlo states repeat); the
+    cached arrays are read-only.
+    """
+    cache = _TOPOLOGY.setdefault(compiled, OrderedDict())
+    key = b"".join(np.packbits(m).tobytes() for m in (state.bus, branch_ok, state.unit))
+    hit = cache.get(key)
+    if hit is not None:
+        cache.move_to_end(key)
+        return hit
+    topo = _topology(compiled, state, branch_ok)
+    for array in (topo.labels, topo.energized_island, topo.bus_energized, topo.unit_ok):
+        array.setflags(write=False)
+    cache[key] = topo
+    if len(cache) > LU_CACHE_SIZE:
+        cache.popitem(last=False)
+    return topo
+
+
+def _topology(compiled: CompiledGrid, state: State, branch_ok: np.ndarray) -> Topology:
     n = compiled.n_bus
-    f = compiled.branch_from[branch_ok]
-    t = compiled.branch_to[branch_ok]
-    graph = sp.csr_matrix((np.ones(len(f)), (f, t)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    labels = np.where(state.bus, labels, -1)
-    live = labels >= 0
-    uniq, labels_c = np.unique(labels[live], return_inverse=True)
-    compact = np.full(n, -1, dtype=np.int64)
-    compact[live] = labels_c
-    n_islands = len(uniq)
+    pattern = _pattern(compiled)
+    keep = branch_ok[pattern.graph_branch]
+    counts = np.bincount(pattern.graph_row[keep], minlength=n)
+    indptr = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(counts, out=indptr[1:])
+    indices = pattern.graph_col[keep]
+    graph = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n, n))
+    n_comp, labels = connected_components(graph, directed=False)
+    live = state.bus
+    # number the components holding a live bus 0, 1, ... in order of first label
+    present = np.zeros(n_comp, dtype=bool)
+    present[labels[live]] = True
+    number = np.cumsum(present) - 1
+    compact = np.where(live, number[labels], -1).astype(np.int64)
+    n_islands = int(present.sum())
     unit_ok = state.unit & state.bus[compiled.unit_bus]
     forming = unit_ok & compiled.unit_forming
     energized_island = np.zeros(n_islands, dtype=bool)
@@ -412,62 +437,114 @@ def dc_flows(
     lu = _factor(compiled, live, grounded)
     theta = np.zeros(compiled.n_bus)
     if compiled.n_bus:
-        order = _ordering(compiled)
+        order = _pattern(compiled).order
         theta[order] = lu.solve(rhs[order])
     flow_pu = b * (theta[compiled.branch_from] - theta[compiled.branch_to]) + pf_inj
     return np.where(live, flow_pu * compiled.base_mva, 0.0)
 
+
+_TOPOLOGY: weakref.WeakKeyDictionary[CompiledGrid, OrderedDict[bytes, Topology]] = (
+    weakref.WeakKeyDictionary()
+)
 
 _LU: weakref.WeakKeyDictionary[CompiledGrid, OrderedDict[bytes, object]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-_ORDER: weakref.WeakKeyDictionary[CompiledGrid, np.ndarray] = weakref.WeakKeyDictionary()
+@dataclass(frozen=True, eq=False)
+class _Pattern:
+    """Sparsity structures of a compiled grid, built once, shared by every state.
 
-
-def _ordering(compiled: CompiledGrid) -> np.ndarray:
-    """A fill-reducing bus order for the susceptance matrix, computed once per grid.
-
-    The minimum-degree order of the matrix with every branch in service is a
-    good order for every state (a state only removes branches and grounds
-    buses), so each state's factorisation skips the ordering step.
+    * ``order``: a fill-reducing bus order (minimum degree on the matrix with
+      every branch in service). A state only removes branches and grounds
+      buses, so the order stays good and each state's factorisation skips the
+      ordering step.
+    * ``indptr``/``indices``: the CSC structure, in that order, of the
+      susceptance matrix with every branch and every diagonal; ``slots`` maps
+      each branch's four entries (ff, tt, ft, tf) and each bus diagonal to its
+      place in the data array; ``slot_row``/``slot_col`` name the buses of each
+      place. A state's matrix only fills the data array (zeros where a branch
+      is out or a bus grounded), so no sorting or duplicate summing per state.
+    * ``graph_row``/``graph_col``/``graph_branch``: branch endpoints sorted by
+      row, for the connectivity graph of a state.
     """
-    order = _ORDER.get(compiled)
-    if order is None:
-        n = compiled.n_bus
-        everything = np.ones(compiled.n_branch, dtype=bool)
-        first = np.zeros(n, dtype=bool)
-        first[:1] = True
-        matrix = _grounded_matrix(compiled, everything, first, np.arange(n))
-        lu = splu(matrix, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
-        order = np.argsort(lu.perm_c)
-        _ORDER[compiled] = order
-    return order
+
+    order: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+    slots: np.ndarray
+    slot_row: np.ndarray
+    slot_col: np.ndarray
+    diag_slot: np.ndarray  # per bus
+    graph_row: np.ndarray
+    graph_col: np.ndarray
+    graph_branch: np.ndarray
+
+
+_PATTERN: weakref.WeakKeyDictionary[CompiledGrid, _Pattern] = weakref.WeakKeyDictionary()
+
+
+def _pattern(compiled: CompiledGrid) -> _Pattern:
+    pattern = _PATTERN.get(compiled)
+    if pattern is not None:
+        return pattern
+    n, m = compiled.n_bus, compiled.n_branch
+    f, t = compiled.branch_from, compiled.branch_to
+    buses = np.arange(n)
+    rows = np.concatenate([f, t, f, t, buses])
+    cols = np.concatenate([f, t, t, f, buses])
+    # minimum-degree order of the intact matrix grounded at its first bus
+    b = np.abs(compiled.branch_b_pu) + 1.0
+    data = np.concatenate([b, b, -b, -b, np.zeros(n)])
+    data[4 * m] += 1.0 if n else 0.0
+    keep = ~(((rows == 0) | (cols == 0)) & (rows != cols))
+    intact = sp.csc_matrix((data[keep], (rows[keep], cols[keep])), shape=(n, n))
+    lu = splu(intact, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
+    order = np.argsort(lu.perm_c)
+    position = np.empty(n, dtype=np.int64)
+    position[order] = buses
+    # CSC structure in that order; slots of every entry
+    key = position[cols] * n + position[rows]
+    uniq, slots = np.unique(key, return_inverse=True)
+    indptr = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(uniq // n, minlength=n), out=indptr[1:])
+    slot_row = order[uniq % n]
+    slot_col = order[uniq // n]
+    sort = np.argsort(np.concatenate([f, t]), kind="stable")
+    pattern = _Pattern(
+        order=order,
+        indptr=indptr,
+        indices=(uniq % n).astype(np.int32),
+        slots=slots,
+        slot_row=slot_row,
+        slot_col=slot_col,
+        diag_slot=slots[4 * m :],
+        graph_row=np.concatenate([f, t])[sort],
+        graph_col=np.concatenate([t, f])[sort],
+        graph_branch=np.concatenate([np.arange(m), np.arange(m)])[sort],
+    )
+    _PATTERN[compiled] = pattern
+    return pattern
 
 
 def _grounded_matrix(
-    compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray, position: np.ndarray
+    compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray
 ) -> sp.csc_matrix:
-    """Susceptance matrix of the live branches, grounded rows replaced by identity,
-    with bus ``i`` at row and column ``position[i]``."""
-    f = compiled.branch_from[live]
-    t = compiled.branch_to[live]
-    b = compiled.branch_b_pu[live]
-    rows = np.concatenate([f, t, f, t])
-    cols = np.concatenate([f, t, t, f])
-    data = np.concatenate([b, b, -b, -b])
-    keep = ~(grounded[rows] | grounded[cols])
-    g = np.flatnonzero(grounded)
-    rows = position[np.concatenate([rows[keep], g])]
-    cols = position[np.concatenate([cols[keep], g])]
-    data = np.concatenate([data[keep], np.ones(len(g))])
+    """Susceptance matrix of the live branches in :class:`_Pattern` order, with
+    the rows and columns of grounded buses replaced by the identity."""
+    pattern = _pattern(compiled)
     n = compiled.n_bus
-    return sp.csc_matrix((data, (rows, cols)), shape=(n, n))
+    b = np.where(live, compiled.branch_b_pu, 0.0)
+    weights = np.concatenate([b, b, -b, -b, np.zeros(n)])
+    data = np.bincount(pattern.slots, weights=weights, minlength=len(pattern.indices))
+    data[grounded[pattern.slot_row] | grounded[pattern.slot_col]] = 0.0
+    data[pattern.diag_slot[grounded]] = 1.0
+    return sp.csc_matrix((data, pattern.indices, pattern.indptr), shape=(n, n))
 
 
 def _factor(compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray) -> Any:
-    """Sparse LU of the grounded susceptance matrix in :func:`_ordering` order,
+    """Sparse LU of the grounded susceptance matrix in :class:`_Pattern` order,
     cached by topology."""
     cache = _LU.setdefault(compiled, OrderedDict())
     key = np.packbits(live).tobytes() + np.packbits(grounded).tobytes()
@@ -475,11 +552,7 @@ def _factor(compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray) -> A
     if hit is not None:
         cache.move_to_end(key)
         return hit
-    order = _ordering(compiled)
-    position = np.empty(len(order), dtype=np.int64)
-    position[order] = np.arange(len(order))
-    matrix = _grounded_matrix(compiled, live, grounded, position)
-    lu = splu(matrix, permc_spec="NATURAL")
+    lu = splu(_grounded_matrix(compiled, live, grounded), permc_spec="NATURAL")
     cache[key] = lu
     if len(cache) > LU_CACHE_SIZE:
         cache.popitem(last=False)
