@@ -28,8 +28,10 @@ tasks times the ways crews can be busy: about ``2**n`` for one crew. Each
 distinct set of elements still out is evaluated with the engine at every
 distinct demand level of the day (17 for the winter profile), which is what
 the time goes into: on the bundled ``ua-oblasts`` network (DC, trip mode,
-336 h) 8 tasks take about 3 s and 10 tasks about 17 s (about 17,000 engine
-evaluations); 12 tasks took minutes. The search therefore refuses more than
+336 h, one crew; ``benchmarks/restoration.py``) 8 tasks take about 1 s and 10
+tasks about 3 s (about 16,000 engine evaluations), and every two more tasks
+multiply that by about four; several crews multiply the states further.
+The search therefore refuses more than
 :data:`MAX_TASKS` tasks released within the horizon, and stops with the same
 clear error if it visits more than :data:`MAX_STATES` decision states.
 """
