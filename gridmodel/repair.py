@@ -50,6 +50,15 @@ waits for the substation's switchgear task. A transformer hit explicitly in
 the same wave is not counted twice. ``substation_transformers=False`` turns
 this off: the substation task alone then brings back every transformer in it.
 
+Repeated hits
+-------------
+Several hits on one element in one wave are one task (severities combined by
+:func:`gridmodel.strikes.combine_severity`). A hit in a later wave is a new
+task released at that wave's time, whether the element was repaired by then
+or not: the element is out until every released task on it is finished (a
+crew already working on it carries on; the new damage is extra work, which
+another crew may take on at the same time).
+
 Precedence
 ----------
 A task on an element attached to a damaged substation (a line or transformer
