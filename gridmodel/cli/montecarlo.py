@@ -33,7 +33,11 @@ def montecarlo(
         ),
     ] = None,
     resume: Annotated[
-        bool, typer.Option(help="Finish the missing chunks of an interrupted run in OUT.")
+        bool,
+        typer.Option(
+            help="Finish the missing chunks of an interrupted run in OUT (same scenario, "
+            "--samples, --seed); a new or empty OUT just starts."
+        ),
     ] = False,
     overwrite: Annotated[
         bool,
@@ -52,6 +56,8 @@ def montecarlo(
 ) -> None:
     """Sample the scenario's strikes SAMPLES times; one row per sample in OUT/samples/*.parquet.
 
+    Each sample draws the salvoes and hits, evaluates the impact and (unless
+    --impact-only) plays out the repairs and records the restoration metrics.
     Sample i depends only on the seed and i: any number of workers, or a Dask
     cluster, gives the same table. The folder is written in place and marked
     INCOMPLETE until done, so an interrupted run can be finished with --resume.

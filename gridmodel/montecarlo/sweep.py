@@ -160,10 +160,13 @@ def run_montecarlo(
     )
     tasks = (ChunkTask(c, *spec.chunk_range(c)) for c in missing)
     written = 0
+    first_chunk_s: float | None = None
     for task, table in _execute(scenario, tasks, options):
         path = store.write_chunk(task.chunk, table)
         del table
         written += 1
+        if first_chunk_s is None:
+            first_chunk_s = time.perf_counter() - started
         done_samples += task.stop - task.start
         if on_chunk is not None:
             on_chunk(ChunkDone(task.chunk, done_samples, options.samples, written, path))
@@ -177,6 +180,7 @@ def run_montecarlo(
         "chunks_resumed": spec.chunks - written,
         "samples_run": samples_run,
         "elapsed_s": round(elapsed, 3),
+        "first_chunk_s": None if first_chunk_s is None else round(first_chunk_s, 3),
         "samples_per_s": round(samples_run / elapsed, 3) if elapsed > 0 else None,
         "python": platform.python_version(),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -1,0 +1,130 @@
+"""Monte Carlo benchmark: samples per second serial vs a process pool, and driver memory.
+
+Usage::
+
+    python benchmarks/montecarlo.py                 # the full run (a few minutes)
+    python benchmarks/montecarlo.py --quick         # a smaller run (about a minute)
+
+1. Speed: ``gridmodel montecarlo`` on the ``ua-oblasts`` replay scenarios,
+   impact only and with the restoration timeline, with 1 worker and with
+   ``--workers`` workers (default 2). Each configuration runs in a fresh
+   process, so the figures include start-up (imports, compiling the grid in
+   every worker).
+   ``steady`` leaves out the start-up: samples after the first chunk divided
+   by the time after the first chunk arrived (``run.json``), so it shows what
+   extra workers give on a long run. The machine's load average is printed:
+   on a shared 2-core machine other processes take cores away.
+2. Memory: peak resident memory of the whole command (serial, so the driver
+   is the only process) for growing sample counts, impact only. Results are
+   streamed to disk chunk by chunk, so the peak should stay flat as the
+   sample count grows by 100x.
+
+Prints one table per part and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ("ua-2022-11-23.toml", "ua-2022-12-16.toml")
+
+_MEASURE = """
+import resource, subprocess, sys, time
+t = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - t
+kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(code, wall, kib)
+"""
+
+
+def run(args: list[str]) -> tuple[float, float]:
+    """Run ``gridmodel`` with ``args`` in a fresh process; return (wall s, peak RSS MiB).
+
+    The peak is the largest resident set of any process the command started
+    (the driver in serial runs).
+    """
+    cmd = [sys.executable, "-c", _MEASURE, sys.executable, "-m", "gridmodel", *args]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
+    code, wall, kib = int(out[0]), float(out[1]), int(out[2])
+    if code != 0:
+        raise SystemExit(f"gridmodel {' '.join(args)} failed with exit code {code}")
+    return wall, kib / 1024
+
+
+def sweep(scenario: Path, samples: int, workers: int, *, timeline: bool, folder: Path) -> dict:
+    out = folder / f"{scenario.stem}-{samples}-{workers}-{int(timeline)}"
+    args = [str(scenario), "-n", str(samples), "--workers", str(workers), "--out", str(out)]
+    args += ["--no-progress", "--overwrite"]
+    if not timeline:
+        args.append("--impact-only")
+    wall, peak = run(["montecarlo", *args])
+    info = json.loads((out / "run.json").read_text())
+    chunk, first = info["chunk_size"], info["first_chunk_s"] or 0.0
+    steady = (samples - chunk) / max(info["elapsed_s"] - first, 1e-9)
+    return {
+        "wall_s": wall,
+        "peak_mib": peak,
+        "sweep_per_s": info["samples_per_s"],
+        "steady": steady,
+    }
+
+
+def speed(folder: Path, *, workers: int, impact_n: int, timeline_n: int) -> None:
+    print(f"\n== speed: serial vs {workers} workers (fresh process each, incl. start-up) ==")
+    print(f"(load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    head = f"{'scenario':<16}{'stage':<9}{'N':>6}{'1 worker/s':>11}{'W workers/s':>12}{'ratio':>7}"
+    print(head + f"{'steady 1/s':>11}{'steady W/s':>11}{'ratio':>7}")
+    for name in SCENARIOS:
+        scenario = ROOT / "scenarios" / name
+        for timeline, n in ((False, impact_n), (True, timeline_n)):
+            one = sweep(scenario, n, 1, timeline=timeline, folder=folder)
+            many = sweep(scenario, n, workers, timeline=timeline, folder=folder)
+            r1, rw = n / one["wall_s"], n / many["wall_s"]
+            s1, sw = one["steady"], many["steady"]
+            stage = "timeline" if timeline else "impact"
+            print(
+                f"{scenario.stem:<16}{stage:<9}{n:>6}{r1:>11.1f}{rw:>12.1f}{rw / r1:>7.2f}"
+                f"{s1:>11.1f}{sw:>11.1f}{sw / s1:>7.2f}"
+            )
+
+
+def memory(folder: Path, counts: list[int]) -> None:
+    print("\n== memory: peak RSS of a serial impact-only run (driver only) ==")
+    print(f"{'N':>9}{'wall s':>9}{'peak MiB':>10}{'vs smallest':>13}")
+    scenario = ROOT / "scenarios" / SCENARIOS[0]
+    base = None
+    for n in counts:
+        result = sweep(scenario, n, 1, timeline=False, folder=folder)
+        base = base or result["peak_mib"]
+        print(f"{n:>9}{result['wall_s']:>9.1f}{result['peak_mib']:>10.1f}"
+              f"{result['peak_mib'] / base:>13.3f}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sample counts")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--part", choices=("all", "speed", "memory"), default="all")
+    args = parser.parse_args()
+    impact_n, timeline_n = (2000, 16) if args.quick else (20_000, 200)
+    counts = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="gridmodel-bench-") as tmp:
+        if args.part in ("all", "speed"):
+            speed(Path(tmp), workers=args.workers, impact_n=impact_n, timeline_n=timeline_n)
+        if args.part in ("all", "memory"):
+            memory(Path(tmp), counts)
+    print(f"\n(total {time.perf_counter() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
