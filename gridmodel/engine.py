@@ -31,21 +31,19 @@ from __future__ import annotations
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import splu
 
 from gridmodel.compiled import CompiledGrid, State
 from gridmodel.grid import Element
+from gridmodel.susceptance import connectivity_graph, solve_grounded
 
 #: Numerical tolerance (MW) for balance and overload comparisons.
 TOL_MW = 1e-9
 
-#: Factorisations kept per compiled grid (Monte Carlo states often repeat).
-LU_CACHE_SIZE = 512
+#: Topologies kept per compiled grid (Monte Carlo states often repeat).
+TOPOLOGY_CACHE_SIZE = 512
 
 
 @dataclass(frozen=True)
@@ -210,21 +208,14 @@ def topology(compiled: CompiledGrid, state: State, branch_ok: np.ndarray) -> Top
     for array in (topo.labels, topo.energized_island, topo.bus_energized, topo.unit_ok):
         array.setflags(write=False)
     cache[key] = topo
-    if len(cache) > LU_CACHE_SIZE:
+    if len(cache) > TOPOLOGY_CACHE_SIZE:
         cache.popitem(last=False)
     return topo
 
 
 def _topology(compiled: CompiledGrid, state: State, branch_ok: np.ndarray) -> Topology:
     n = compiled.n_bus
-    pattern = _pattern(compiled)
-    keep = branch_ok[pattern.graph_branch]
-    counts = np.bincount(pattern.graph_row[keep], minlength=n)
-    indptr = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(counts, out=indptr[1:])
-    indices = pattern.graph_col[keep]
-    graph = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n, n))
-    n_comp, labels = connected_components(graph, directed=False)
+    n_comp, labels = connected_components(connectivity_graph(compiled, branch_ok), directed=False)
     live = state.bus
     # number the components holding a live bus 0, 1, ... in order of first label
     present = np.zeros(n_comp, dtype=bool)
@@ -434,11 +425,7 @@ def dc_flows(
     refs = reference_buses(compiled, topo)
     grounded[refs] = True
     rhs = np.where(grounded, 0.0, p_pu - p_bus_inj)
-    lu = _factor(compiled, live, grounded)
-    theta = np.zeros(compiled.n_bus)
-    if compiled.n_bus:
-        order = _pattern(compiled).order
-        theta[order] = lu.solve(rhs[order])
+    theta = solve_grounded(compiled, live, grounded, rhs) if compiled.n_bus else np.zeros(0)
     flow_pu = b * (theta[compiled.branch_from] - theta[compiled.branch_to]) + pf_inj
     return np.where(live, flow_pu * compiled.base_mva, 0.0)
 
@@ -446,114 +433,3 @@ def dc_flows(
 _TOPOLOGY: weakref.WeakKeyDictionary[CompiledGrid, OrderedDict[bytes, Topology]] = (
     weakref.WeakKeyDictionary()
 )
-
-_LU: weakref.WeakKeyDictionary[CompiledGrid, OrderedDict[bytes, object]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-@dataclass(frozen=True, eq=False)
-class _Pattern:
-    """Sparsity structures of a compiled grid, built once, shared by every state.
-
-    * ``order``: a fill-reducing bus order (minimum degree on the matrix with
-      every branch in service). A state only removes branches and grounds
-      buses, so the order stays good and each state's factorisation skips the
-      ordering step.
-    * ``indptr``/``indices``: the CSC structure, in that order, of the
-      susceptance matrix with every branch and every diagonal; ``slots`` maps
-      each branch's four entries (ff, tt, ft, tf) and each bus diagonal to its
-      place in the data array; ``slot_row``/``slot_col`` name the buses of each
-      place. A state's matrix only fills the data array (zeros where a branch
-      is out or a bus grounded), so no sorting or duplicate summing per state.
-    * ``graph_row``/``graph_col``/``graph_branch``: branch endpoints sorted by
-      row, for the connectivity graph of a state.
-    """
-
-    order: np.ndarray
-    indptr: np.ndarray
-    indices: np.ndarray
-    slots: np.ndarray
-    slot_row: np.ndarray
-    slot_col: np.ndarray
-    diag_slot: np.ndarray  # per bus
-    graph_row: np.ndarray
-    graph_col: np.ndarray
-    graph_branch: np.ndarray
-
-
-_PATTERN: weakref.WeakKeyDictionary[CompiledGrid, _Pattern] = weakref.WeakKeyDictionary()
-
-
-def _pattern(compiled: CompiledGrid) -> _Pattern:
-    pattern = _PATTERN.get(compiled)
-    if pattern is not None:
-        return pattern
-    n, m = compiled.n_bus, compiled.n_branch
-    f, t = compiled.branch_from, compiled.branch_to
-    buses = np.arange(n)
-    rows = np.concatenate([f, t, f, t, buses])
-    cols = np.concatenate([f, t, t, f, buses])
-    # minimum-degree order of the intact matrix grounded at its first bus
-    b = np.abs(compiled.branch_b_pu) + 1.0
-    data = np.concatenate([b, b, -b, -b, np.zeros(n)])
-    data[4 * m] += 1.0 if n else 0.0
-    keep = ~(((rows == 0) | (cols == 0)) & (rows != cols))
-    intact = sp.csc_matrix((data[keep], (rows[keep], cols[keep])), shape=(n, n))
-    lu = splu(intact, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
-    order = np.argsort(lu.perm_c)
-    position = np.empty(n, dtype=np.int64)
-    position[order] = buses
-    # CSC structure in that order; slots of every entry
-    key = position[cols] * n + position[rows]
-    uniq, slots = np.unique(key, return_inverse=True)
-    indptr = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(np.bincount(uniq // n, minlength=n), out=indptr[1:])
-    slot_row = order[uniq % n]
-    slot_col = order[uniq // n]
-    sort = np.argsort(np.concatenate([f, t]), kind="stable")
-    pattern = _Pattern(
-        order=order,
-        indptr=indptr,
-        indices=(uniq % n).astype(np.int32),
-        slots=slots,
-        slot_row=slot_row,
-        slot_col=slot_col,
-        diag_slot=slots[4 * m :],
-        graph_row=np.concatenate([f, t])[sort],
-        graph_col=np.concatenate([t, f])[sort],
-        graph_branch=np.concatenate([np.arange(m), np.arange(m)])[sort],
-    )
-    _PATTERN[compiled] = pattern
-    return pattern
-
-
-def _grounded_matrix(
-    compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray
-) -> sp.csc_matrix:
-    """Susceptance matrix of the live branches in :class:`_Pattern` order, with
-    the rows and columns of grounded buses replaced by the identity."""
-    pattern = _pattern(compiled)
-    n = compiled.n_bus
-    b = np.where(live, compiled.branch_b_pu, 0.0)
-    weights = np.concatenate([b, b, -b, -b, np.zeros(n)])
-    data = np.bincount(pattern.slots, weights=weights, minlength=len(pattern.indices))
-    data[grounded[pattern.slot_row] | grounded[pattern.slot_col]] = 0.0
-    data[pattern.diag_slot[grounded]] = 1.0
-    return sp.csc_matrix((data, pattern.indices, pattern.indptr), shape=(n, n))
-
-
-def _factor(compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray) -> Any:
-    """Sparse LU of the grounded susceptance matrix in :class:`_Pattern` order,
-    cached by topology."""
-    cache = _LU.setdefault(compiled, OrderedDict())
-    key = np.packbits(live).tobytes() + np.packbits(grounded).tobytes()
-    hit = cache.get(key)
-    if hit is not None:
-        cache.move_to_end(key)
-        return hit
-    lu = splu(_grounded_matrix(compiled, live, grounded), permc_spec="NATURAL")
-    cache[key] = lu
-    if len(cache) > LU_CACHE_SIZE:
-        cache.popitem(last=False)
-    return lu
