@@ -1,0 +1,219 @@
+"""Benchmark: gridmodel's array engine against a plain pandapower loop.
+
+The same random k-substation strike states (k = 1, 2, 3 in turn, fixed seed)
+are evaluated in the same process by
+
+* gridmodel, DC: ``evaluate`` with the default options (trip cascade,
+  ``raise-base`` ratings), and ``solve_state(..., trip=False)`` (islands,
+  balance and DC flow without the cascade: the same work as the loop below);
+* a pandapower DC loop: ``deepcopy`` the net, take the struck buses out of
+  service, ``rundcpp``, sum the load on buses with NaN results;
+* in AC mode, gridmodel ``evaluate`` with ``mode="ac"`` (backend pandapower
+  and lightsim2grid) against the same loop with ``runpp``.
+
+Each method first runs on warm-up states (JIT compilation, imports); gridmodel
+is then measured on a freshly compiled grid, so its factorisation cache starts
+empty. Peak memory is the ``tracemalloc`` peak over a short separate pass of
+each method, and the process's peak RSS at the end. Wall-clock and CPU time
+are both shown: on a busy machine the CPU-time ratio is the fairer one.
+
+Usage::
+
+    python benchmarks/engine.py [--network case118] [--network case1354pegase]
+        [--states 200] [--ac-states 30] [--mode dc|ac|both] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import resource
+import time
+import tracemalloc
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gridmodel.catalog import load_network
+from gridmodel.compiled import EngineOptions, compile_grid
+from gridmodel.engine import evaluate, solve_state
+from gridmodel.grid import Element, Grid
+
+WARMUP_STATES = 5
+MEMORY_STATES = 10
+
+
+@dataclass(frozen=True)
+class Timing:
+    label: str
+    ms_per_state: float
+    cpu_ms_per_state: float
+    peak_kib: float
+    unserved_mw: list[float]
+
+
+def strike_states(grid: Grid, n: int, seed: int) -> list[list[Element]]:
+    """``n`` random strikes on k = 1, 2, 3 substations in turn."""
+    rng = np.random.default_rng(seed)
+    subs = list(grid.substations.index)
+    return [
+        [Element("substation", str(s)) for s in rng.choice(subs, size=1 + i % 3, replace=False)]
+        for i in range(n)
+    ]
+
+
+def pandapower_loop(grid: Grid, *, ac: bool) -> Callable[[list[Element]], float]:
+    """One state by plain pandapower: copy, buses out, power flow, unserved load."""
+    import pandapower as pp
+
+    run = pp.runpp if ac else pp.rundcpp
+
+    def unserved(out: list[Element]) -> float:
+        net = copy.deepcopy(grid.net)
+        buses = [b for e in out for b in grid.buses_of(str(e.id))]
+        net.bus.loc[buses, "in_service"] = False
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                run(net)
+        except Exception:  # non-convergence: everything counts as unserved
+            return float((net.load.p_mw * net.load.scaling).sum())
+        dark = net.res_bus.va_degree.reindex(net.load.bus).isna().to_numpy()
+        return float((net.load.p_mw * net.load.scaling)[dark | ~net.load.in_service].sum())
+
+    return unserved
+
+
+def gridmodel_method(
+    grid: Grid, options: EngineOptions, *, trip: bool = True
+) -> Callable[[], Callable[[list[Element]], float]]:
+    """A factory: each call compiles afresh (an empty cache), then evaluates states."""
+
+    def make() -> Callable[[list[Element]], float]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compiled = compile_grid(grid, options=options)
+
+        def unserved(out: list[Element]) -> float:
+            state = compiled.state(out)
+            if trip:
+                return evaluate(compiled, state).unserved_mw
+            return solve_state(compiled, state, trip=False).unserved_mw
+
+        return unserved
+
+    return make
+
+
+def measure(
+    label: str,
+    make: Callable[[], Callable[[list[Element]], float]],
+    states: list[list[Element]],
+    warmup: list[list[Element]],
+) -> Timing:
+    run = make()
+    for out in warmup:
+        run(out)
+    run = make()
+    start, cpu_start = time.perf_counter(), time.process_time()
+    results = [run(out) for out in states]
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    run = make()
+    tracemalloc.start()
+    for out in states[:MEMORY_STATES]:
+        run(out)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    n = len(states)
+    return Timing(label, 1000 * elapsed / n, 1000 * cpu / n, peak / 1024, results)
+
+
+def report(network: str, mode: str, n: int, baseline: Timing, rows: list[Timing]) -> None:
+    print(f"\n{network}  {mode.upper()}  {n} states (k = 1, 2, 3 substations)")
+    print(
+        f"  {'method':40s} {'ms/state':>9s} {'CPU ms':>8s} {'states/s':>9s} "
+        f"{'speed-up':>9s} {'CPU ratio':>9s} {'peak MiB':>9s}"
+    )
+    for row in [baseline, *rows]:
+        ratio = baseline.ms_per_state / row.ms_per_state
+        cpu_ratio = baseline.cpu_ms_per_state / row.cpu_ms_per_state
+        print(
+            f"  {row.label:40s} {row.ms_per_state:9.3f} {row.cpu_ms_per_state:8.3f} "
+            f"{1000 / row.ms_per_state:9.0f} {ratio:8.1f}x {cpu_ratio:8.1f}x "
+            f"{row.peak_kib / 1024:9.2f}"
+        )
+    for row in rows:
+        diff = np.abs(np.asarray(row.unserved_mw) - np.asarray(baseline.unserved_mw))
+        print(
+            f"  unserved MW equal to the pandapower loop (1e-6 MW) for {row.label}: "
+            f"{int((diff <= 1e-6).sum())}/{len(diff)} states"
+        )
+
+
+def run_network(network: str, *, mode: str, n_dc: int, n_ac: int, seed: int) -> None:
+    grid = load_network(network)
+    warmup = strike_states(grid, WARMUP_STATES, seed + 1)
+    if mode in ("dc", "both"):
+        states = strike_states(grid, n_dc, seed)
+        base = measure(
+            "pandapower loop (deepcopy + rundcpp)",
+            lambda: pandapower_loop(grid, ac=False),
+            states,
+            warmup,
+        )
+        rows = [
+            measure(
+                "gridmodel evaluate (DC, trip cascade)",
+                gridmodel_method(grid, EngineOptions()),
+                states,
+                warmup,
+            ),
+            measure(
+                "gridmodel solve_state (DC, no cascade)",
+                gridmodel_method(grid, EngineOptions(), trip=False),
+                states,
+                warmup,
+            ),
+        ]
+        report(network, "dc", n_dc, base, rows)
+    if mode in ("ac", "both"):
+        states = strike_states(grid, n_ac, seed)
+        base = measure(
+            "pandapower loop (deepcopy + runpp)",
+            lambda: pandapower_loop(grid, ac=True),
+            states,
+            warmup,
+        )
+        rows = [
+            measure(
+                f"gridmodel evaluate (AC, {backend})",
+                gridmodel_method(grid, EngineOptions(mode="ac", ac_backend=backend)),
+                states,
+                warmup,
+            )
+            for backend in ("pandapower", "lightsim2grid")
+        ]
+        report(network, "ac", n_ac, base, rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--network", action="append", help="repeatable; default case118 and case1354pegase"
+    )
+    parser.add_argument("--states", type=int, default=200, help="DC states per network")
+    parser.add_argument("--ac-states", type=int, default=30, help="AC states per network")
+    parser.add_argument("--mode", choices=("dc", "ac", "both"), default="both")
+    parser.add_argument("--seed", type=int, default=7)
+    args: Any = parser.parse_args(argv)
+    for network in args.network or ["case118", "case1354pegase"]:
+        run_network(network, mode=args.mode, n_dc=args.states, n_ac=args.ac_states, seed=args.seed)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak RSS of the process: {rss:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
