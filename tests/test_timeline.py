@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 from restoration_cases import compiled_of, damage_of, fixed_repair, line_tasks, radial_grid
 
 from gridmodel.catalog import load_network
-from gridmodel.compiled import compile_grid
+from gridmodel.compiled import EngineOptions, compile_grid
 from gridmodel.demand import WINTER_WEEKDAY, WINTER_WEEKEND
 from gridmodel.grid import Element
+from gridmodel.metadata import build_grid
 from gridmodel.repair import repair_tasks
 from gridmodel.schedule.deficit import TIMELINE_COLUMNS
 from gridmodel.strategies import names
@@ -201,6 +202,30 @@ def test_properties_of_every_timeline(case) -> None:
     if profile == "flat":
         served = frame.groupby("hour")["served_mw"].sum().to_numpy()
         assert (np.diff(served) >= -tol).all()
+
+
+def test_a_repaired_line_closing_a_loop_can_lower_served_load() -> None:
+    # Triangle: source at bus 0, 100 MW at bus 2, via bus 1 (two 10 km lines,
+    # rated 381 MVA) or directly (a 20 km line rated 10 MVA: same reactance as
+    # the detour, so DC splits the flow half and half). Ratings as in the file,
+    # shed mode. While the direct line is out, the detour carries all 100 MW;
+    # once it is back, the LP can only keep it within 10 MW by serving 2 x 10 MW.
+    # The timeline reports this drop (module notes: "Closing loops").
+    net = pp.create_empty_network()
+    bus = [pp.create_bus(net, 110.0) for _ in range(3)]
+    pp.create_ext_grid(net, bus[0])
+    pp.create_line_from_parameters(net, bus[0], bus[1], 10.0, 0.05, 0.4, 10.0, 2.0)
+    pp.create_line_from_parameters(net, bus[1], bus[2], 10.0, 0.05, 0.4, 10.0, 2.0)
+    pp.create_line_from_parameters(net, bus[0], bus[2], 20.0, 0.05, 0.4, 10.0, 10 / (3**0.5 * 110))
+    pp.create_load(net, bus[2], 100.0)
+    grid = build_grid(net, name="loop", source="test")
+    compiled = compile_grid(grid, options=EngineOptions(overload="shed", ratings="file"))
+    damage = damage_of([(0, 0.0, Element("line", 2), 0.2)])
+    tasks = repair_tasks(damage, grid, options=fixed_repair(10.0), rng=np.random.default_rng(0))
+    frame = simulate(
+        compiled, damage, tasks, options=TimelineOptions(**{**FLAT, "horizon_h": 4})
+    ).frame
+    assert frame["served_mw"].tolist() == pytest.approx([100.0, 100.0, 20.0, 20.0], abs=1e-6)
 
 
 def test_fourteen_days_on_ua_oblasts_is_fast() -> None:
