@@ -13,9 +13,9 @@ time:
 * a started task runs to the end (no pre-emption); with ``around_the_clock``
   off, work progresses only inside the daily shift window.
 
-:class:`Crew` state is advanced by :class:`DispatchState`, which the exact
-search of :mod:`gridmodel.optimal` reuses, so a plan found there replays
-identically here.
+:class:`DispatchState` advances the crews from event to event (a task ends,
+a wave releases tasks); the exact search of :mod:`gridmodel.optimal` uses the
+same class, so a plan found there replays identically here.
 """
 
 from __future__ import annotations
