@@ -52,6 +52,8 @@ class RunResult:
     sample: int = 0
     # restoration stage (gridmodel.restoration): tasks, timeline, metrics
     restoration: Any = None
+    # rolling-outage schedule of the timeline's deficit (gridmodel.schedule)
+    schedule: Any = None
 
 
 def first_wave_out(damage: Any) -> list[Element]:
@@ -85,7 +87,45 @@ def run_scenario(scenario: Any, *, sample: int = 0, strategy: str | None = None)
     from gridmodel.restoration import restore_run
 
     restoration = restore_run(scenario, grid, compiled, damage, sample=sample, strategy=strategy)
-    return RunResult(scenario, grid, compiled, damage, outcome, impact, sample, restoration)
+    schedule = plan_schedule(scenario, grid, restoration.timeline.frame)
+    return RunResult(
+        scenario, grid, compiled, damage, outcome, impact, sample, restoration, schedule
+    )
+
+
+def plan_schedule(scenario: Any, grid: Grid, timeline: Any) -> Any:
+    """The rolling-outage schedule the timeline's deficit forces (``[schedule]`` options).
+
+    It starts on the local date of the scenario's hour 0 and covers
+    ``[schedule].days`` days; the hours after a strike wave and regions with
+    de-energised load are in emergency outages.
+    """
+    from gridmodel.schedule import (
+        ScheduleOptions,
+        deficit_from_timeline,
+        groups_from_grid,
+        rotate,
+    )
+
+    options = scenario.schedule
+    deficit = deficit_from_timeline(
+        timeline, tz=scenario.timezone, emergency_after_wave_h=float(options.emergency_h)
+    )
+    groups = groups_from_grid(grid, groups=options.groups)
+    return rotate(
+        deficit,
+        groups,
+        options=ScheduleOptions(
+            policy=options.policy,
+            slot_hours=int(options.slot_hours),
+            start=scenario.start_time.date(),
+            days=int(options.days),
+            tz=scenario.timezone,
+            possible_margin=float(options.possible_margin),
+            min_on_hours=None if options.min_on_h is None else float(options.min_on_h),
+            protected=tuple(options.protected_groups),
+        ),
+    )
 
 
 def summary(result: RunResult) -> dict[str, Any]:
@@ -136,6 +176,10 @@ def write_run(result: RunResult, out: Path, *, overwrite: bool = False) -> Path:
             from gridmodel.restoration import write_restoration
 
             write_restoration(result.restoration, tmp)
+        if result.schedule is not None:  # schedule.csv/.json/.ics, groups.csv
+            from gridmodel.schedule import write_schedule
+
+            write_schedule(result.schedule, tmp)
         # Map state for the HTML report (gridmodel.report.state).
         from gridmodel.report.state import write_network_state
 
