@@ -361,3 +361,32 @@ def test_killed_process_resumes_to_the_uninterrupted_result(tmp_path: Path, scen
     assert (out / "summary.json").read_bytes() == (ref / "summary.json").read_bytes()
     run = json.loads((out / "run.json").read_text())
     assert run["chunks_resumed"] == len(parts)
+
+
+def test_bad_scenario_exits_2_before_anything_is_written(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.toml"
+    scenario.write_text(
+        'network = "case118"\nseed = 1\n\n[[waves]]\ntime_h = 0\n'
+        'targets = ["substation:nowhere"]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["montecarlo", str(scenario), "-n", "5", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "nowhere" in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_resume_into_a_file_or_foreign_folder_is_refused(tmp_path: Path) -> None:
+    afile = tmp_path / "notes.txt"
+    afile.write_text("x")
+    foreign = tmp_path / "thesis"
+    foreign.mkdir()
+    (foreign / "a.tex").write_text("precious")
+    for out, needle in ((afile, "not a folder"), (foreign, "no Monte Carlo run here")):
+        result = CliRunner().invoke(
+            app, ["montecarlo", str(CASE118), "-n", "5", "--resume", "--out", str(out)]
+        )
+        assert result.exit_code == 2, result.output
+        assert needle in result.output
+    assert afile.read_text() == "x" and (foreign / "a.tex").read_text() == "precious"

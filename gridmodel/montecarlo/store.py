@@ -111,7 +111,7 @@ class ChunkStore:
                 return store
             store._write_manifest("running")
             return store
-        if resume and out.exists() and any(out.iterdir()):
+        if resume and out.is_dir() and any(out.iterdir()):
             raise OptionError(
                 "--resume: no Monte Carlo run here to resume",
                 file=out,
