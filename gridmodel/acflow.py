@@ -88,10 +88,36 @@ def ac_check(
     return current  # pragma: no cover - every pass trips at least one branch
 
 
+def ac_branch_mva(compiled: CompiledGrid, state: State, outcome: Outcome) -> np.ndarray | None:
+    """Apparent power (MVA, from end) of every branch in the AC flow of ``outcome``'s
+    state; None if the flow does not converge."""
+    solved = _solve_ac(compiled, state, outcome)
+    return None if solved is None else solved[1]
+
+
 def _run_ac(
     compiled: CompiledGrid, state: State, outcome: Outcome
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]] | None:
-    """Run pandapower's AC flow on the state of ``outcome``; None if it fails."""
+    """Run pandapower's AC flow on the state of ``outcome``; None if it fails.
+
+    Returns active flow (MW), loading (percent of the rating, from the MVA
+    flow) and notes on voltages.
+    """
+    solved = _solve_ac(compiled, state, outcome)
+    if solved is None:
+        return None
+    flow, mva, notes = solved
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loading = np.where(
+            np.isfinite(compiled.branch_rating_mw), mva / compiled.branch_rating_mw * 100.0, 0.0
+        )
+    return flow, loading, notes
+
+
+def _solve_ac(
+    compiled: CompiledGrid, state: State, outcome: Outcome
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]] | None:
+    """Active flow (MW), apparent flow (MVA) and voltage notes; None if it fails."""
     net = _state_net(compiled, state, outcome)
     kwargs: dict[str, Any] = {
         "init": "dc",
@@ -127,10 +153,6 @@ def _run_ac(
         mva[sel] = np.nan_to_num(np.hypot(p, q))
     flow = np.where(outcome.branch_in_service, flow, 0.0)
     mva = np.where(outcome.branch_in_service, mva, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        loading = np.where(
-            np.isfinite(compiled.branch_rating_mw), mva / compiled.branch_rating_mw * 100.0, 0.0
-        )
     vm = net.res_bus["vm_pu"].to_numpy(dtype=float)
     lo, hi = VOLTAGE_BAND_PU
     bad = np.isfinite(vm) & ((vm < lo) | (vm > hi))
@@ -141,7 +163,7 @@ def _run_ac(
             f"{int(bad.sum())} buses outside {lo:.2f}-{hi:.2f} pu "
             f"(worst: bus {int(worst)} at {float(net.res_bus.at[worst, 'vm_pu']):.3f} pu)",
         )
-    return flow, loading, notes
+    return flow, mva, notes
 
 
 def _run_pf(net: Any, kwargs: dict[str, Any]) -> bool:
@@ -160,26 +182,39 @@ def _run_pf(net: Any, kwargs: dict[str, Any]) -> bool:
 def _run_by_island(
     compiled: CompiledGrid, state: State, outcome: Outcome, net: Any, kwargs: dict[str, Any]
 ) -> bool:
-    """Run ``runpp`` per energised island; gather the results into ``net``."""
+    """Run ``runpp`` per energised island; gather the results into ``net``.
+
+    Islands without an in-service branch carry no flow and are skipped (their
+    bus results stay NaN, so they raise no voltage warning).
+    """
     topo = topology(compiled, state, outcome.branch_in_service)
+    live = outcome.branch_in_service
+    bus_in = net.bus["in_service"].astype(bool).copy()
+    eg_in = net.ext_grid["in_service"].astype(bool).copy()
+    slack = net.gen["slack"].astype(bool).copy()
     parts: dict[str, list[pd.DataFrame]] = {"res_bus": [], "res_line": [], "res_trafo": []}
-    for island in np.flatnonzero(topo.energized_island):
-        buses = [b for pos in np.flatnonzero(topo.labels == island) for b in compiled.bus_pp[pos]]
-        sub = copy.deepcopy(net)
-        sub.bus["in_service"] = sub.bus["in_service"].astype(bool) & sub.bus.index.isin(buses)
-        # pandapower counts slacks on dead buses too
-        sub.ext_grid["in_service"] = sub.ext_grid["in_service"].astype(bool) & sub.ext_grid[
-            "bus"
-        ].isin(buses)
-        sub.gen["slack"] = sub.gen["slack"].astype(bool) & sub.gen["bus"].isin(buses)
-        if not _run_pf(sub, kwargs):
-            return False
-        parts["res_bus"].append(sub.res_bus.loc[sub.bus.index.isin(buses)])
-        parts["res_line"].append(sub.res_line.loc[sub.line["from_bus"].isin(buses).to_numpy()])
-        parts["res_trafo"].append(sub.res_trafo.loc[sub.trafo["hv_bus"].isin(buses).to_numpy()])
+    try:
+        for island in np.flatnonzero(topo.energized_island):
+            if not live[topo.labels[compiled.branch_from] == island].any():
+                continue
+            positions = np.flatnonzero(topo.labels == island)
+            buses = [b for pos in positions for b in compiled.bus_pp[pos]]
+            net.bus["in_service"] = bus_in & net.bus.index.isin(buses)
+            # pandapower counts slacks on dead buses too
+            net.ext_grid["in_service"] = eg_in & net.ext_grid["bus"].isin(buses)
+            net.gen["slack"] = slack & net.gen["bus"].isin(buses)
+            if not _run_pf(net, kwargs):
+                return False
+            parts["res_bus"].append(net.res_bus.loc[net.bus.index.isin(buses)].copy())
+            parts["res_line"].append(net.res_line.loc[net.line["from_bus"].isin(buses)].copy())
+            parts["res_trafo"].append(net.res_trafo.loc[net.trafo["hv_bus"].isin(buses)].copy())
+    finally:
+        net.bus["in_service"] = bus_in
+        net.ext_grid["in_service"] = eg_in
+        net.gen["slack"] = slack
     for name, frames in parts.items():
-        if frames:
-            setattr(net, name, pd.concat(frames))
+        columns = getattr(net, name).columns
+        setattr(net, name, pd.concat(frames) if frames else pd.DataFrame(columns=columns))
     return True
 
 

@@ -608,6 +608,14 @@ def _apply_ratings(compiled: CompiledGrid) -> CompiledGrid:
         return compiled
     base = solve_state(compiled, compiled.base, trip=False)
     flow = np.abs(base.branch_flow_mw)
+    if compiled.options.mode == "ac":
+        # AC loading is apparent power: a rating raised to the DC base flow
+        # alone would trip branches of the intact grid on their reactive flow
+        from gridmodel.acflow import ac_branch_mva
+
+        mva = ac_branch_mva(compiled, compiled.base, base)
+        if mva is not None:
+            flow = np.maximum(flow, mva)
     limit = compiled.options.overload_limit_percent / 100.0
     rating = compiled.branch_rating_mw.copy()
     notes: list[str] = []

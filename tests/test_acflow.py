@@ -183,3 +183,21 @@ def test_voltage_violations_are_reported() -> None:
     assert any("outside 0.90-1.10 pu" in w and f"{vm:.3f}" in w for w in outcome.warnings)
     assert outcome.branch_flow_mw[0] == pytest.approx(check.res_line.p_from_mw.at[0], abs=1e-6)
     assert math.isfinite(outcome.unserved_mw)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["pandapower", "lightsim2grid"])
+def test_raise_base_ratings_keep_the_intact_grid_whole_in_ac(backend: str) -> None:
+    # raise-base promises that the intact grid is not overloaded. AC loading is
+    # MVA, so ratings raised only to the DC base flow tripped 86 branches of
+    # intact case1354pegase on their reactive flow; the AC base flow counts too.
+    if backend == "lightsim2grid":
+        pytest.importorskip("lightsim2grid", reason="lightsim2grid is not installed")
+    grid = load_network("case1354pegase")
+    options = EngineOptions(mode="ac", ac_backend=backend)  # type: ignore[arg-type]
+    compiled = compile_grid(grid, options=options)
+    outcome = evaluate(compiled, compiled.base)
+    assert outcome.converged
+    assert outcome.tripped == ()
+    assert outcome.unserved_mw == pytest.approx(0.0, abs=1e-6)
+    assert np.all(outcome.branch_loading_percent <= 100.0 + 1e-6)
