@@ -15,7 +15,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from gridmodel.errors import GridModelError, ScenarioError, close_matches
+from gridmodel.errors import GridModelError, ScenarioError, close_matches, unknown_name
 from gridmodel.scenario.model import Scenario
 
 _FILE_ALLOWED = "a TOML scenario file (see scenarios/*.toml)"
@@ -188,9 +188,36 @@ def scenario_from_dict(
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         return None, [convert_error(e, file=file) for e in exc.errors()]
+    problems = registry_problems(scenario, file=file)
+    if problems:
+        return None, problems
     if file is not None:
         scenario._file = str(file)
     return scenario, []
+
+
+def registry_problems(scenario: Scenario, *, file: str | Path | None = None) -> list[ScenarioError]:
+    """Repair strategy, schedule policy and demand profile names not in their registries.
+
+    Checked when the file is read, so a typo stops a run before any work.
+    """
+    from gridmodel import strategies
+    from gridmodel.demand import profile_names
+    from gridmodel.schedule import policies
+
+    named = [
+        ("repair strategy", "repair.strategy", scenario.repair.strategy, strategies.names()),
+        ("schedule policy", "schedule.policy", scenario.schedule.policy, policies.names()),
+    ]
+    if isinstance(scenario.demand.profile, str):
+        named.append(("demand profile", "demand.profile", scenario.demand.profile, profile_names()))
+    problems = []
+    for kind, field, name, choices in named:
+        if name not in choices:
+            error = unknown_name(kind, name, choices, error=ScenarioError, file=file, field=field)
+            assert isinstance(error, ScenarioError)
+            problems.append(error)
+    return problems
 
 
 def parse_scenario(text: str, *, file: str | Path | None = None) -> Scenario:
