@@ -233,6 +233,17 @@ def _option_cases(good: Path, out: Path) -> list[tuple[str, list[str], tuple[str
             ["schedule", "-o", o, "--deficit", str(good.parent), "--network", "case9"],
             (str(good.parent.name),),
         ),
+        (
+            "sched-queues",
+            ["schedule", "-o", o, "--queues", "-1", "--network", "case9"],
+            ("queues", "-1", ">= 0"),
+        ),
+        (
+            "sched-queues-file",
+            ["schedule", "-o", o, "--queues", "nope.csv", "--network", "case9"],
+            ("nope.csv", "not found"),
+        ),
+        ("import-name", ["networks", "import", "case9", "--name", "../x"], ("--name", "letters")),
         ("report-not-a-run", ["report", str(good.parent)], (good.parent.name,)),
         ("report-file", ["report", s], ("good.toml",)),
     ]
@@ -316,6 +327,40 @@ def test_unwritable_proc_target_is_refused(tmp_path: Path, good: Path) -> None:
         tmp_path,
         ("/proc",),
     )
+
+
+#: Unusable network files: (case, file name, content, words stderr must contain).
+BAD_NETWORK_FILES: list[tuple[str, str, bytes | None, tuple[str, ...]]] = [
+    ("empty-json", "net.json", b"", ("net.json", "pandapower JSON")),
+    ("broken-json", "net.json", b'{"bus": ', ("net.json", "line 1")),
+    ("binary-json", "net.json", bytes(range(256)), ("net.json", "pandapower JSON")),
+    ("json-not-a-net", "net.json", b'{"x": 1}', ("net.json", "pandapower JSON")),
+    ("broken-matpower", "net.m", b"function mpc = x\nmpc.bus = [1 2;\n", ("net.m", "MATPOWER")),
+    ("other-format", "net.xlsx", b"PK\x03\x04", ("net.xlsx", ".json", ".m")),
+    ("folder-without-network", "net", None, ("net", "network.json")),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "name", "content", "words"), BAD_NETWORK_FILES, ids=[c[0] for c in BAD_NETWORK_FILES]
+)
+def test_bad_network_file(
+    tmp_path: Path, case: str, name: str, content: bytes | None, words: tuple[str, ...]
+) -> None:
+    file = tmp_path / name
+    if content is None:
+        file.mkdir()
+    else:
+        file.write_bytes(content)
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(_with('network = "case9"', f'network = "{name}"'), encoding="utf-8")
+    for args in (
+        ["impact", str(file)],
+        ["networks", "show", str(file)],
+        ["criticality", str(file), "-o", str(tmp_path / "out")],
+        ["run", str(scenario), "-o", str(tmp_path / "out")],  # a path relative to the scenario
+    ):
+        _check_refused(args, tmp_path, words)
 
 
 @pytest.mark.parametrize("suffix", [".p", ".pkl", ".pickle"])

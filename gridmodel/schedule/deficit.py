@@ -273,7 +273,7 @@ def deficit_from_queues(queues: pd.DataFrame, groups: Groups) -> pd.DataFrame:
     bad = ~np.isfinite(q) | (q < 0) | (q * 2 != np.round(q * 2))
     if bad.any():
         raise OptionError(
-            f"bad number of queues {q[np.flatnonzero(bad)[0]]!r}",
+            f"bad number of queues {float(q[np.flatnonzero(bad)[0]]):g}",
             field="queues",
             allowed="a number >= 0 in steps of 0.5",
         )

@@ -25,7 +25,7 @@ def read_csv_table(path: str | Path) -> pd.DataFrame:
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except FileNotFoundError:
-        raise OptionError("file not found", file=path) from None
+        raise OptionError("file not found", file=path, allowed="a CSV file") from None
     except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise OptionError(f"cannot read CSV: {exc}".splitlines()[0], file=path) from None
     table.columns = [str(c).strip() for c in table.columns]
