@@ -19,7 +19,6 @@ import warnings
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from gridmodel.compiled import CompiledGrid, State
 from gridmodel.engine import Outcome, Trip, reference_buses, solve_state, topology
@@ -125,16 +124,14 @@ def _solve_ac(
         "calculate_voltage_angles": True,
     }
     if compiled.options.ac_backend == "lightsim2grid":
-        kwargs["lightsim2grid"] = True
-    slack_gen = net.gen["slack"].astype(bool) & net.gen["in_service"].astype(bool)
-    n_slack = int(net.ext_grid["in_service"].astype(bool).sum()) + int(slack_gen.sum())
-    if kwargs.get("lightsim2grid") and n_slack > 1:
+        slack_gen = net.gen["slack"].astype(bool) & net.gen["in_service"].astype(bool)
+        n_slack = int(net.ext_grid["in_service"].astype(bool).sum()) + int(slack_gen.sum())
         # pandapower hands lightsim2grid a single slack only (several slacks
-        # need a distributed slack, which it refuses across islands): solve
-        # the energised islands one at a time
-        solved = _run_by_island(compiled, state, outcome, net, kwargs)
-    else:
-        solved = _run_pf(net, kwargs)
+        # need a distributed slack, which it refuses across islands): a state
+        # with several energised islands is solved by pandapower's own
+        # Newton-Raphson, in one pass for all islands
+        kwargs["lightsim2grid"] = n_slack <= 1
+    solved = _run_pf(net, kwargs)
     if not solved:
         return None
     flow = np.zeros(compiled.n_branch)
@@ -177,45 +174,6 @@ def _run_pf(net: Any, kwargs: dict[str, Any]) -> bool:
     except Exception:  # LoadflowNotConverged and numerical failures alike
         return False
     return bool(net.converged)
-
-
-def _run_by_island(
-    compiled: CompiledGrid, state: State, outcome: Outcome, net: Any, kwargs: dict[str, Any]
-) -> bool:
-    """Run ``runpp`` per energised island; gather the results into ``net``.
-
-    Islands without an in-service branch carry no flow and are skipped (their
-    bus results stay NaN, so they raise no voltage warning).
-    """
-    topo = topology(compiled, state, outcome.branch_in_service)
-    live = outcome.branch_in_service
-    bus_in = net.bus["in_service"].astype(bool).copy()
-    eg_in = net.ext_grid["in_service"].astype(bool).copy()
-    slack = net.gen["slack"].astype(bool).copy()
-    parts: dict[str, list[pd.DataFrame]] = {"res_bus": [], "res_line": [], "res_trafo": []}
-    try:
-        for island in np.flatnonzero(topo.energized_island):
-            if not live[topo.labels[compiled.branch_from] == island].any():
-                continue
-            positions = np.flatnonzero(topo.labels == island)
-            buses = [b for pos in positions for b in compiled.bus_pp[pos]]
-            net.bus["in_service"] = bus_in & net.bus.index.isin(buses)
-            # pandapower counts slacks on dead buses too
-            net.ext_grid["in_service"] = eg_in & net.ext_grid["bus"].isin(buses)
-            net.gen["slack"] = slack & net.gen["bus"].isin(buses)
-            if not _run_pf(net, kwargs):
-                return False
-            parts["res_bus"].append(net.res_bus.loc[net.bus.index.isin(buses)].copy())
-            parts["res_line"].append(net.res_line.loc[net.line["from_bus"].isin(buses)].copy())
-            parts["res_trafo"].append(net.res_trafo.loc[net.trafo["hv_bus"].isin(buses)].copy())
-    finally:
-        net.bus["in_service"] = bus_in
-        net.ext_grid["in_service"] = eg_in
-        net.gen["slack"] = slack
-    for name, frames in parts.items():
-        columns = getattr(net, name).columns
-        setattr(net, name, pd.concat(frames) if frames else pd.DataFrame(columns=columns))
-    return True
 
 
 def _state_net(compiled: CompiledGrid, state: State, outcome: Outcome) -> Any:

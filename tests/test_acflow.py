@@ -115,6 +115,10 @@ def test_ac_mode_equals_runpp(case118: Grid, out: list[Element]) -> None:
 
 @pytest.mark.parametrize("out", [[], DAMAGE], ids=["intact", "damaged"])
 def test_lightsim2grid_backend_equals_runpp(case118: Grid, out: list[Element]) -> None:
+    # intact: lightsim2grid's solver; damaged (two energised islands, two
+    # slacks): pandapower cannot hand several slacks to lightsim2grid, so the
+    # backend falls back to pandapower's solver; either way the answer must
+    # be pandapower's and converge (before, such states reported failure)
     pytest.importorskip("lightsim2grid", reason="lightsim2grid is not installed")
     ls = compile_grid(
         case118, options=EngineOptions(mode="ac", ratings="file", ac_backend="lightsim2grid")
