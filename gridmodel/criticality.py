@@ -200,17 +200,16 @@ def evaluate_parallel(
     result is the same table as the serial evaluation.
     """
     import concurrent.futures as cf
-    import multiprocessing
+
+    from gridmodel.montecarlo.executors import process_pool
 
     if len(positions) == 0:
         raise ValueError("no outages to evaluate")
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     block = max(1, min(2000, -(-len(positions) // (8 * workers))))
     starts = list(range(0, len(positions), block))
     parts: dict[int, pd.DataFrame] = {}
     done = 0
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with process_pool(workers) as pool:
         futures = {
             pool.submit(
                 _evaluate_block, network, engine, list(substations), positions[s : s + block]

@@ -110,9 +110,53 @@ def run_serial(
         yield task, evaluate_chunk(scenario, task.start, task.stop, timeline=timeline)
 
 
-def _start_method() -> str:
-    methods = multiprocessing.get_all_start_methods()
-    return "forkserver" if "forkserver" in methods else "spawn"
+#: Thread-pool sizes of the numerical libraries, set to 1 in worker processes.
+THREAD_ENV: tuple[str, ...] = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+)
+
+
+@contextmanager
+def single_threaded_children() -> Iterator[None]:
+    """Start child processes with one BLAS/OpenMP thread each (restored afterwards).
+
+    Several worker processes that each start a BLAS thread per core
+    oversubscribe the cores: on a 2-core machine two workers with
+    multi-threaded OpenBLAS ran the restoration timeline at a third of the
+    speed of one (measured, ``benchmarks/montecarlo.py``). Dask's nanny does
+    the same for its workers. A variable the user set is left alone.
+    """
+    saved = {name: os.environ.get(name) for name in THREAD_ENV}
+    for name in THREAD_ENV:
+        os.environ.setdefault(name, "1")
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def process_pool(workers: int) -> Iterator[cf.ProcessPoolExecutor]:
+    """A process pool of ``workers`` fresh interpreters (``spawn``), single-threaded BLAS.
+
+    ``spawn`` rather than ``fork`` (unsafe with threads) or ``forkserver``
+    (whose server keeps the environment of its first use): every worker
+    starts with the environment of :func:`single_threaded_children` and
+    compiles the grid once, on its first task.
+    """
+    context = multiprocessing.get_context("spawn")
+    with (
+        single_threaded_children(),
+        cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
+    ):
+        yield pool
 
 
 def run_pool(
@@ -123,9 +167,8 @@ def run_pool(
     timeline: bool = True,
     in_flight: int | None = None,
 ) -> Iterator[tuple[ChunkTask, pa.Table]]:
-    """Evaluate chunks on a local process pool (``forkserver`` or ``spawn`` start)."""
-    context = multiprocessing.get_context(_start_method())
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    """Evaluate chunks on a local process pool (see :func:`process_pool`)."""
+    with process_pool(workers) as pool:
         try:
             yield from bounded_completion(
                 tasks,
