@@ -1,10 +1,14 @@
-"""Atomic output folders.
+"""Atomic output folders and spreadsheet-safe CSV files.
 
 A command writes its results into a temporary folder beside the target and
 renames it into place only when everything is written. An interrupted or
 failed run leaves no output folder (and no half-written one). A folder that
 gridmodel wrote carries a small marker file; an earlier gridmodel result is
 replaced, any other non-empty folder is refused unless ``overwrite``.
+
+Every CSV file gridmodel writes goes through :func:`safe_csv`: a text cell
+that a spreadsheet would run as a formula (``=HYPERLINK(...)`` as a region
+name) is written with a leading apostrophe; numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -16,10 +20,56 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
+
 from gridmodel.errors import OutputError
 
 #: Name of the marker file in every folder gridmodel writes.
 MARKER = ".gridmodel"
+#: First characters that make a spreadsheet read a text cell as a formula (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(text: str) -> str:
+    """``text`` with a leading apostrophe if a spreadsheet would read it as a formula."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def unguard_cell(text: str) -> str:
+    """Undo :func:`safe_cell`: the text as it was before it was written to CSV."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells pass through :func:`safe_cell`.
+
+    Only ``str`` cells are guarded: numeric columns (negative numbers
+    included) and numbers in mixed columns are left as they are.
+    """
+    safe = frame.copy()
+    for column in safe.columns:
+        values = safe[column]
+        if values.dtype == object or isinstance(values.dtype, pd.StringDtype | pd.CategoricalDtype):
+            safe[column] = [safe_cell(v) if isinstance(v, str) else v for v in values]
+    return safe
+
+
+def safe_csv(frame: pd.DataFrame, path: str | Path, *, float_format: str | None = None) -> Path:
+    """Write ``frame`` to ``path`` as CSV (no index) with formula-like text cells quoted.
+
+    ``float_format`` is passed to :meth:`pandas.DataFrame.to_csv`.
+
+    Raises
+    ------
+    OutputError
+        If the file cannot be written.
+    """
+    path = Path(path)
+    try:
+        safe_frame(frame).to_csv(path, index=False, float_format=float_format)
+    except OSError as exc:
+        raise OutputError(f"cannot write ({exc.strerror or exc})", file=path) from None
+    return path
 
 
 def is_gridmodel_folder(path: Path) -> bool:

@@ -21,6 +21,7 @@ from gridmodel.compiled import CompiledGrid
 from gridmodel.errors import GridModelError, OptionError, ScenarioError
 from gridmodel.grid import Grid
 from gridmodel.metrics import Metrics, compute_metrics
+from gridmodel.outputs import safe_csv
 from gridmodel.repair import Task, repair_tasks
 from gridmodel.timeline import Timeline, options_from_scenario, simulate
 
@@ -102,5 +103,5 @@ def write_restoration(restoration: Restoration, folder: Path) -> None:
     """Write ``timeline.parquet``, ``timeline.csv`` and ``tasks.csv`` into ``folder``."""
     frame = restoration.timeline.frame
     frame.to_parquet(folder / "timeline.parquet", index=False)
-    timeline_csv(frame).to_csv(folder / "timeline.csv", index=False)
-    restoration.timeline.tasks.to_csv(folder / "tasks.csv", index=False)
+    safe_csv(timeline_csv(frame), folder / "timeline.csv")
+    safe_csv(restoration.timeline.tasks, folder / "tasks.csv")

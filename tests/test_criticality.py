@@ -156,12 +156,12 @@ def test_cli_bad_k_exits_2_and_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_csv_cells_that_look_like_formulas_are_quoted() -> None:
-    from gridmodel.cli.criticality import _safe_cells
+    from gridmodel.outputs import safe_frame
 
     table = pd.DataFrame(
         {"substations": ["=HYPERLINK(1)", "A"], "names": ["+1", "ok"], "regions": ["@x", "-"]}
     )
-    safe = _safe_cells(table)
+    safe = safe_frame(table)
     assert safe["substations"].tolist() == ["'=HYPERLINK(1)", "A"]
     assert safe["names"].tolist() == ["'+1", "ok"]
     assert safe["regions"].tolist() == ["'@x", "'-"]

@@ -59,3 +59,25 @@ def test_a_file_in_the_way_is_refused(tmp_path: Path) -> None:
     out.write_text("x")
     with pytest.raises(OutputError, match="not a folder"), atomic_output_dir(out):
         pass
+
+
+def test_safe_csv_quotes_formula_text_and_keeps_numbers(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from gridmodel.outputs import safe_csv, unguard_cell
+
+    frame = pd.DataFrame(
+        {
+            "region": ["=1+1", "-South", "@x", "\tTab", "North", "x=1"],
+            "p_mw": [-5.5, 1.0, -0.25, 0.0, 2.0, 3.0],
+            "customers": [-1, 2, 3, 4, 5, 6],
+        }
+    )
+    path = safe_csv(frame, tmp_path / "t.csv")
+    back = pd.read_csv(path, keep_default_na=False)
+    assert back["region"].tolist() == ["'=1+1", "'-South", "'@x", "'\tTab", "North", "x=1"]
+    # numeric columns keep their negative numbers as numbers
+    assert back["p_mw"].tolist() == [-5.5, 1.0, -0.25, 0.0, 2.0, 3.0]
+    assert back["customers"].tolist() == [-1, 2, 3, 4, 5, 6]
+    assert [unguard_cell(v) for v in back["region"]] == frame["region"].tolist()
+    assert frame["region"].iloc[0] == "=1+1"  # the caller's frame is not changed

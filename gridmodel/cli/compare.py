@@ -39,7 +39,7 @@ def compare(
     """Compare repair strategies; write comparison.csv and samples.csv into OUT."""
     from gridmodel.compare import compare as run_compare
     from gridmodel.errors import OptionError
-    from gridmodel.outputs import atomic_output_dir, check_target
+    from gridmodel.outputs import atomic_output_dir, check_target, safe_csv
     from gridmodel.scenario import load_scenario
 
     if samples < 1:
@@ -53,8 +53,8 @@ def compare(
     loaded = load_scenario(scenario)
     result = run_compare(loaded, strategies=names, samples=samples, seed=seed)
     with atomic_output_dir(out, overwrite=overwrite) as tmp:
-        result.table.to_csv(tmp / "comparison.csv", index=False)
-        result.samples.to_csv(tmp / "samples.csv", index=False)
+        safe_csv(result.table, tmp / "comparison.csv")
+        safe_csv(result.samples, tmp / "samples.csv")
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
     typer.echo(ranking_table(result.ranking, samples=samples))

@@ -11,9 +11,6 @@ import typer
 
 from gridmodel.cli import app
 
-#: Characters that make a spreadsheet read a cell as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 @app.command()
 def criticality(
@@ -59,7 +56,7 @@ def criticality(
     from gridmodel.compiled import EngineOptions, compile_grid
     from gridmodel.criticality import CriticalityOptions, outage_set, rank_outages
     from gridmodel.errors import OptionError
-    from gridmodel.outputs import atomic_output_dir, check_target
+    from gridmodel.outputs import atomic_output_dir, check_target, safe_csv
 
     for name, value in (("--top", top), ("--workers", workers)):
         if value < 1:
@@ -97,7 +94,7 @@ def criticality(
     elapsed = time.perf_counter() - started
     summary = _summary(grid.name, compiled, options, engine, table, outages, top=top)
     with atomic_output_dir(out, overwrite=overwrite) as tmp:
-        _safe_cells(table).to_csv(tmp / "criticality.csv", index=False)
+        safe_csv(table, tmp / "criticality.csv")
         _write_json(tmp / "summary.json", summary)
         _write_json(
             tmp / "run.json",
@@ -153,14 +150,6 @@ def _summary(
         "seed": options.seed if outages.sampled else None,
         "top": json.loads(table.head(top).to_json(orient="records")),
     }
-
-
-def _safe_cells(table: Any) -> Any:
-    """Quote text cells a spreadsheet would read as a formula (a leading ``'``)."""
-    safe = table.copy()
-    for column in ("substations", "names", "regions"):
-        safe[column] = [f"'{v}" if str(v).startswith(_FORMULA_START) else v for v in safe[column]]
-    return safe
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from gridmodel.errors import OptionError
+from gridmodel.outputs import unguard_cell
 from gridmodel.report.state import NETWORK_STATE_FILE
 
 #: Files the report knows, in the order it looks for them.
@@ -126,9 +127,13 @@ def _table(file: Path) -> pd.DataFrame | None:
     try:
         if file.suffix == ".parquet":
             return pd.read_parquet(file)
-        return pd.read_csv(file, dtype={"region": str, "group": str, "strategy": str})
+        table = pd.read_csv(file, dtype={"region": str, "group": str, "strategy": str})
     except Exception as exc:  # pyarrow and pandas raise many types for a bad file
         raise OptionError(f"cannot read table: {exc}".splitlines()[0], file=file) from None
+    for column in table.columns:  # names as they were, not as quoted against formulas
+        if not pd.api.types.is_numeric_dtype(table[column]):
+            table[column] = [unguard_cell(v) if isinstance(v, str) else v for v in table[column]]
+    return table
 
 
 def _samples(folder: Path) -> pd.DataFrame | None:

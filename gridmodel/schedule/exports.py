@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.errors import OutputError
+from gridmodel.outputs import safe_cell, safe_csv
 from gridmodel.schedule.calendar import to_ics
 from gridmodel.schedule.slots import day_start, wall_minutes
 from gridmodel.schedule.states import (
@@ -52,15 +53,9 @@ YASNO_TYPE: dict[str, str] = {
     EMERGENCY: "Definite",
 }
 FILES: tuple[str, ...] = ("schedule.csv", "schedule.json", "schedule.ics", "groups.csv")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # When two slots share wall-clock minutes (the repeated hour of a fall-back
 # day), the darker state wins.
 _DARKNESS = {ON: 0, POSSIBLE: 1, OFF: 2, EMERGENCY: 3}
-
-
-def safe_cell(text: str) -> str:
-    """``text`` with a leading apostrophe if a spreadsheet would read it as a formula."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def csv_table(schedule: Schedule) -> pd.DataFrame:
@@ -169,9 +164,9 @@ def write_schedule(schedule: Schedule, out_dir: str | Path) -> list[Path]:
         paths[1].write_text(text + "\n", encoding="utf-8")
         paths[2].write_bytes(to_ics(schedule).encode("utf-8"))
         groups = group_table(schedule)
-        groups["region"] = [safe_cell(str(v)) for v in groups["region"]]
-        groups["group"] = [safe_cell(str(v)) for v in groups["group"]]
-        groups.to_csv(paths[3], index=False, float_format="%.6g")
+        groups["region"] = groups["region"].astype(str)
+        groups["group"] = groups["group"].astype(str)
+        safe_csv(groups, paths[3], float_format="%.6g")
     except OSError as exc:
         raise OutputError(f"cannot write schedule: {exc.strerror or exc}", file=folder) from None
     return paths
