@@ -153,13 +153,16 @@ def test_resume_after_lost_chunks_equals_uninterrupted(
     store = ChunkStore.open(out, _spec(scenario), resume=True)
     assert store.missing_chunks() == [1, 2, 4]
     written: list[int] = []
+    started: list[int] = []
     run_montecarlo(
         scenario,
         out,
         options=SweepOptions(samples=120, chunk_size=25, resume=True, timeline=False),
         on_chunk=lambda done: written.append(done.chunk),
+        on_start=started.append,
     )
     assert sorted(written) == [1, 2, 4]  # only the missing chunks ran
+    assert started == [50]  # chunks 0 and 3 were kept: 2 x 25 samples
     pd.testing.assert_frame_equal(_table(out), _table(reference))
     assert (out / "summary.json").read_bytes() == (reference / "summary.json").read_bytes()
     assert not list((out / "samples").glob(".*tmp"))
@@ -313,13 +316,16 @@ def test_cli_run_prints_quantiles_and_writes_folder(tmp_path: Path, reference: P
 
 
 @pytest.mark.slow
-def test_killed_process_resumes_to_the_uninterrupted_result(tmp_path: Path, scenario) -> None:
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill", "ctrl-c"])
+def test_killed_process_resumes_to_the_uninterrupted_result(
+    tmp_path: Path, scenario, how: signal.Signals
+) -> None:
     samples, chunk = 1200, 20
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "gridmodel", "montecarlo", str(CASE118), "--samples",
            str(samples), "--chunk-size", str(chunk), "--out", str(out), "--no-progress",
            "--impact-only"]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
@@ -327,11 +333,16 @@ def test_killed_process_resumes_to_the_uninterrupted_result(tmp_path: Path, scen
                 break
             time.sleep(0.02)
         assert proc.poll() is None, "the run ended before it could be interrupted"
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
+        os.kill(proc.pid, how)
+        _, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
+    if how == signal.SIGINT:  # Ctrl-C: exit 130 and a hint, no traceback
+        assert proc.returncode == 130, stderr
+        assert "--resume" in stderr and "Traceback" not in stderr
+    else:
+        assert proc.returncode == -signal.SIGKILL
     parts = list((out / "samples").glob("part-*.parquet"))
     assert 3 <= len(parts) < samples // chunk
     assert (out / "INCOMPLETE").is_file() and not (out / MARKER).exists()

@@ -108,6 +108,7 @@ def montecarlo(
                 out,
                 options=options,
                 on_chunk=lambda done: bar.update(task, completed=done.samples_done),
+                on_start=lambda done: bar.update(task, completed=done),
             )
     except KeyboardInterrupt:
         typer.echo(f"finished chunks are kept; resume with --resume --out {out}", err=True)

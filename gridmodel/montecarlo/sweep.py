@@ -118,6 +118,7 @@ def run_montecarlo(
     *,
     options: SweepOptions,
     on_chunk: Callable[[ChunkDone], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Run (or resume) a sweep into ``out``; return the summary.
 
@@ -131,6 +132,9 @@ def run_montecarlo(
         Samples, seed, workers, scheduler, chunk size, resume.
     on_chunk
         Called after each chunk file is written (progress bars).
+    on_start
+        Called once before sampling with the number of samples already on
+        disk (non-zero when resuming).
 
     Returns
     -------
@@ -158,6 +162,8 @@ def run_montecarlo(
     done_samples = options.samples - sum(
         stop - start for start, stop in map(spec.chunk_range, missing)
     )
+    if on_start is not None:
+        on_start(done_samples)
     tasks = (ChunkTask(c, *spec.chunk_range(c)) for c in missing)
     written = 0
     first_chunk_s: float | None = None
