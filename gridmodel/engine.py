@@ -380,9 +380,10 @@ def bus_injections_mw(
     compiled: CompiledGrid, topo: Topology, served: np.ndarray, unit_p: np.ndarray
 ) -> np.ndarray:
     """Net active injection per internal bus (generation - load - fixed), MW."""
-    p = np.zeros(compiled.n_bus)
-    np.add.at(p, compiled.unit_bus[topo.unit_ok], unit_p[topo.unit_ok])
-    np.subtract.at(p, compiled.load_bus, served)
+    n = compiled.n_bus
+    p = np.bincount(
+        compiled.unit_bus, weights=np.where(topo.unit_ok, unit_p, 0.0), minlength=n
+    ) - np.bincount(compiled.load_bus, weights=served, minlength=n)
     p -= np.where(topo.bus_energized, compiled.bus_fixed_mw, 0.0)
     return np.where(topo.bus_energized, p, 0.0)
 
@@ -418,9 +419,10 @@ def dc_flows(
     p_pu = bus_injections_mw(compiled, topo, served, unit_p) / compiled.base_mva
     b = np.where(live, compiled.branch_b_pu, 0.0)
     pf_inj = -b * compiled.branch_shift_rad
-    p_bus_inj = np.zeros(compiled.n_bus)
-    np.add.at(p_bus_inj, compiled.branch_from, pf_inj)
-    np.subtract.at(p_bus_inj, compiled.branch_to, pf_inj)
+    n = compiled.n_bus
+    p_bus_inj = np.bincount(compiled.branch_from, weights=pf_inj, minlength=n) - np.bincount(
+        compiled.branch_to, weights=pf_inj, minlength=n
+    )
     grounded = ~topo.bus_energized
     refs = reference_buses(compiled, topo)
     grounded[refs] = True
