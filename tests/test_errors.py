@@ -387,11 +387,14 @@ def test_failure_after_the_work_started_leaves_no_folder(tmp_path: Path) -> None
         _check_refused(args, tmp_path, ("late.toml", "Atlantis"))
 
 
-#: Runs the command line with Ctrl-C pressed 3 s after the program was loaded.
+#: Runs the command line (arguments after the delay) with Ctrl-C pressed DELAY
+#: seconds after the program was loaded.
 _CTRL_C_LATER = """
 import os, signal, sys, threading
 from gridmodel.cli import main
-threading.Timer(3.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+timer = threading.Timer(float(sys.argv.pop(1)), os.kill, (os.getpid(), signal.SIGINT))
+timer.daemon = True
+timer.start()
 sys.argv[0] = "gridmodel"
 main()
 """
@@ -401,7 +404,7 @@ def test_interrupted_run_leaves_no_folder(tmp_path: Path, good: Path) -> None:
     # Ctrl-C while 5000 samples of 7 strategies are compared (minutes of work):
     # exit code 130, one line, and neither the output nor a temporary folder
     done = subprocess.run(
-        [sys.executable, "-c", _CTRL_C_LATER, "compare", str(good), "-n", "5000", "-o", "out"],
+        [sys.executable, "-c", _CTRL_C_LATER, "3", "compare", str(good), "-n", "5000", "-o", "out"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -410,6 +413,32 @@ def test_interrupted_run_leaves_no_folder(tmp_path: Path, good: Path) -> None:
     assert done.returncode == 130, done.stderr
     assert done.stderr.strip() == "gridmodel: interrupted"
     assert _listing(tmp_path) == {"good.toml"}
+
+
+def test_interrupted_monte_carlo_keeps_its_chunks_marked_unfinished(
+    tmp_path: Path, good: Path
+) -> None:
+    from gridmodel.outputs import MARKER
+
+    # 6 s: past the start-up of the sweep (the store is opened), far from its end
+    out = tmp_path / "mc"
+    args = ["montecarlo", str(good), "-n", "50000", "--chunk-size", "10", "-o", str(out)]
+    done = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_LATER, "6", *args, "--no-progress"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 130, done.stderr
+    assert (out / "INCOMPLETE").is_file() and not (out / MARKER).exists()
+    assert "--resume" in (out / "INCOMPLETE").read_text(encoding="utf-8")
+    # a plain rerun does not silently start again over the unfinished run
+    _check_refused([*args, "--no-progress"], tmp_path, ("mc", "unfinished", "--resume"))
+    # the report of the unfinished folder says so at the top
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Unfinished Monte Carlo run" in html.split("</header>")[0]
 
 
 # --- a real process: nothing but one line reaches the shell -------------------------------

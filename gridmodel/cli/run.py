@@ -23,9 +23,14 @@ def run(
     ] = False,
 ) -> None:
     """Run a scenario and write summary.json (and the later stages' files) into OUT."""
+    from gridmodel import strategies
+    from gridmodel.outputs import check_target
     from gridmodel.pipeline import run_scenario, write_run
     from gridmodel.scenario import load_scenario
 
+    if strategy is not None:  # before any work
+        strategies.get(strategy, field="--strategy")
+    check_target(out, overwrite=overwrite)
     loaded = load_scenario(scenario)
     result = run_scenario(loaded, strategy=strategy)
     path = write_run(result, out, overwrite=overwrite)

@@ -111,13 +111,19 @@ def report_html(run: RunFolder) -> str:
         for k in ("network", "seed", "sample", "samples")
         if isinstance(summary.get(k), str | int)
     )
+    unfinished = (
+        "<p class='sub'><strong>Unfinished Monte Carlo run: the figures cover only the "
+        "samples written so far. Finish it with gridmodel montecarlo ... --resume.</strong></p>"
+        if run.incomplete
+        else ""
+    )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)} · gridmodel report</title><style>{PAGE_CSS}</style>"
         '<script>window.PlotlyConfig = {MathJaxConfig: "local"};</script>'
         f"<script>{_safe_script(get_plotlyjs())}</script></head><body><main>"
-        f"<header><h1>{escape(title)}</h1><p class='sub'>{subtitle}</p></header>"
+        f"<header><h1>{escape(title)}</h1><p class='sub'>{subtitle}</p>{unfinished}</header>"
         f"{cards_html(headline_cards(run))}{''.join(parts)}"
         "<footer>Made with gridmodel. This page is one file and works offline.</footer>"
         "</main></body></html>\n"

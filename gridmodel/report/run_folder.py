@@ -51,6 +51,8 @@ class RunFolder:
     samples: pd.DataFrame | None = None
     criticality: pd.DataFrame | None = None
     notes: tuple[str, ...] = ()
+    #: The folder is an unfinished Monte Carlo run (it holds an ``INCOMPLETE`` file).
+    incomplete: bool = False
 
 
 def read_run_folder(run_dir: str | Path) -> RunFolder:
@@ -95,6 +97,7 @@ def read_run_folder(run_dir: str | Path) -> RunFolder:
         ),
         criticality=table("criticality.csv"),
         notes=tuple(notes),
+        incomplete=(path / "INCOMPLETE").is_file(),
     )
 
 
