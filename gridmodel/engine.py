@@ -315,7 +315,8 @@ def balance(
 def _island_sum(labels: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     if n == 0:
         return np.zeros(0)
-    return np.bincount(labels, weights=values, minlength=n)[:n]
+    # float even when ``labels`` is empty (bincount then returns integers)
+    return np.bincount(labels, weights=values, minlength=n)[:n].astype(float)
 
 
 def _shed_by_priority(demand: np.ndarray, priority: np.ndarray, available: float) -> np.ndarray:
@@ -384,7 +385,7 @@ def bus_injections_mw(
     p = np.bincount(
         compiled.unit_bus, weights=np.where(topo.unit_ok, unit_p, 0.0), minlength=n
     ) - np.bincount(compiled.load_bus, weights=served, minlength=n)
-    p -= np.where(topo.bus_energized, compiled.bus_fixed_mw, 0.0)
+    p = p - np.where(topo.bus_energized, compiled.bus_fixed_mw, 0.0)  # float if no unit/load
     return np.where(topo.bus_energized, p, 0.0)
 
 

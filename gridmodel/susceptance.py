@@ -97,8 +97,9 @@ def _pattern(compiled: CompiledGrid) -> _Pattern:
     cols = np.concatenate([f, t, t, f, buses])
     # minimum-degree order of the intact matrix grounded at its first bus
     b = np.abs(compiled.branch_b_pu) + 1.0
-    data = np.concatenate([b, b, -b, -b, np.zeros(n)])
-    data[4 * m] += 1.0 if n else 0.0
+    # every bus on the diagonal (+1): nonsingular even for a disconnected intact
+    # grid; the order depends on the structure only
+    data = np.concatenate([b, b, -b, -b, np.ones(n)])
     keep = ~(((rows == 0) | (cols == 0)) & (rows != cols))
     intact = sp.csc_matrix((data[keep], (rows[keep], cols[keep])), shape=(n, n))
     lu = splu(intact, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
