@@ -172,6 +172,7 @@ def write_run(result: RunResult, out: Path, *, overwrite: bool = False) -> Path:
 
     with atomic_output_dir(out, overwrite=overwrite) as tmp:
         write_json(tmp / "summary.json", summary(result))
+        write_json(tmp / "run.json", run_info(result))
         if result.restoration is not None:  # timeline.parquet/.csv, tasks.csv
             from gridmodel.restoration import write_restoration
 
@@ -185,6 +186,29 @@ def write_run(result: RunResult, out: Path, *, overwrite: bool = False) -> Path:
 
         write_network_state(result, tmp)
     return out
+
+
+def run_info(result: RunResult) -> dict[str, Any]:
+    """Run metadata for ``run.json``: what differs between identical runs.
+
+    The time, gridmodel and Python versions, host and scenario file path are
+    kept out of ``summary.json`` so that file is byte-identical for the same
+    scenario and seed.
+    """
+    import platform
+    import time
+
+    import gridmodel
+
+    file = getattr(result.scenario, "file", None)
+    return {
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "gridmodel": gridmodel.__version__,
+        "python": platform.python_version(),
+        "host": platform.node(),
+        "scenario_file": None if file is None else str(file),
+        "network_source": str(result.grid.source),
+    }
 
 
 def write_json(path: Path, data: Any) -> None:

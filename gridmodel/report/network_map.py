@@ -92,6 +92,11 @@ def network_map(state: Mapping[str, Any]) -> go.Figure:
     return fig
 
 
+def _placed(sub: Mapping[str, Any]) -> bool:
+    """True if the substation has coordinates (a net without geodata has none)."""
+    return sub.get("lat") is not None and sub.get("lon") is not None
+
+
 def _add_branches(fig: go.Figure, branches: list[Mapping[str, Any]], subs: dict) -> None:
     classes = [label for _, _, label in LOADING_CLASSES] + [
         style[2] for style in BRANCH_OUT_STYLE.values()
@@ -104,6 +109,8 @@ def _add_branches(fig: go.Figure, branches: list[Mapping[str, Any]], subs: dict)
             and str(b.get("from")) in subs
             and str(b.get("to")) in subs
             and str(b.get("from")) != str(b.get("to"))
+            and _placed(subs[str(b.get("from"))])
+            and _placed(subs[str(b.get("to"))])
         ]
         if not members:
             continue
