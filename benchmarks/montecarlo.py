@@ -13,7 +13,10 @@ Usage::
    ``steady`` leaves out the start-up: samples after the first chunk divided
    by the time after the first chunk arrived (``run.json``), so it shows what
    extra workers give on a long run. The machine's load average is printed:
-   on a shared 2-core machine other processes take cores away.
+   on a shared 2-core machine other processes take cores away. ``CPU
+   ms/sample`` (user + system time of all processes, start-up included) does
+   not depend on that load: equal figures for 1 and W workers mean the pool
+   adds no work, so W free cores give W times the samples per second.
 2. Memory: peak resident memory of the whole command (serial, so the driver
    is the only process) for growing sample counts, impact only. Results are
    streamed to disk chunk by chunk, so the peak should stay flat as the
@@ -41,23 +44,24 @@ import resource, subprocess, sys, time
 t = time.perf_counter()
 code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
 wall = time.perf_counter() - t
-kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(code, wall, kib)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(code, wall, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 """
 
 
-def run(args: list[str]) -> tuple[float, float]:
-    """Run ``gridmodel`` with ``args`` in a fresh process; return (wall s, peak RSS MiB).
+def run(args: list[str]) -> tuple[float, float, float]:
+    """Run ``gridmodel`` with ``args`` in a fresh process; return (wall s, peak RSS MiB, CPU s).
 
     The peak is the largest resident set of any process the command started
-    (the driver in serial runs).
+    (the driver in serial runs); CPU is user + system time of the command
+    and all its worker processes.
     """
     cmd = [sys.executable, "-c", _MEASURE, sys.executable, "-m", "gridmodel", *args]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
-    code, wall, kib = int(out[0]), float(out[1]), int(out[2])
+    code, wall, kib, cpu = int(out[0]), float(out[1]), int(out[2]), float(out[3])
     if code != 0:
         raise SystemExit(f"gridmodel {' '.join(args)} failed with exit code {code}")
-    return wall, kib / 1024
+    return wall, kib / 1024, cpu
 
 
 def sweep(scenario: Path, samples: int, workers: int, *, timeline: bool, folder: Path) -> dict:
@@ -66,14 +70,15 @@ def sweep(scenario: Path, samples: int, workers: int, *, timeline: bool, folder:
     args += ["--no-progress", "--overwrite"]
     if not timeline:
         args.append("--impact-only")
-    wall, peak = run(["montecarlo", *args])
+    wall, peak, cpu = run(["montecarlo", *args])
     info = json.loads((out / "run.json").read_text())
     chunk, first = info["chunk_size"], info["first_chunk_s"] or 0.0
-    steady = (samples - chunk) / max(info["elapsed_s"] - first, 1e-9)
+    after = info["elapsed_s"] - first
+    steady = (samples - chunk) / after if samples > 2 * chunk and after > 0 else float("nan")
     return {
         "wall_s": wall,
         "peak_mib": peak,
-        "sweep_per_s": info["samples_per_s"],
+        "cpu_s": cpu,
         "steady": steady,
     }
 
@@ -82,7 +87,7 @@ def speed(folder: Path, *, workers: int, impact_n: int, timeline_n: int) -> None
     print(f"\n== speed: serial vs {workers} workers (fresh process each, incl. start-up) ==")
     print(f"(load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     head = f"{'scenario':<16}{'stage':<9}{'N':>6}{'1 worker/s':>11}{'W workers/s':>12}{'ratio':>7}"
-    print(head + f"{'steady 1/s':>11}{'steady W/s':>11}{'ratio':>7}")
+    print(head + f"{'steady 1/s':>11}{'steady W/s':>11}{'ratio':>7}{'CPU ms/sample 1 | W':>21}")
     for name in SCENARIOS:
         scenario = ROOT / "scenarios" / name
         for timeline, n in ((False, impact_n), (True, timeline_n)):
@@ -94,6 +99,7 @@ def speed(folder: Path, *, workers: int, impact_n: int, timeline_n: int) -> None
             print(
                 f"{scenario.stem:<16}{stage:<9}{n:>6}{r1:>11.1f}{rw:>12.1f}{rw / r1:>7.2f}"
                 f"{s1:>11.1f}{sw:>11.1f}{sw / s1:>7.2f}"
+                f"{1000 * one['cpu_s'] / n:>12.2f} | {1000 * many['cpu_s'] / n:<7.2f}"
             )
 
 
