@@ -12,8 +12,8 @@ the scenario (a few kB) and a sample range.
 
 With ``timeline`` (the default) each sample also plays out its repairs
 (durations from the sample's ``repairs`` stream) and the row carries the
-restoration metrics (:func:`timeline_metrics`); without it, impact only (about
-a thousand times faster).
+restoration metrics (:func:`timeline_metrics`); without it, impact only
+(a few hundred times faster).
 """
 
 from __future__ import annotations
