@@ -387,14 +387,20 @@ def test_failure_after_the_work_started_leaves_no_folder(tmp_path: Path) -> None
         _check_refused(args, tmp_path, ("late.toml", "Atlantis"))
 
 
-#: Runs the command line (arguments after the delay) with Ctrl-C pressed DELAY
-#: seconds after the program was loaded.
+#: Runs the command line (the arguments after the first) with Ctrl-C pressed as soon
+#: as a file matches the glob pattern given first ("-": 3 s after the program loaded).
 _CTRL_C_LATER = """
-import os, signal, sys, threading
+import glob, os, signal, sys, threading, time
 from gridmodel.cli import main
-timer = threading.Timer(float(sys.argv.pop(1)), os.kill, (os.getpid(), signal.SIGINT))
-timer.daemon = True
-timer.start()
+pattern = sys.argv.pop(1)
+
+def press():
+    end = time.monotonic() + (3 if pattern == "-" else 90)
+    while time.monotonic() < end and (pattern == "-" or not glob.glob(pattern)):
+        time.sleep(0.05)
+    os.kill(os.getpid(), signal.SIGINT)
+
+threading.Thread(target=press, daemon=True).start()
 sys.argv[0] = "gridmodel"
 main()
 """
@@ -404,7 +410,7 @@ def test_interrupted_run_leaves_no_folder(tmp_path: Path, good: Path) -> None:
     # Ctrl-C while 5000 samples of 7 strategies are compared (minutes of work):
     # exit code 130, one line, and neither the output nor a temporary folder
     done = subprocess.run(
-        [sys.executable, "-c", _CTRL_C_LATER, "3", "compare", str(good), "-n", "5000", "-o", "out"],
+        [sys.executable, "-c", _CTRL_C_LATER, "-", "compare", str(good), "-n", "5000", "-o", "out"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -420,11 +426,12 @@ def test_interrupted_monte_carlo_keeps_its_chunks_marked_unfinished(
 ) -> None:
     from gridmodel.outputs import MARKER
 
-    # 6 s: past the start-up of the sweep (the store is opened), far from its end
+    # Ctrl-C once the first chunk of 10 samples is written, far from the end
     out = tmp_path / "mc"
     args = ["montecarlo", str(good), "-n", "50000", "--chunk-size", "10", "-o", str(out)]
+    first_chunk = str(out / "samples" / "*.parquet")
     done = subprocess.run(
-        [sys.executable, "-c", _CTRL_C_LATER, "6", *args, "--no-progress"],
+        [sys.executable, "-c", _CTRL_C_LATER, first_chunk, *args, "--no-progress"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
