@@ -448,6 +448,13 @@ def test_interrupted_monte_carlo_keeps_its_chunks_marked_unfinished(
     assert "Unfinished Monte Carlo run" in html.split("</header>")[0]
 
 
+@pytest.mark.slow
+def test_unreachable_scheduler_leaves_no_monte_carlo_folder(tmp_path: Path, good: Path) -> None:
+    # nothing listens on port 1: dask gives up after its connect timeout (10 s)
+    args = ["montecarlo", str(good), "-n", "2", "-o", str(tmp_path / "mc"), "--no-progress"]
+    _check_refused([*args, "--scheduler", "tcp://127.0.0.1:1"], tmp_path, ("--scheduler",))
+
+
 # --- a real process: nothing but one line reaches the shell -------------------------------
 
 

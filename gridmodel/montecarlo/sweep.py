@@ -10,6 +10,7 @@ is on disk it writes ``summary.json`` and marks the folder complete.
 from __future__ import annotations
 
 import platform
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from gridmodel.errors import OptionError
+from gridmodel.errors import GridModelError, OptionError
 from gridmodel.montecarlo.executors import (
     ChunkTask,
     check_scheduler,
@@ -167,15 +168,22 @@ def run_montecarlo(
     tasks = (ChunkTask(c, *spec.chunk_range(c)) for c in missing)
     written = 0
     first_chunk_s: float | None = None
-    for task, table in _execute(scenario, tasks, options):
-        path = store.write_chunk(task.chunk, table)
-        del table
-        written += 1
-        if first_chunk_s is None:
-            first_chunk_s = time.perf_counter() - started
-        done_samples += task.stop - task.start
-        if on_chunk is not None:
-            on_chunk(ChunkDone(task.chunk, done_samples, options.samples, written, path))
+    try:
+        for task, table in _execute(scenario, tasks, options):
+            path = store.write_chunk(task.chunk, table)
+            del table
+            written += 1
+            if first_chunk_s is None:
+                first_chunk_s = time.perf_counter() - started
+            done_samples += task.stop - task.start
+            if on_chunk is not None:
+                on_chunk(ChunkDone(task.chunk, done_samples, options.samples, written, path))
+    except GridModelError:
+        # a bad option found late (an unreachable --scheduler): with no chunk
+        # on disk there is nothing to resume, so no folder is left behind
+        if not store.done_chunks():
+            shutil.rmtree(store.out, ignore_errors=True)
+        raise
     elapsed = time.perf_counter() - started
     samples_run = sum(stop - start for start, stop in map(spec.chunk_range, missing))
     run_info = {
