@@ -289,6 +289,14 @@ def compile_grid(grid: Grid, *, options: EngineOptions | None = None) -> Compile
     rows_arr = np.asarray(rows, dtype=np.int64)
     br = branch[rows_arr].real if len(rows_arr) else np.zeros((0, branch.shape[1]))
     x = br[:, 3]
+    if not np.isfinite(x).all():  # e.g. a transformer with vkr_percent > vk_percent
+        bad = int(np.flatnonzero(~np.isfinite(x))[0])
+        raise NetworkError(
+            f"{kinds[bad]} {indices[bad]} has no valid series reactance",
+            file=grid.source,
+            field=f"{kinds[bad]}.x_ohm_per_km" if kinds[bad] == "line" else "trafo.vk_percent",
+            allowed="a finite reactance (transformers: vk_percent >= vkr_percent >= 0)",
+        )
     x = np.where(np.abs(x) < MIN_REACTANCE_PU, MIN_REACTANCE_PU, x)
     tap = np.where(br[:, 8] == 0, 1.0, br[:, 8])
     branch_b = 1.0 / (x * tap)
@@ -394,6 +402,10 @@ def _prepared_copy(net: Any) -> Any:
         # gets a tiny one here and MIN_REACTANCE_PU in the compiled arrays
         zero_x = work.line["x_ohm_per_km"].astype(float) == 0.0
         work.line.loc[zero_x, "x_ohm_per_km"] = 1e-12
+    if len(work.trafo):  # the same for a zero-impedance transformer
+        zero_vk = work.trafo["vk_percent"].astype(float) == 0.0
+        zero_vk &= work.trafo["vkr_percent"].astype(float) == 0.0
+        work.trafo.loc[zero_vk, "vk_percent"] = 1e-12
     sw = work.switch
     if len(sw):
         branch_switch = sw["et"].isin(["l", "t"]) & ~sw["closed"].astype(bool)
@@ -425,12 +437,7 @@ def _internal_case(work: object) -> tuple[dict, dict]:
             field="trafo3w",
             allowed="networks with lines and two-winding transformers",
         )
-    if not len(work.ext_grid) and not (  # type: ignore[attr-defined]
-        "slack" in work.gen and work.gen["slack"].astype(bool).any()  # type: ignore[attr-defined]
-    ):
-        # pandapower refuses a net without a reference bus; the internal case
-        # (branch and bus data) does not depend on where the reference is
-        pp.create_ext_grid(work, int(work.bus.index[0]))  # type: ignore[attr-defined]
+    _give_every_island_a_reference(work)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -438,6 +445,27 @@ def _internal_case(work: object) -> tuple[dict, dict]:
     except Exception as exc:  # pandapower raises many kinds
         raise NetworkError(f"pandapower could not build the DC model: {exc}") from exc
     return work._ppc, work._pd2ppc_lookups  # type: ignore[attr-defined]
+
+
+def _give_every_island_a_reference(work: Any) -> None:
+    """Make every gen a slack and put an ext_grid on each island without a source.
+
+    pandapower leaves islands without a slack out of its internal case (their
+    loads vanish from the bus demand) and refuses a net with no slack at all.
+    The internal case's branch and bus data do not depend on where the
+    references are, and ``work`` is a private copy.
+    """
+    import pandapower as pp
+    import pandapower.topology as top
+
+    if len(work.gen):
+        work.gen["slack"] = True
+    sources = set(work.ext_grid["bus"].astype(int)) | set(work.gen["bus"].astype(int))
+    graph = top.create_nxgraph(work, respect_switches=True)
+    for component in top.connected_components(graph):
+        buses = {int(b) for b in component}
+        if not buses & sources:
+            pp.create_ext_grid(work, min(buses))
 
 
 def _file_ratings(net: object, kinds: list[str], indices: list[int]) -> np.ndarray:

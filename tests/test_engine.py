@@ -158,8 +158,8 @@ def test_demand_override_scales_served_load() -> None:
 
 @st.composite
 def random_nets(draw: st.DrawFn) -> Any:
-    """A random 3-12 bus net: a random tree plus a few meshing lines; random
-    ext_grid (0-2), gens, sgens and loads; some zero-impedance lines."""
+    """A random 3-12 bus net: a random tree (or forest) plus a few meshing lines;
+    random ext_grid (0-2), gens, sgens and loads; some zero-impedance lines."""
     n = draw(st.integers(3, 12))
     net = pp.create_empty_network()
     for _ in range(n):
@@ -167,8 +167,12 @@ def random_nets(draw: st.DrawFn) -> Any:
     mw = st.floats(0.0, 100.0, allow_nan=False)
     rating = st.sampled_from([5.0, 20.0, 50.0, 200.0, 1e4])
     reactance = st.sampled_from([0.0, 1e-7, 0.1, 0.4, 2.0])
+    # a random tree, or (one net in four) a forest: parts separate in the file
+    forest = draw(st.integers(0, 3)) == 0
     for b in range(1, n):
         parent = draw(st.integers(0, b - 1))
+        if forest and draw(st.booleans()):
+            continue
         line(net, parent, b, x_ohm_per_km=draw(reactance), rating_mw=draw(rating))
     for _ in range(draw(st.integers(0, n // 2))):
         f, t = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
@@ -241,6 +245,13 @@ def check_invariants(compiled: CompiledGrid, state: State, outcome: Outcome) -> 
         loads = topo.labels[compiled.load_bus] == island
         fixed = compiled.bus_fixed_mw[topo.labels == island].sum()
         assert served[loads].sum() + fixed <= cap_unit[units].sum() + 1e-6
+    # the random nets have no shunts: no fixed consumption, and every energised
+    # island balances generation and served load exactly (lossless DC)
+    assert np.all(compiled.bus_fixed_mw == 0.0)
+    for island in np.flatnonzero(topo.energized_island):
+        units = ok & (topo.labels[compiled.unit_bus] == island)
+        loads = topo.labels[compiled.load_bus] == island
+        assert outcome.unit_p_mw[units].sum() == pytest.approx(served[loads].sum(), abs=1e-6)
     # no unit outside its limits or outside an energised island
     assert np.all(outcome.unit_p_mw[~ok] == 0.0)
     assert np.all(outcome.unit_p_mw <= compiled.unit_pmax_mw + 1e-6)
@@ -287,8 +298,11 @@ def test_shed_mode_invariants_and_no_overload(
 @PROPERTY_SETTINGS
 @given(random_nets())
 def test_intact_grid_with_enough_capacity_serves_everything(net: Any) -> None:
-    # Consistent intact grid: connected (a tree at least), a grid-forming source
-    # and, without an ext_grid, enough generator capacity for the whole load.
+    # Consistent intact grid: connected, a grid-forming source and, without an
+    # ext_grid, enough generator capacity for the whole load.
+    compiled0 = _compile(net, [4] * len(net.load), EngineOptions(ratings="file"))
+    if solve_state(compiled0, compiled0.base, trip=False).islands > 1:
+        return  # a forest: parts are checked by the invariants above
     has_source = len(net.ext_grid) > 0 or len(net.gen) > 0
     capacity = (
         np.inf
@@ -319,3 +333,24 @@ def test_state_of_no_strike_is_the_base_state(
     b = solve_state(compiled, compiled.base)
     np.testing.assert_array_equal(a.load_served_mw, b.load_served_mw)
     np.testing.assert_array_equal(a.branch_flow_mw, b.branch_flow_mw)
+
+
+def test_grid_in_two_parts_from_the_start() -> None:
+    # Two separate parts in the file: ext_grid (bus 0) - line - 10 MW load
+    # (bus 1), and a 30 MW gen (bus 2) - line - 20 MW load (bus 3). Both are
+    # energised and balanced on their own: the gen runs at 20 MW, the lines
+    # carry 10 and 20 MW.
+    net = pp.create_empty_network()
+    b = [pp.create_bus(net, vn_kv=VN_KV) for _ in range(4)]
+    pp.create_ext_grid(net, b[0])
+    line(net, b[0], b[1])
+    pp.create_load(net, b[1], p_mw=10.0)
+    pp.create_gen(net, b[2], p_mw=5.0, max_p_mw=30.0)
+    line(net, b[2], b[3])
+    pp.create_load(net, b[3], p_mw=20.0)
+    compiled = compile_grid(grid_of(net))
+    outcome = evaluate(compiled, compiled.base)
+    assert outcome.islands == 2
+    assert outcome.unserved_mw == pytest.approx(0.0, abs=TOL)
+    assert outcome.unit_p_mw[compiled.unit_kind == "gen"][0] == pytest.approx(20.0, abs=TOL)
+    np.testing.assert_allclose(outcome.branch_flow_mw, [10.0, 20.0], atol=1e-9)
