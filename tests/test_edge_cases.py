@@ -254,3 +254,36 @@ def test_buses_without_branches_or_sources(tmp_path: Path, n_buses: int) -> None
     expected_served = 3.0 if n_buses == 1 else 0.0  # one bus: the gen feeds 3 of 4 MW
     assert data["served_mw"] == pytest.approx(expected_served, abs=TOL)
     assert data["energized_islands"] == 1
+
+
+def transformer_net(*, vk_percent: float, vkr_percent: float) -> Any:
+    """ext_grid at 110 kV -- trafo 0 (40 MVA) -- 10 kV bus with a 1 MW load."""
+    net = pp.create_empty_network()
+    hv, lv = pp.create_bus(net, vn_kv=110.0), pp.create_bus(net, vn_kv=10.0)
+    pp.create_ext_grid(net, hv)
+    pp.create_transformer_from_parameters(
+        net, hv, lv, sn_mva=40.0, vn_hv_kv=110.0, vn_lv_kv=10.0, vkr_percent=vkr_percent,
+        vk_percent=vk_percent, pfe_kw=0.0, i0_percent=0.0,
+    )  # fmt: skip
+    pp.create_load(net, lv, p_mw=1.0)
+    return net
+
+
+def test_zero_impedance_transformer(tmp_path: Path) -> None:
+    # regression (found by tests/test_fuzz.py): vk_percent = vkr_percent = 0 made
+    # pandapower's DC model divide by zero; like a zero-reactance line it now
+    # gets MIN_REACTANCE_PU and the 1 MW load is served
+    data = impact(tmp_path, transformer_net(vk_percent=0.0, vkr_percent=0.0))
+    assert data["served_mw"] == pytest.approx(1.0, abs=TOL)
+
+
+def test_transformer_with_vkr_above_vk_is_a_clear_error(tmp_path: Path) -> None:
+    # regression (found by tests/test_fuzz.py): vkr_percent > vk_percent gives a
+    # NaN reactance (sqrt of a negative number), which crashed the DC ordering
+    path = tmp_path / "net.json"
+    pp.to_json(transformer_net(vk_percent=0.0, vkr_percent=0.3), str(path))
+    result = runner.invoke(app, ["impact", str(path), "--json"])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "trafo.vk_percent" in lines[0] and "trafo 0" in lines[0]
+    assert "vk_percent >= vkr_percent" in lines[0]
