@@ -99,11 +99,11 @@ def test_trip_mode_trips_the_line_and_the_bus_goes_dark() -> None:
 
 
 def test_raise_base_ratings_keep_the_intact_case_whole() -> None:
-    # With the default ratings mode the overloaded line is raised to its base
-    # flow (50 MW) with a warning, so the intact case serves everything.
+    # With the default ratings mode the overloaded line is raised to (at least)
+    # its base flow, 50 MW, with a warning, so the intact case serves everything.
     grid = grid_with_priorities(radial_net(), [1, 4])
     compiled = compile_grid(grid, options=EngineOptions(overload="shed"))
-    assert compiled.branch_rating_mw[0] == pytest.approx(50.0, abs=TOL_MW)
+    assert compiled.branch_rating_mw[0] >= 50.0 - TOL_MW
     assert any("raised" in w for w in compiled.warnings)
     assert evaluate(compiled, compiled.base).unserved_mw == pytest.approx(0.0, abs=TOL_MW)
 
