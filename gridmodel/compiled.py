@@ -40,6 +40,13 @@ from gridmodel.grid import Element, Grid
 #: zero-impedance branch couples its buses very tightly instead of dividing by zero.
 MIN_REACTANCE_PU = 1e-6
 
+#: Headroom given to a branch whose rating ``raise-base`` raises: its new rating
+#: is its base flow times (1 + this). A rating raised to exactly the base flow
+#: would sit at the trip limit in the intact grid and trip on any shift of flow
+#: (hundreds of such branches on case2869pegase turned every single outage into
+#: a grid-wide cascade): an artifact of ratings the file got wrong, not physics.
+RAISE_BASE_HEADROOM = 0.2
+
 #: Ratings below this (MW) after ``margin:X`` are raised to it, so a branch that
 #: carries no flow in the base case is not tripped by the smallest flow.
 MIN_MARGIN_RATING_MW = 1.0
@@ -66,7 +73,8 @@ class EngineOptions:
         program solved with HiGHS).
     ratings
         ``"file"`` (as given), ``"raise-base"`` (a branch over its rating in the
-        intact base case gets its rating raised to the base flow) or
+        intact base case gets its rating raised to the base flow, plus
+        :data:`RAISE_BASE_HEADROOM`) or
         ``"margin:X"`` (every rating is ``(1 + X)`` times the base flow).
     overload_limit_percent
         The hard limit: loading above this percentage of the rating trips the
@@ -651,7 +659,7 @@ def _apply_ratings(compiled: CompiledGrid) -> CompiledGrid:
     if margin is None:
         over = compiled.base.branch & (flow > rating * limit)
         if over.any():
-            rating[over] = flow[over] / limit
+            rating[over] = flow[over] * (1.0 + RAISE_BASE_HEADROOM) / limit
             names = [
                 f"{k}:{i}"
                 for k, i in zip(
@@ -663,7 +671,7 @@ def _apply_ratings(compiled: CompiledGrid) -> CompiledGrid:
             )
             notes.append(
                 f"{len(names)} branches above their rating in the intact base case; "
-                f"ratings raised to the base flow: {shown}"
+                f"ratings raised to the base flow + {RAISE_BASE_HEADROOM:.0%}: {shown}"
             )
     else:
         rating = np.maximum((1.0 + margin) * flow, MIN_MARGIN_RATING_MW)
