@@ -69,8 +69,13 @@ def by_name(fig: go.Figure, name: str) -> list[Any]:
 def test_map_colours_substations_struck_dark_energised(summary: dict, state: dict) -> None:
     fig = figures.network_map(state)
     grid = load_network(summary["network"])
-    # independent: struck = substations named by a hit; dark = all buses de-energised
-    struck = {h["element"].split(":", 1)[1] for h in summary["strikes"]["hits"]}
+    # independent: struck = substations named by a substation or bus hit (a hit
+    # on a generator or line does not strike the substation); dark = all buses
+    # de-energised
+    hits = [h["element"].split(":", 1) for h in summary["strikes"]["hits"]]
+    struck = {ident for kind, ident in hits if kind == "substation"} | {
+        str(grid.bus_substation[int(ident)]) for kind, ident in hits if kind == "bus"
+    }
     dark_buses = set(summary["impact"]["deenergized_buses"])
     dark = {
         str(s)
