@@ -54,15 +54,23 @@ def test_light_damage_still_takes_the_minimum_time() -> None:
     assert task.duration_h == MIN_DURATION_H
 
 
+def without_transformers(grid) -> list[str]:
+    """Substations none of whose buses is a transformer end."""
+    ends = set(grid.net.trafo["hv_bus"]) | set(grid.net.trafo["lv_bus"])
+    return [str(s) for s in grid.substations.index if not set(grid.buses_of(str(s))) & ends]
+
+
 def test_default_durations_follow_the_public_figures(ua) -> None:
     # DOMAIN.md "Repair": lines hours to a few days; substation switchgear days;
     # autotransformer with a spare 2-3 weeks, without one 6-18 months.
     trafo = int(ua.net.trafo.index[0])
     line = int(ua.net.line.index[0])
+    # a substation without autotransformers, so its hit adds no transformer task
+    station = without_transformers(ua)[0]
     damage = damage_of(
         [
             (0, 0.0, Element("line", line), 1.0),
-            (0, 0.0, Element("substation", "KYIV"), 1.0),
+            (0, 0.0, Element("substation", station), 1.0),
             (0, 0.0, Element("trafo", trafo), 1.0),
         ]
     )
@@ -151,7 +159,14 @@ def test_same_generator_same_durations_and_regions_follow_the_home_substation(ua
     c = repair_tasks(damage, ua, rng=np.random.default_rng(12))
     assert a == b
     assert [t.duration_h for t in a] != [t.duration_h for t in c]
-    assert [t.region for t in a] == ["Kyiv city", "Lviv", "Odesa"]
+    stations = [t for t in a if t.element.kind == "substation"]
+    assert [t.region for t in stations] == ["Kyiv city", "Lviv", "Odesa"]
+    # autotransformer tasks of a struck substation belong to its region too
+    for task in a:
+        if task.element.kind == "trafo":
+            hv_bus = int(ua.net.trafo.at[int(task.element.id), "hv_bus"])
+            home = ua.bus_substation[hv_bus]
+            assert task.region == ua.substations.at[home, "region"]
 
 
 def test_scenario_repair_section_overrides_the_defaults() -> None:
