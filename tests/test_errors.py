@@ -73,6 +73,8 @@ BAD_SCENARIOS: list[tuple[str, str | bytes, tuple[str, ...]]] = [
     ("unknown-network", _with('network = "case9"', 'network = "case99"'), ("case99", "case9")),
     ("element-id-missing", _with('"bus:4"', '"line:999"'), ("line:999",)),
     ("unknown-element-kind", _with('"bus:4"', '"pump:1"'), ("pump", "substation")),
+    # found only when the strikes are drawn, after the network was loaded and
+    # compiled: the run fails midway and still leaves no folder
     (
         "unknown-region",
         _with('targets = ["bus:4"]', '[[waves.random]]\ncount = 1\nregion = "Atlantis"'),
@@ -376,17 +378,6 @@ def test_pickle_network_is_refused_naming_the_accepted_formats(tmp_path: Path, s
         _check_refused(args, tmp_path, (file.name, "pickle", "json", ".m"))
 
 
-def test_failure_after_the_work_started_leaves_no_folder(tmp_path: Path) -> None:
-    # region names are checked against the network when the strikes are drawn,
-    # after the network was loaded and compiled
-    text = _with('targets = ["bus:4"]', '[[waves.random]]\ncount = 1\nregion = "Atlantis"')
-    file = tmp_path / "late.toml"
-    file.write_text(text, encoding="utf-8")
-    for command in ("run", "compare", "montecarlo"):
-        args = SCENARIO_COMMANDS[command](file, tmp_path / "out")
-        _check_refused(args, tmp_path, ("late.toml", "Atlantis"))
-
-
 #: Runs the command line (the arguments after the first) with Ctrl-C pressed as soon
 #: as a file matches the glob pattern given first ("-": 3 s after the program loaded).
 _CTRL_C_LATER = """
@@ -426,9 +417,9 @@ def test_interrupted_monte_carlo_keeps_its_chunks_marked_unfinished(
 ) -> None:
     from gridmodel.outputs import MARKER
 
-    # Ctrl-C once the first chunk of 10 samples is written, far from the end
+    # Ctrl-C once the first chunk (one sample) is written, far from the end
     out = tmp_path / "mc"
-    args = ["montecarlo", str(good), "-n", "50000", "--chunk-size", "10", "-o", str(out)]
+    args = ["montecarlo", str(good), "-n", "50000", "--chunk-size", "1", "-o", str(out)]
     first_chunk = str(out / "samples" / "*.parquet")
     done = subprocess.run(
         [sys.executable, "-c", _CTRL_C_LATER, first_chunk, *args, "--no-progress"],
