@@ -27,7 +27,7 @@ from gridmodel.catalog import (
     load_network,
 )
 from gridmodel.columns import read_table
-from gridmodel.errors import GridModelError, NetworkError, OptionError
+from gridmodel.errors import GridModelError, NetworkError, OptionError, OutputError
 from gridmodel.grid import Grid
 from gridmodel.metadata import (
     COLUMNS,
@@ -113,6 +113,8 @@ def import_network(
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
+    except OSError as exc:
+        raise OutputError(f"cannot write ({exc.strerror or exc})", file=target) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
