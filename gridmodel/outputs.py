@@ -111,7 +111,8 @@ def atomic_output_dir(out: str | Path, *, overwrite: bool = False) -> Iterator[P
     """Yield a temporary folder; on success it replaces ``out`` in one rename.
 
     On an exception (including Ctrl-C) the temporary folder is removed and
-    ``out`` is left as it was.
+    ``out`` is left as it was; an ``OSError`` while writing becomes an
+    :class:`~gridmodel.errors.OutputError` naming ``out``.
     """
     out = Path(out)
     check_target(out, overwrite=overwrite)
@@ -127,6 +128,9 @@ def atomic_output_dir(out: str | Path, *, overwrite: bool = False) -> Iterator[P
         yield tmp
         (tmp / MARKER).write_text("written by gridmodel\n", encoding="utf-8")
         _replace(tmp, out)
+    except OSError as exc:  # disk full, quota, a file system that refuses a name
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"cannot write the results ({exc.strerror or exc})", file=out) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -81,3 +81,15 @@ def test_safe_csv_quotes_formula_text_and_keeps_numbers(tmp_path: Path) -> None:
     assert back["customers"].tolist() == [-1, 2, 3, 4, 5, 6]
     assert [unguard_cell(v) for v in back["region"]] == frame["region"].tolist()
     assert frame["region"].iloc[0] == "=1+1"  # the caller's frame is not changed
+
+
+def test_a_write_error_becomes_one_output_error_and_leaves_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    with (
+        pytest.raises(OutputError, match="cannot write the results") as caught,
+        atomic_output_dir(out) as tmp,
+    ):
+        (tmp / "summary.json").write_text("{}", encoding="utf-8")
+        (tmp / "missing-folder" / "timeline.csv").write_text("x", encoding="utf-8")
+    assert caught.value.file == str(out)
+    assert list(tmp_path.iterdir()) == []
