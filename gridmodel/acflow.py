@@ -7,6 +7,12 @@ its largest generator). It reports AC branch loading, bus voltage violations
 and convergence. A branch above the hard limit in AC trips as in DC (the
 state is re-solved, then checked in AC again).
 
+With ``ac_backend="lightsim2grid"`` the flow runs on a lightsim2grid model
+built once per grid and changed per state (:mod:`gridmodel.acfast`), island by
+island; what that model cannot represent (bus-bus switches, three-winding
+transformers, storage, several external grids in one island, ...) falls back
+to ``runpp`` here.
+
 A flow that does not converge is never a crash and never NaN: the DC answer
 is returned with ``converged=False`` and a warning naming the islands.
 """
@@ -117,6 +123,18 @@ def _solve_ac(
     compiled: CompiledGrid, state: State, outcome: Outcome
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]] | None:
     """Active flow (MW), apparent flow (MVA) and voltage notes; None if it fails."""
+    if compiled.options.ac_backend == "lightsim2grid":
+        from gridmodel.acfast import Unsupported, solve_ac_fast
+
+        try:
+            fast = solve_ac_fast(compiled, state, outcome)
+        except Unsupported:  # not representable there: pandapower's runpp below
+            pass
+        else:
+            if fast is None:
+                return None
+            flow, mva, vm = fast
+            return flow, mva, _voltage_notes(compiled.grid.net.bus.index, vm)
     net = _state_net(compiled, state, outcome)
     kwargs: dict[str, Any] = {
         "init": "dc",
@@ -150,17 +168,22 @@ def _solve_ac(
         mva[sel] = np.nan_to_num(np.hypot(p, q))
     flow = np.where(outcome.branch_in_service, flow, 0.0)
     mva = np.where(outcome.branch_in_service, mva, 0.0)
-    vm = net.res_bus["vm_pu"].to_numpy(dtype=float)
+    vm = net.res_bus["vm_pu"].reindex(net.bus.index).to_numpy(dtype=float)
+    return flow, mva, _voltage_notes(net.bus.index, vm)
+
+
+def _voltage_notes(buses: Any, vm: np.ndarray) -> tuple[str, ...]:
+    """A note on the buses (pandapower indices ``buses``, voltages ``vm`` in pu,
+    NaN when dead) outside :data:`VOLTAGE_BAND_PU`, naming the worst."""
     lo, hi = VOLTAGE_BAND_PU
     bad = np.isfinite(vm) & ((vm < lo) | (vm > hi))
-    notes: tuple[str, ...] = ()
-    if bad.any():
-        worst = net.res_bus.index[bad][np.argmax(np.abs(vm[bad] - 1.0))]
-        notes = (
-            f"{int(bad.sum())} buses outside {lo:.2f}-{hi:.2f} pu "
-            f"(worst: bus {int(worst)} at {float(net.res_bus.at[worst, 'vm_pu']):.3f} pu)",
-        )
-    return flow, mva, notes
+    if not bad.any():
+        return ()
+    worst = int(np.flatnonzero(bad)[np.argmax(np.abs(vm[bad] - 1.0))])
+    return (
+        f"{int(bad.sum())} buses outside {lo:.2f}-{hi:.2f} pu "
+        f"(worst: bus {int(buses[worst])} at {float(vm[worst]):.3f} pu)",
+    )
 
 
 def _run_pf(net: Any, kwargs: dict[str, Any]) -> bool:

@@ -22,20 +22,27 @@ import numpy as np
 import pandapower as pp
 import pytest
 
+from gridmodel.acfast import Unsupported, solve_ac_fast
 from gridmodel.catalog import load_network
 from gridmodel.compiled import CompiledGrid, EngineOptions, compile_grid
-from gridmodel.engine import Outcome, evaluate, reference_buses, topology
+from gridmodel.engine import Outcome, evaluate, reference_buses, solve_state, topology
 from gridmodel.grid import Element, Grid
 from gridmodel.metadata import build_grid
 
 TOL_PANDAPOWER_MW = 1e-6
 TOL_LIGHTSIM_MW = 1e-4
+TOL_LIGHTSIM_PU = 1e-6
 
 #: Two substations whose loss leaves case118 with two energised islands (one
 #: fed by generators only) and 67 MW dark: found with a seeded search.
 DAMAGE = [Element("substation", "bus99"), Element("substation", "bus93")]
 
+#: Two substations whose loss splits case1354pegase into five energised islands
+#: (some a single bus, some with branches) and 36 MW dark: found with a seeded search.
+DAMAGE_1354 = [Element("substation", "bus216"), Element("substation", "bus936")]
+
 AC = EngineOptions(mode="ac", ratings="file")
+FAST = EngineOptions(mode="ac", ratings="file", ac_backend="lightsim2grid")
 
 
 @pytest.fixture(scope="module")
@@ -205,3 +212,91 @@ def test_raise_base_ratings_keep_the_intact_grid_whole_in_ac(backend: str) -> No
     assert outcome.tripped == ()
     assert outcome.unserved_mw == pytest.approx(0.0, abs=1e-6)
     assert np.all(outcome.branch_loading_percent <= 100.0 + 1e-6)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("network", "out"),
+    [("case118", []), ("case118", DAMAGE), ("case1354pegase", []), ("case1354pegase", DAMAGE_1354)],
+    ids=["case118-intact", "case118-damaged", "case1354pegase-intact", "case1354pegase-damaged"],
+)
+def test_lightsim2grid_model_equals_runpp(network: str, out: list[Element]) -> None:
+    # The lightsim2grid model built once per grid (acfast) against runpp on a
+    # pandapower copy of the same state: flows to TOL_LIGHTSIM_MW, voltage
+    # magnitudes to TOL_LIGHTSIM_PU (both solvers stop at a 1e-8 pu mismatch).
+    # solve_ac_fast raises Unsupported instead of falling back, so this is the
+    # model's own answer, island by island in the damaged states.
+    grid = load_network(network)
+    compiled = compile_grid(grid, options=FAST)
+    state = compiled.state(out)
+    dc = solve_state(compiled, state, trip=False)
+    if out:
+        assert dc.energized_islands >= 2
+    solved = solve_ac_fast(compiled, state, dc)
+    assert solved is not None
+    flow, mva, vm = solved
+    net = expected_ac_net(grid, compiled, out, dc)
+    assert net.converged
+    np.testing.assert_allclose(flow, flows(compiled, net), rtol=0, atol=TOL_LIGHTSIM_MW)
+    expected_mva = np.zeros(compiled.n_branch)
+    for kind, p_col, q_col in (
+        ("line", "p_from_mw", "q_from_mvar"),
+        ("trafo", "p_hv_mw", "q_hv_mvar"),
+    ):
+        sel = compiled.branch_kind == kind
+        res = getattr(net, f"res_{kind}").reindex(compiled.branch_index[sel])
+        expected_mva[sel] = np.nan_to_num(np.hypot(res[p_col], res[q_col]))
+    np.testing.assert_allclose(mva, expected_mva, rtol=0, atol=TOL_LIGHTSIM_MW)
+    expected_vm = net.res_bus["vm_pu"].reindex(net.bus.index).to_numpy(dtype=float)
+    np.testing.assert_array_equal(np.isnan(vm), np.isnan(expected_vm))
+    np.testing.assert_allclose(vm, expected_vm, rtol=0, atol=TOL_LIGHTSIM_PU)
+    # AC is not DC here: the comparison is not vacuous
+    assert np.max(np.abs(flow - dc.branch_flow_mw)) > 1.0
+
+
+def test_lightsim2grid_model_does_not_remember_earlier_states(case118: Grid) -> None:
+    # the model is changed in place per state: a state solved after others
+    # gives the answer it gave on a fresh model (to the solver's rounding)
+    compiled = compile_grid(case118, options=FAST)
+    intact = solve_state(compiled, compiled.base, trip=False)
+    first = solve_ac_fast(compiled, compiled.base, intact)
+    damaged = compiled.state(DAMAGE)
+    assert solve_ac_fast(compiled, damaged, solve_state(compiled, damaged, trip=False))
+    again = solve_ac_fast(compiled, compiled.base, intact)
+    assert first is not None and again is not None
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-9)
+
+
+def two_ext_grids_net() -> Any:
+    """Two external grids feeding one load over two lines: one island, two slacks."""
+    net = pp.create_empty_network()
+    b0, b1, b2 = (pp.create_bus(net, vn_kv=110.0) for _ in range(3))
+    pp.create_ext_grid(net, b0, vm_pu=1.02)
+    pp.create_ext_grid(net, b2, vm_pu=1.0)
+    for a, b in ((b0, b1), (b1, b2)):
+        pp.create_line_from_parameters(
+            net, a, b, length_km=10, r_ohm_per_km=0.1, x_ohm_per_km=0.4, c_nf_per_km=0,
+            max_i_ka=1.0,
+        )  # fmt: skip
+    pp.create_load(net, b1, p_mw=50.0, q_mvar=10.0)
+    return net
+
+
+def test_lightsim2grid_backend_falls_back_to_runpp_for_several_slacks() -> None:
+    # two external grids in one island fix two voltage angles: lightsim2grid
+    # would share one distributed slack instead, so the backend declines and
+    # pandapower's runpp answers (expected: runpp on the net as given)
+    net = two_ext_grids_net()
+    check = copy.deepcopy(net)
+    pp.runpp(check, init="dc", calculate_voltage_angles=True)
+    grid = build_grid(net, name="two-slacks", source="test")
+    compiled = compile_grid(grid, options=FAST)
+    dc = solve_state(compiled, compiled.base, trip=False)
+    with pytest.raises(Unsupported):
+        solve_ac_fast(compiled, compiled.base, dc)
+    outcome = evaluate(compiled, compiled.base)
+    assert outcome.converged
+    np.testing.assert_allclose(
+        outcome.branch_flow_mw, check.res_line.p_from_mw.to_numpy(), rtol=0, atol=1e-6
+    )

@@ -1,0 +1,403 @@
+"""AC power flow of a grid state on a lightsim2grid model built once per grid.
+
+The ``lightsim2grid`` AC backend. pandapower's ``runpp`` spends most of a
+state converting tables to matrices; here the conversion happens once per
+:class:`~gridmodel.grid.Grid` (``init_from_pandapower`` on a copy
+of the net with every element in service and each external grid replaced by a
+generator), and each state only
+
+1. switches buses, branches, units, loads and shunts on or off (only those
+   whose status differs from the previous state),
+2. sets load (served MW, reactive power in proportion) and unit injections
+   (the DC dispatch),
+3. picks one slack per energised island: its external grid, or else the first
+   generator at the island's reference bus (the same choice as the pandapower
+   path of :mod:`gridmodel.acflow`),
+4. runs lightsim2grid's Newton-Raphson from a flat start (so the answer does
+   not depend on earlier states).
+
+lightsim2grid shares the slack of several slack generators as a distributed
+slack, which has no solution across separate islands; a state with several
+energised islands is therefore solved island by island, each with only its
+own buses in service. An island without a branch needs no solve (its bus sits
+at the slack's voltage set point, flows are zero).
+
+Grids or states this model cannot represent exactly raise
+:class:`Unsupported` (bus-bus switches, three-winding transformers, storage,
+DC lines, wards, an island with more than one external grid, a failed
+conversion) and the caller falls back to pandapower.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import warnings
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gridmodel.compiled import CompiledGrid, State
+from gridmodel.engine import Outcome, Topology, reference_buses, topology
+from gridmodel.grid import Grid
+
+#: Newton-Raphson iteration limit (as in :mod:`gridmodel.acflow`).
+MAX_ITERATIONS = 30
+
+#: Mismatch tolerance of the Newton-Raphson (per unit, pandapower's default).
+TOLERANCE_PU = 1e-8
+
+#: Element tables the model has no exact counterpart for.
+UNSUPPORTED_TABLES = (
+    "trafo3w",
+    "storage",
+    "dcline",
+    "ward",
+    "xward",
+    "impedance",
+    "motor",
+    "asymmetric_load",
+    "asymmetric_sgen",
+    "svc",
+    "tcsc",
+    "ssc",
+    "vsc",
+)
+
+
+class Unsupported(Exception):
+    """The grid or state has something the lightsim2grid model cannot represent."""
+
+
+#: (active flow MW, apparent flow MVA, bus voltage magnitude pu per pandapower bus
+#: position or NaN if dead); None when the flow does not converge.
+Solution = tuple[np.ndarray, np.ndarray, np.ndarray] | None
+
+
+def solve_ac_fast(compiled: CompiledGrid, state: State, outcome: Outcome) -> Solution:
+    """AC flow of ``outcome``'s state and dispatch on the cached lightsim2grid model.
+
+    Parameters
+    ----------
+    compiled
+        The compiled grid; its model is built on first use and cached.
+    state
+        The evaluated state.
+    outcome
+        Its DC outcome (islands, branches in service, served load, dispatch).
+
+    Returns
+    -------
+    Solution
+        Active (MW) and apparent (MVA) flow at the from end per branch, zero
+        for a branch out of service, and the voltage magnitude (pu) per
+        pandapower bus position (NaN on dead buses); None if the Newton-Raphson
+        diverges.
+
+    Raises
+    ------
+    Unsupported
+        If the grid or this state cannot be represented exactly.
+    """
+    model = _model(compiled)
+    topo = topology(compiled, state, outcome.branch_in_service)
+    with model.lock:
+        try:
+            return model.solve(compiled, topo, outcome)
+        except Unsupported:
+            raise
+        except Exception as exc:  # a lightsim2grid failure: rebuild, fall back this time
+            _MODELS.pop(compiled.grid, None)
+            raise Unsupported(f"lightsim2grid failed: {exc}") from exc
+
+
+def _model(compiled: CompiledGrid) -> _Model:
+    model = _MODELS.get(compiled.grid)
+    if model is None:
+        model = _build(compiled)
+        _MODELS[compiled.grid] = model
+    if isinstance(model, _Failed):
+        raise Unsupported(model.reason)
+    return model
+
+
+@dataclass
+class _Failed:
+    reason: str
+
+
+@dataclass(eq=False)
+class _Instance:
+    """One lightsim2grid grid and the current status and injections of its elements."""
+
+    grid: Any
+    on: dict[str, np.ndarray]
+    value: dict[str, np.ndarray]
+    slacks: set[int] = field(default_factory=set)
+
+    def copy(self) -> _Instance:
+        return _Instance(
+            self.grid.copy(),
+            {k: v.copy() for k, v in self.on.items()},
+            {k: v.copy() for k, v in self.value.items()},
+            set(self.slacks),
+        )
+
+    def switch(self, kind: str, want: np.ndarray, on: str | None, off: str | None) -> None:
+        """Call ``on``/``off`` (method names) for the elements whose status changes."""
+        have = self.on[kind]
+        for i in np.flatnonzero(want != have):
+            name = on if want[i] else off
+            if name is not None:
+                getattr(self.grid, name)(int(i))
+                have[i] = want[i]
+
+    def set(self, kind: str, active: np.ndarray, want: np.ndarray, change: str) -> None:
+        """Call ``change`` for the active elements whose value changes."""
+        have = self.value[kind]
+        method = getattr(self.grid, change)
+        for i in np.flatnonzero(active & (want != have)):
+            method(int(i), float(want[i]))
+            have[i] = want[i]
+
+
+@dataclass(eq=False)
+class _Model:
+    """Index maps of a grid and two lightsim2grid instances of it (mutable).
+
+    The largest island of a state is solved on ``main``, the others on
+    ``side``: each instance then changes little from one state to the next.
+    """
+
+    main: _Instance
+    side: _Instance
+    bus_ls: np.ndarray  # LS bus per internal bus
+    n_ls_bus: int
+    ext_grid_gen: np.ndarray  # LS gen per unit (-1 if none)
+    sgen_ls: np.ndarray  # LS sgen per unit (-1 if none)
+    gen_vm_pu: np.ndarray  # voltage set point per unit (NaN for sgen)
+    load_q_file: np.ndarray
+    load_p_file: np.ndarray
+    shunt_bus: np.ndarray  # internal bus per shunt
+    shunt_file_on: np.ndarray
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def solve(self, compiled: CompiledGrid, topo: Topology, outcome: Outcome) -> Solution:
+        slack_of = self._slacks(compiled, topo)
+        n_br = compiled.n_branch
+        flow = np.zeros(n_br)
+        mva = np.zeros(n_br)
+        vm = np.full(self.n_ls_bus, np.nan)
+        branch_isl = np.where(
+            outcome.branch_in_service, topo.labels[compiled.branch_from], -1
+        ).astype(np.int64)
+        islands = np.flatnonzero(topo.energized_island)
+        with_branch = {
+            int(i) for i in np.unique(branch_isl[branch_isl >= 0]) if topo.energized_island[i]
+        }
+        size = np.bincount(topo.labels[topo.labels >= 0], minlength=topo.n_islands)
+        main = max(with_branch, key=lambda i: (size[i], -i), default=-1)
+        for island in islands:
+            buses = topo.labels == island
+            slack = slack_of[int(island)]
+            if int(island) not in with_branch:  # one bus, nothing flows
+                vm[self.bus_ls[buses]] = self.gen_vm_pu[slack]
+                continue
+            instance = self.main if island == main else self.side
+            solved = self._solve_island(instance, compiled, topo, outcome, buses, slack)
+            if solved is None:
+                return None
+            p, q, v = solved
+            sel = branch_isl == island
+            flow[sel] = p[sel]
+            mva[sel] = np.hypot(p[sel], q[sel])
+            vm[self.bus_ls[buses]] = np.abs(v[self.bus_ls[buses]])
+        return flow, mva, vm
+
+    def _slacks(self, compiled: CompiledGrid, topo: Topology) -> dict[int, int]:
+        """The slack unit of every energised island."""
+        ok = topo.unit_ok
+        isl = topo.labels[compiled.unit_bus]
+        out: dict[int, int] = {}
+        ext = np.flatnonzero(ok & (compiled.unit_kind == "ext_grid"))
+        for u in ext:
+            if int(isl[u]) in out:
+                raise Unsupported("an island with several external grids (several slacks)")
+            out[int(isl[u])] = int(u)
+        gens = np.flatnonzero(ok & (compiled.unit_kind == "gen"))
+        for bus in reference_buses(compiled, topo):
+            island = int(topo.labels[bus])
+            if island not in out:
+                out[island] = int(gens[compiled.unit_bus[gens] == bus][0])
+        return out
+
+    def _solve_island(
+        self,
+        inst: _Instance,
+        compiled: CompiledGrid,
+        topo: Topology,
+        outcome: Outcome,
+        bus_on: np.ndarray,
+        slack: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Set the model to the buses ``bus_on`` and run the Newton-Raphson."""
+        g = inst.grid
+        bus_ls_on = np.zeros(self.n_ls_bus, dtype=bool)
+        bus_ls_on[self.bus_ls[bus_on]] = True
+        branch_on = (
+            outcome.branch_in_service & bus_on[compiled.branch_from] & bus_on[compiled.branch_to]
+        )
+        line = compiled.branch_kind == "line"
+        unit_on = topo.unit_ok & bus_on[compiled.unit_bus]
+        load_on = ~outcome.load_dark & bus_on[compiled.load_bus]
+        inst.switch("bus", bus_ls_on, "reactivate_bus", None)
+        inst.switch("line", branch_on[line], "reactivate_powerline", "deactivate_powerline")
+        inst.switch("trafo", branch_on[~line], "reactivate_trafo", "deactivate_trafo")
+        shunt_on = self.shunt_file_on & bus_on[self.shunt_bus]
+        inst.switch("shunt", shunt_on, "reactivate_shunt", "deactivate_shunt")
+        inst.switch("load", load_on, "reactivate_load", "deactivate_load")
+        gen_on = np.zeros(len(inst.on["gen"]), dtype=bool)
+        gen_on[self.ext_grid_gen[unit_on & (self.ext_grid_gen >= 0)]] = True
+        inst.switch("gen", gen_on, "reactivate_gen", "deactivate_gen")
+        sgen_on = np.zeros(len(inst.on["sgen"]), dtype=bool)
+        sgen_on[self.sgen_ls[unit_on & (self.sgen_ls >= 0)]] = True
+        inst.switch("sgen", sgen_on, "reactivate_sgen", "deactivate_sgen")
+        inst.switch("bus", bus_ls_on, None, "deactivate_bus")
+        # injections
+        served = outcome.load_served_mw
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(self.load_p_file != 0, served / self.load_p_file, 0.0)
+        inst.set("load_p", load_on, served, "change_p_load")
+        inst.set("load_q", load_on, self.load_q_file * ratio, "change_q_load")
+        units = np.flatnonzero(unit_on)
+        is_gen = compiled.unit_kind[units] == "gen"
+        gen_p = np.zeros(len(gen_on))
+        gen_p[self.ext_grid_gen[units[is_gen]]] = outcome.unit_p_mw[units[is_gen]]
+        gen_set = np.zeros(len(gen_on), dtype=bool)
+        gen_set[self.ext_grid_gen[units[is_gen]]] = True
+        inst.set("gen_p", gen_set, gen_p, "change_p_gen")
+        is_sgen = compiled.unit_kind[units] == "sgen"
+        sgen_p = np.zeros(len(sgen_on))
+        sgen_p[self.sgen_ls[units[is_sgen]]] = outcome.unit_p_mw[units[is_sgen]]
+        inst.set("sgen_p", sgen_on, sgen_p, "change_p_sgen")
+        # one slack
+        slack_ls = int(self.ext_grid_gen[slack])
+        for s in inst.slacks - {slack_ls}:
+            g.remove_gen_slackbus(s)
+        if slack_ls not in inst.slacks:
+            g.add_gen_slackbus(slack_ls, 1.0)
+        inst.slacks = {slack_ls}
+        v = g.ac_pf(np.ones(self.n_ls_bus, dtype=complex), MAX_ITERATIONS, TOLERANCE_PU)
+        if len(v) == 0 or not np.isfinite(v).all():
+            return None
+        p = np.zeros(compiled.n_branch)
+        q = np.zeros(compiled.n_branch)
+        lp, lq = g.get_line_res1()[:2]
+        tp, tq = g.get_trafo_res1()[:2]
+        p[line], q[line] = lp, lq
+        p[~line], q[~line] = tp, tq
+        p = np.where(branch_on, np.nan_to_num(p), 0.0)
+        q = np.where(branch_on, np.nan_to_num(q), 0.0)
+        return p, q, np.asarray(v)
+
+
+def _build(compiled: CompiledGrid) -> _Model | _Failed:
+    """Convert the compiled grid's net to a lightsim2grid model (every element on)."""
+    net = compiled.grid.net
+    for table in UNSUPPORTED_TABLES:
+        if table in net and len(net[table]):
+            return _Failed(f"{table} elements are not modelled by the lightsim2grid backend")
+    if len(net.switch) and (net.switch["et"] == "b").any():
+        return _Failed("bus-bus switches are not modelled by the lightsim2grid backend")
+    if any(len(members) != 1 for members in compiled.bus_pp):
+        return _Failed("fused buses are not modelled by the lightsim2grid backend")
+    try:
+        import pandapower as pp
+        from lightsim2grid.network import init_from_pandapower
+    except ImportError as exc:
+        return _Failed(f"lightsim2grid is not installed: {exc}")
+    work = copy.deepcopy(net)
+    for table in ("line", "trafo", "gen", "sgen", "load", "bus"):
+        df = getattr(work, table)
+        if len(df):
+            df["in_service"] = True
+    # an external grid becomes a generator at its voltage set point, appended
+    # after the net's generators, so that slacks are chosen per state
+    n_gen = len(work.gen)
+    for bus, vm in zip(work.ext_grid["bus"], work.ext_grid["vm_pu"], strict=True):
+        pp.create_gen(work, int(bus), p_mw=0.0, vm_pu=float(vm), min_q_mvar=-1e9, max_q_mvar=1e9)
+    work.ext_grid = work.ext_grid.iloc[0:0]
+    work.gen["slack"] = False
+    if "slack_weight" in work.gen:
+        work.gen["slack_weight"] = 0.0
+    bus_pos = {int(b): p for p, b in enumerate(net.bus.index)}
+    pp.toolbox.create_continuous_bus_index(work, start=0, store_old_index=False)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            grid = init_from_pandapower(work, pp_orig_file="pandapower_v3")
+    except Exception as exc:  # pandapower content lightsim2grid refuses
+        return _Failed(f"lightsim2grid could not convert the net: {exc}")
+    kinds = compiled.unit_kind
+    ext_grid_gen = np.full(len(kinds), -1, dtype=np.int64)
+    sgen_ls = np.full(len(kinds), -1, dtype=np.int64)
+    vm = np.full(len(kinds), np.nan)
+    eg, gen, sgen = (np.flatnonzero(kinds == k) for k in ("ext_grid", "gen", "sgen"))
+    ext_grid_gen[gen] = np.arange(len(gen))
+    ext_grid_gen[eg] = n_gen + np.arange(len(eg))
+    sgen_ls[sgen] = np.arange(len(sgen))
+    vm[gen] = net.gen["vm_pu"].to_numpy(dtype=float)
+    vm[eg] = net.ext_grid["vm_pu"].to_numpy(dtype=float)
+    load = net.load
+    scaling = load["scaling"].to_numpy(dtype=float) if "scaling" in load else 1.0
+    sgen_q = net.sgen["q_mvar"].to_numpy(dtype=float) if len(net.sgen) else np.zeros(0)
+    for i, q in enumerate(sgen_q):  # as the pandapower path: set point without scaling
+        grid.change_q_sgen(i, float(q))
+    n_ls_bus = int(grid.total_bus())
+    shunt = net.shunt
+    n = {
+        "bus": n_ls_bus,
+        "line": len(net.line),
+        "trafo": len(net.trafo),
+        "shunt": len(shunt),
+        "load": len(load),
+        "gen": n_gen + len(eg),
+        "sgen": len(net.sgen),
+    }
+    on = {k: np.ones(v, dtype=bool) for k, v in n.items()}
+    shunt_file_on = shunt["in_service"].to_numpy(dtype=bool) if len(shunt) else np.zeros(0, bool)
+    on["shunt"] = shunt_file_on.copy()
+    main = _Instance(
+        grid,
+        on,
+        {
+            "load_p": np.full(len(load), np.nan),
+            "load_q": np.full(len(load), np.nan),
+            "gen_p": np.full(n["gen"], np.nan),
+            "sgen_p": np.full(len(net.sgen), np.nan),
+        },
+    )
+    return _Model(
+        main=main,
+        side=main.copy(),
+        bus_ls=np.asarray([bus_pos[m[0]] for m in compiled.bus_pp], dtype=np.int64),
+        n_ls_bus=n_ls_bus,
+        ext_grid_gen=ext_grid_gen,
+        sgen_ls=sgen_ls,
+        gen_vm_pu=vm,
+        load_q_file=load["q_mvar"].to_numpy(dtype=float) * scaling,
+        load_p_file=load["p_mw"].to_numpy(dtype=float) * scaling,
+        shunt_bus=np.asarray(
+            [compiled.bus_lookup[int(b)] for b in shunt["bus"]] if len(shunt) else [],
+            dtype=np.int64,
+        ),
+        shunt_file_on=shunt_file_on,
+    )
+
+
+#: One model per grid, shared by every compiled grid of it (the model depends on
+#: the network only, not on the engine options): compiling in AC mode with
+#: ``raise-base`` ratings builds it once, for the AC base flow.
+_MODELS: weakref.WeakKeyDictionary[Grid, _Model | _Failed] = weakref.WeakKeyDictionary()
