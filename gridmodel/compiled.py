@@ -410,10 +410,9 @@ def _prepared_copy(net: Any) -> Any:
         # gets a tiny one here and MIN_REACTANCE_PU in the compiled arrays
         zero_x = work.line["x_ohm_per_km"].astype(float) == 0.0
         work.line.loc[zero_x, "x_ohm_per_km"] = 1e-12
-    if len(work.trafo):  # the same for a zero-impedance transformer
-        zero_vk = work.trafo["vk_percent"].astype(float) == 0.0
-        zero_vk &= work.trafo["vkr_percent"].astype(float) == 0.0
-        work.trafo.loc[zero_vk, "vk_percent"] = 1e-12
+    if len(work.trafo):  # the same for a transformer without reactance (vk = vkr)
+        vk, vkr = work.trafo["vk_percent"].astype(float), work.trafo["vkr_percent"].astype(float)
+        work.trafo.loc[vk == vkr, "vk_percent"] = vkr[vk == vkr] + 1e-9
     sw = work.switch
     if len(sw):
         branch_switch = sw["et"].isin(["l", "t"]) & ~sw["closed"].astype(bool)

@@ -269,11 +269,13 @@ def transformer_net(*, vk_percent: float, vkr_percent: float) -> Any:
     return net
 
 
-def test_zero_impedance_transformer(tmp_path: Path) -> None:
-    # regression (found by tests/test_fuzz.py): vk_percent = vkr_percent = 0 made
-    # pandapower's DC model divide by zero; like a zero-reactance line it now
-    # gets MIN_REACTANCE_PU and the 1 MW load is served
-    data = impact(tmp_path, transformer_net(vk_percent=0.0, vkr_percent=0.0))
+@pytest.mark.parametrize("vk_percent", [0.0, 0.3])
+def test_zero_reactance_transformer(tmp_path: Path, vk_percent: float) -> None:
+    # regression (found by tests/test_fuzz.py): vk_percent = vkr_percent (no
+    # reactance left, zero or purely resistive) made pandapower's DC model divide
+    # by zero; like a zero-reactance line it now gets MIN_REACTANCE_PU and the
+    # 1 MW load is served
+    data = impact(tmp_path, transformer_net(vk_percent=vk_percent, vkr_percent=vk_percent))
     assert data["served_mw"] == pytest.approx(1.0, abs=TOL)
 
 
