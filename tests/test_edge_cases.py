@@ -289,3 +289,18 @@ def test_transformer_with_vkr_above_vk_is_a_clear_error(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "trafo.vk_percent" in lines[0] and "trafo 0" in lines[0]
     assert "vk_percent >= vkr_percent" in lines[0]
+
+
+def test_huge_repair_horizon_is_a_clear_error(tmp_path: Path) -> None:
+    # regression (found by tests/test_fuzz.py): horizon_h = 1e300 passed the
+    # scenario check and crashed building the hourly times (OverflowError)
+    scenario = tmp_path / "far.toml"
+    scenario.write_text(
+        'network = "case9"\n[[waves]]\ntargets = ["line:0"]\n[repair]\nhorizon_h = 1e300\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(scenario), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "repair.horizon_h" in result.stderr and "87600" in result.stderr
+    assert not out.exists()

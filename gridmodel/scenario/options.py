@@ -175,7 +175,9 @@ class RepairOptions(Section):
     crews_per_region: dict[str, Annotated[int, Field(ge=1)]] | None = allowed_field(
         None, "a table region -> crews (whole numbers >= 1)"
     )
-    horizon_h: float = allowed_field(336.0, "hours > 0", gt=0, allow_inf_nan=False)
+    horizon_h: float = allowed_field(
+        336.0, "hours > 0, at most 87600 (10 years)", gt=0, le=87600, allow_inf_nan=False
+    )
     around_the_clock: bool = allowed_field(True, "true, false")
     shift_hours: Annotated[tuple[int, int], Strict(False)] = allowed_field(
         (8, 20), "[start, end] local hours with 0 <= start < end <= 24"
