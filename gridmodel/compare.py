@@ -85,12 +85,17 @@ class Comparison:
         Strategies in rank order with mean ENS and its interval.
     notes
         Strategies left out and why.
+    served
+        ``comparison_timeline``: one row per strategy and hour with
+        ``served_mw`` and ``demand_mw``, the means over the samples of the
+        national totals (the served-load curves of the report).
     """
 
     samples: pd.DataFrame
     table: pd.DataFrame
     ranking: pd.DataFrame
     notes: tuple[str, ...] = ()
+    served: pd.DataFrame | None = None
 
 
 def compare(
@@ -138,6 +143,7 @@ def compare(
     options = options_from_scenario(scenario)
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
+    curves: dict[str, pd.DataFrame] = {}  # per strategy: hourly totals summed over samples
     for sample in range(samples):
         damage = realise_plan(plan, rng_for(seed, sample))
         tasks = repair_tasks(
@@ -155,8 +161,11 @@ def compare(
                     raise
                 chosen.remove(name)
                 rows = [r for r in rows if r["strategy"] != name]
+                curves.pop(name, None)
                 notes.append(f"optimal left out: {exc.message}")
                 continue
+            hourly = timeline.frame.groupby("hour")[["served_mw", "demand_mw"]].sum()
+            curves[name] = hourly if name not in curves else curves[name].add(hourly, fill_value=0)
             rows.append(
                 {
                     "sample": sample,
@@ -168,7 +177,11 @@ def compare(
             )
     table = pd.DataFrame(rows)
     summary = summarise(table, chosen)
-    return Comparison(table, summary, ranking_of(summary), tuple(notes))
+    served = pd.concat(
+        [(curves[name] / samples).reset_index().assign(strategy=name) for name in chosen],
+        ignore_index=True,
+    )[["strategy", "hour", "served_mw", "demand_mw"]]
+    return Comparison(table, summary, ranking_of(summary), tuple(notes), served)
 
 
 def _compared(metrics: Any, horizon_h: float) -> dict[str, float]:

@@ -98,6 +98,20 @@ def test_table_statistics_by_hand(result) -> None:
     assert (ens.sub(ens["optimal"], axis=0) >= -1e-6).all().all()
 
 
+def test_served_curves_carry_each_strategys_mean_energy_not_served(result) -> None:
+    # The curves are means over samples of hourly national totals, so their
+    # hourly shortfall summed over the horizon (1 h steps) is the strategy's
+    # mean ENS over the samples.
+    curves = result.served
+    assert set(curves["strategy"]) == set(result.samples["strategy"])
+    assert (curves["served_mw"] <= curves["demand_mw"] + 1e-9).all()
+    shortfall = (curves["demand_mw"] - curves["served_mw"]).groupby(curves["strategy"]).sum()
+    mean_ens = result.samples.groupby("strategy")["ens_mwh"].mean()
+    pd.testing.assert_series_equal(
+        shortfall.sort_index(), mean_ens.sort_index(), check_names=False, rtol=1e-9
+    )
+
+
 def test_ranking_follows_mean_energy_not_served(result) -> None:
     ranking = result.ranking
     assert ranking["rank"].tolist() == list(range(1, len(names()) + 1))
@@ -140,6 +154,9 @@ def test_compare_command_writes_the_table_and_prints_a_ranking(tmp_path: Path) -
     assert tuple(table.columns) == COMPARISON_COLUMNS
     assert set(table["strategy"]) == {"as_listed", "load_per_hour"}
     assert len(pd.read_csv(out / "samples.csv")) == 3 * 2
+    curves = pd.read_parquet(out / "comparison_timeline.parquet")
+    assert set(curves["strategy"]) == {"as_listed", "load_per_hour"}
+    assert len(curves) == 2 * 48  # one row per strategy and hour of the 48 h horizon
     lines = done.stdout.splitlines()
     assert any(
         line.split()[:2] == ["1", table.sort_values("rank")["strategy"].iloc[0]] for line in lines

@@ -55,6 +55,8 @@ def compare(
     with atomic_output_dir(out, overwrite=overwrite) as tmp:
         safe_csv(result.table, tmp / "comparison.csv")
         safe_csv(result.samples, tmp / "samples.csv")
+        if result.served is not None:  # served-load curves for the report
+            result.served.to_parquet(tmp / "comparison_timeline.parquet", index=False)
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
     typer.echo(ranking_table(result.ranking, samples=samples))
