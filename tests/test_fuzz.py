@@ -369,7 +369,7 @@ KEY_PATHS = [
 ]  # fmt: skip
 BAD_VALUES = st.sampled_from(
     [
-        -1, 0, 0.0, -0.5, 1.5, 1e300, -1e300, math.inf, -math.inf, math.nan, 2**63,
+        -1, 0, 0.0, -0.5, 1.5, 1e300, -1e300, math.inf, -math.inf, math.nan, 2**63, 10**9,
         "", "x", "1", "dc ", "substation:nope", True, [], [1, "a"], ["line:99999"],
         dt.datetime(1, 1, 1, tzinfo=dt.UTC),
     ]
