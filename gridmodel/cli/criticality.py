@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from gridmodel.cli import app
+from gridmodel.cli.options import Limit, Mode, Overload, Ratings
 
 
 @app.command()
@@ -19,16 +20,10 @@ def criticality(
     ],
     k: Annotated[int, typer.Option("--k", help="Substations lost together: 1 or 2.")] = 1,
     top: Annotated[int, typer.Option(help="Outages shown and listed in summary.json.")] = 20,
-    mode: Annotated[str, typer.Option(help="Power flow: dc or ac.")] = "dc",
-    overload: Annotated[
-        str, typer.Option(help="Overloads: trip (cascade) or shed (operator sheds load).")
-    ] = "trip",
-    ratings: Annotated[
-        str, typer.Option(help="Ratings: file, raise-base or margin:X.")
-    ] = "raise-base",
-    limit: Annotated[
-        float, typer.Option("--limit", help="Hard overload limit, percent of rating.")
-    ] = 100.0,
+    mode: Mode = "dc",
+    overload: Overload = "trip",
+    ratings: Ratings = "raise-base",
+    limit: Limit = 100.0,
     max_pairs: Annotated[
         int,
         typer.Option("--max-pairs", help="k=2: all pairs up to this many, a seeded sample beyond."),

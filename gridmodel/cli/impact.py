@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gridmodel.cli import app
+from gridmodel.cli.options import Limit, Mode, Overload, Ratings
 from gridmodel.errors import OptionError
 
 
@@ -26,16 +27,10 @@ def impact(
             help="Element to take out, KIND:ID (substation, bus, line, trafo, gen); repeatable.",
         ),
     ] = None,
-    mode: Annotated[str, typer.Option(help="Power flow: dc or ac.")] = "dc",
-    overload: Annotated[
-        str, typer.Option(help="Overloads: trip (cascade) or shed (operator sheds load).")
-    ] = "trip",
-    ratings: Annotated[
-        str, typer.Option(help="Ratings: file, raise-base or margin:X.")
-    ] = "raise-base",
-    limit: Annotated[
-        float, typer.Option("--limit", help="Hard overload limit, percent of rating.")
-    ] = 100.0,
+    mode: Mode = "dc",
+    overload: Overload = "trip",
+    ratings: Ratings = "raise-base",
+    limit: Limit = 100.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Evaluate the grid with the struck elements out of service (no strike: the intact grid)."""
