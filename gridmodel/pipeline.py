@@ -167,8 +167,13 @@ def summary(result: RunResult) -> dict[str, Any]:
 
 
 def write_run(result: RunResult, out: Path, *, overwrite: bool = False) -> Path:
-    """Write the run folder atomically; return its path."""
+    """Write the run folder, ``report.html`` included, atomically; return its path.
+
+    Every file is written into a temporary folder that is renamed to ``out``
+    only when the report is built too: the folder is complete or absent.
+    """
     from gridmodel.outputs import atomic_output_dir
+    from gridmodel.report import render_report_before_rename
 
     with atomic_output_dir(out, overwrite=overwrite) as tmp:
         write_json(tmp / "summary.json", summary(result))
@@ -185,6 +190,7 @@ def write_run(result: RunResult, out: Path, *, overwrite: bool = False) -> Path:
         from gridmodel.report.state import write_network_state
 
         write_network_state(result, tmp)
+        render_report_before_rename(tmp, out)
     return out
 
 

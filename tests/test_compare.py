@@ -182,3 +182,26 @@ def test_compare_command_rejects_bad_input_with_one_line(tmp_path: Path) -> None
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
     zero = runner.invoke(app, ["compare", path, "--samples", "0", "--out", str(tmp_path / "y")])
     assert zero.exit_code == 2 and "--samples" in zero.stderr
+
+
+def test_compare_builds_its_report_before_the_folder_appears(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = str(scenario_file(tmp_path))
+    out = tmp_path / "cmp"
+    args = ["compare", path, "-n", "1", "--strategies", "as_listed", "--out", str(out)]
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.output
+    # built in the temporary folder, the report is still titled after --out
+    assert "<h1>cmp</h1>" in (out / "report.html").read_text(encoding="utf-8")
+
+    def no_space(run: object) -> str:
+        raise OSError(28, "No space left on device")
+
+    # a report that cannot be written: no folder at all, one line naming --out
+    monkeypatch.setattr("gridmodel.report.render.report_html", no_space)
+    other = tmp_path / "other"
+    failed = runner.invoke(app, [*args[:-1], str(other)])
+    assert failed.exit_code == 2, failed.output
+    assert str(other) in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp", "scenario.toml"]

@@ -76,3 +76,50 @@ def test_same_scenario_gives_byte_identical_summary(run_dir: Path, tmp_path: Pat
     assert result.exit_code == 0, result.output
     assert (again / "summary.json").read_bytes() == (run_dir / "summary.json").read_bytes()
     assert (again / "schedule.csv").read_bytes() == (run_dir / "schedule.csv").read_bytes()
+
+
+#: A small run on pandapower's case9: one bus struck, one crew, one day.
+CASE9 = """\
+title = "case9 bus 4"
+network = "case9"
+seed = 1
+[[waves]]
+targets = ["bus:4"]
+[repair]
+crews = 1
+horizon_h = 24
+[schedule]
+groups = 3
+days = 1
+"""
+
+
+def _no_space(run: object) -> str:
+    raise OSError(28, "No space left on device")
+
+
+def test_a_failing_report_leaves_no_run_folder_and_keeps_the_earlier_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = tmp_path / "case9.toml"
+    scenario.write_text(CASE9, encoding="utf-8")
+    out = tmp_path / "run"
+    first = runner.invoke(app, ["run", str(scenario), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    assert first.stdout.splitlines()[-1] == f"report: {out / 'report.html'}"
+    earlier = (out / "summary.json").read_bytes()
+    # The disk fills up while the report is written: the run must end with one
+    # line naming the output folder, and the earlier, complete result must stay
+    # as it was (the report is built before the rename, so nothing was replaced).
+    monkeypatch.setattr("gridmodel.report.render.report_html", _no_space)
+    again = runner.invoke(app, ["run", str(scenario), "--out", str(out)])
+    assert again.exit_code == 2, again.output
+    assert again.stderr.strip().splitlines() == [
+        f"gridmodel: error: {out}: cannot write the results (No space left on device)"
+    ]
+    assert (out / "summary.json").read_bytes() == earlier and (out / "report.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case9.toml", "run"]
+    # and a first run that fails the same way leaves no folder at all
+    fresh = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path / "fresh")])
+    assert fresh.exit_code == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case9.toml", "run"]

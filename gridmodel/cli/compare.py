@@ -36,10 +36,11 @@ def compare(
         bool, typer.Option(help="Replace a non-empty folder that gridmodel did not write.")
     ] = False,
 ) -> None:
-    """Compare repair strategies; write comparison.csv and samples.csv into OUT."""
+    """Compare repair strategies; write comparison.csv, samples.csv and report.html into OUT."""
     from gridmodel.compare import compare as run_compare
     from gridmodel.errors import OptionError
     from gridmodel.outputs import atomic_output_dir, check_target, safe_csv
+    from gridmodel.report import REPORT_FILE, render_report_before_rename
     from gridmodel.scenario import load_scenario
 
     if samples < 1:
@@ -57,13 +58,12 @@ def compare(
         safe_csv(result.samples, tmp / "samples.csv")
         if result.served is not None:  # served-load curves for the report
             result.served.to_parquet(tmp / "comparison_timeline.parquet", index=False)
+        render_report_before_rename(tmp, out)  # inside: the folder is complete or absent
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
     typer.echo(ranking_table(result.ranking, samples=samples))
     typer.echo(f"results: {out}")
-    from gridmodel.report import render_report
-
-    typer.echo(f"report: {render_report(out)}")
+    typer.echo(f"report: {out / REPORT_FILE}")
 
 
 def ranking_table(ranking: object, *, samples: int) -> str:

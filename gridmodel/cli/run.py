@@ -22,10 +22,11 @@ def run(
         bool, typer.Option(help="Replace a non-empty folder that gridmodel did not write.")
     ] = False,
 ) -> None:
-    """Run a scenario and write summary.json (and the later stages' files) into OUT."""
+    """Run a scenario and write summary.json, the later stages' files and report.html into OUT."""
     from gridmodel import strategies
     from gridmodel.outputs import check_target
     from gridmodel.pipeline import run_scenario, write_run
+    from gridmodel.report import REPORT_FILE
     from gridmodel.scenario import load_scenario
 
     if strategy is not None:  # before any work
@@ -47,6 +48,4 @@ def run(
             f"90 % back after {'-' if back is None else f'{back:.0f} h'}"
         )
     typer.echo(f"results: {path}")
-    from gridmodel.report import render_report
-
-    typer.echo(f"report: {render_report(path)}")
+    typer.echo(f"report: {path / REPORT_FILE}")

@@ -6,7 +6,12 @@ functions; :mod:`~gridmodel.report.state` writes the map's grid state
 (``network_state.json``) when a run is written.
 """
 
-from gridmodel.report.render import REPORT_FILE, render_report, report_html
+from gridmodel.report.render import (
+    REPORT_FILE,
+    render_report,
+    render_report_before_rename,
+    report_html,
+)
 from gridmodel.report.run_folder import RunFolder, read_run_folder
 from gridmodel.report.state import NETWORK_STATE_FILE, network_state, write_network_state
 
@@ -17,6 +22,7 @@ __all__ = [
     "network_state",
     "read_run_folder",
     "render_report",
+    "render_report_before_rename",
     "report_html",
     "write_network_state",
 ]

@@ -63,11 +63,13 @@ class Section:
     html: str = ""
 
 
-def render_report(run_dir: str | Path) -> Path:
+def render_report(run_dir: str | Path, *, name: str | None = None) -> Path:
     """Build ``run_dir/report.html`` from the run's files; return its path.
 
     The file is written beside its final name and renamed into place, so a
-    reader never sees half a report.
+    reader never sees half a report. ``name`` titles a run without a summary
+    title (default: the folder's name); commands that build the report in
+    their temporary folder pass the final folder's name.
 
     Raises
     ------
@@ -78,7 +80,7 @@ def render_report(run_dir: str | Path) -> Path:
     """
     from gridmodel.errors import OutputError
 
-    run = read_run_folder(run_dir)
+    run = read_run_folder(run_dir, name=name)
     text = report_html(run)
     target = run.path / REPORT_FILE
     tmp = run.path / f".{REPORT_FILE}.{os.getpid()}.tmp"
@@ -91,12 +93,31 @@ def render_report(run_dir: str | Path) -> Path:
     return target
 
 
+def render_report_before_rename(tmp: Path, out: Path) -> Path:
+    """Build the report of a run folder still being written in ``tmp``, to become ``out``.
+
+    Commands call this inside :func:`gridmodel.outputs.atomic_output_dir`, so
+    the folder is renamed into place with its report or not at all. The
+    report is titled and errors are named after ``out``, not the temporary
+    folder.
+
+    Raises
+    ------
+    OutputError
+        If the report cannot be written (naming ``out/report.html``).
+    """
+    from gridmodel.errors import OutputError
+
+    try:
+        return render_report(tmp, name=out.name)
+    except OutputError as exc:
+        raise OutputError(exc.message, file=out / REPORT_FILE, allowed=exc.allowed) from None
+
+
 def report_html(run: RunFolder) -> str:
     """The whole page as text (pure: same folder contents, same page)."""
     summary = run.summary or {}
-    title = str(
-        summary.get("scenario") or summary.get("network") or run.path.resolve().name or "gridmodel"
-    )
+    title = str(summary.get("scenario") or summary.get("network") or run.name or "gridmodel")
     parts = []
     for number, section in enumerate(sections(run)):
         body = section.html

@@ -41,6 +41,8 @@ class RunFolder:
     """The tables of one run folder that the report uses (``None`` when absent)."""
 
     path: Path
+    #: The run's name, shown when the summary gives no title (default: the folder's name).
+    name: str = ""
     summary: dict[str, Any] | None = None
     network: dict[str, Any] | None = None
     timeline: pd.DataFrame | None = None
@@ -55,8 +57,11 @@ class RunFolder:
     incomplete: bool = False
 
 
-def read_run_folder(run_dir: str | Path) -> RunFolder:
+def read_run_folder(run_dir: str | Path, *, name: str | None = None) -> RunFolder:
     """Read every known file of ``run_dir``.
+
+    ``name`` is the run's name when the summary gives no title (default: the
+    folder's name; a folder still being written has a temporary name).
 
     Raises
     ------
@@ -85,6 +90,7 @@ def read_run_folder(run_dir: str | Path) -> RunFolder:
     timeline_name = "timeline.parquet" if (path / "timeline.parquet").exists() else "timeline.csv"
     return RunFolder(
         path=path,
+        name=path.resolve().name if name is None else name,
         summary=_guarded(notes, path / "summary.json", _json),
         network=_guarded(notes, path / NETWORK_STATE_FILE, _json),
         timeline=table(timeline_name, ("hour", "region", "demand_mw", "served_mw")),
