@@ -7,7 +7,7 @@ without calling pandapower (except in AC mode, see :mod:`gridmodel.acflow`).
 Modelling rules (DESIGN.md):
 
 1. Islands are the connected components of in-service buses joined by
-   in-service branches (``scipy.sparse.csgraph.connected_components``).
+   in-service branches (:mod:`gridmodel.islands`).
 2. An island is energised only if it holds an in-service grid-forming source
    (``ext_grid`` or ``gen``). Static generators (``sgen``) deliver power only
    inside an energised island. All load in a dark island is unserved.
@@ -29,21 +29,17 @@ Modelling rules (DESIGN.md):
 from __future__ import annotations
 
 import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse.csgraph import connected_components
 
 from gridmodel.compiled import CompiledGrid, State
 from gridmodel.grid import Element
-from gridmodel.susceptance import connectivity_graph, solve_grounded
+from gridmodel.islands import Topology, topology
+from gridmodel.susceptance import solve_grounded
 
 #: Numerical tolerance (MW) for balance and overload comparisons.
 TOL_MW = 1e-9
-
-#: Topologies kept per compiled grid (Monte Carlo states often repeat).
-TOPOLOGY_CACHE_SIZE = 512
 
 
 @dataclass(frozen=True)
@@ -179,63 +175,6 @@ def _with(outcome: Outcome, **changes: object) -> Outcome:
     import dataclasses
 
     return dataclasses.replace(outcome, **changes)  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class Topology:
-    """Islands of a state: labels per bus (-1 for dead buses) and energisation."""
-
-    labels: np.ndarray
-    n_islands: int
-    energized_island: np.ndarray
-    bus_energized: np.ndarray
-    unit_ok: np.ndarray
-
-
-def topology(compiled: CompiledGrid, state: State, branch_ok: np.ndarray) -> Topology:
-    """Islands and which of them hold an in-service grid-forming source.
-
-    Cached by the bus, branch and unit masks (Monte Carlo states repeat); the
-    cached arrays are read-only.
-    """
-    cache = _TOPOLOGY.setdefault(compiled, OrderedDict())
-    key = b"".join(np.packbits(m).tobytes() for m in (state.bus, branch_ok, state.unit))
-    hit = cache.get(key)
-    if hit is not None:
-        cache.move_to_end(key)
-        return hit
-    topo = _topology(compiled, state, branch_ok)
-    for array in (topo.labels, topo.energized_island, topo.bus_energized, topo.unit_ok):
-        array.setflags(write=False)
-    cache[key] = topo
-    if len(cache) > TOPOLOGY_CACHE_SIZE:
-        cache.popitem(last=False)
-    return topo
-
-
-def _topology(compiled: CompiledGrid, state: State, branch_ok: np.ndarray) -> Topology:
-    n = compiled.n_bus
-    n_comp, labels = connected_components(connectivity_graph(compiled, branch_ok), directed=False)
-    live = state.bus
-    # number the components holding a live bus 0, 1, ... in order of first label
-    present = np.zeros(n_comp, dtype=bool)
-    present[labels[live]] = True
-    number = np.cumsum(present) - 1
-    compact = np.where(live, number[labels], -1).astype(np.int64)
-    n_islands = int(present.sum())
-    unit_ok = state.unit & state.bus[compiled.unit_bus]
-    forming = unit_ok & compiled.unit_forming
-    energized_island = np.zeros(n_islands, dtype=bool)
-    energized_island[compact[compiled.unit_bus[forming]]] = True
-    bus_energized = np.zeros(n, dtype=bool)
-    bus_energized[live] = energized_island[compact[live]]
-    return Topology(
-        compact,
-        n_islands,
-        energized_island,
-        bus_energized,
-        unit_ok & bus_energized[compiled.unit_bus],
-    )
 
 
 def balance(
@@ -414,25 +353,61 @@ def dc_flows(
 
     Solves :math:`B\\,\\theta = P - P_{bus,inj}` with each energised island's
     reference angle fixed at zero and :math:`P_f = b(\\theta_f - \\theta_t) +
-    P_{f,inj}` (pandapower ``dcpf`` conventions). Dark buses are grounded.
+    P_{f,inj}` (pandapower ``dcpf`` conventions). Dark islands and dead buses
+    carry no flow.
     """
     live = branch_ok & topo.bus_energized[compiled.branch_from]
     p_pu = bus_injections_mw(compiled, topo, served, unit_p) / compiled.base_mva
     b = np.where(live, compiled.branch_b_pu, 0.0)
     pf_inj = -b * compiled.branch_shift_rad
     n = compiled.n_bus
+    if n == 0:
+        return np.zeros(compiled.n_branch)
     p_bus_inj = np.bincount(compiled.branch_from, weights=pf_inj, minlength=n) - np.bincount(
         compiled.branch_to, weights=pf_inj, minlength=n
     )
-    grounded = ~topo.bus_energized
-    refs = reference_buses(compiled, topo)
-    grounded[refs] = True
-    rhs = np.where(grounded, 0.0, p_pu - p_bus_inj)
-    theta = solve_grounded(compiled, live, grounded, rhs) if compiled.n_bus else np.zeros(0)
+    rhs = np.where(topo.bus_energized, p_pu - p_bus_inj, 0.0)
+    grounded, refs = grounding(compiled, topo)
+    # each reference takes minus the rest of its island: its angle is then zero
+    labels = topo.labels
+    energized = topo.bus_energized
+    total = np.bincount(labels[energized], weights=rhs[energized], minlength=topo.n_islands)
+    rhs[refs] -= total[labels[refs]]
+    theta = solve_grounded(compiled, branch_ok, grounded, rhs, reference=_reference(compiled))
     flow_pu = b * (theta[compiled.branch_from] - theta[compiled.branch_to]) + pf_inj
     return np.where(live, flow_pu * compiled.base_mva, 0.0)
 
 
-_TOPOLOGY: weakref.WeakKeyDictionary[CompiledGrid, OrderedDict[bytes, Topology]] = (
+def grounding(compiled: CompiledGrid, topo: Topology) -> tuple[np.ndarray, np.ndarray]:
+    """Grounded buses of a state's DC matrix, and the energised islands' references.
+
+    Dead buses, the reference of each energised island and the first bus of
+    each dark island (whose angles are then all zero) are grounded.
+    """
+    labels = topo.labels
+    grounded = labels < 0
+    refs = reference_buses(compiled, topo)
+    grounded[refs] = True
+    dark = ~topo.energized_island
+    if dark.any():
+        alive = np.flatnonzero(labels >= 0)
+        _, first = np.unique(labels[alive], return_index=True)  # islands 0, 1, ...
+        grounded[alive[first[dark]]] = True
+    return grounded, refs
+
+
+def _reference(compiled: CompiledGrid) -> tuple[np.ndarray, np.ndarray]:
+    """Branch and grounded masks of the base state's DC matrix (cached)."""
+    hit = _REFERENCE.get(compiled)
+    if hit is None:
+        base = compiled.base
+        branch_ok = base.branch & base.bus[compiled.branch_from] & base.bus[compiled.branch_to]
+        grounded, _ = grounding(compiled, topology(compiled, base, branch_ok))
+        hit = (branch_ok, grounded)
+        _REFERENCE[compiled] = hit
+    return hit
+
+
+_REFERENCE: weakref.WeakKeyDictionary[CompiledGrid, tuple[np.ndarray, np.ndarray]] = (
     weakref.WeakKeyDictionary()
 )

@@ -1,17 +1,24 @@
-"""Susceptance matrices of grid states: one sparsity pattern per grid, cached LU.
+"""Susceptance matrices of grid states: low-rank updates or a cached LU.
 
-The DC power flow of a state solves :math:`B\\,\\theta = P` with the rows and
-columns of grounded buses (dead buses and each island's reference) replaced by
-the identity. Every state's :math:`B` is a sub-pattern of the intact grid's,
-so the structure is built once per compiled grid:
+The DC power flow of a state solves :math:`M\\,\\theta = y` with
+:math:`M = B + D_G`: the susceptance matrix :math:`B` of the branches in the
+matrix plus a one on the diagonal of every grounded bus (dead buses, each
+island's reference). With ``y`` zero at dead buses and, at an island's
+reference, minus the sum of the island's other entries, the reference angle
+comes out zero and the other angles are those of the grounded system.
+
+A state close to the reference state (the intact grid) is solved by a
+low-rank update of the reference factorisation (:mod:`gridmodel.lowrank`).
+Otherwise its matrix is factorised. Every state's :math:`B` is a sub-pattern
+of the intact grid's, so that structure is built once per compiled grid:
 
 * a fill-reducing bus order (minimum degree on the intact matrix). A state only
   removes branches and grounds buses, so the order stays good and each
   state's factorisation (SuperLU) skips the ordering step;
 * the CSC structure, in that order, of the matrix with every branch and every
   diagonal. A state's matrix only fills the data array (zeros where a branch
-  is out or a bus grounded): no sorting or duplicate summing per state;
-* branch endpoints sorted by bus, for the connectivity graph of a state.
+  is out, plus one at grounded buses): no sorting or duplicate summing per
+  state.
 
 Factorisations are cached by topology (Monte Carlo states repeat).
 """
@@ -28,33 +35,66 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
 from gridmodel.compiled import CompiledGrid
+from gridmodel.lowrank import ReferenceFactor, factor_reference, solve_updated
 
 #: Factorisations kept per compiled grid.
 LU_CACHE_SIZE = 512
 
 
-def connectivity_graph(compiled: CompiledGrid, branch_ok: np.ndarray) -> sp.csr_matrix:
-    """Bus adjacency (both directions) of the branches in ``branch_ok``."""
-    pattern = _pattern(compiled)
-    n = compiled.n_bus
-    keep = branch_ok[pattern.graph_branch]
-    indptr = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(np.bincount(pattern.graph_row[keep], minlength=n), out=indptr[1:])
-    indices = pattern.graph_col[keep]
-    return sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n, n))
-
-
 def solve_grounded(
-    compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray, rhs: np.ndarray
+    compiled: CompiledGrid,
+    live: np.ndarray,
+    grounded: np.ndarray,
+    rhs: np.ndarray,
+    *,
+    reference: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Solve :math:`B\\,\\theta = rhs` for the live branches, grounded buses fixed.
+    """Solve :math:`(B + D_G)\\,\\theta = rhs` for the ``live`` branches and ``grounded`` buses.
 
-    ``rhs`` must be zero at grounded buses (their angle is then zero).
+    ``reference`` (branch and grounded masks, e.g. of the intact grid) enables
+    low-rank updates of that matrix's factorisation for nearby states.
     """
+    if reference is not None:
+        ref = _reference_factor(compiled, *reference)
+        if ref is not None:
+            theta = solve_updated(
+                ref,
+                compiled.branch_from,
+                compiled.branch_to,
+                compiled.branch_b_pu,
+                live,
+                grounded,
+                rhs,
+            )
+            if theta is not None:
+                return theta
     order = _pattern(compiled).order
     theta = np.empty(compiled.n_bus)
     theta[order] = _factor(compiled, live, grounded).solve(rhs[order])
     return theta
+
+
+_REFERENCE: weakref.WeakKeyDictionary[CompiledGrid, dict[bytes, ReferenceFactor | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _reference_factor(
+    compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray
+) -> ReferenceFactor | None:
+    """The reference factorisation of ``(live, grounded)``, built once per grid."""
+    cache = _REFERENCE.setdefault(compiled, {})
+    key = np.packbits(live).tobytes() + np.packbits(grounded).tobytes()
+    if key not in cache:
+        order = _pattern(compiled).order
+        position = np.empty(compiled.n_bus, dtype=np.int64)
+        position[order] = np.arange(compiled.n_bus)
+        matrix = _grounded_matrix(compiled, live, grounded)[position][:, position]
+        try:
+            cache[key] = factor_reference(sp.csc_matrix(matrix), live, grounded)
+        except (np.linalg.LinAlgError, RuntimeError):  # not positive definite
+            cache[key] = None
+    return cache[key]
 
 
 _LU: weakref.WeakKeyDictionary[CompiledGrid, OrderedDict[bytes, object]] = (
@@ -67,20 +107,14 @@ class _Pattern:
     """Sparsity structures of a compiled grid (see the module docstring).
 
     ``slots`` maps each branch's four entries (ff, tt, ft, tf) and then each
-    bus diagonal to its place in the CSC data array; ``slot_row`` and
-    ``slot_col`` name the buses of each place.
+    bus diagonal to its place in the CSC data array.
     """
 
     order: np.ndarray
     indptr: np.ndarray
     indices: np.ndarray
     slots: np.ndarray
-    slot_row: np.ndarray
-    slot_col: np.ndarray
     diag_slot: np.ndarray  # per bus
-    graph_row: np.ndarray
-    graph_col: np.ndarray
-    graph_branch: np.ndarray
 
 
 _PATTERN: weakref.WeakKeyDictionary[CompiledGrid, _Pattern] = weakref.WeakKeyDictionary()
@@ -111,20 +145,12 @@ def _pattern(compiled: CompiledGrid) -> _Pattern:
     uniq, slots = np.unique(key, return_inverse=True)
     indptr = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(np.bincount(uniq // n, minlength=n), out=indptr[1:])
-    slot_row = order[uniq % n]
-    slot_col = order[uniq // n]
-    sort = np.argsort(np.concatenate([f, t]), kind="stable")
     pattern = _Pattern(
         order=order,
         indptr=indptr,
         indices=(uniq % n).astype(np.int32),
         slots=slots,
-        slot_row=slot_row,
-        slot_col=slot_col,
         diag_slot=slots[4 * m :],
-        graph_row=np.concatenate([f, t])[sort],
-        graph_col=np.concatenate([t, f])[sort],
-        graph_branch=np.concatenate([np.arange(m), np.arange(m)])[sort],
     )
     _PATTERN[compiled] = pattern
     return pattern
@@ -133,15 +159,13 @@ def _pattern(compiled: CompiledGrid) -> _Pattern:
 def _grounded_matrix(
     compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray
 ) -> sp.csc_matrix:
-    """Susceptance matrix of the live branches in :class:`_Pattern` order, with
-    the rows and columns of grounded buses replaced by the identity."""
+    """:math:`B + D_G` of the live branches and grounded buses in :class:`_Pattern` order."""
     pattern = _pattern(compiled)
     n = compiled.n_bus
     b = np.where(live, compiled.branch_b_pu, 0.0)
     weights = np.concatenate([b, b, -b, -b, np.zeros(n)])
     data = np.bincount(pattern.slots, weights=weights, minlength=len(pattern.indices))
-    data[grounded[pattern.slot_row] | grounded[pattern.slot_col]] = 0.0
-    data[pattern.diag_slot[grounded]] = 1.0
+    data[pattern.diag_slot[grounded]] += 1.0
     return sp.csc_matrix((data, pattern.indices, pattern.indptr), shape=(n, n))
 
 
