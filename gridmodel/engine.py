@@ -36,10 +36,8 @@ import numpy as np
 from gridmodel.compiled import CompiledGrid, State
 from gridmodel.grid import Element
 from gridmodel.islands import Topology, topology
+from gridmodel.supply import balance
 from gridmodel.susceptance import solve_grounded
-
-#: Numerical tolerance (MW) for balance and overload comparisons.
-TOL_MW = 1e-9
 
 
 @dataclass(frozen=True)
@@ -177,105 +175,6 @@ def _with(outcome: Outcome, **changes: object) -> Outcome:
     return dataclasses.replace(outcome, **changes)  # type: ignore[arg-type]
 
 
-def balance(
-    compiled: CompiledGrid, topo: Topology, state: State, demand: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Served load, unit output and dark-load mask of every energised island.
-
-    Returns
-    -------
-    served_mw, unit_p_mw, load_dark
-    """
-    n_isl = topo.n_islands
-    if n_isl == 0:  # every bus is dead: nothing to balance
-        return (
-            np.zeros(len(demand)),
-            np.zeros(len(compiled.unit_kind)),
-            np.ones(len(demand), dtype=bool),
-        )
-    load_bus = compiled.load_bus
-    load_dark = ~(state.load & topo.bus_energized[load_bus])
-    served = np.where(load_dark, 0.0, demand)
-    load_isl = topo.labels[load_bus]
-    unit_isl = topo.labels[compiled.unit_bus]
-    ok = topo.unit_ok
-    forming = ok & compiled.unit_forming
-    renewable = ok & ~compiled.unit_forming
-    pmax = compiled.unit_pmax_mw
-    p0 = np.clip(compiled.unit_p0_mw, np.minimum(compiled.unit_p0_mw, 0.0), pmax)
-    p0 = np.where(ok, p0, 0.0)
-
-    energized_bus = topo.bus_energized
-    fixed_isl = _island_sum(topo.labels[energized_bus], compiled.bus_fixed_mw[energized_bus], n_isl)
-    need = _island_sum(load_isl[~load_dark], served[~load_dark], n_isl) + fixed_isl
-    cap = _island_sum(unit_isl[forming], pmax[forming], n_isl) + _island_sum(
-        unit_isl[renewable], p0[renewable], n_isl
-    )
-    short = topo.energized_island & (need > cap + TOL_MW)
-    for island in np.flatnonzero(short):
-        members = np.flatnonzero((load_isl == island) & ~load_dark)
-        available = cap[island] - fixed_isl[island]
-        served[members] = _shed_by_priority(
-            served[members], compiled.load_priority[members], available
-        )
-        need[island] = served[members].sum() + fixed_isl[island]
-
-    delta = need - _island_sum(unit_isl[ok], p0[ok], n_isl)
-    unit_p = p0.copy()
-    # up: forming units in proportion to headroom; an unlimited source (an
-    # external grid without a limit) takes all of it, shared equally
-    unlimited = forming & np.isinf(pmax)
-    n_unlimited = _island_sum(unit_isl[unlimited], np.ones(int(unlimited.sum())), n_isl)
-    head = np.where(forming & ~unlimited, np.maximum(pmax - p0, 0.0), 0.0)
-    head = np.where(unlimited, 1.0, head)
-    head_isl = np.where(n_unlimited > 0, n_unlimited, _island_sum(unit_isl[ok], head[ok], n_isl))
-    head = np.where(unlimited | (n_unlimited[np.where(ok, unit_isl, 0)] == 0), head, 0.0)
-    up = np.maximum(delta, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share_up = np.where(head_isl > 0, up / head_isl, 0.0)
-    # down: forming units in proportion to output above their floor, then sgens
-    floor = np.minimum(compiled.unit_p0_mw, 0.0)
-    room = np.where(forming, np.maximum(p0 - floor, 0.0), 0.0)
-    room_isl = _island_sum(unit_isl[ok], room[ok], n_isl)
-    down = np.maximum(-delta, 0.0)
-    down_forming = np.minimum(down, room_isl)
-    sg = np.where(renewable, p0, 0.0)
-    sg_isl = _island_sum(unit_isl[ok], sg[ok], n_isl)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share_down = np.where(room_isl > 0, down_forming / room_isl, 0.0)
-        share_sg = np.where(sg_isl > 0, np.minimum(down - down_forming, sg_isl) / sg_isl, 0.0)
-    isl = np.where(ok, unit_isl, 0)
-    unit_p = unit_p + np.where(
-        ok, head * share_up[isl] - room * share_down[isl] - sg * share_sg[isl], 0.0
-    )
-    return served, unit_p, load_dark
-
-
-def _island_sum(labels: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    if n == 0:
-        return np.zeros(0)
-    # float even when ``labels`` is empty (bincount then returns integers)
-    return np.bincount(labels, weights=values, minlength=n)[:n].astype(float)
-
-
-def _shed_by_priority(demand: np.ndarray, priority: np.ndarray, available: float) -> np.ndarray:
-    """Serve ``available`` MW: highest priority class first, pro rata within a class."""
-    served = np.zeros_like(demand)
-    remaining = max(float(available), 0.0)
-    for cls in np.unique(priority):  # ascending: class 1 (critical) first
-        members = priority == cls
-        total = float(demand[members].sum())
-        if total <= 0:
-            continue
-        if remaining >= total:
-            served[members] = demand[members]
-            remaining -= total
-        else:
-            served[members] = demand[members] * (remaining / total)
-            remaining = 0.0
-    return served
-
-
 def _dc_stage(
     compiled: CompiledGrid, state: State, branch_ok: np.ndarray, demand: np.ndarray
 ) -> Outcome:
@@ -331,15 +230,28 @@ def bus_injections_mw(
 def reference_buses(compiled: CompiledGrid, topo: Topology) -> np.ndarray:
     """Angle reference of each energised island: the bus of its largest source.
 
-    External grids rank first, then generators by maximum output.
+    External grids rank first, then generators by maximum output (ties by
+    unit position).
     """
-    forming = topo.unit_ok & compiled.unit_forming
-    units = np.flatnonzero(forming)
-    score = np.where(compiled.unit_kind[units] == "ext_grid", np.inf, compiled.unit_pmax_mw[units])
-    order = units[np.lexsort((units, -score))]
-    isl = topo.labels[compiled.unit_bus[order]]
+    ranked = _unit_rank(compiled)
+    units = ranked[(topo.unit_ok & compiled.unit_forming)[ranked]]
+    isl = topo.labels[compiled.unit_bus[units]]
     _, first = np.unique(isl, return_index=True)
-    return compiled.unit_bus[order[first]]
+    return compiled.unit_bus[units[first]]
+
+
+def _unit_rank(compiled: CompiledGrid) -> np.ndarray:
+    """Units by decreasing rank as an angle reference (cached)."""
+    hit = _RANK.get(compiled)
+    if hit is None:
+        units = np.arange(len(compiled.unit_kind))
+        score = np.where(compiled.unit_kind == "ext_grid", np.inf, compiled.unit_pmax_mw)
+        hit = units[np.lexsort((units, -score))]
+        _RANK[compiled] = hit
+    return hit
+
+
+_RANK: weakref.WeakKeyDictionary[CompiledGrid, np.ndarray] = weakref.WeakKeyDictionary()
 
 
 def dc_flows(

@@ -122,7 +122,7 @@ def test_rank_above_the_limit_declines(compiled: CompiledGrid) -> None:
     ref = _reference_factor(compiled, *_reference(compiled))
     assert ref is not None
     branch_ok = ref.branches.copy()
-    branch_ok[np.flatnonzero(branch_ok)[: lowrank.MAX_RANK + 1]] = False
+    branch_ok[np.flatnonzero(branch_ok)[: lowrank.rank_limit(compiled.n_bus) + 1]] = False
     rhs = np.zeros(compiled.n_bus)
     theta = lowrank.solve_updated(
         ref,
