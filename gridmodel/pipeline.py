@@ -14,6 +14,7 @@ from typing import Any
 
 from gridmodel.compiled import CompiledGrid, EngineOptions, compile_grid
 from gridmodel.engine import Outcome, evaluate
+from gridmodel.errors import GridModelError, ScenarioError
 from gridmodel.grid import Element, Grid
 from gridmodel.impact import impact_summary
 
@@ -108,24 +109,47 @@ def plan_schedule(scenario: Any, grid: Grid, timeline: Any) -> Any:
     )
 
     options = scenario.schedule
-    deficit = deficit_from_timeline(
-        timeline, tz=scenario.timezone, emergency_after_wave_h=float(options.emergency_h)
-    )
-    groups = groups_from_grid(grid, groups=options.groups)
-    return rotate(
-        deficit,
-        groups,
-        options=ScheduleOptions(
-            policy=options.policy,
-            slot_hours=int(options.slot_hours),
-            start=scenario.start_time.date(),
-            days=int(options.days),
-            tz=scenario.timezone,
-            possible_margin=float(options.possible_margin),
-            min_on_hours=None if options.min_on_h is None else float(options.min_on_h),
-            protected=tuple(options.protected_groups),
-        ),
-    )
+    try:
+        deficit = deficit_from_timeline(
+            timeline, tz=scenario.timezone, emergency_after_wave_h=float(options.emergency_h)
+        )
+        groups = groups_from_grid(grid, groups=options.groups)
+        return rotate(
+            deficit,
+            groups,
+            options=ScheduleOptions(
+                policy=options.policy,
+                slot_hours=int(options.slot_hours),
+                start=scenario.start_time.date(),
+                days=int(options.days),
+                tz=scenario.timezone,
+                possible_margin=float(options.possible_margin),
+                min_on_hours=None if options.min_on_h is None else float(options.min_on_h),
+                protected=tuple(options.protected_groups),
+            ),
+        )
+    except GridModelError as exc:
+        if exc.file is not None:
+            raise
+        # an option the scenario gave that the schedule refuses: name the file and its key
+        field = SCHEDULE_FIELDS.get(exc.field or "", exc.field)
+        raise ScenarioError(
+            exc.message, file=scenario.file, field=field, allowed=exc.allowed
+        ) from None
+
+
+#: Scenario keys of the schedule stage's option names (for error messages).
+SCHEDULE_FIELDS: dict[str, str] = {
+    "groups": "schedule.groups",
+    "days": "schedule.days",
+    "slot_hours": "schedule.slot_hours",
+    "policy": "schedule.policy",
+    "possible_margin": "schedule.possible_margin",
+    "min_on_hours": "schedule.min_on_h",
+    "protected": "schedule.protected_groups",
+    "tz": "timezone",
+    "start": "start",
+}
 
 
 def summary(result: RunResult) -> dict[str, Any]:

@@ -90,6 +90,24 @@ BAD_SCENARIOS: list[tuple[str, str | bytes, tuple[str, ...]]] = [
         _with("groups = 3", 'groups = 3\npolicy = "lottery"'),
         ("lottery", "fair_rotation"),
     ),
+    # limits the schedule stage enforces (1-366 days, 1-99 groups of 1-9
+    # subgroups, a margin share up to 1), refused when the file is read
+    ("schedule-days-too-many", _with("days = 1", "days = 367"), ("schedule.days", "366")),
+    ("schedule-groups-too-many", _with("groups = 3", "groups = 100"), ("schedule.groups", "99")),
+    ("schedule-subgroups-too-many", _with("groups = 3", 'groups = "6x10"'), ("schedule.groups",)),
+    (
+        "possible-margin-above-1",
+        _with("groups = 3", "groups = 3\npossible_margin = 2.5"),
+        ("schedule.possible_margin", "0 to 1"),
+    ),
+    # an hourly timeline needs at least one hour (1e-300 h crashed building it)
+    ("horizon-below-an-hour", _with("horizon_h = 24", "horizon_h = 1e-300"), ("repair.horizon_h",)),
+    # a billion missiles ran out of memory drawing their targets
+    (
+        "missiles-too-many",
+        _with('targets = ["bus:4"]', "[[waves.salvos]]\nmissiles = 1_000_000_000"),
+        ("missiles", "10000"),
+    ),
 ]
 
 #: Commands that read a scenario file, as argument lists after the file.
@@ -148,6 +166,15 @@ def test_bad_scenario_file(
         SCENARIO_COMMANDS[command](file, tmp_path / "out"), tmp_path, words, lines=2
     )
     assert "bad.toml" in stderr  # the file is named
+
+
+def test_a_schedule_option_refused_late_names_the_scenario_file(tmp_path: Path) -> None:
+    # protected group labels are checked when the schedule is built, after the
+    # restoration timeline: the error must still name the file and its key
+    file = tmp_path / "bad.toml"
+    file.write_text(_with("days = 1", 'days = 1\nprotected_groups = ["77"]'), encoding="utf-8")
+    stderr = _check_refused(SCENARIO_COMMANDS["run"](file, tmp_path / "out"), tmp_path, ("77",))
+    assert stderr.startswith(f"gridmodel: error: {file}: schedule.protected_groups: "), stderr
 
 
 @pytest.mark.parametrize("command", list(SCENARIO_COMMANDS))

@@ -372,7 +372,11 @@ def test_all_problems_are_collected_and_load_raises_the_first(tmp_path: Path) ->
             "waves[0].salvos[0].severity",
             "[min, max]",
         ),
-        ("[[waves]]\n[[waves.salvos]]\nmissiles = -1\n", "waves[0].salvos[0].missiles", ">= 0"),
+        (
+            "[[waves]]\n[[waves.salvos]]\nmissiles = -1\n",
+            "waves[0].salvos[0].missiles",
+            "0 to 10000",
+        ),
         (
             '[[waves]]\n[[waves.salvos]]\nmissiles = 1\ntarget = "bus"\n',
             "waves[0].salvos[0].target",
@@ -386,7 +390,7 @@ def test_all_problems_are_collected_and_load_raises_the_first(tmp_path: Path) ->
         ),
         ("[repair]\nshift_hours = [20, 8]\n", "repair.shift_hours", "start < end"),
         ("[demand]\nprofile = [1, 2]\n", "demand.profile", "24 hourly factors"),
-        ("[schedule]\npossible_margin = -0.1\n", "schedule.possible_margin", ">= 0"),
+        ("[schedule]\npossible_margin = -0.1\n", "schedule.possible_margin", "from 0 to 1"),
         ('start = "yesterday"\n', "start", "TOML date-time"),
         ("[model]\noverload_limit_percent = nan\n", "model.overload_limit_percent", "> 0"),
     ],

@@ -110,6 +110,10 @@ def _element_ref(kinds: tuple[str, ...]) -> Any:
 TargetRef = Annotated[str, BeforeValidator(_element_ref(TARGET_KINDS))]
 TripRef = Annotated[str, BeforeValidator(_element_ref(TRIP_KINDS))]
 
+#: Most missiles one salvo may fire: far above any salvo on record (about 100), low
+#: enough that the per-missile draws stay small.
+MAX_MISSILES = 10_000
+
 _SEVERITY_ALLOWED = "a number in (0, 1], or [min, max] with 0 < min <= max <= 1"
 
 
@@ -202,7 +206,9 @@ class Salvo(_Targeted):
     the probability of the target's region.
     """
 
-    missiles: int = allowed_field(..., "a whole number >= 0", ge=0)
+    missiles: int = allowed_field(
+        ..., f"a whole number from 0 to {MAX_MISSILES}", ge=0, le=MAX_MISSILES
+    )
     interception: Annotated[float | dict[str, float], BeforeValidator(_interception)] = (
         allowed_field(0.0, _INTERCEPTION_ALLOWED)
     )

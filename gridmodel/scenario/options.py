@@ -18,6 +18,7 @@ from pydantic import BeforeValidator, Field, Strict, field_validator, model_vali
 
 from gridmodel.errors import close_matches
 from gridmodel.scenario.base import Section, allowed_field, fail, is_number
+from gridmodel.schedule.slots import MAX_DAYS
 
 HOURS_PER_MONTH = 730.0
 
@@ -176,7 +177,7 @@ class RepairOptions(Section):
         None, "a table region -> crews (whole numbers >= 1)"
     )
     horizon_h: float = allowed_field(
-        336.0, "hours > 0, at most 87600 (10 years)", gt=0, le=87600, allow_inf_nan=False
+        336.0, "hours from 1 to 87600 (10 years)", ge=1, le=87600, allow_inf_nan=False
     )
     around_the_clock: bool = allowed_field(True, "true, false")
     shift_hours: Annotated[tuple[int, int], Strict(False)] = allowed_field(
@@ -222,21 +223,35 @@ class DemandOptions(Section):
     scale: float = allowed_field(1.0, "a factor > 0", gt=0, allow_inf_nan=False)
 
 
-_GROUPS_ALLOWED = "a whole number >= 1 (e.g. 6), or 'NxM' for N groups of M subgroups (e.g. '6x2')"
+_GROUPS_ALLOWED = (
+    "a whole number from 1 to 99 (e.g. 6), or 'NxM' for N groups (1-99) of M subgroups "
+    "(1-9) (e.g. '6x2')"
+)
 
 
 def _groups(value: Any) -> Any:
+    """A group count, checked by the schedule's own rule (:func:`group_labels`)."""
+    from gridmodel.errors import OptionError
+    from gridmodel.schedule.groups import group_labels
+
     if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         if value < 1:
             raise fail(f"must be >= 1, got {value}", _GROUPS_ALLOWED)
-        return value
-    if isinstance(value, str):
+        spec: Any = value
+    elif isinstance(value, str):
         match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", value)
-        if match and int(match.group(1)) >= 1 and int(match.group(2)) >= 1:
-            return f"{int(match.group(1))}x{int(match.group(2))}"
-    raise fail(f"got {value!r}", _GROUPS_ALLOWED)
+        if match is None:
+            raise fail(f"got {value!r}", _GROUPS_ALLOWED)
+        spec = f"{int(match.group(1))}x{int(match.group(2))}"
+    else:
+        raise fail(f"got {value!r}", _GROUPS_ALLOWED)
+    try:
+        group_labels(spec)
+    except OptionError:
+        raise fail(f"got {value!r}", _GROUPS_ALLOWED) from None
+    return spec
 
 
 class ScheduleOptions(Section):
@@ -248,9 +263,9 @@ class ScheduleOptions(Section):
     slot_hours: Literal[1, 2, 4] = allowed_field(4, "1, 2, 4")
     policy: str = allowed_field("fair_rotation", "a registered schedule policy name")
     possible_margin: float = allowed_field(
-        0.1, "a share >= 0 (0.1 = 10 %)", ge=0, allow_inf_nan=False
+        0.1, "a share from 0 to 1 (0.1 = 10 %)", ge=0, le=1, allow_inf_nan=False
     )
-    days: int = allowed_field(2, "a whole number of days >= 1", ge=1)
+    days: int = allowed_field(2, f"a whole number of days from 1 to {MAX_DAYS}", ge=1, le=MAX_DAYS)
     min_on_h: float | None = allowed_field(
         None, "hours >= 0; omitted: one slot", ge=0, allow_inf_nan=False
     )

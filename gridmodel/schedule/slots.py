@@ -36,6 +36,8 @@ SLOT_HOURS: tuple[int, ...] = (1, 2, 4)
 
 #: Default local time zone of schedules.
 DEFAULT_TZ = "Europe/Kyiv"
+#: Most days one schedule covers (a leap year).
+MAX_DAYS = 366
 
 
 def zone(name: str) -> ZoneInfo:
@@ -69,8 +71,8 @@ def check_slot_hours(slot_hours: int) -> int:
 
 def check_days(days: int) -> int:
     """Return ``days`` if it is a whole number of days from 1 to 366, else raise OptionError."""
-    if isinstance(days, bool) or not isinstance(days, Integral) or not 1 <= days <= 366:
-        raise OptionError(f"bad number of days {days!r}", field="days", allowed="1 to 366")
+    if isinstance(days, bool) or not isinstance(days, Integral) or not 1 <= days <= MAX_DAYS:
+        raise OptionError(f"bad number of days {days!r}", field="days", allowed=f"1 to {MAX_DAYS}")
     return days
 
 
