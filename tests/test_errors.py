@@ -100,6 +100,9 @@ BAD_SCENARIOS: list[tuple[str, str | bytes, tuple[str, ...]]] = [
         _with("groups = 3", "groups = 3\npossible_margin = 2.5"),
         ("schedule.possible_margin", "0 to 1"),
     ),
+    # demand scale: a factor > 0 and at most 10 (ten times the network's loads)
+    ("demand-scale-above-10", GOOD + "\n[demand]\nscale = 10.5\n", ("demand.scale", "<= 10")),
+    ("demand-scale-zero", GOOD + "\n[demand]\nscale = 0\n", ("demand.scale", "> 0")),
     # an hourly timeline needs at least one hour (1e-300 h crashed building it)
     ("horizon-below-an-hour", _with("horizon_h = 24", "horizon_h = 1e-300"), ("repair.horizon_h",)),
     # a billion missiles ran out of memory drawing their targets

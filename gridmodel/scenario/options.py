@@ -21,6 +21,8 @@ from gridmodel.scenario.base import Section, allowed_field, fail, is_number
 from gridmodel.schedule.slots import MAX_DAYS
 
 HOURS_PER_MONTH = 730.0
+#: Largest ``[demand] scale``: ten times the network's loads.
+MAX_DEMAND_SCALE = 10.0
 
 
 class ModelOptions(Section):
@@ -220,7 +222,14 @@ class DemandOptions(Section):
     profile: Annotated[str | tuple[float, ...], BeforeValidator(_profile)] = allowed_field(
         "winter-weekday", "a profile name or a list of 24 hourly factors >= 0"
     )
-    scale: float = allowed_field(1.0, "a factor > 0", gt=0, allow_inf_nan=False)
+    # a factor on every load; far above the network's own loads a run describes another grid
+    scale: float = allowed_field(
+        1.0,
+        f"a factor > 0 and <= {MAX_DEMAND_SCALE:g}",
+        gt=0,
+        le=MAX_DEMAND_SCALE,
+        allow_inf_nan=False,
+    )
 
 
 _GROUPS_ALLOWED = (
