@@ -214,6 +214,36 @@ def test_restoration_curve_ignores_a_total_row() -> None:
     assert len(fig.layout.updatemenus[0].buttons) == 4
 
 
+def _plotted_x(trace: Any) -> np.ndarray:
+    """The x of every point of a trace, whether given as values or as x0 + k dx."""
+    if trace.x is not None:
+        return np.asarray(trace.x, dtype=float)
+    return trace.x0 + trace.dx * np.arange(len(trace.y))
+
+
+@pytest.mark.parametrize("stored", ["parquet", "csv"])
+def test_restoration_curve_follows_the_clock_across_daylight_saving(stored: str) -> None:
+    # Kyiv moved its clocks from 03:00 EET to 04:00 EEST on 27 March 2022 (EU rule:
+    # last Sunday of March, 01:00 UTC), so the hours after midnight that day read
+    # 00:00, 01:00, 02:00, 04:00, 05:00 on the wall clock. Exact (whole ms).
+    times = pd.date_range("2022-03-27 00:00", periods=5, freq="h", tz="Europe/Kyiv")
+    table = pd.DataFrame(
+        {
+            "hour": range(5),
+            "region": "north",
+            "demand_mw": 100.0,
+            "served_mw": 50.0,
+            "time": times if stored == "parquet" else [t.isoformat() for t in times],
+        }
+    )
+    fig = figures.restoration_curve(table)
+    wall = ["00:00", "01:00", "02:00", "04:00", "05:00"]
+    expected = [pd.Timestamp(f"2022-03-27T{w}", tz="UTC").value / 1e6 for w in wall]
+    for trace in fig.data:  # all regions, then north
+        assert list(_plotted_x(trace)) == expected, trace.name
+    assert fig.layout.xaxis.type == "date"
+
+
 # --- comparison ----------------------------------------------------------------
 
 

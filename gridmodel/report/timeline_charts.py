@@ -57,10 +57,10 @@ def restoration_curve(timeline: pd.DataFrame) -> go.Figure:
         For "all regions" and then each region, the traces ``demand``,
         ``served`` (and ``deliverable`` if present); only the "all regions"
         traces are visible at first. A dropdown (``layout.updatemenus[0]``)
-        with one button per choice switches trace visibility. Rows are hourly:
-        x is ``x0 + k * dx`` (local wall-clock time on a date axis when the
-        table has ``time``, else hours), so across a daylight-saving change
-        later hours show one hour off.
+        with one button per choice switches trace visibility. With ``time``,
+        x is each row's own local wall-clock time on a date axis, so the
+        clock change of daylight saving time shows as it happened (a skipped
+        hour in spring, a repeated one in autumn); else x is the hour.
     """
     table = _region_rows(timeline)
     regions = list(dict.fromkeys(str(r) for r in table["region"]))
@@ -130,14 +130,18 @@ def restoration_curve(timeline: pd.DataFrame) -> go.Figure:
 
 
 def _x_place(rows: pd.DataFrame, *, dated: bool) -> dict[str, Any]:
-    """x of hourly rows: ``x0`` and ``dx`` (nothing to embed per point) when the
-    hours are consecutive, else the explicit values. y is float32 (MW to 7 digits)."""
-    hours = rows["hour"].to_numpy(dtype=float)
-    if len(hours) > 1 and not np.all(np.diff(hours) == 1):
-        return {"x": wall_clock_ms(rows["time"]) if dated else hours}
-    if dated:
-        return {"x0": float(wall_clock_ms(rows["time"].iloc[:1])[0]), "dx": 3_600_000}
-    return {"x0": float(hours[0]) if len(hours) else 0.0, "dx": 1}
+    """x of the rows: ``x0`` and ``dx`` (nothing to embed per point) when the
+    points are evenly one hour apart, else the explicit values.
+
+    With ``dated``, the points are the rows' own local wall-clock times, which
+    are not one hour apart across a daylight-saving change: those charts get
+    the explicit times. y is float32 (MW to 7 digits).
+    """
+    values = wall_clock_ms(rows["time"]) if dated else rows["hour"].to_numpy(dtype=float)
+    step = 3_600_000 if dated else 1
+    if len(values) > 1 and not np.all(np.diff(values) == step):
+        return {"x": values}
+    return {"x0": float(values[0]) if len(values) else 0.0, "dx": step}
 
 
 def wall_clock_ms(times: pd.Series) -> np.ndarray:
