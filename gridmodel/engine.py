@@ -37,7 +37,7 @@ from gridmodel.compiled import CompiledGrid, State
 from gridmodel.grid import Element
 from gridmodel.islands import Topology, topology
 from gridmodel.supply import balance
-from gridmodel.susceptance import solve_grounded
+from gridmodel.susceptance import Reference, solve_grounded
 
 
 @dataclass(frozen=True)
@@ -141,8 +141,9 @@ def solve_state(
     limit = compiled.options.overload_limit_percent
     trips: list[Trip] = []
     step = 0
+    reference = _reference(compiled)  # each cascade step builds on the last
     while True:
-        result = _dc_stage(compiled, state, branch_ok, demand)
+        result, reference = _dc_stage(compiled, state, branch_ok, demand, reference)
         if not trip:
             break
         loading = result.branch_loading_percent
@@ -176,12 +177,17 @@ def _with(outcome: Outcome, **changes: object) -> Outcome:
 
 
 def _dc_stage(
-    compiled: CompiledGrid, state: State, branch_ok: np.ndarray, demand: np.ndarray
-) -> Outcome:
+    compiled: CompiledGrid,
+    state: State,
+    branch_ok: np.ndarray,
+    demand: np.ndarray,
+    reference: Reference,
+) -> tuple[Outcome, Reference]:
     topo = topology(compiled, state, branch_ok)
     served, unit_p, load_dark = balance(compiled, topo, state, demand)
-    flow = dc_flows(compiled, topo, branch_ok, served, unit_p)
-    return _outcome(compiled, topo, branch_ok, demand, served, unit_p, load_dark, flow)
+    flow, reference = _dc_solve(compiled, topo, branch_ok, served, unit_p, reference)
+    outcome = _outcome(compiled, topo, branch_ok, demand, served, unit_p, load_dark, flow)
+    return outcome, reference
 
 
 def _outcome(
@@ -268,13 +274,25 @@ def dc_flows(
     P_{f,inj}` (pandapower ``dcpf`` conventions). Dark islands and dead buses
     carry no flow.
     """
+    return _dc_solve(compiled, topo, branch_ok, served, unit_p, _reference(compiled))[0]
+
+
+def _dc_solve(
+    compiled: CompiledGrid,
+    topo: Topology,
+    branch_ok: np.ndarray,
+    served: np.ndarray,
+    unit_p: np.ndarray,
+    reference: Reference,
+) -> tuple[np.ndarray, Reference]:
+    """:func:`dc_flows` from a reference matrix; also returns the next reference."""
     live = branch_ok & topo.bus_energized[compiled.branch_from]
     p_pu = bus_injections_mw(compiled, topo, served, unit_p) / compiled.base_mva
     b = np.where(live, compiled.branch_b_pu, 0.0)
     pf_inj = -b * compiled.branch_shift_rad
     n = compiled.n_bus
     if n == 0:
-        return np.zeros(compiled.n_branch)
+        return np.zeros(compiled.n_branch), reference
     p_bus_inj = np.bincount(compiled.branch_from, weights=pf_inj, minlength=n) - np.bincount(
         compiled.branch_to, weights=pf_inj, minlength=n
     )
@@ -285,9 +303,9 @@ def dc_flows(
     energized = topo.bus_energized
     total = np.bincount(labels[energized], weights=rhs[energized], minlength=topo.n_islands)
     rhs[refs] -= total[labels[refs]]
-    theta = solve_grounded(compiled, branch_ok, grounded, rhs, reference=_reference(compiled))
+    theta, reference = solve_grounded(compiled, branch_ok, grounded, rhs, reference=reference)
     flow_pu = b * (theta[compiled.branch_from] - theta[compiled.branch_to]) + pf_inj
-    return np.where(live, flow_pu * compiled.base_mva, 0.0)
+    return np.where(live, flow_pu * compiled.base_mva, 0.0), reference
 
 
 def grounding(compiled: CompiledGrid, topo: Topology) -> tuple[np.ndarray, np.ndarray]:
@@ -308,7 +326,7 @@ def grounding(compiled: CompiledGrid, topo: Topology) -> tuple[np.ndarray, np.nd
     return grounded, refs
 
 
-def _reference(compiled: CompiledGrid) -> tuple[np.ndarray, np.ndarray]:
+def _reference(compiled: CompiledGrid) -> Reference:
     """Branch and grounded masks of the base state's DC matrix (cached)."""
     hit = _REFERENCE.get(compiled)
     if hit is None:
@@ -320,6 +338,4 @@ def _reference(compiled: CompiledGrid) -> tuple[np.ndarray, np.ndarray]:
     return hit
 
 
-_REFERENCE: weakref.WeakKeyDictionary[CompiledGrid, tuple[np.ndarray, np.ndarray]] = (
-    weakref.WeakKeyDictionary()
-)
+_REFERENCE: weakref.WeakKeyDictionary[CompiledGrid, Reference] = weakref.WeakKeyDictionary()

@@ -54,7 +54,7 @@ RESIDUAL_PU = 1e-9
 
 @dataclass(frozen=True, eq=False)
 class ReferenceFactor:
-    """:math:`M_0 = P^T L D L^T P` of a reference matrix, and :math:`M_0` itself.
+    """:math:`M_0 = P^T L D L^T P` of a reference matrix, and :math:`P M_0 P^T`.
 
     ``position[i]`` is bus ``i``'s place in the factor order; ``l_*`` hold the
     strictly lower part of the unit lower factor in CSC form; ``parent`` is the
@@ -76,42 +76,57 @@ class ReferenceFactor:
 
 
 def factor_reference(
-    matrix: sp.csc_matrix, branches: np.ndarray, grounded: np.ndarray
+    ordered: sp.csc_matrix,
+    position: np.ndarray,
+    branches: np.ndarray,
+    grounded: np.ndarray,
 ) -> ReferenceFactor:
-    """Factorise the symmetric positive definite ``matrix`` as :math:`P^T L D L^T P`.
+    """Factorise a symmetric positive definite matrix as :math:`P^T L D L^T P`.
 
-    ``branches`` and ``grounded`` are the masks ``matrix`` was built from.
+    ``ordered`` is the matrix with its buses already in a fill-reducing order
+    (bus ``i`` at row and column ``position[i]``); ``branches`` and
+    ``grounded`` are the masks it was built from.
     """
-    n = matrix.shape[0]
+    n = ordered.shape[0]
     lu = splu(
-        matrix,
-        permc_spec="MMD_AT_PLUS_A",
+        ordered,
+        permc_spec="NATURAL",
         diag_pivot_thresh=0.0,
         options={"SymmetricMode": True},
     )
-    if not np.array_equal(lu.perm_r, lu.perm_c):  # pivoting broke the symmetry
-        raise np.linalg.LinAlgError("reference matrix is not positive definite")
-    lower = sp.tril(lu.L, k=-1, format="csc")
-    lower.sort_indices()
+    natural = np.arange(n)
+    if not (np.array_equal(lu.perm_r, natural) and np.array_equal(lu.perm_c, natural)):
+        raise np.linalg.LinAlgError("matrix is not positive definite")  # it pivoted
+    lower, parent = _strict_lower(lu.L)
     diag = lu.U.diagonal().copy()
     if n and diag.min() <= 0:
-        raise np.linalg.LinAlgError("reference matrix is not positive definite")
-    parent = _elimination_tree(lower.indptr, lower.indices, n)
-    matrix = matrix.tocsc()
-    matrix.sort_indices()
+        raise np.linalg.LinAlgError("matrix is not positive definite")
+    matrix = sp.csc_matrix(ordered)
     return ReferenceFactor(
         branches=branches.copy(),
         grounded=grounded.copy(),
-        position=np.asarray(lu.perm_c, dtype=np.int64),
+        position=np.asarray(position, dtype=np.int64),
         l_indptr=lower.indptr.astype(np.int64),
         l_indices=lower.indices.astype(np.int64),
         l_data=lower.data.astype(float),
         diag=diag,
         parent=parent,
-        depth=_tree_depth(parent),
-        m_indptr=matrix.indptr.astype(np.int64),
+        depth=int(_tree_depth(parent)),
+        m_indptr=matrix.indptr.astype(np.int64),  # factor order
         m_indices=matrix.indices.astype(np.int64),
         m_data=matrix.data.astype(float),
+    )
+
+
+def solve_reference(ref: ReferenceFactor, rhs: np.ndarray) -> np.ndarray:
+    """Solve :math:`M_0\\,\\theta = rhs` with the reference factorisation itself."""
+    return _ldl_solve(
+        ref.position,
+        ref.l_indptr,
+        ref.l_indices,
+        ref.l_data,
+        ref.diag,
+        np.ascontiguousarray(rhs, dtype=float),
     )
 
 
@@ -172,21 +187,37 @@ def rank_limit(n_bus: int) -> int:
     return min(MAX_RANK, max(MIN_RANK_LIMIT, n_bus // 14))
 
 
-def _elimination_tree(indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndarray:
-    """Parent of each column: the first row below the diagonal in the factor."""
+def _strict_lower(unit_lower: sp.csc_matrix) -> tuple[sp.csc_matrix, np.ndarray]:
+    """The strictly lower part of a unit lower factor, and its elimination tree.
+
+    The tree's parent of column ``j`` is the first row below the diagonal.
+    """
+    unit_lower = sp.csc_matrix(unit_lower)
+    n = unit_lower.shape[0]
+    counts = np.diff(unit_lower.indptr)
+    cols = np.repeat(np.arange(n), counts)
+    below = unit_lower.indices > cols
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols[below], minlength=n), out=indptr[1:])
+    lower = sp.csc_matrix((unit_lower.data[below], unit_lower.indices[below], indptr), (n, n))
     parent = np.full(n, -1, dtype=np.int64)
-    counts = np.diff(indptr)
-    has = counts > 0
-    parent[has] = indices[indptr[:-1][has]]  # indices sorted: the first is the smallest
-    return parent
+    rows = np.where(below, unit_lower.indices, n)
+    if len(rows):
+        first = np.minimum.reduceat(rows, unit_lower.indptr[:-1].clip(max=len(rows) - 1))
+        first = np.where(counts > 0, first, n)
+        parent = np.where(first < n, first, -1).astype(np.int64)
+    return lower, parent
 
 
-def _tree_depth(parent: np.ndarray) -> int:
+@njit(cache=True)
+def _tree_depth(parent):
     depth = np.zeros(len(parent), dtype=np.int64)
+    deepest = 0
     for j in range(len(parent) - 1, -1, -1):  # parents come after children
         if parent[j] >= 0:
             depth[j] = depth[parent[j]] + 1
-    return int(depth.max()) if len(depth) else 0
+            deepest = max(deepest, depth[j])
+    return deepest
 
 
 @njit(cache=True)
@@ -273,12 +304,15 @@ def _woodbury(position, lp, li, lx, d, parent, depth, mp, mi, mx, y, col_a, col_
         if col_b[j] >= 0:
             y2[col_b[j]] += z[j]
     theta = _ldl_solve(position, lp, li, lx, d, y2)
-    # residual of M theta = y with M = M0 + V C V^T
+    # residual of M theta = y with M = M0 + V C V^T (M0 stored in factor order)
     res = -y.copy()
+    bus_at = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        bus_at[position[i]] = i
     for c in range(n):
-        tc = theta[c]
+        tc = theta[bus_at[c]]
         for p in range(mp[c], mp[c + 1]):
-            res[mi[p]] += mx[p] * tc
+            res[bus_at[mi[p]]] += mx[p] * tc
     for j in range(r):
         vt = theta[col_a[j]] - (theta[col_b[j]] if col_b[j] >= 0 else 0.0)
         res[col_a[j]] += coef[j] * vt

@@ -35,10 +35,18 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
 from gridmodel.compiled import CompiledGrid
-from gridmodel.lowrank import ReferenceFactor, factor_reference, solve_updated
+from gridmodel.lowrank import ReferenceFactor, factor_reference, solve_reference, solve_updated
 
 #: Factorisations kept per compiled grid.
 LU_CACHE_SIZE = 512
+
+
+#: Reference factorisations kept per compiled grid: the base state's and
+#: recent cascade steps' (each step builds on the previous one).
+REFERENCE_CACHE_SIZE = 16
+
+#: Branch and grounded masks naming a reference matrix.
+Reference = tuple[np.ndarray, np.ndarray]
 
 
 def solve_grounded(
@@ -47,12 +55,20 @@ def solve_grounded(
     grounded: np.ndarray,
     rhs: np.ndarray,
     *,
-    reference: tuple[np.ndarray, np.ndarray] | None = None,
-) -> np.ndarray:
+    reference: Reference | None = None,
+) -> tuple[np.ndarray, Reference]:
     """Solve :math:`(B + D_G)\\,\\theta = rhs` for the ``live`` branches and ``grounded`` buses.
 
-    ``reference`` (branch and grounded masks, e.g. of the intact grid) enables
-    low-rank updates of that matrix's factorisation for nearby states.
+    With ``reference`` (the masks of a nearby matrix, e.g. the intact grid's),
+    the state is solved by a low-rank update of that matrix's factorisation
+    when the update is small; otherwise this state's own matrix is factorised.
+
+    Returns
+    -------
+    theta, reference
+        The angles, and the reference to use for a state close to this one:
+        ``reference`` itself when the update sufficed, else this state's masks
+        (its factorisation is kept for the next call).
     """
     if reference is not None:
         ref = _reference_factor(compiled, *reference)
@@ -67,14 +83,17 @@ def solve_grounded(
                 rhs,
             )
             if theta is not None:
-                return theta
-    order = _pattern(compiled).order
+                return theta, reference
+    own = _reference_factor(compiled, live, grounded)
+    if own is not None:
+        return solve_reference(own, rhs), (live, grounded)
+    order = _pattern(compiled).order  # not positive definite: pivoting LU
     theta = np.empty(compiled.n_bus)
     theta[order] = _factor(compiled, live, grounded).solve(rhs[order])
-    return theta
+    return theta, (live, grounded)
 
 
-_REFERENCE: weakref.WeakKeyDictionary[CompiledGrid, dict[bytes, ReferenceFactor | None]] = (
+_REFERENCE: weakref.WeakKeyDictionary[CompiledGrid, OrderedDict[bytes, ReferenceFactor | None]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -82,19 +101,29 @@ _REFERENCE: weakref.WeakKeyDictionary[CompiledGrid, dict[bytes, ReferenceFactor 
 def _reference_factor(
     compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray
 ) -> ReferenceFactor | None:
-    """The reference factorisation of ``(live, grounded)``, built once per grid."""
-    cache = _REFERENCE.setdefault(compiled, {})
+    """The factorisation of ``(live, grounded)`` as a reference (cached).
+
+    Least recently used first out; the base state's is used by every state,
+    so it stays.
+    """
+    cache = _REFERENCE.setdefault(compiled, OrderedDict())
     key = np.packbits(live).tobytes() + np.packbits(grounded).tobytes()
-    if key not in cache:
-        order = _pattern(compiled).order
-        position = np.empty(compiled.n_bus, dtype=np.int64)
-        position[order] = np.arange(compiled.n_bus)
-        matrix = _grounded_matrix(compiled, live, grounded)[position][:, position]
-        try:
-            cache[key] = factor_reference(sp.csc_matrix(matrix), live, grounded)
-        except (np.linalg.LinAlgError, RuntimeError):  # not positive definite
-            cache[key] = None
-    return cache[key]
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    order = _pattern(compiled).order
+    position = np.empty(compiled.n_bus, dtype=np.int64)
+    position[order] = np.arange(compiled.n_bus)
+    try:
+        factor = factor_reference(
+            _grounded_matrix(compiled, live, grounded), position, live, grounded
+        )
+    except (np.linalg.LinAlgError, RuntimeError):  # not positive definite
+        factor = None
+    cache[key] = factor
+    if len(cache) > REFERENCE_CACHE_SIZE:
+        cache.popitem(last=False)
+    return factor
 
 
 _LU: weakref.WeakKeyDictionary[CompiledGrid, OrderedDict[bytes, object]] = (
