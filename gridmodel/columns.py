@@ -1,7 +1,9 @@
-"""Checked parsing of CSV columns: every bad cell is a NetworkError naming file and column.
+"""Checked parsing of CSV columns: every bad cell is one error naming file and column.
 
 Tables are read with every cell as a stripped string, so that a value can be
-reported exactly as the user wrote it.
+reported exactly as the user wrote it. The network metadata files raise
+:class:`~gridmodel.errors.NetworkError` (the default); the schedule's input
+tables pass ``error=OptionError``, since they arrive through command options.
 """
 
 from __future__ import annotations
@@ -14,25 +16,36 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gridmodel.errors import NetworkError
+from gridmodel.errors import GridModelError, NetworkError
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def read_table(path: str | Path, *, error: type[GridModelError] = NetworkError) -> pd.DataFrame:
     """Read one CSV file with every cell as a stripped string (empty cells ``""``)."""
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except FileNotFoundError:
+        raise error("file not found", file=path, allowed="a CSV file") from None
     except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise NetworkError(f"cannot read CSV: {reason(exc)}", file=path) from None
+        raise error(f"cannot read CSV: {reason(exc)}", file=path) from None
     table.columns = [str(c).strip() for c in table.columns]
-    return table.apply(lambda col: col.str.strip())
+    return table.apply(lambda col: col.str.strip()) if len(table.columns) else table
 
 
-def require_columns(table: pd.DataFrame, needed: Sequence[str], file: str) -> None:
+def require_columns(
+    table: pd.DataFrame,
+    needed: Sequence[str],
+    file: str | Path | None,
+    *,
+    error: type[GridModelError] = NetworkError,
+) -> None:
     """Raise if a column of ``needed`` is missing."""
     missing = [c for c in needed if c not in table.columns]
     if missing:
-        raise NetworkError(
-            f"missing column {missing[0]!r}", file=file, field=missing[0], allowed=", ".join(needed)
+        raise error(
+            f"missing column {missing[0]!r}",
+            file=file,
+            field=missing[0],
+            allowed="columns " + ", ".join(needed),
         )
 
 
@@ -58,41 +71,62 @@ def no_duplicates(values: pd.Series, column: str, file: str) -> None:
 def numbers(
     table: pd.DataFrame,
     column: str,
-    file: str,
-    ids: Sequence[Any] | np.ndarray | None,
+    file: str | Path | None,
+    ids: Sequence[Any] | np.ndarray | None = None,
     *,
     label: str = "",
     integer: bool = False,
     low: float | None = None,
     high: float | None = None,
     required: bool = False,
+    default: float = math.nan,
+    error: type[GridModelError] = NetworkError,
 ) -> np.ndarray:
     """Parse a numeric column within ``[low, high]``.
 
-    Empty cells become NaN, or an error when ``required``. Errors name the
-    row by ``f"{label} {id!r}"`` when ``ids`` is given, else by CSV line.
+    Cells may be text (as read by :func:`read_table`) or numbers (a table
+    built in memory). Empty cells become ``default`` (NaN), or an error when
+    ``required``. Errors name the row by ``f"{label} {id!r}"`` when ``ids``
+    is given, else by CSV line (the header is line 1).
     """
-    cells = text(table[column])
-    values = pd.to_numeric(cells.replace("", np.nan), errors="coerce").to_numpy(dtype=float)
-    allowed = _allowed(integer, low, high)
-    for row, (raw, value) in enumerate(zip(cells, values, strict=True)):
-        what = f"row {row + 2}" if ids is None else f"{label} {ids[row]!r}".strip()
-        if raw == "":
-            if required:
-                raise NetworkError(f"empty value for {what}", file=file, field=column)
-            continue
-        bad = (
-            math.isnan(value)
-            or math.isinf(value)
-            or (integer and value != round(value))
-            or (low is not None and value < low)
-            or (high is not None and value > high)
+    raw = table[column]
+    numeric = pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype)
+    if numeric:
+        values = raw.to_numpy(dtype=float)
+        empty = np.isnan(values)
+    else:
+        cells = text(raw)
+        empty = (cells == "").to_numpy()
+        values = pd.to_numeric(cells.replace("", np.nan), errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(values)
+        if integer:
+            bad |= values != np.round(values)
+        if low is not None:
+            bad |= values < low
+        if high is not None:
+            bad |= values > high
+    if required and empty.any():
+        row = int(np.flatnonzero(empty)[0])
+        raise error(f"empty value {_where(row, ids, label)}", file=file, field=column)
+    bad &= ~empty
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        shown = float(values[row]) if numeric else cells.iloc[row]
+        raise error(
+            f"bad value {shown!r} {_where(row, ids, label)}",
+            file=file,
+            field=column,
+            allowed=_allowed(integer, low, high),
         )
-        if bad:
-            raise NetworkError(
-                f"bad value {raw!r} for {what}", file=file, field=column, allowed=allowed
-            )
-    return values
+    return np.where(empty, default, values)
+
+
+def _where(row: int, ids: Sequence[Any] | np.ndarray | None, label: str) -> str:
+    """Where a cell is: ``in row 3`` (its CSV line) or ``for load 7``."""
+    if ids is None:
+        return f"in row {row + 2}"
+    return f"for {label} {ids[row]!r}" if label else f"for {ids[row]!r}"
 
 
 def text(column: pd.Series) -> pd.Series:
@@ -121,4 +155,6 @@ def _allowed(integer: bool, low: float | None, high: float | None) -> str:
         return f"{kind} from {low:g} to {high:g}"
     if low is not None:
         return f"{kind} >= {low:g}"
+    if high is not None:
+        return f"{kind} <= {high:g}"
     return kind

@@ -2,7 +2,9 @@
 
 Every problem is an :class:`~gridmodel.errors.OptionError` naming the file,
 the column and what is allowed, because these files arrive through command
-options (``--deficit``, ``--queues``, ``--regions``, ``--from-run``).
+options (``--deficit``, ``--queues``, ``--regions``, ``--from-run``). Files,
+columns and numbers are checked by :mod:`gridmodel.columns`, as the network
+metadata files are.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gridmodel import columns
 from gridmodel.errors import OptionError
 
 _OFFSET = re.compile(r"\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)$")
@@ -22,28 +25,14 @@ _OFFSET = re.compile(r"\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d(?::?\
 
 def read_csv_table(path: str | Path) -> pd.DataFrame:
     """Read a CSV file with stripped column names and string cells (empty: ``""``)."""
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except FileNotFoundError:
-        raise OptionError("file not found", file=path, allowed="a CSV file") from None
-    except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise OptionError(f"cannot read CSV: {exc}".splitlines()[0], file=path) from None
-    table.columns = [str(c).strip() for c in table.columns]
-    return table.apply(lambda col: col.str.strip()) if len(table.columns) else table
+    return columns.read_table(path, error=OptionError)
 
 
 def require_columns(
     table: pd.DataFrame, needed: Sequence[str], *, file: str | Path | None = None
 ) -> None:
     """Raise OptionError naming the first missing column of ``needed``."""
-    missing = [c for c in needed if c not in table.columns]
-    if missing:
-        raise OptionError(
-            f"missing column {missing[0]!r}",
-            file=file,
-            field=missing[0],
-            allowed="columns " + ", ".join(needed),
-        )
+    columns.require_columns(table, needed, file, error=OptionError)
 
 
 def numbers(
@@ -56,45 +45,22 @@ def numbers(
     integer: bool = False,
     default: float | None = None,
 ) -> np.ndarray:
-    """Parse a numeric column, checking every value.
+    """Parse a numeric column, checking every value (:func:`gridmodel.columns.numbers`).
 
     Empty cells take ``default`` (an error when ``default`` is None). The
     error names the first bad row (CSV line number, header is line 1).
     """
-    raw = table[column]
-    if raw.dtype == object:
-        text = raw.astype(str).str.strip()
-        empty = (text == "").to_numpy()
-        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-    else:
-        empty = raw.isna().to_numpy()
-        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(values)
-        if integer:
-            bad |= values != np.round(values)
-        if low is not None:
-            bad |= values < low
-        if high is not None:
-            bad |= values > high
-    if default is not None:
-        bad &= ~empty
-        values = np.where(empty, default, values)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        kind = "an integer" if integer else "a number"
-        limits = [
-            f">= {low:g}" if low is not None else "",
-            f"<= {high:g}" if high is not None else "",
-        ]
-        allowed = " ".join([kind, *[part for part in limits if part]])
-        raise OptionError(
-            f"bad value {raw.iloc[row]!r} in row {row + 2}",
-            file=file,
-            field=column,
-            allowed=allowed,
-        )
-    return values
+    return columns.numbers(
+        table,
+        column,
+        file,
+        low=low,
+        high=high,
+        integer=integer,
+        required=default is None,
+        default=np.nan if default is None else default,
+        error=OptionError,
+    )
 
 
 def flags(table: pd.DataFrame, column: str, *, file: str | Path | None = None) -> np.ndarray:
