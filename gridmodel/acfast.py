@@ -22,6 +22,14 @@ energised islands is therefore solved island by island, each with only its
 own buses in service. An island without a branch needs no solve (its bus sits
 at the slack's voltage set point, flows are zero).
 
+The island that holds the intact grid's slack is normally solved on a third
+instance whose admittance pattern never changes (:mod:`gridmodel.acfixed`):
+switching elements off changes the pattern and makes lightsim2grid analyse
+the Jacobian afresh, which is most of the cost of a state on a large grid.
+When that island cannot be represented there (its slack or its generators
+differ from the intact grid's) or its flow does not converge there, it is
+solved as the other islands are.
+
 Grids or states this model cannot represent exactly raise
 :class:`Unsupported` (bus-bus switches, three-winding transformers, storage,
 DC lines, wards, an island with more than one external grid, a failed
@@ -39,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from gridmodel.acfixed import FixedPattern, Maps, branch_results, build_fixed, set_exactly
 from gridmodel.compiled import CompiledGrid, State
 from gridmodel.engine import Outcome, Topology, reference_buses, topology
 from gridmodel.grid import Grid
@@ -159,7 +168,7 @@ class _Instance:
         have = self.value[kind]
         method = getattr(self.grid, change)
         for i in np.flatnonzero(active & (want != have)):
-            method(int(i), float(want[i]))
+            set_exactly(method, int(i), float(want[i]), float(have[i]))
             have[i] = want[i]
 
 
@@ -175,13 +184,12 @@ class _Model:
     side: _Instance
     bus_ls: np.ndarray  # LS bus per internal bus
     n_ls_bus: int
-    ext_grid_gen: np.ndarray  # LS gen per unit (-1 if none)
-    sgen_ls: np.ndarray  # LS sgen per unit (-1 if none)
     gen_vm_pu: np.ndarray  # voltage set point per unit (NaN for sgen)
-    load_q_file: np.ndarray
-    load_p_file: np.ndarray
-    shunt_bus: np.ndarray  # internal bus per shunt
     shunt_file_on: np.ndarray
+    pristine: Any  # the converted grid, never solved: source of the fixed instance
+    maps: Maps
+    fixed: FixedPattern | None = None
+    fixed_failed: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def solve(self, compiled: CompiledGrid, topo: Topology, outcome: Outcome) -> Solution:
@@ -194,19 +202,31 @@ class _Model:
             outcome.branch_in_service, topo.labels[compiled.branch_from], -1
         ).astype(np.int64)
         islands = np.flatnonzero(topo.energized_island)
-        with_branch = {
-            int(i) for i in np.unique(branch_isl[branch_isl >= 0]) if topo.energized_island[i]
-        }
+        n_branch = np.bincount(branch_isl + 1, minlength=topo.n_islands + 1)[1:]
+        with_branch = set(np.flatnonzero((n_branch > 0) & topo.energized_island).tolist())
         size = np.bincount(topo.labels[topo.labels >= 0], minlength=topo.n_islands)
-        main = max(with_branch, key=lambda i: (size[i], -i), default=-1)
+        fixed, fast = self._fixed_island(compiled, topo, slack_of, with_branch)
+        main = max(with_branch - {fast}, key=lambda i: (size[i], -i), default=-1)
         for island in islands:
             buses = topo.labels == island
             slack = slack_of[int(island)]
             if int(island) not in with_branch:  # one bus, nothing flows
                 vm[self.bus_ls[buses]] = self.gen_vm_pu[slack]
                 continue
-            instance = self.main if island == main else self.side
-            solved = self._solve_island(instance, compiled, topo, outcome, buses, slack)
+            solved = None
+            if fixed is not None and island == fast:
+                solved = fixed.solve(
+                    compiled,
+                    topo,
+                    outcome,
+                    buses,
+                    self.maps,
+                    max_iterations=MAX_ITERATIONS,
+                    tolerance_pu=TOLERANCE_PU,
+                )
+            if solved is None:  # not solved there: afresh, as the other islands
+                instance = self.main if island == main else self.side
+                solved = self._solve_island(instance, compiled, topo, outcome, buses, slack)
             if solved is None:
                 return None
             p, q, v = solved
@@ -215,6 +235,30 @@ class _Model:
             mva[sel] = np.hypot(p[sel], q[sel])
             vm[self.bus_ls[buses]] = np.abs(v[self.bus_ls[buses]])
         return flow, mva, vm
+
+    def _fixed_island(
+        self,
+        compiled: CompiledGrid,
+        topo: Topology,
+        slack_of: dict[int, int],
+        with_branch: set[int],
+    ) -> tuple[FixedPattern | None, int]:
+        """The fixed-pattern instance (built on first use) and the island of this
+        state it solves (-1 if none)."""
+        if self.fixed is None and not self.fixed_failed:
+            self.fixed = build_fixed(
+                self.pristine,
+                compiled,
+                self.maps,
+                self.bus_ls,
+                self._slacks,
+                max_iterations=MAX_ITERATIONS,
+                tolerance_pu=TOLERANCE_PU,
+            )
+            self.fixed_failed = self.fixed is None
+        if self.fixed is None:
+            return None, -1
+        return self.fixed, self.fixed.island_of(compiled, topo, slack_of, with_branch)
 
     def _slacks(self, compiled: CompiledGrid, topo: Topology) -> dict[int, int]:
         """The slack unit of every energised island."""
@@ -249,41 +293,37 @@ class _Model:
         branch_on = (
             outcome.branch_in_service & bus_on[compiled.branch_from] & bus_on[compiled.branch_to]
         )
-        line = compiled.branch_kind == "line"
+        maps = self.maps
+        line = maps.line
         unit_on = topo.unit_ok & bus_on[compiled.unit_bus]
         load_on = ~outcome.load_dark & bus_on[compiled.load_bus]
         inst.switch("bus", bus_ls_on, "reactivate_bus", None)
         inst.switch("line", branch_on[line], "reactivate_powerline", "deactivate_powerline")
         inst.switch("trafo", branch_on[~line], "reactivate_trafo", "deactivate_trafo")
-        shunt_on = self.shunt_file_on & bus_on[self.shunt_bus]
+        shunt_on = self.shunt_file_on & bus_on[maps.shunt_bus]
         inst.switch("shunt", shunt_on, "reactivate_shunt", "deactivate_shunt")
         inst.switch("load", load_on, "reactivate_load", "deactivate_load")
         gen_on = np.zeros(len(inst.on["gen"]), dtype=bool)
-        gen_on[self.ext_grid_gen[unit_on & (self.ext_grid_gen >= 0)]] = True
+        gen_on[maps.unit_gen[unit_on & (maps.unit_gen >= 0)]] = True
         inst.switch("gen", gen_on, "reactivate_gen", "deactivate_gen")
-        sgen_on = np.zeros(len(inst.on["sgen"]), dtype=bool)
-        sgen_on[self.sgen_ls[unit_on & (self.sgen_ls >= 0)]] = True
+        sgen_on = unit_on[maps.sgen_units]
         inst.switch("sgen", sgen_on, "reactivate_sgen", "deactivate_sgen")
         inst.switch("bus", bus_ls_on, None, "deactivate_bus")
         # injections
         served = outcome.load_served_mw
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(self.load_p_file != 0, served / self.load_p_file, 0.0)
+            ratio = np.where(maps.load_p_file != 0, served / maps.load_p_file, 0.0)
         inst.set("load_p", load_on, served, "change_p_load")
-        inst.set("load_q", load_on, self.load_q_file * ratio, "change_q_load")
-        units = np.flatnonzero(unit_on)
-        is_gen = compiled.unit_kind[units] == "gen"
+        inst.set("load_q", load_on, maps.load_q_file * ratio, "change_q_load")
+        gens = maps.gen_units[unit_on[maps.gen_units]]
         gen_p = np.zeros(len(gen_on))
-        gen_p[self.ext_grid_gen[units[is_gen]]] = outcome.unit_p_mw[units[is_gen]]
+        gen_p[maps.unit_gen[gens]] = outcome.unit_p_mw[gens]
         gen_set = np.zeros(len(gen_on), dtype=bool)
-        gen_set[self.ext_grid_gen[units[is_gen]]] = True
+        gen_set[maps.unit_gen[gens]] = True
         inst.set("gen_p", gen_set, gen_p, "change_p_gen")
-        is_sgen = compiled.unit_kind[units] == "sgen"
-        sgen_p = np.zeros(len(sgen_on))
-        sgen_p[self.sgen_ls[units[is_sgen]]] = outcome.unit_p_mw[units[is_sgen]]
-        inst.set("sgen_p", sgen_on, sgen_p, "change_p_sgen")
+        inst.set("sgen_p", sgen_on, outcome.unit_p_mw[maps.sgen_units], "change_p_sgen")
         # one slack
-        slack_ls = int(self.ext_grid_gen[slack])
+        slack_ls = int(maps.unit_gen[slack])
         for s in inst.slacks - {slack_ls}:
             g.remove_gen_slackbus(s)
         if slack_ls not in inst.slacks:
@@ -292,15 +332,8 @@ class _Model:
         v = g.ac_pf(np.ones(self.n_ls_bus, dtype=complex), MAX_ITERATIONS, TOLERANCE_PU)
         if len(v) == 0 or not np.isfinite(v).all():
             return None
-        p = np.zeros(compiled.n_branch)
-        q = np.zeros(compiled.n_branch)
-        lp, lq = g.get_line_res1()[:2]
-        tp, tq = g.get_trafo_res1()[:2]
-        p[line], q[line] = lp, lq
-        p[~line], q[~line] = tp, tq
-        p = np.where(branch_on, np.nan_to_num(p), 0.0)
-        q = np.where(branch_on, np.nan_to_num(q), 0.0)
-        return p, q, np.asarray(v)
+        p, q = branch_results(g, line)
+        return np.where(branch_on, p, 0.0), np.where(branch_on, q, 0.0), np.asarray(v)
 
 
 def _build(compiled: CompiledGrid) -> _Model | _Failed:
@@ -341,13 +374,11 @@ def _build(compiled: CompiledGrid) -> _Model | _Failed:
     except Exception as exc:  # pandapower content lightsim2grid refuses
         return _Failed(f"lightsim2grid could not convert the net: {exc}")
     kinds = compiled.unit_kind
-    ext_grid_gen = np.full(len(kinds), -1, dtype=np.int64)
-    sgen_ls = np.full(len(kinds), -1, dtype=np.int64)
+    unit_gen = np.full(len(kinds), -1, dtype=np.int64)
     vm = np.full(len(kinds), np.nan)
     eg, gen, sgen = (np.flatnonzero(kinds == k) for k in ("ext_grid", "gen", "sgen"))
-    ext_grid_gen[gen] = np.arange(len(gen))
-    ext_grid_gen[eg] = n_gen + np.arange(len(eg))
-    sgen_ls[sgen] = np.arange(len(sgen))
+    unit_gen[gen] = np.arange(len(gen))
+    unit_gen[eg] = n_gen + np.arange(len(eg))
     vm[gen] = net.gen["vm_pu"].to_numpy(dtype=float)
     vm[eg] = net.ext_grid["vm_pu"].to_numpy(dtype=float)
     load = net.load
@@ -357,44 +388,39 @@ def _build(compiled: CompiledGrid) -> _Model | _Failed:
         grid.change_q_sgen(i, float(q))
     n_ls_bus = int(grid.total_bus())
     shunt = net.shunt
-    n = {
-        "bus": n_ls_bus,
-        "line": len(net.line),
-        "trafo": len(net.trafo),
-        "shunt": len(shunt),
-        "load": len(load),
-        "gen": n_gen + len(eg),
-        "sgen": len(net.sgen),
-    }
-    on = {k: np.ones(v, dtype=bool) for k, v in n.items()}
+    sizes = (n_ls_bus, len(net.line), len(net.trafo), len(shunt), len(load), n_gen + len(eg))
+    on = {k: np.ones(v, dtype=bool) for k, v in zip(_KINDS, (*sizes, len(sgen)), strict=True)}
     shunt_file_on = shunt["in_service"].to_numpy(dtype=bool) if len(shunt) else np.zeros(0, bool)
     on["shunt"] = shunt_file_on.copy()
-    main = _Instance(
-        grid,
-        on,
-        {
-            "load_p": np.full(len(load), np.nan),
-            "load_q": np.full(len(load), np.nan),
-            "gen_p": np.full(n["gen"], np.nan),
-            "sgen_p": np.full(len(net.sgen), np.nan),
-        },
+    value = {k: np.full(len(on[k[:-2]]), np.nan) for k in ("load_p", "load_q", "gen_p", "sgen_p")}
+    main = _Instance(grid, on, value)
+    shunts = list(grid.get_shunts())
+    maps = Maps(
+        line=compiled.branch_kind == "line",
+        unit_gen=unit_gen,
+        gen_units=gen,
+        sgen_units=sgen,
+        load_p_file=load["p_mw"].to_numpy(dtype=float) * scaling,
+        load_q_file=load["q_mvar"].to_numpy(dtype=float) * scaling,
+        sgen_q_file=sgen_q,
+        shunt_bus=np.asarray([compiled.bus_lookup[int(b)] for b in shunt["bus"]], dtype=np.int64),
+        shunt_p_file=np.array([s.target_p_mw if s.connected else 0.0 for s in shunts]),
+        shunt_q_file=np.array([s.target_q_mvar if s.connected else 0.0 for s in shunts]),
     )
     return _Model(
         main=main,
         side=main.copy(),
+        pristine=grid.copy(),
+        maps=maps,
         bus_ls=np.asarray([bus_pos[m[0]] for m in compiled.bus_pp], dtype=np.int64),
         n_ls_bus=n_ls_bus,
-        ext_grid_gen=ext_grid_gen,
-        sgen_ls=sgen_ls,
         gen_vm_pu=vm,
-        load_q_file=load["q_mvar"].to_numpy(dtype=float) * scaling,
-        load_p_file=load["p_mw"].to_numpy(dtype=float) * scaling,
-        shunt_bus=np.asarray(
-            [compiled.bus_lookup[int(b)] for b in shunt["bus"]] if len(shunt) else [],
-            dtype=np.int64,
-        ),
         shunt_file_on=shunt_file_on,
     )
+
+
+#: Element kinds of an instance, in the order of ``sizes`` in :func:`_build`.
+_KINDS = ("bus", "line", "trafo", "shunt", "load", "gen", "sgen")
 
 
 #: One model per grid, shared by every compiled grid of it (the model depends on

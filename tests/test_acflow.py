@@ -22,7 +22,7 @@ import numpy as np
 import pandapower as pp
 import pytest
 
-from gridmodel.acfast import Unsupported, solve_ac_fast
+from gridmodel.acfast import _MODELS, Unsupported, solve_ac_fast
 from gridmodel.catalog import load_network
 from gridmodel.compiled import CompiledGrid, EngineOptions, compile_grid
 from gridmodel.engine import Outcome, evaluate, reference_buses, solve_state, topology
@@ -266,6 +266,60 @@ def test_lightsim2grid_model_does_not_remember_earlier_states(case118: Grid) -> 
     assert first is not None and again is not None
     for a, b in zip(first, again, strict=True):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-9)
+
+
+#: Single substations of case1354pegase whose loss the fixed-pattern instance
+#: solves (one energised island holding the intact slack), and a state whose
+#: Newton-Raphson diverges (three substations; runpp fails on it too).
+PEGASE_A = [Element("substation", "bus1144")]
+PEGASE_B = [Element("substation", "bus689"), Element("substation", "bus1271")]
+PEGASE_DIVERGES = [Element("substation", "bus362")]
+
+
+@pytest.mark.slow
+def test_fixed_pattern_answer_does_not_depend_on_the_states_before() -> None:
+    # The main island is solved on one lightsim2grid instance that is changed
+    # in place from state to state and starts every Newton-Raphson from the
+    # same vector, with the pivot order of the intact grid. State B evaluated
+    # after A (and after a diverging state, which makes the instance start
+    # again) must give exactly what B gives on a fresh model: tolerance 0 MW and
+    # 0 pu, every value set from the state alone. Independently, B must equal
+    # runpp on the same state (TOL_LIGHTSIM_MW, TOL_LIGHTSIM_PU).
+    pytest.importorskip("lightsim2grid", reason="lightsim2grid is not installed")
+    grid = load_network("case1354pegase")
+
+    def solve(compiled: CompiledGrid, out: list[Element]) -> Any:
+        state = compiled.state(out)
+        return solve_ac_fast(compiled, state, solve_state(compiled, state, trip=False))
+
+    fresh = compile_grid(grid, options=FAST)
+    alone = solve(fresh, PEGASE_B)
+    assert alone is not None
+    _MODELS.pop(grid)  # a new model: B after A and after a diverging state
+    compiled = compile_grid(grid, options=FAST)
+    assert solve(compiled, PEGASE_A) is not None
+    fixed = _MODELS[grid].fixed  # type: ignore[union-attr]
+    assert fixed is not None
+    before = fixed.grid.get_algo().get_linear_solver_stats()
+    after_a = solve(compiled, PEGASE_B)
+    # B's main island was solved on the fixed-pattern instance, without a new analysis
+    stats = fixed.grid.get_algo().get_linear_solver_stats()
+    assert stats.nb_refactorize > before.nb_refactorize
+    assert stats.nb_analyze == before.nb_analyze == 1
+    assert solve(compiled, PEGASE_DIVERGES) is None
+    after_failure = solve(compiled, PEGASE_B)
+    for answer in (after_a, after_failure):
+        assert answer is not None
+        for a, b in zip(answer, alone, strict=True):
+            np.testing.assert_array_equal(a, b)
+    # ... and B is runpp's answer
+    state = compiled.state(PEGASE_B)
+    dc = solve_state(compiled, state, trip=False)
+    net = expected_ac_net(grid, compiled, PEGASE_B, dc)
+    assert net.converged
+    np.testing.assert_allclose(alone[0], flows(compiled, net), rtol=0, atol=TOL_LIGHTSIM_MW)
+    expected_vm = net.res_bus["vm_pu"].reindex(net.bus.index).to_numpy(dtype=float)
+    np.testing.assert_allclose(alone[2], expected_vm, rtol=0, atol=TOL_LIGHTSIM_PU)
 
 
 def two_ext_grids_net() -> Any:
