@@ -22,34 +22,29 @@ A :class:`State` is four boolean masks over these spaces.
 
 from __future__ import annotations
 
-import copy
 import math
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from gridmodel.errors import NetworkError, OptionError, unknown_name
 from gridmodel.grid import Element, Grid
+from gridmodel.injections import base_dispatch, fixed_consumption, load_columns, source_units
+from gridmodel.internal_case import base_out_of_service, internal_case, prepared_copy
+from gridmodel.ratings import (  # noqa: F401  (re-exported: importable from here as before)
+    MIN_MARGIN_RATING_MW,
+    RAISE_BASE_HEADROOM,
+    apply_ratings,
+    file_ratings,
+    ratings_margin,
+)
 
 #: Branches with a smaller series reactance (per unit) are given this value, so a
 #: zero-impedance branch couples its buses very tightly instead of dividing by zero.
 MIN_REACTANCE_PU = 1e-6
-
-#: Headroom given to a branch whose rating ``raise-base`` raises: its new rating
-#: is its base flow times (1 + this). A rating raised to exactly the base flow
-#: would sit at the trip limit in the intact grid and trip on any shift of flow
-#: (hundreds of such branches on case2869pegase turned every single outage into
-#: a grid-wide cascade): an artifact of ratings the file got wrong, not physics.
-RAISE_BASE_HEADROOM = 0.2
-
-#: Ratings below this (MW) after ``margin:X`` are raised to it, so a branch that
-#: carries no flow in the base case is not tripped by the smallest flow.
-MIN_MARGIN_RATING_MW = 1.0
 
 #: Weight of unserved energy per priority class in the shedding linear program
 #: (class 1 critical ... class 4 households). Each class is worth ten of the next,
@@ -112,24 +107,6 @@ class EngineOptions:
                 field="ac_backend",
                 allowed="pandapower, lightsim2grid",
             )
-
-
-def ratings_margin(ratings: str) -> float | None:
-    """Parse a ratings mode; return the margin X of ``margin:X`` or ``None``."""
-    if ratings in ("file", "raise-base"):
-        return None
-    if ratings.startswith("margin:"):
-        try:
-            margin = float(ratings.split(":", 1)[1])
-        except ValueError:
-            margin = float("nan")
-        if math.isfinite(margin) and margin > 0:
-            return margin
-    raise OptionError(
-        f"unknown ratings mode {ratings!r}",
-        field="ratings",
-        allowed="file, raise-base, margin:X with X > 0 (e.g. margin:0.3)",
-    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -270,9 +247,9 @@ def compile_grid(grid: Grid, *, options: EngineOptions | None = None) -> Compile
     """
     options = options or EngineOptions()
     net = grid.net
-    work = _prepared_copy(net)
-    base_out = _base_out_of_service(net)
-    ppc, lookups = _internal_case(work)
+    work = prepared_copy(net)
+    base_out = base_out_of_service(net)
+    ppc, lookups = internal_case(work)
     base_mva = float(ppc["baseMVA"])
     bus_lookup_arr = np.asarray(lookups["bus"])
     n_bus = int(ppc["bus"].shape[0])
@@ -311,11 +288,11 @@ def compile_grid(grid: Grid, *, options: EngineOptions | None = None) -> Compile
     shift = np.deg2rad(br[:, 9])
     bfrom = br[:, 0].astype(np.int64)
     bto = br[:, 1].astype(np.int64)
-    rating_file = _file_ratings(net, kinds, indices)
+    rating_file = file_ratings(net, kinds, indices)
 
-    units = _units(net, *_base_dispatch(net))
-    loads = _loads(grid)
-    fixed = _fixed_consumption(ppc, net, bus_lookup, loads, units, base_mva)
+    units = source_units(net, *base_dispatch(net))
+    loads = load_columns(grid)
+    fixed = fixed_consumption(ppc, net, bus_lookup, loads, units, base_mva)
 
     bus_mask = np.ones(n_bus, dtype=bool)
     for b in net.bus.index[~net.bus["in_service"].astype(bool)]:
@@ -391,238 +368,7 @@ def compile_grid(grid: Grid, *, options: EngineOptions | None = None) -> Compile
         substation_buses=substation_buses,
         _positions=positions,
     )
-    return _apply_ratings(compiled)
-
-
-def _prepared_copy(net: Any) -> Any:
-    """A copy of ``net`` with every element in service and no open branch switch.
-
-    The compiled grid keeps parameters for every element; which ones are out of
-    service is the base state's business.
-    """
-    work = copy.deepcopy(net)
-    for table in ("line", "trafo", "gen", "sgen", "ext_grid", "load", "bus"):
-        df = getattr(work, table)
-        if len(df):
-            df["in_service"] = True
-    if len(work.line):
-        # pandapower's DC solve divides by the reactance; a zero-impedance line
-        # gets a tiny one here and MIN_REACTANCE_PU in the compiled arrays
-        zero_x = work.line["x_ohm_per_km"].astype(float) == 0.0
-        work.line.loc[zero_x, "x_ohm_per_km"] = 1e-12
-    if len(work.trafo):  # the same for a transformer without reactance (vk = vkr)
-        vk, vkr = work.trafo["vk_percent"].astype(float), work.trafo["vkr_percent"].astype(float)
-        work.trafo.loc[vk == vkr, "vk_percent"] = vkr[vk == vkr] + 1e-9
-    sw = work.switch
-    if len(sw):
-        branch_switch = sw["et"].isin(["l", "t"]) & ~sw["closed"].astype(bool)
-        sw.loc[branch_switch, "closed"] = True
-    return work
-
-
-def _base_out_of_service(net: object) -> set[tuple[str, int]]:
-    """Elements out of service in the file, or cut by an open line/trafo switch."""
-    out: set[tuple[str, int]] = set()
-    for table in ("line", "trafo", "gen", "sgen", "ext_grid", "load"):
-        df = getattr(net, table)
-        out |= {(table, int(i)) for i in df.index[~df["in_service"].astype(bool)]}
-    sw = net.switch  # type: ignore[attr-defined]
-    if len(sw):
-        for et, kind in (("l", "line"), ("t", "trafo")):
-            opened = sw[(sw["et"] == et) & ~sw["closed"].astype(bool)]
-            out |= {(kind, int(e)) for e in opened["element"]}
-    return out
-
-
-def _internal_case(work: object) -> tuple[dict, dict]:
-    """pandapower's internal case (ppc) and lookups for the prepared copy."""
-    import pandapower as pp
-
-    if len(work.trafo3w):  # type: ignore[attr-defined]
-        raise NetworkError(
-            "three-winding transformers are not supported yet",
-            field="trafo3w",
-            allowed="networks with lines and two-winding transformers",
-        )
-    _give_every_island_a_reference(work)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pp.rundcpp(work)
-    except Exception as exc:  # pandapower raises many kinds
-        raise NetworkError(f"pandapower could not build the DC model: {exc}") from exc
-    return work._ppc, work._pd2ppc_lookups  # type: ignore[attr-defined]
-
-
-def _give_every_island_a_reference(work: Any) -> None:
-    """Make every gen a slack and put an ext_grid on each island without a source.
-
-    pandapower leaves islands without a slack out of its internal case (their
-    loads vanish from the bus demand) and refuses a net with no slack at all.
-    The internal case's branch and bus data do not depend on where the
-    references are, and ``work`` is a private copy.
-    """
-    import pandapower as pp
-    import pandapower.topology as top
-
-    if len(work.gen):
-        work.gen["slack"] = True
-    sources = set(work.ext_grid["bus"].astype(int)) | set(work.gen["bus"].astype(int))
-    graph = top.create_nxgraph(work, respect_switches=True)
-    for component in top.connected_components(graph):
-        buses = {int(b) for b in component}
-        if not buses & sources:
-            pp.create_ext_grid(work, min(buses))
-
-
-def _file_ratings(net: object, kinds: list[str], indices: list[int]) -> np.ndarray:
-    """Thermal ratings in MVA (used as MW limits in DC) as given in the file.
-
-    Lines: ``sqrt(3) * vn_kv * max_i_ka * df * parallel``; transformers:
-    ``sn_mva * parallel`` (times ``max_loading_percent / 100`` if given). A
-    missing or non-positive rating means unrated (infinite).
-    """
-    out = np.full(len(kinds), np.inf)
-    line, trafo, bus = net.line, net.trafo, net.bus  # type: ignore[attr-defined]
-    pos = {(k, i): p for p, (k, i) in enumerate(zip(kinds, indices, strict=True))}
-    if len(line):
-        vn = bus.loc[line["from_bus"], "vn_kv"].to_numpy()
-        df = line["df"].fillna(1.0).to_numpy() if "df" in line else 1.0
-        rating = np.sqrt(3) * vn * line["max_i_ka"].to_numpy() * df * line["parallel"].to_numpy()
-        for i, r in zip(line.index, rating, strict=True):
-            if np.isfinite(r) and r > 0:
-                out[pos[("line", int(i))]] = r
-    if len(trafo):
-        rating = trafo["sn_mva"].to_numpy() * trafo["parallel"].to_numpy()
-        if "max_loading_percent" in trafo:
-            mlp = trafo["max_loading_percent"].to_numpy(dtype=float)
-            rating = np.where(np.isfinite(mlp) & (mlp > 0), rating * mlp / 100.0, rating)
-        for i, r in zip(trafo.index, rating, strict=True):
-            if np.isfinite(r) and r > 0:
-                out[pos[("trafo", int(i))]] = r
-    return out
-
-
-def _base_dispatch(net: object) -> tuple[pd.Series, pd.Series]:
-    """External-grid and generator output in the DC flow of the net as given (MW).
-
-    Equal to the set points except for slack units, which balance the case.
-    """
-    import pandapower as pp
-
-    base = copy.deepcopy(net)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pp.rundcpp(base)
-        return (
-            base.res_ext_grid["p_mw"].astype(float),  # type: ignore[attr-defined]
-            base.res_gen["p_mw"].astype(float),  # type: ignore[attr-defined]
-        )
-    except Exception:  # an unsolvable base case: start from the set points
-        return (
-            pd.Series(0.0, index=net.ext_grid.index),  # type: ignore[attr-defined]
-            pd.Series(np.nan, index=net.gen.index),  # type: ignore[attr-defined]
-        )
-
-
-def _units(net: object, ext_grid_p: pd.Series, gen_p: pd.Series) -> dict[str, list]:
-    """Sources: ext_grid (base output from the intact DC flow), gen, sgen.
-
-    Maximum output: ``max_p_mw`` where given and finite; otherwise a gen's
-    ``sn_mva`` (or its set point), an ext_grid is unlimited, an sgen delivers
-    its set point.
-    """
-    kinds: list[str] = []
-    index: list[int] = []
-    bus: list[int] = []
-    forming: list[bool] = []
-    p0: list[float] = []
-    pmax: list[float] = []
-
-    def col(df: pd.DataFrame, name: str) -> np.ndarray:
-        return df[name].to_numpy(dtype=float) if name in df else np.full(len(df), np.nan)
-
-    eg = net.ext_grid  # type: ignore[attr-defined]
-    for i, b, mx, p in zip(
-        eg.index, eg["bus"], col(eg, "max_p_mw"), ext_grid_p.reindex(eg.index), strict=True
-    ):
-        kinds.append("ext_grid")
-        index.append(int(i))
-        bus.append(int(b))
-        forming.append(True)
-        p0.append(float(p) if np.isfinite(p) else 0.0)
-        pmax.append(float(mx) if np.isfinite(mx) and mx > 0 else np.inf)
-    gen = net.gen  # type: ignore[attr-defined]
-    scaling = col(gen, "scaling")
-    solved = gen_p.reindex(gen.index).to_numpy(dtype=float)
-    for i, b, p, sc, mx, sn, p_dc in zip(
-        gen.index,
-        gen["bus"],
-        col(gen, "p_mw"),
-        scaling,
-        col(gen, "max_p_mw"),
-        col(gen, "sn_mva"),
-        solved,
-        strict=True,
-    ):
-        setpoint = float(p) * (float(sc) if np.isfinite(sc) else 1.0)
-        if np.isfinite(p_dc):
-            setpoint = float(p_dc)
-        cap = mx if np.isfinite(mx) else (sn if np.isfinite(sn) and sn > 0 else max(setpoint, 0.0))
-        kinds.append("gen")
-        index.append(int(i))
-        bus.append(int(b))
-        forming.append(True)
-        p0.append(setpoint)
-        pmax.append(float(max(cap, 0.0)))
-    sgen = net.sgen  # type: ignore[attr-defined]
-    sscaling = col(sgen, "scaling")
-    for i, b, p, sc in zip(sgen.index, sgen["bus"], col(sgen, "p_mw"), sscaling, strict=True):
-        setpoint = float(p) * (float(sc) if np.isfinite(sc) else 1.0)
-        kinds.append("sgen")
-        index.append(int(i))
-        bus.append(int(b))
-        forming.append(False)
-        p0.append(setpoint)
-        pmax.append(max(setpoint, 0.0))
-    return {"kind": kinds, "index": index, "bus": bus, "forming": forming, "p0": p0, "pmax": pmax}
-
-
-def _loads(grid: Grid) -> dict[str, list]:
-    load = grid.net.load
-    scaling = load["scaling"].to_numpy(dtype=float) if "scaling" in load else np.ones(len(load))
-    p = load["p_mw"].to_numpy(dtype=float) * np.where(np.isfinite(scaling), scaling, 1.0)
-    meta = grid.loads.reindex(load.index)
-    region = grid.load_region().reindex(load.index)
-    return {
-        "index": [int(i) for i in load.index],
-        "bus": [int(b) for b in load["bus"]],
-        "p_mw": list(p),
-        "customers": [int(c) for c in meta["customers"]],
-        "priority": [int(c) for c in meta["priority"]],
-        "region": [str(r) for r in region],
-    }
-
-
-def _fixed_consumption(
-    ppc: dict, net: object, bus_lookup: dict[int, int], loads: dict, units: dict, base_mva: float
-) -> np.ndarray:
-    """Active power drawn at each internal bus by everything but loads and sgens.
-
-    Shunt conductance, wards, storage and motors are not curtailable and not
-    counted as customers' load; they are drawn whenever their bus is energised.
-    """
-    bus = ppc["bus"].real
-    total = bus[:, 2] + bus[:, 4]  # PD + GS, MW at 1 pu voltage
-    own = np.zeros(len(total))
-    np.add.at(own, [bus_lookup[b] for b in loads["bus"]], np.asarray(loads["p_mw"], dtype=float))
-    for kind, b, p in zip(units["kind"], units["bus"], units["p0"], strict=True):
-        if kind == "sgen":
-            own[bus_lookup[b]] -= p
-    fixed = total - own
-    fixed[np.abs(fixed) < 1e-9] = 0.0
-    return fixed
+    return apply_ratings(compiled)
 
 
 def branch_incidence(compiled: CompiledGrid) -> sp.csr_matrix:
@@ -632,52 +378,3 @@ def branch_incidence(compiled: CompiledGrid) -> sp.csr_matrix:
     cols = np.concatenate([compiled.branch_from, compiled.branch_to])
     data = np.concatenate([np.ones(n), -np.ones(n)])
     return sp.csr_matrix((data, (rows, cols)), shape=(n, compiled.n_bus))
-
-
-def _apply_ratings(compiled: CompiledGrid) -> CompiledGrid:
-    """Apply the ratings mode using the intact base-case DC flows."""
-    from gridmodel.engine import solve_state  # late import: engine depends on this module
-
-    mode = compiled.options.ratings
-    if mode == "file":
-        return compiled
-    base = solve_state(compiled, compiled.base, trip=False)
-    flow = np.abs(base.branch_flow_mw)
-    if compiled.options.mode == "ac":
-        # AC loading is apparent power: a rating raised to the DC base flow
-        # alone would trip branches of the intact grid on their reactive flow
-        from gridmodel.acflow import ac_branch_mva
-
-        mva = ac_branch_mva(compiled, compiled.base, base)
-        if mva is not None:
-            flow = np.maximum(flow, mva)
-    limit = compiled.options.overload_limit_percent / 100.0
-    rating = compiled.branch_rating_mw.copy()
-    notes: list[str] = []
-    margin = ratings_margin(mode)
-    if margin is None:
-        over = compiled.base.branch & (flow > rating * limit)
-        if over.any():
-            rating[over] = flow[over] * (1.0 + RAISE_BASE_HEADROOM) / limit
-            names = [
-                f"{k}:{i}"
-                for k, i in zip(
-                    compiled.branch_kind[over], compiled.branch_index[over], strict=True
-                )
-            ]
-            shown = ", ".join(names[:10]) + (
-                f" and {len(names) - 10} more" if len(names) > 10 else ""
-            )
-            notes.append(
-                f"{len(names)} branches above their rating in the intact base case; "
-                f"ratings raised to the base flow + {RAISE_BASE_HEADROOM:.0%}: {shown}"
-            )
-    else:
-        rating = np.maximum((1.0 + margin) * flow, MIN_MARGIN_RATING_MW)
-    return _replace(compiled, branch_rating_mw=rating, warnings=compiled.warnings + tuple(notes))
-
-
-def _replace(compiled: CompiledGrid, **changes: object) -> CompiledGrid:
-    import dataclasses
-
-    return dataclasses.replace(compiled, **changes)  # type: ignore[arg-type]
