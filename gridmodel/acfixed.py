@@ -181,8 +181,16 @@ class FixedPattern:
     def _set(self, kind: str, want: np.ndarray, method: Any) -> None:
         """Set the values that differ from what the grid holds (exactly)."""
         have = self.have[kind]
-        for i in np.flatnonzero(want != have):
-            set_exactly(method, int(i), float(want[i]), float(have[i]))
+        changed = np.flatnonzero(want != have)
+        if len(changed) == 0:
+            return
+        near = ~(np.abs(want[changed] - have[changed]) > NEAR)  # see set_exactly
+        for i, value, two_steps in zip(
+            changed.tolist(), want[changed].tolist(), near.tolist(), strict=True
+        ):
+            if two_steps:
+                method(i, value + 1.0)
+            method(i, value)
         have[:] = want
 
 
