@@ -3,8 +3,8 @@
 The DC flow of a state solves :math:`M\\,\\theta = y` with
 :math:`M = B + D_G`: the susceptance matrix of the branches in the matrix plus
 a one on the diagonal of every grounded bus (see :mod:`gridmodel.susceptance`).
-A strike changes a handful of entries of the reference matrix :math:`M_0` of
-the intact grid: each removed branch :math:`k` adds :math:`-b_k a_k a_k^T`
+A strike changes a handful of entries of a reference matrix :math:`M_0` (the
+intact grid's, or an earlier step of the same cascade): each removed branch :math:`k` adds :math:`-b_k a_k a_k^T`
 (:math:`a_k = e_f - e_t`) and each newly grounded bus :math:`+e_i e_i^T`, so
 
 .. math:: M = M_0 + V C V^T
@@ -27,7 +27,8 @@ sparse factorisation.
 Every answer is checked by its residual :math:`\\|M\\theta - y\\|_\\infty`;
 a rank above :func:`rank_limit` or a residual above :data:`RESIDUAL_PU` returns
 ``None`` and the caller factorises the state's matrix instead. The result
-depends only on the state (not on earlier states), so Monte Carlo samples are
+depends only on the state and its reference (the intact grid, or a step of
+the state's own cascade), never on other states, so Monte Carlo samples are
 reproducible whatever the order or the number of workers.
 """
 
