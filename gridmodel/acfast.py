@@ -42,12 +42,14 @@ import copy
 import threading
 import warnings
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from gridmodel.acfixed import FixedPattern, Maps, branch_results, build_fixed, set_exactly
+from gridmodel.acfixed import FixedPattern, Maps, build_fixed
+from gridmodel.acisland import IslandInstance
 from gridmodel.compiled import CompiledGrid, State
 from gridmodel.engine import Outcome, Topology, reference_buses, topology
 from gridmodel.grid import Grid
@@ -57,6 +59,12 @@ MAX_ITERATIONS = 30
 
 #: Mismatch tolerance of the Newton-Raphson (per unit, pandapower's default).
 TOLERANCE_PU = 1e-8
+
+#: Island flows kept per grid: the AC steps of a cascade re-solve every island,
+#: and most of them are unchanged from one step to the next. An island's flow is
+#: a function of its inputs alone (every solve sets them all and starts from the
+#: same vector), so a kept answer is the one a new solve would give.
+MEMO_SIZE = 128
 
 #: Element tables the model has no exact counterpart for.
 UNSUPPORTED_TABLES = (
@@ -137,39 +145,31 @@ class _Failed:
     reason: str
 
 
-@dataclass(eq=False)
-class _Instance:
-    """One lightsim2grid grid and the current status and injections of its elements."""
+class _Diverged:
+    """A Newton-Raphson that did not converge (kept in the memo)."""
 
-    grid: Any
-    on: dict[str, np.ndarray]
-    value: dict[str, np.ndarray]
-    slacks: set[int] = field(default_factory=set)
 
-    def copy(self) -> _Instance:
-        return _Instance(
-            self.grid.copy(),
-            {k: v.copy() for k, v in self.on.items()},
-            {k: v.copy() for k, v in self.value.items()},
-            set(self.slacks),
-        )
-
-    def switch(self, kind: str, want: np.ndarray, on: str | None, off: str | None) -> None:
-        """Call ``on``/``off`` (method names) for the elements whose status changes."""
-        have = self.on[kind]
-        for i in np.flatnonzero(want != have):
-            name = on if want[i] else off
-            if name is not None:
-                getattr(self.grid, name)(int(i))
-                have[i] = want[i]
-
-    def set(self, kind: str, active: np.ndarray, want: np.ndarray, change: str) -> None:
-        """Call ``change`` for the active elements whose value changes."""
-        have = self.value[kind]
-        method = getattr(self.grid, change)
-        for i in np.flatnonzero(active & (want != have)):
-            set_exactly(method, int(i), float(want[i]), float(have[i]))
-            have[i] = want[i]
+def _island_key(
+    compiled: CompiledGrid,
+    topo: Topology,
+    outcome: Outcome,
+    buses: np.ndarray,
+    branches: np.ndarray,
+    slack: int,
+) -> bytes:
+    """Everything an island's AC flow depends on: its buses, branches, slack,
+    served loads and dispatch."""
+    loads = buses[compiled.load_bus] & ~outcome.load_dark
+    units = buses[compiled.unit_bus] & topo.unit_ok
+    parts = (
+        np.flatnonzero(buses),
+        np.flatnonzero(branches),
+        np.flatnonzero(loads),
+        outcome.load_served_mw[loads],
+        np.flatnonzero(units),
+        outcome.unit_p_mw[units],
+    )
+    return b"|".join([str(slack).encode(), *(np.ascontiguousarray(a).tobytes() for a in parts)])
 
 
 @dataclass(eq=False)
@@ -180,16 +180,15 @@ class _Model:
     ``side``: each instance then changes little from one state to the next.
     """
 
-    main: _Instance
-    side: _Instance
-    bus_ls: np.ndarray  # LS bus per internal bus
+    main: IslandInstance
+    side: IslandInstance
     n_ls_bus: int
     gen_vm_pu: np.ndarray  # voltage set point per unit (NaN for sgen)
-    shunt_file_on: np.ndarray
     pristine: Any  # the converted grid, never solved: source of the fixed instance
     maps: Maps
     fixed: FixedPattern | None = None
     fixed_failed: bool = False
+    memo: OrderedDict[bytes, Any] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def solve(self, compiled: CompiledGrid, topo: Topology, outcome: Outcome) -> Solution:
@@ -207,34 +206,72 @@ class _Model:
         size = np.bincount(topo.labels[topo.labels >= 0], minlength=topo.n_islands)
         fixed, fast = self._fixed_island(compiled, topo, slack_of, with_branch)
         main = max(with_branch - {fast}, key=lambda i: (size[i], -i), default=-1)
-        for island in islands:
+        for island in islands.tolist():
             buses = topo.labels == island
-            slack = slack_of[int(island)]
-            if int(island) not in with_branch:  # one bus, nothing flows
-                vm[self.bus_ls[buses]] = self.gen_vm_pu[slack]
+            slack = slack_of[island]
+            if island not in with_branch:  # one bus, nothing flows
+                vm[self.maps.bus_ls[buses]] = self.gen_vm_pu[slack]
                 continue
-            solved = None
-            if fixed is not None and island == fast:
-                solved = fixed.solve(
-                    compiled,
-                    topo,
-                    outcome,
-                    buses,
-                    self.maps,
-                    max_iterations=MAX_ITERATIONS,
-                    tolerance_pu=TOLERANCE_PU,
-                )
-            if solved is None:  # not solved there: afresh, as the other islands
-                instance = self.main if island == main else self.side
-                solved = self._solve_island(instance, compiled, topo, outcome, buses, slack)
-            if solved is None:
-                return None
-            p, q, v = solved
             sel = branch_isl == island
-            flow[sel] = p[sel]
-            mva[sel] = np.hypot(p[sel], q[sel])
-            vm[self.bus_ls[buses]] = np.abs(v[self.bus_ls[buses]])
+            key = _island_key(compiled, topo, outcome, buses, sel, slack)
+            hit = self.memo.get(key)
+            if hit is None:
+                hit = self._solve(compiled, topo, outcome, buses, slack, island, fixed, fast, main)
+                self.memo[key] = hit
+                if len(self.memo) > MEMO_SIZE:
+                    self.memo.popitem(last=False)
+            else:
+                self.memo.move_to_end(key)
+            if isinstance(hit, _Diverged):
+                return None
+            p, q, v = hit
+            flow[sel] = p
+            mva[sel] = np.hypot(p, q)
+            vm[self.maps.bus_ls[buses]] = v
         return flow, mva, vm
+
+    def _solve(
+        self,
+        compiled: CompiledGrid,
+        topo: Topology,
+        outcome: Outcome,
+        buses: np.ndarray,
+        slack: int,
+        island: int,
+        fixed: FixedPattern | None,
+        fast: int,
+        main: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | _Diverged:
+        """Active and reactive flow of the island's branches and the voltage
+        magnitude of its buses."""
+        solved = None
+        if fixed is not None and island == fast:
+            solved = fixed.solve(
+                compiled,
+                topo,
+                outcome,
+                buses,
+                self.maps,
+                max_iterations=MAX_ITERATIONS,
+                tolerance_pu=TOLERANCE_PU,
+            )
+        if solved is None:  # not solved there: afresh, as the other islands
+            instance = self.main if island == main else self.side
+            solved = instance.solve(
+                compiled,
+                topo,
+                outcome,
+                buses,
+                slack,
+                self.maps,
+                max_iterations=MAX_ITERATIONS,
+                tolerance_pu=TOLERANCE_PU,
+            )
+        if solved is None:
+            return _Diverged()
+        p, q, v = solved
+        sel = outcome.branch_in_service & (topo.labels[compiled.branch_from] == island)
+        return p[sel], q[sel], np.abs(v[self.maps.bus_ls[buses]])
 
     def _fixed_island(
         self,
@@ -250,7 +287,6 @@ class _Model:
                 self.pristine,
                 compiled,
                 self.maps,
-                self.bus_ls,
                 self._slacks,
                 max_iterations=MAX_ITERATIONS,
                 tolerance_pu=TOLERANCE_PU,
@@ -276,64 +312,6 @@ class _Model:
             if island not in out:
                 out[island] = int(gens[compiled.unit_bus[gens] == bus][0])
         return out
-
-    def _solve_island(
-        self,
-        inst: _Instance,
-        compiled: CompiledGrid,
-        topo: Topology,
-        outcome: Outcome,
-        bus_on: np.ndarray,
-        slack: int,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """Set the model to the buses ``bus_on`` and run the Newton-Raphson."""
-        g = inst.grid
-        bus_ls_on = np.zeros(self.n_ls_bus, dtype=bool)
-        bus_ls_on[self.bus_ls[bus_on]] = True
-        branch_on = (
-            outcome.branch_in_service & bus_on[compiled.branch_from] & bus_on[compiled.branch_to]
-        )
-        maps = self.maps
-        line = maps.line
-        unit_on = topo.unit_ok & bus_on[compiled.unit_bus]
-        load_on = ~outcome.load_dark & bus_on[compiled.load_bus]
-        inst.switch("bus", bus_ls_on, "reactivate_bus", None)
-        inst.switch("line", branch_on[line], "reactivate_powerline", "deactivate_powerline")
-        inst.switch("trafo", branch_on[~line], "reactivate_trafo", "deactivate_trafo")
-        shunt_on = self.shunt_file_on & bus_on[maps.shunt_bus]
-        inst.switch("shunt", shunt_on, "reactivate_shunt", "deactivate_shunt")
-        inst.switch("load", load_on, "reactivate_load", "deactivate_load")
-        gen_on = np.zeros(len(inst.on["gen"]), dtype=bool)
-        gen_on[maps.unit_gen[unit_on & (maps.unit_gen >= 0)]] = True
-        inst.switch("gen", gen_on, "reactivate_gen", "deactivate_gen")
-        sgen_on = unit_on[maps.sgen_units]
-        inst.switch("sgen", sgen_on, "reactivate_sgen", "deactivate_sgen")
-        inst.switch("bus", bus_ls_on, None, "deactivate_bus")
-        # injections
-        served = outcome.load_served_mw
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(maps.load_p_file != 0, served / maps.load_p_file, 0.0)
-        inst.set("load_p", load_on, served, "change_p_load")
-        inst.set("load_q", load_on, maps.load_q_file * ratio, "change_q_load")
-        gens = maps.gen_units[unit_on[maps.gen_units]]
-        gen_p = np.zeros(len(gen_on))
-        gen_p[maps.unit_gen[gens]] = outcome.unit_p_mw[gens]
-        gen_set = np.zeros(len(gen_on), dtype=bool)
-        gen_set[maps.unit_gen[gens]] = True
-        inst.set("gen_p", gen_set, gen_p, "change_p_gen")
-        inst.set("sgen_p", sgen_on, outcome.unit_p_mw[maps.sgen_units], "change_p_sgen")
-        # one slack
-        slack_ls = int(maps.unit_gen[slack])
-        for s in inst.slacks - {slack_ls}:
-            g.remove_gen_slackbus(s)
-        if slack_ls not in inst.slacks:
-            g.add_gen_slackbus(slack_ls, 1.0)
-        inst.slacks = {slack_ls}
-        v = g.ac_pf(np.ones(self.n_ls_bus, dtype=complex), MAX_ITERATIONS, TOLERANCE_PU)
-        if len(v) == 0 or not np.isfinite(v).all():
-            return None
-        p, q = branch_results(g, line)
-        return np.where(branch_on, p, 0.0), np.where(branch_on, q, 0.0), np.asarray(v)
 
 
 def _build(compiled: CompiledGrid) -> _Model | _Failed:
@@ -393,10 +371,11 @@ def _build(compiled: CompiledGrid) -> _Model | _Failed:
     shunt_file_on = shunt["in_service"].to_numpy(dtype=bool) if len(shunt) else np.zeros(0, bool)
     on["shunt"] = shunt_file_on.copy()
     value = {k: np.full(len(on[k[:-2]]), np.nan) for k in ("load_p", "load_q", "gen_p", "sgen_p")}
-    main = _Instance(grid, on, value)
+    main = IslandInstance(grid, on, value)
     shunts = list(grid.get_shunts())
     maps = Maps(
         line=compiled.branch_kind == "line",
+        bus_ls=np.asarray([bus_pos[m[0]] for m in compiled.bus_pp], dtype=np.int64),
         unit_gen=unit_gen,
         gen_units=gen,
         sgen_units=sgen,
@@ -404,6 +383,7 @@ def _build(compiled: CompiledGrid) -> _Model | _Failed:
         load_q_file=load["q_mvar"].to_numpy(dtype=float) * scaling,
         sgen_q_file=sgen_q,
         shunt_bus=np.asarray([compiled.bus_lookup[int(b)] for b in shunt["bus"]], dtype=np.int64),
+        shunt_file_on=shunt_file_on,
         shunt_p_file=np.array([s.target_p_mw if s.connected else 0.0 for s in shunts]),
         shunt_q_file=np.array([s.target_q_mvar if s.connected else 0.0 for s in shunts]),
     )
@@ -412,10 +392,8 @@ def _build(compiled: CompiledGrid) -> _Model | _Failed:
         side=main.copy(),
         pristine=grid.copy(),
         maps=maps,
-        bus_ls=np.asarray([bus_pos[m[0]] for m in compiled.bus_pp], dtype=np.int64),
         n_ls_bus=n_ls_bus,
         gen_vm_pu=vm,
-        shunt_file_on=shunt_file_on,
     )
 
 

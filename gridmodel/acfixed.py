@@ -221,6 +221,7 @@ class Maps:
     """Index maps and file values shared by the instances of a grid."""
 
     line: np.ndarray  # bool per branch
+    bus_ls: np.ndarray  # lightsim2grid bus per internal bus
     unit_gen: np.ndarray  # lightsim2grid generator per unit (-1 if none)
     gen_units: np.ndarray  # units of kind "gen"
     sgen_units: np.ndarray  # units of kind "sgen", in lightsim2grid's sgen order
@@ -228,6 +229,7 @@ class Maps:
     load_q_file: np.ndarray
     sgen_q_file: np.ndarray
     shunt_bus: np.ndarray  # internal bus per shunt
+    shunt_file_on: np.ndarray  # bool per shunt: in service in the file
     shunt_p_file: np.ndarray  # MW, 0 for a shunt out of service in the file
     shunt_q_file: np.ndarray
 
@@ -236,7 +238,6 @@ def build_fixed(
     pristine: Any,
     compiled: CompiledGrid,
     maps: Maps,
-    bus_ls: np.ndarray,
     slacks: Callable[[CompiledGrid, Topology], dict[int, int]],
     *,
     max_iterations: int,
@@ -288,7 +289,7 @@ def build_fixed(
     for i in np.flatnonzero(~buses[maps.shunt_bus]):
         g.deactivate_shunt(int(i))
     dead = np.ones(int(g.total_bus()), dtype=bool)
-    dead[bus_ls[buses]] = False
+    dead[maps.bus_ls[buses]] = False
     for b in np.flatnonzero(dead):
         g.deactivate_bus(int(b))
     g.add_gen_slackbus(int(maps.unit_gen[slack]), 1.0)

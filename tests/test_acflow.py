@@ -307,6 +307,7 @@ def test_fixed_pattern_answer_does_not_depend_on_the_states_before() -> None:
     assert stats.nb_refactorize > before.nb_refactorize
     assert stats.nb_analyze == before.nb_analyze == 1
     assert solve(compiled, PEGASE_DIVERGES) is None
+    _MODELS[grid].memo.clear()  # type: ignore[union-attr]  # solve B again, not recall it
     after_failure = solve(compiled, PEGASE_B)
     for answer in (after_a, after_failure):
         assert answer is not None
@@ -354,3 +355,36 @@ def test_lightsim2grid_backend_falls_back_to_runpp_for_several_slacks() -> None:
     np.testing.assert_allclose(
         outcome.branch_flow_mw, check.res_line.p_from_mw.to_numpy(), rtol=0, atol=1e-6
     )
+
+
+#: Three substations whose loss sets off a grid-wide cascade on case1354pegase
+#: (about 400 trips, 55 energised islands, five AC steps): found with a seeded search.
+PEGASE_CASCADE = [
+    Element("substation", "bus748"),
+    Element("substation", "bus689"),
+    Element("substation", "bus1347"),
+]
+
+
+@pytest.mark.slow
+def test_island_memo_gives_the_answer_of_a_new_solve(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The AC steps of a cascade re-solve every island; islands whose inputs did
+    # not change are recalled from the model's memo. Expected: the outcome of
+    # the same evaluation with the memo switched off (every island solved
+    # again), exactly (tolerance 0: a solve depends on its inputs alone).
+    pytest.importorskip("lightsim2grid", reason="lightsim2grid is not installed")
+    import gridmodel.acfast as acfast
+
+    grid = load_network("case1354pegase")
+    options = EngineOptions(mode="ac", ac_backend="lightsim2grid")
+    compiled = compile_grid(grid, options=options)
+    with_memo = evaluate(compiled, compiled.state(PEGASE_CASCADE))
+    assert len(with_memo.tripped) > 100 and with_memo.energized_islands > 10
+    _MODELS.pop(grid)
+    monkeypatch.setattr(acfast, "MEMO_SIZE", 0)
+    compiled = compile_grid(grid, options=options)
+    without = evaluate(compiled, compiled.state(PEGASE_CASCADE))
+    assert with_memo.tripped == without.tripped
+    assert with_memo.converged == without.converged
+    np.testing.assert_array_equal(with_memo.branch_flow_mw, without.branch_flow_mw)
+    np.testing.assert_array_equal(with_memo.branch_loading_percent, without.branch_loading_percent)
