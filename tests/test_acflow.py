@@ -313,6 +313,10 @@ def test_fixed_pattern_answer_does_not_depend_on_the_states_before() -> None:
         assert answer is not None
         for a, b in zip(answer, alone, strict=True):
             np.testing.assert_array_equal(a, b)
+    # runpp diverges on the diverging state too
+    diverging = solve_state(compiled, compiled.state(PEGASE_DIVERGES), trip=False)
+    with pytest.raises(pp.LoadflowNotConverged):
+        expected_ac_net(grid, compiled, PEGASE_DIVERGES, diverging)
     # ... and B is runpp's answer
     state = compiled.state(PEGASE_B)
     dc = solve_state(compiled, state, trip=False)
