@@ -9,9 +9,10 @@ state is re-solved, then checked in AC again).
 
 With ``ac_backend="lightsim2grid"`` the flow runs on a lightsim2grid model
 built once per grid and changed per state (:mod:`gridmodel.acfast`), island by
-island; what that model cannot represent (bus-bus switches, three-winding
-transformers, storage, several external grids in one island, ...) falls back
-to ``runpp`` here.
+island, the main island on an instance whose admittance pattern never changes
+(:mod:`gridmodel.acfixed`); what that model cannot represent (bus-bus
+switches, three-winding transformers, storage, several external grids in one
+island, ...) falls back to ``runpp`` here.
 
 A flow that does not converge is never a crash and never NaN: the DC answer
 is returned with ``converged=False`` and a warning naming the islands.
