@@ -28,7 +28,9 @@ switching elements off changes the pattern and makes lightsim2grid analyse
 the Jacobian afresh, which is most of the cost of a state on a large grid.
 When that island cannot be represented there (its slack or its generators
 differ from the intact grid's) or its flow does not converge there, it is
-solved as the other islands are.
+solved as the other islands are. Island flows are kept per grid under a key
+of everything they depend on (:data:`MEMO_SIZE`), so the AC steps of a
+cascade solve only the islands that changed.
 
 Grids or states this model cannot represent exactly raise
 :class:`Unsupported` (bus-bus switches, three-winding transformers, storage,
