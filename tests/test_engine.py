@@ -354,3 +354,30 @@ def test_grid_in_two_parts_from_the_start() -> None:
     assert outcome.unserved_mw == pytest.approx(0.0, abs=TOL)
     assert outcome.unit_p_mw[compiled.unit_kind == "gen"][0] == pytest.approx(20.0, abs=TOL)
     np.testing.assert_allclose(outcome.branch_flow_mw, [10.0, 20.0], atol=1e-9)
+
+
+def test_dark_island_whose_reactances_cancel_is_dark_not_a_crash() -> None:
+    # ext_grid (bus 0) - line 0 - bus 1; bus 1 - line 1 - bus 2, bus 1 - line 2
+    # - bus 3; buses 2 and 3 joined by two lines of +0.4 and -0.4 ohm (a series
+    # capacitor cancelling a line). The intact grid is solvable (the ring 1-2-3
+    # holds it together). Striking the ext_grid and line 2 leaves one island
+    # without a source: by rule 2 it is dark, its 5 MW load is unserved and no
+    # branch carries flow. The previous engine (f46e20a, every dark bus
+    # grounded) and pandapower (isolated buses out of service) both give that;
+    # the dark island's own susceptance block is singular here, which must not
+    # matter because its angles are never used (tolerance 1e-9 MW).
+    net = pp.create_empty_network()
+    b = [pp.create_bus(net, vn_kv=VN_KV) for _ in range(4)]
+    pp.create_ext_grid(net, b[0])
+    line(net, b[0], b[1])
+    line(net, b[1], b[2])
+    cut = line(net, b[1], b[3])
+    line(net, b[2], b[3], x_ohm_per_km=0.4)
+    line(net, b[2], b[3], x_ohm_per_km=-0.4)
+    pp.create_load(net, b[3], p_mw=5.0)
+    compiled = compile_grid(grid_of(net))
+    state = compiled.state([Element("ext_grid", 0), Element("line", cut)])
+    outcome = evaluate(compiled, state)
+    assert not outcome.bus_energized.any()
+    assert outcome.unserved_mw == pytest.approx(5.0, abs=TOL)
+    np.testing.assert_allclose(outcome.branch_flow_mw, 0.0, atol=TOL)
