@@ -303,7 +303,7 @@ def _dc_solve(
     energized = topo.bus_energized
     total = np.bincount(labels[energized], weights=rhs[energized], minlength=topo.n_islands)
     rhs[refs] -= total[labels[refs]]
-    theta, reference = solve_grounded(compiled, branch_ok, grounded, rhs, reference=reference)
+    theta, reference = solve_grounded(compiled, live, grounded, rhs, reference=reference)
     flow_pu = b * (theta[compiled.branch_from] - theta[compiled.branch_to]) + pf_inj
     return np.where(live, flow_pu * compiled.base_mva, 0.0), reference
 
@@ -311,18 +311,13 @@ def _dc_solve(
 def grounding(compiled: CompiledGrid, topo: Topology) -> tuple[np.ndarray, np.ndarray]:
     """Grounded buses of a state's DC matrix, and the energised islands' references.
 
-    Dead buses, the reference of each energised island and the first bus of
-    each dark island (whose angles are then all zero) are grounded.
+    Every bus outside an energised island (its branches are left out of the
+    matrix, so its row is the identity) and each energised island's reference
+    are grounded.
     """
-    labels = topo.labels
-    grounded = labels < 0
+    grounded = ~topo.bus_energized
     refs = reference_buses(compiled, topo)
     grounded[refs] = True
-    dark = ~topo.energized_island
-    if dark.any():
-        alive = np.flatnonzero(labels >= 0)
-        _, first = np.unique(labels[alive], return_index=True)  # islands 0, 1, ...
-        grounded[alive[first[dark]]] = True
     return grounded, refs
 
 
@@ -332,8 +327,9 @@ def _reference(compiled: CompiledGrid) -> Reference:
     if hit is None:
         base = compiled.base
         branch_ok = base.branch & base.bus[compiled.branch_from] & base.bus[compiled.branch_to]
-        grounded, _ = grounding(compiled, topology(compiled, base, branch_ok))
-        hit = (branch_ok, grounded)
+        topo = topology(compiled, base, branch_ok)
+        grounded, _ = grounding(compiled, topo)
+        hit = (branch_ok & topo.bus_energized[compiled.branch_from], grounded)
         _REFERENCE[compiled] = hit
     return hit
 

@@ -5,7 +5,7 @@ the grounded susceptance matrix built from scratch (incidence matrix times
 branch susceptances, grounded rows and columns replaced by the identity, a
 zero right-hand side there): a different formulation from the one updated by
 :mod:`gridmodel.lowrank`, so agreement to 1e-9 rad checks the update, the
-grounding of dead buses and dark islands and the balanced reference rows.
+grounding of dead and dark buses and the balanced reference rows.
 Islands are checked against ``scipy.sparse.csgraph.connected_components``.
 """
 
@@ -82,18 +82,18 @@ def test_updated_solve_equals_a_direct_solve_of_the_grounded_system(
         state = compiled.state(out)
         branch_ok = state.branch & state.bus[compiled.branch_from] & state.bus[compiled.branch_to]
         topo = topology(compiled, state, branch_ok)
+        live = branch_ok & topo.bus_energized[compiled.branch_from]  # energised branches
         outcome = solve_state(compiled, state, trip=False)
         grounded, refs = grounding(compiled, topo)
         p = bus_injections_mw(compiled, topo, outcome.load_served_mw, outcome.unit_p_mw)
         # phase shifters inject -b*shift at the from bus, +b*shift at the to bus
-        live = branch_ok & topo.bus_energized[compiled.branch_from]
         shift = np.where(live, -compiled.branch_b_pu * compiled.branch_shift_rad, 0.0)
         n = compiled.n_bus
         p_shift = np.bincount(compiled.branch_from, weights=shift, minlength=n) - np.bincount(
             compiled.branch_to, weights=shift, minlength=n
         )
         rhs = np.where(topo.bus_energized, p / compiled.base_mva - p_shift, 0.0)
-        expected = direct_angles(compiled, branch_ok, grounded, rhs)
+        expected = direct_angles(compiled, live, grounded, rhs)
         # the updated system: references carry minus the rest of their island
         balanced = rhs.copy()
         total = np.bincount(
@@ -107,7 +107,7 @@ def test_updated_solve_equals_a_direct_solve_of_the_grounded_system(
             compiled.branch_from,
             compiled.branch_to,
             compiled.branch_b_pu,
-            branch_ok,
+            live,
             grounded,
             balanced,
         )
