@@ -4,8 +4,9 @@ The DC flow of a state solves :math:`M\\,\\theta = y` with
 :math:`M = B + D_G`: the susceptance matrix of the branches in the matrix plus
 a one on the diagonal of every grounded bus (see :mod:`gridmodel.susceptance`).
 A strike changes a handful of entries of a reference matrix :math:`M_0` (the
-intact grid's, or an earlier step of the same cascade): each removed branch :math:`k` adds :math:`-b_k a_k a_k^T`
-(:math:`a_k = e_f - e_t`) and each newly grounded bus :math:`+e_i e_i^T`, so
+intact grid's, or an earlier step of the same cascade): each removed branch
+:math:`k` adds :math:`-b_k a_k a_k^T` (:math:`a_k = e_f - e_t`) and each
+newly grounded bus :math:`+e_i e_i^T`, so
 
 .. math:: M = M_0 + V C V^T
 
@@ -48,6 +49,11 @@ from scipy.sparse.linalg import splu
 MIN_RANK_LIMIT = 24
 MAX_RANK = 96
 
+#: Smallest pivot, relative to the largest, accepted in a reference
+#: factorisation (no pivoting: a matrix with a negative-reactance branch is
+#: indefinite but usually still factorises; residuals are checked).
+PIVOT_TOL = 1e-12
+
 #: Largest accepted residual of the updated solve (per unit injection, i.e.
 #: 1e-7 MW on a 100 MVA base).
 RESIDUAL_PU = 1e-9
@@ -82,7 +88,7 @@ def factor_reference(
     branches: np.ndarray,
     grounded: np.ndarray,
 ) -> ReferenceFactor:
-    """Factorise a symmetric positive definite matrix as :math:`P^T L D L^T P`.
+    """Factorise a symmetric matrix as :math:`P^T L D L^T P` (no pivoting).
 
     ``ordered`` is the matrix with its buses already in a fill-reducing order
     (bus ``i`` at row and column ``position[i]``); ``branches`` and
@@ -97,11 +103,11 @@ def factor_reference(
     )
     natural = np.arange(n)
     if not (np.array_equal(lu.perm_r, natural) and np.array_equal(lu.perm_c, natural)):
-        raise np.linalg.LinAlgError("matrix is not positive definite")  # it pivoted
+        raise np.linalg.LinAlgError("the factorisation pivoted")
     lower, parent = _strict_lower(lu.L)
     diag = lu.U.diagonal().copy()
-    if n and diag.min() <= 0:
-        raise np.linalg.LinAlgError("matrix is not positive definite")
+    if n and not (np.abs(diag) > PIVOT_TOL * np.abs(diag).max()).all():
+        raise np.linalg.LinAlgError("a pivot of the factorisation is (nearly) zero")
     matrix = sp.csc_matrix(ordered)
     return ReferenceFactor(
         branches=branches.copy(),
@@ -119,16 +125,19 @@ def factor_reference(
     )
 
 
-def solve_reference(ref: ReferenceFactor, rhs: np.ndarray) -> np.ndarray:
-    """Solve :math:`M_0\\,\\theta = rhs` with the reference factorisation itself."""
-    return _ldl_solve(
-        ref.position,
-        ref.l_indptr,
-        ref.l_indices,
-        ref.l_data,
-        ref.diag,
-        np.ascontiguousarray(rhs, dtype=float),
+def solve_reference(ref: ReferenceFactor, rhs: np.ndarray) -> np.ndarray | None:
+    """Solve :math:`M_0\\,\\theta = rhs` with the reference factorisation itself.
+
+    Returns ``None`` if the residual exceeds :data:`RESIDUAL_PU` (an
+    indefinite matrix factorised without pivoting can be inaccurate).
+    """
+    rhs = np.ascontiguousarray(rhs, dtype=float)
+    theta = _ldl_solve(ref.position, ref.l_indptr, ref.l_indices, ref.l_data, ref.diag, rhs)
+    none = np.zeros(0, dtype=np.int64)
+    residual = _residual(
+        ref.position, ref.m_indptr, ref.m_indices, ref.m_data, theta, rhs, none, none, np.zeros(0)
     )
+    return theta if residual <= RESIDUAL_PU else None
 
 
 def solve_updated(
@@ -305,7 +314,14 @@ def _woodbury(position, lp, li, lx, d, parent, depth, mp, mi, mx, y, col_a, col_
         if col_b[j] >= 0:
             y2[col_b[j]] += z[j]
     theta = _ldl_solve(position, lp, li, lx, d, y2)
-    # residual of M theta = y with M = M0 + V C V^T (M0 stored in factor order)
+    return theta, _residual(position, mp, mi, mx, theta, y, col_a, col_b, coef)
+
+
+@njit(cache=True)
+def _residual(position, mp, mi, mx, theta, y, col_a, col_b, coef):
+    """:math:`\\|M\\theta - y\\|_\\infty` with :math:`M = M_0 + V C V^T` (NaN gives inf)."""
+    n = len(y)
+    r = len(coef)
     res = -y.copy()
     bus_at = np.empty(n, dtype=np.int64)
     for i in range(n):
@@ -324,4 +340,4 @@ def _woodbury(position, lp, li, lx, d, parent, depth, mp, mi, mx, y, col_a, col_
         a = abs(res[i])
         if a > worst or a != a:
             worst = a if a == a else np.inf
-    return theta, worst
+    return worst

@@ -86,8 +86,10 @@ def solve_grounded(
                 return theta, reference
     own = _reference_factor(compiled, live, grounded)
     if own is not None:
-        return solve_reference(own, rhs), (live, grounded)
-    order = _pattern(compiled).order  # not positive definite: pivoting LU
+        theta = solve_reference(own, rhs)
+        if theta is not None:
+            return theta, (live, grounded)
+    order = _pattern(compiled).order  # no stable factorisation without pivoting: LU
     theta = np.empty(compiled.n_bus)
     theta[order] = _factor(compiled, live, grounded).solve(rhs[order])
     return theta, (live, grounded)
@@ -118,7 +120,7 @@ def _reference_factor(
         factor = factor_reference(
             _grounded_matrix(compiled, live, grounded), position, live, grounded
         )
-    except (np.linalg.LinAlgError, RuntimeError):  # not positive definite
+    except (np.linalg.LinAlgError, RuntimeError):  # needs pivoting
         factor = None
     cache[key] = factor
     if len(cache) > REFERENCE_CACHE_SIZE:
