@@ -22,6 +22,7 @@ A :class:`State` is four boolean masks over these spaces.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -75,16 +76,23 @@ class EngineOptions:
         The hard limit: loading above this percentage of the rating trips the
         branch (``trip``) or is not allowed (``shed``).
     ac_backend
-        ``"pandapower"`` or ``"lightsim2grid"`` (the C++ solver, if installed).
+        ``"auto"`` (lightsim2grid when it is installed, else pandapower),
+        ``"pandapower"`` (``runpp`` per state) or ``"lightsim2grid"`` (a
+        lightsim2grid model built once per grid; grids or states it cannot
+        represent fall back to ``runpp``). ``"auto"`` is resolved when the
+        options are made, so ``ac_backend`` names the backend in use.
     """
 
     mode: Literal["dc", "ac"] = "dc"
     overload: Literal["trip", "shed"] = "trip"
     ratings: str = "raise-base"
     overload_limit_percent: float = 100.0
-    ac_backend: Literal["pandapower", "lightsim2grid"] = "pandapower"
+    ac_backend: Literal["auto", "pandapower", "lightsim2grid"] = "auto"
 
     def __post_init__(self) -> None:
+        if self.ac_backend == "auto":
+            fast = importlib.util.find_spec("lightsim2grid") is not None
+            object.__setattr__(self, "ac_backend", "lightsim2grid" if fast else "pandapower")
         if self.mode not in ("dc", "ac"):
             raise OptionError(f"unknown mode {self.mode!r}", field="mode", allowed="dc, ac")
         if self.overload not in ("trip", "shed"):
@@ -105,7 +113,7 @@ class EngineOptions:
             raise OptionError(
                 f"unknown AC backend {self.ac_backend!r}",
                 field="ac_backend",
-                allowed="pandapower, lightsim2grid",
+                allowed="auto, pandapower, lightsim2grid",
             )
 
 

@@ -26,6 +26,7 @@ def engine_options(model: Any) -> EngineOptions:
         overload=model.overload,
         ratings=model.ratings,
         overload_limit_percent=float(model.overload_limit_percent),
+        ac_backend=model.ac_backend,
     )
 
 

@@ -172,3 +172,33 @@ def test_two_workers_give_the_serial_table(case14) -> None:
     serial, _ = rank_outages(case14, options=CriticalityOptions(k=2))
     parallel, _ = rank_outages(case14, options=CriticalityOptions(k=2), workers=2, network="case14")
     pd.testing.assert_frame_equal(serial, parallel)
+
+
+def test_cli_ac_backend_reaches_the_engine_and_the_summary(tmp_path: Path) -> None:
+    """AC N-1 on case9 with either backend gives the same unserved MW (both solve
+    the same AC flows, equal to 1e-4 MW in tests/test_acflow.py) and records the
+    backend it used."""
+    tables = {}
+    for name in ("pandapower", "lightsim2grid"):
+        out = tmp_path / name
+        result = CliRunner().invoke(
+            app,
+            ["criticality", "case9", "--mode", "ac", "--ac-backend", name, "--out", str(out)],
+        )
+        assert result.exit_code == 0, result.output
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["options"]["ac_backend"] == name
+        tables[name] = pd.read_csv(out / "criticality.csv", dtype={"substations": str})
+    np.testing.assert_allclose(
+        tables["lightsim2grid"]["unserved_mw"], tables["pandapower"]["unserved_mw"], atol=1e-6
+    )
+
+
+def test_ac_backend_auto_picks_lightsim2grid_when_installed() -> None:
+    import importlib.util
+
+    from gridmodel.compiled import EngineOptions
+
+    installed = importlib.util.find_spec("lightsim2grid") is not None
+    assert EngineOptions().ac_backend == ("lightsim2grid" if installed else "pandapower")
+    assert EngineOptions(ac_backend="pandapower").ac_backend == "pandapower"

@@ -219,6 +219,12 @@ def _option_cases(good: Path, out: Path) -> list[tuple[str, list[str], tuple[str
         ("impact-overload", ["impact", "case9", "--overload", "x"], ("overload", "trip")),
         ("impact-ratings", ["impact", "case9", "--ratings", "margin:-1"], ("ratings", "margin")),
         ("impact-limit", ["impact", "case9", "--limit", "0"], ("limit",)),
+        ("impact-ac-backend", ["impact", "case9", "--ac-backend", "fast"], ("ac_backend", "auto")),
+        (
+            "crit-ac-backend",
+            ["criticality", "case9", "-o", o, "--ac-backend", "fast"],
+            ("ac_backend", "lightsim2grid"),
+        ),
         ("show-network", ["networks", "show", "case99"], ("case99", "case9")),
         (
             "sched-policy",

@@ -393,6 +393,7 @@ def test_all_problems_are_collected_and_load_raises_the_first(tmp_path: Path) ->
         ("[schedule]\npossible_margin = -0.1\n", "schedule.possible_margin", "from 0 to 1"),
         ('start = "yesterday"\n', "start", "TOML date-time"),
         ("[model]\noverload_limit_percent = nan\n", "model.overload_limit_percent", "> 0"),
+        ('[model]\nac_backend = "fast"\n', "model.ac_backend", "auto, pandapower, lightsim2grid"),
     ],
 )
 def test_more_bad_values(tmp_path: Path, text: str, field: str, allowed: str) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from gridmodel.cli import app
-from gridmodel.cli.options import Limit, Mode, Overload, Ratings
+from gridmodel.cli.options import AcBackend, Limit, Mode, Overload, Ratings
 
 
 @app.command()
@@ -24,6 +24,7 @@ def criticality(
     overload: Overload = "trip",
     ratings: Ratings = "raise-base",
     limit: Limit = 100.0,
+    ac_backend: AcBackend = "auto",
     max_pairs: Annotated[
         int,
         typer.Option("--max-pairs", help="k=2: all pairs up to this many, a seeded sample beyond."),
@@ -62,6 +63,7 @@ def criticality(
         overload=overload,  # type: ignore[arg-type]
         ratings=ratings,
         overload_limit_percent=limit,
+        ac_backend=ac_backend,  # type: ignore[arg-type]
     )
     check_target(out, overwrite=overwrite)
     grid = load_network(network)
@@ -136,6 +138,7 @@ def _summary(
             "overload": engine.overload,
             "ratings": engine.ratings,
             "overload_limit_percent": float(engine.overload_limit_percent),
+            "ac_backend": engine.ac_backend,
         },
         "substations": len(compiled.grid.substations),
         "load_mw": round(float(compiled.load_p_mw.sum()), 6),

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gridmodel.cli import app
-from gridmodel.cli.options import Limit, Mode, Overload, Ratings
+from gridmodel.cli.options import AcBackend, Limit, Mode, Overload, Ratings
 from gridmodel.errors import OptionError
 
 
@@ -31,6 +31,7 @@ def impact(
     overload: Overload = "trip",
     ratings: Ratings = "raise-base",
     limit: Limit = 100.0,
+    ac_backend: AcBackend = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Evaluate the grid with the struck elements out of service (no strike: the intact grid)."""
@@ -44,6 +45,7 @@ def impact(
         overload=overload,  # type: ignore[arg-type]
         ratings=ratings,
         overload_limit_percent=limit,
+        ac_backend=ac_backend,  # type: ignore[arg-type]
     )
     elements = []
     for text in strike or []:

@@ -16,3 +16,11 @@ Overload = Annotated[
 Ratings = Annotated[str, typer.Option(help="Ratings: file, raise-base or margin:X.")]
 #: ``--limit``: the hard overload limit.
 Limit = Annotated[float, typer.Option("--limit", help="Hard overload limit, percent of rating.")]
+#: ``--ac-backend``: the AC power-flow implementation.
+AcBackend = Annotated[
+    str,
+    typer.Option(
+        "--ac-backend",
+        help="AC solver: auto (lightsim2grid if installed), pandapower or lightsim2grid.",
+    ),
+]

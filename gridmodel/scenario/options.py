@@ -36,6 +36,9 @@ class ModelOptions(Section):
     overload_limit_percent: float = allowed_field(
         100.0, "a percentage > 0", gt=0, allow_inf_nan=False
     )
+    ac_backend: Literal["auto", "pandapower", "lightsim2grid"] = allowed_field(
+        "auto", "auto, pandapower, lightsim2grid"
+    )
 
     @field_validator("ratings")
     @classmethod
