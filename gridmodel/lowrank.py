@@ -43,11 +43,13 @@ from numba import njit
 from scipy.sparse.linalg import splu
 
 #: Bounds of the largest number of changed entries (branches and grounded
-#: buses) solved by low-rank update; beyond it a fresh factorisation is
-#: cheaper. The limit grows with the grid (:func:`rank_limit`): measured
-#: crossovers are about 30 on case118 and 100 on case1354pegase.
+#: buses) solved by low-rank update (:func:`rank_limit`). Beyond it,
+#: factorising the state as a new reference is cheaper: measured crossovers
+#: against that are about 110 on case118, 180 on case1354pegase and 220 on
+#: case2869pegase; the limit sits at about 70 % of them, since a new
+#: reference also makes the next cascade steps cheap.
 MIN_RANK_LIMIT = 24
-MAX_RANK = 96
+MAX_RANK = 256
 
 #: Smallest pivot, relative to the largest, accepted in a reference
 #: factorisation (no pivoting: a matrix with a negative-reactance branch is
@@ -194,7 +196,7 @@ def solve_updated(
 
 def rank_limit(n_bus: int) -> int:
     """Largest update solved by low rank on a grid of ``n_bus`` buses."""
-    return min(MAX_RANK, max(MIN_RANK_LIMIT, n_bus // 14))
+    return min(MAX_RANK, max(MIN_RANK_LIMIT, int(28 * max(n_bus, 1) ** 0.2)))
 
 
 def _strict_lower(unit_lower: sp.csc_matrix) -> tuple[sp.csc_matrix, np.ndarray]:
