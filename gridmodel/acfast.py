@@ -259,16 +259,23 @@ class _Model:
             )
         if solved is None:  # not solved there: afresh, as the other islands
             instance = self.main if island == main else self.side
-            solved = instance.solve(
-                compiled,
-                topo,
-                outcome,
-                buses,
-                slack,
-                self.maps,
-                max_iterations=MAX_ITERATIONS,
-                tolerance_pu=TOLERANCE_PU,
-            )
+            for start in ("flat", "dc"):
+                # diverged from a flat start: from the DC angles, on a copy
+                # (its factorisation must not reach later solves)
+                solver = instance if start == "flat" else instance.copy()
+                solved = solver.solve(
+                    compiled,
+                    topo,
+                    outcome,
+                    buses,
+                    slack,
+                    self.maps,
+                    max_iterations=MAX_ITERATIONS,
+                    tolerance_pu=TOLERANCE_PU,
+                    start=start,
+                )
+                if solved is not None:
+                    break
         if solved is None:
             return _Diverged()
         p, q, v = solved

@@ -7,6 +7,9 @@ only slack, and lightsim2grid's Newton-Raphson runs from a flat start. A change
 of topology makes lightsim2grid analyse the Jacobian afresh; its first
 factorisation is always of the flat-start Jacobian, which depends on the
 topology alone, so the answer does not depend on the islands solved before.
+An island that diverges from the flat start is tried once more from its DC
+angles (pandapower's ``init="dc"``), on a copy of the instance that is then
+dropped, so that factorisation never carries over.
 """
 
 from __future__ import annotations
@@ -67,9 +70,11 @@ class IslandInstance:
         *,
         max_iterations: int,
         tolerance_pu: float,
+        start: str = "flat",
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Set the grid to the island ``bus_on`` (bool per internal bus) with slack
-        unit ``slack`` and run the Newton-Raphson from a flat start.
+        unit ``slack`` and run the Newton-Raphson from a flat start (``start="dc"``:
+        from the island's DC power-flow angles, as pandapower's ``init="dc"``).
 
         Returns active and reactive flow (from end, per branch, zero off the
         island) and complex voltage per lightsim2grid bus; None if it diverges.
@@ -116,7 +121,12 @@ class IslandInstance:
         if slack_ls not in inst.slacks:
             g.add_gen_slackbus(slack_ls, 1.0)
         inst.slacks = {slack_ls}
-        v = g.ac_pf(np.ones(len(bus_ls_on), dtype=complex), max_iterations, tolerance_pu)
+        v0 = np.ones(len(bus_ls_on), dtype=complex)
+        if start == "dc":
+            v0 = g.dc_pf(v0, max_iterations, tolerance_pu)
+            if len(v0) == 0 or not np.isfinite(v0).all():
+                return None
+        v = g.ac_pf(v0, max_iterations, tolerance_pu)
         if len(v) == 0 or not np.isfinite(v).all():
             return None
         p, q = branch_results(g, line)
