@@ -259,9 +259,12 @@ class _Model:
             )
         if solved is None:  # not solved there: afresh, as the other islands
             instance = self.main if island == main else self.side
-            for start in ("flat", "dc"):
-                # diverged from a flat start: from the DC angles, on a copy
-                # (its factorisation must not reach later solves)
+            # from a flat start, then from the DC angles on a copy (its
+            # factorisation must not reach later solves); an island the
+            # fixed instance could not solve from the intact operating point
+            # goes straight to the DC angles (a flat start has not helped there)
+            starts = ("dc",) if fixed is not None and island == fast else ("flat", "dc")
+            for start in starts:
                 solver = instance if start == "flat" else instance.copy()
                 solved = solver.solve(
                     compiled,
