@@ -167,6 +167,7 @@ def summary(result: RunResult) -> dict[str, Any]:
             "overload": scenario.model.overload,
             "ratings": scenario.model.ratings,
             "overload_limit_percent": float(scenario.model.overload_limit_percent),
+            "ac_backend": engine_options(scenario.model).ac_backend,
         },
         "strikes": {
             "missiles": int(result.damage.missiles),

@@ -50,6 +50,8 @@ def test_summary_has_impact_and_metrics(run_dir: Path) -> None:
     for key in ("ens_mwh", "customer_hours", "saidi_h", "saifi", "caidi_h", "peak_deficit_mw"):
         assert isinstance(metrics[key], int | float)
     assert set(metrics["restore_h"]) == {"50", "90", "100"}
+    # the AC backend in use is named, never the unresolved "auto"
+    assert data["options"]["ac_backend"] in ("pandapower", "lightsim2grid")
     # ENS is the integral of unserved MW over the hourly timeline (1 h steps)
     timeline = pd.read_parquet(run_dir / "timeline.parquet")
     assert metrics["ens_mwh"] == pytest.approx(timeline["unserved_mw"].sum(), rel=1e-6)
