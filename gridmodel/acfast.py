@@ -171,7 +171,9 @@ def _island_key(
         np.flatnonzero(units),
         outcome.unit_p_mw[units],
     )
-    return b"|".join([str(slack).encode(), *(np.ascontiguousarray(a).tobytes() for a in parts)])
+    blobs = [np.ascontiguousarray(a).tobytes() for a in parts]
+    sizes = np.array([slack, *(len(b) for b in blobs)], dtype=np.int64).tobytes()
+    return b"".join([sizes, *blobs])  # lengths first: no two inputs share a key
 
 
 @dataclass(eq=False)
