@@ -1,15 +1,18 @@
 """Susceptance matrices of grid states: low-rank updates or a cached LU.
 
 The DC power flow of a state solves :math:`M\\,\\theta = y` with
-:math:`M = B + D_G`: the susceptance matrix :math:`B` of the branches in the
-matrix plus a one on the diagonal of every grounded bus (dead buses, each
-island's reference). With ``y`` zero at dead buses and, at an island's
-reference, minus the sum of the island's other entries, the reference angle
-comes out zero and the other angles are those of the grounded system.
+:math:`M = B + D_G`: the susceptance matrix :math:`B` of the energised
+branches plus a one on the diagonal of every grounded bus (every bus outside
+an energised island, and each energised island's reference). With ``y`` zero
+outside energised islands and, at an island's reference, minus the sum of the
+island's other entries, the reference angle comes out zero and the other
+angles are those of the grounded system.
 
-A state close to the reference state (the intact grid) is solved by a
-low-rank update of the reference factorisation (:mod:`gridmodel.lowrank`).
-Otherwise its matrix is factorised. Every state's :math:`B` is a sub-pattern
+A state close to a reference state (the intact grid, or the last factorised
+step of the same cascade) is solved by a low-rank update of the reference
+factorisation (:mod:`gridmodel.lowrank`). Otherwise its own matrix is
+factorised as a new reference (an :math:`L D L^T` without pivoting; a
+pivoting LU if that is not sound). Every state's :math:`B` is a sub-pattern
 of the intact grid's, so that structure is built once per compiled grid:
 
 * a fill-reducing bus order (minimum degree on the intact matrix). A state only
@@ -20,7 +23,8 @@ of the intact grid's, so that structure is built once per compiled grid:
   is out, plus one at grounded buses): no sorting or duplicate summing per
   state.
 
-Factorisations are cached by topology (Monte Carlo states repeat).
+Factorisations are cached by topology (Monte Carlo states repeat) in small
+least-recently-used caches; a result never depends on what is cached.
 """
 
 from __future__ import annotations
