@@ -64,16 +64,7 @@ def expected_ac_net(grid: Grid, compiled: CompiledGrid, out: list[Element], dc: 
     for table in ("ext_grid", "gen", "sgen", "load"):
         df = getattr(net, table)
         df["in_service"] = df.bus.isin(energised)
-    p_file = net.load.p_mw * net.load.scaling
-    served = dc.load_served_mw
-    net.load.loc[compiled.load_index, "q_mvar"] = (
-        net.load.q_mvar * net.load.scaling * np.where(p_file > 0, served / p_file, 0.0)
-    )
-    net.load.loc[compiled.load_index, "p_mw"] = served
-    net.load["scaling"] = 1.0
-    gens = compiled.unit_kind == "gen"
-    net.gen.loc[compiled.unit_index[gens], "p_mw"] = dc.unit_p_mw[gens]
-    net.gen["scaling"] = 1.0
+    set_dispatch(net, compiled, dc)
     topo = topology(compiled, compiled.state(out), dc.branch_in_service)
     ref_pos = set(int(r) for r in reference_buses(compiled, topo))
     eg_islands = {int(topo.labels[compiled.bus_lookup[int(b)]]) for b in net.ext_grid.bus}
@@ -87,6 +78,21 @@ def expected_ac_net(grid: Grid, compiled: CompiledGrid, out: list[Element], dc: 
         warnings.simplefilter("ignore")
         pp.runpp(net, init="dc", calculate_voltage_angles=True, max_iteration=30)
     return net
+
+
+def set_dispatch(net: Any, compiled: CompiledGrid, dc: Outcome) -> None:
+    """Loads at the served MW (reactive power in proportion) and generators at
+    the DC dispatch, as the AC check hands them to the power flow."""
+    p_file = net.load.p_mw * net.load.scaling
+    served = dc.load_served_mw
+    net.load.loc[compiled.load_index, "q_mvar"] = (
+        net.load.q_mvar * net.load.scaling * np.where(p_file > 0, served / p_file, 0.0)
+    )
+    net.load.loc[compiled.load_index, "p_mw"] = served
+    net.load["scaling"] = 1.0
+    gens = compiled.unit_kind == "gen"
+    net.gen.loc[compiled.unit_index[gens], "p_mw"] = dc.unit_p_mw[gens]
+    net.gen["scaling"] = 1.0
 
 
 def flows(compiled: CompiledGrid, net: Any) -> np.ndarray:
@@ -441,16 +447,7 @@ def test_lightsim2grid_backend_converges_where_runpp_converges() -> None:
     for table in ("ext_grid", "gen", "sgen", "load"):
         df = getattr(net, table)
         df["in_service"] = df.bus.isin(PEGASE_HARD_ISLAND)
-    p_file = net.load.p_mw * net.load.scaling
-    served = dc.load_served_mw
-    net.load.loc[compiled.load_index, "q_mvar"] = (
-        net.load.q_mvar * net.load.scaling * np.where(p_file > 0, served / p_file, 0.0)
-    )
-    net.load.loc[compiled.load_index, "p_mw"] = served
-    net.load["scaling"] = 1.0
-    gens = compiled.unit_kind == "gen"
-    net.gen.loc[compiled.unit_index[gens], "p_mw"] = dc.unit_p_mw[gens]
-    net.gen["scaling"] = 1.0
+    set_dispatch(net, compiled, dc)
     net.gen["slack"] = net.gen.index == 7
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
