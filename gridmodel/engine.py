@@ -36,8 +36,9 @@ import numpy as np
 from gridmodel.compiled import CompiledGrid, State
 from gridmodel.grid import Element
 from gridmodel.islands import Topology, topology
+from gridmodel.lowrank import ReferenceFactor
 from gridmodel.supply import balance
-from gridmodel.susceptance import Reference, solve_grounded
+from gridmodel.susceptance import reference_factor, solve_grounded
 
 
 @dataclass(frozen=True)
@@ -181,8 +182,8 @@ def _dc_stage(
     state: State,
     branch_ok: np.ndarray,
     demand: np.ndarray,
-    reference: Reference,
-) -> tuple[Outcome, Reference]:
+    reference: ReferenceFactor | None,
+) -> tuple[Outcome, ReferenceFactor | None]:
     topo = topology(compiled, state, branch_ok)
     served, unit_p, load_dark = balance(compiled, topo, state, demand)
     flow, reference = _dc_solve(compiled, topo, branch_ok, served, unit_p, reference)
@@ -283,10 +284,10 @@ def _dc_solve(
     branch_ok: np.ndarray,
     served: np.ndarray,
     unit_p: np.ndarray,
-    reference: Reference,
-) -> tuple[np.ndarray, Reference]:
+    reference: ReferenceFactor | None,
+) -> tuple[np.ndarray, ReferenceFactor | None]:
     """:func:`dc_flows` from a reference matrix; also returns the next reference."""
-    live = branch_ok & topo.bus_energized[compiled.branch_from]
+    live = _energized_branches(compiled, topo, branch_ok)
     p_pu = bus_injections_mw(compiled, topo, served, unit_p) / compiled.base_mva
     b = np.where(live, compiled.branch_b_pu, 0.0)
     pf_inj = -b * compiled.branch_shift_rad
@@ -296,7 +297,7 @@ def _dc_solve(
     p_bus_inj = np.bincount(compiled.branch_from, weights=pf_inj, minlength=n) - np.bincount(
         compiled.branch_to, weights=pf_inj, minlength=n
     )
-    rhs = np.where(topo.bus_energized, p_pu - p_bus_inj, 0.0)
+    rhs = p_pu - p_bus_inj  # both terms are zero outside energised islands
     grounded, refs = grounding(compiled, topo)
     # each reference takes minus the rest of its island: its angle is then zero
     labels = topo.labels
@@ -321,17 +322,25 @@ def grounding(compiled: CompiledGrid, topo: Topology) -> tuple[np.ndarray, np.nd
     return grounded, refs
 
 
-def _reference(compiled: CompiledGrid) -> Reference:
-    """Branch and grounded masks of the base state's DC matrix (cached)."""
-    hit = _REFERENCE.get(compiled)
-    if hit is None:
+def _reference(compiled: CompiledGrid) -> ReferenceFactor | None:
+    """Factorisation of the base state's DC matrix (cached per grid)."""
+    if compiled not in _REFERENCE:
         base = compiled.base
         branch_ok = base.branch & base.bus[compiled.branch_from] & base.bus[compiled.branch_to]
         topo = topology(compiled, base, branch_ok)
         grounded, _ = grounding(compiled, topo)
-        hit = (branch_ok & topo.bus_energized[compiled.branch_from], grounded)
-        _REFERENCE[compiled] = hit
-    return hit
+        live = _energized_branches(compiled, topo, branch_ok)
+        _REFERENCE[compiled] = reference_factor(compiled, live, grounded)
+    return _REFERENCE[compiled]
 
 
-_REFERENCE: weakref.WeakKeyDictionary[CompiledGrid, Reference] = weakref.WeakKeyDictionary()
+def _energized_branches(
+    compiled: CompiledGrid, topo: Topology, branch_ok: np.ndarray
+) -> np.ndarray:
+    """Branches in service inside an energised island (both ends live and joined)."""
+    return branch_ok & topo.bus_energized[compiled.branch_from]
+
+
+_REFERENCE: weakref.WeakKeyDictionary[CompiledGrid, ReferenceFactor | None] = (
+    weakref.WeakKeyDictionary()
+)

@@ -52,7 +52,7 @@ def balance(
         compiled.load_bus,
         state.load,
         np.ascontiguousarray(demand, dtype=float),
-        compiled.load_priority.astype(np.int64),
+        np.asarray(compiled.load_priority, dtype=np.int64),  # no copy if int64
         compiled.unit_bus,
         topo.unit_ok,
         compiled.unit_forming,

@@ -49,9 +49,6 @@ LU_CACHE_SIZE = 512
 #: recent cascade steps' (each step builds on the previous one).
 REFERENCE_CACHE_SIZE = 16
 
-#: Branch and grounded masks naming a reference matrix.
-Reference = tuple[np.ndarray, np.ndarray]
-
 
 def solve_grounded(
     compiled: CompiledGrid,
@@ -59,44 +56,43 @@ def solve_grounded(
     grounded: np.ndarray,
     rhs: np.ndarray,
     *,
-    reference: Reference | None = None,
-) -> tuple[np.ndarray, Reference]:
+    reference: ReferenceFactor | None = None,
+) -> tuple[np.ndarray, ReferenceFactor | None]:
     """Solve :math:`(B + D_G)\\,\\theta = rhs` for the ``live`` branches and ``grounded`` buses.
 
-    With ``reference`` (the masks of a nearby matrix, e.g. the intact grid's),
-    the state is solved by a low-rank update of that matrix's factorisation
-    when the update is small; otherwise this state's own matrix is factorised.
+    With ``reference`` (the factorisation of a nearby matrix, e.g. the intact
+    grid's, from :func:`reference_factor`), the state is solved by a low-rank
+    update of it when the update is small; otherwise this state's own matrix
+    is factorised.
 
     Returns
     -------
     theta, reference
         The angles, and the reference to use for a state close to this one:
-        ``reference`` itself when the update sufficed, else this state's masks
-        (its factorisation is kept for the next call).
+        ``reference`` itself when the update sufficed, else this state's own
+        factorisation (None if it has none without pivoting).
     """
     if reference is not None:
-        ref = _reference_factor(compiled, *reference)
-        if ref is not None:
-            theta = solve_updated(
-                ref,
-                compiled.branch_from,
-                compiled.branch_to,
-                compiled.branch_b_pu,
-                live,
-                grounded,
-                rhs,
-            )
-            if theta is not None:
-                return theta, reference
-    own = _reference_factor(compiled, live, grounded)
+        theta = solve_updated(
+            reference,
+            compiled.branch_from,
+            compiled.branch_to,
+            compiled.branch_b_pu,
+            live,
+            grounded,
+            rhs,
+        )
+        if theta is not None:
+            return theta, reference
+    own = reference_factor(compiled, live, grounded)
     if own is not None:
         theta = solve_reference(own, rhs)
         if theta is not None:
-            return theta, (live, grounded)
+            return theta, own
     order = _pattern(compiled).order  # no stable factorisation without pivoting: LU
     theta = np.empty(compiled.n_bus)
     theta[order] = _factor(compiled, live, grounded).solve(rhs[order])
-    return theta, (live, grounded)
+    return theta, own
 
 
 _REFERENCE: weakref.WeakKeyDictionary[CompiledGrid, OrderedDict[bytes, ReferenceFactor | None]] = (
@@ -104,14 +100,11 @@ _REFERENCE: weakref.WeakKeyDictionary[CompiledGrid, OrderedDict[bytes, Reference
 )
 
 
-def _reference_factor(
+def reference_factor(
     compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray
 ) -> ReferenceFactor | None:
-    """The factorisation of ``(live, grounded)`` as a reference (cached).
-
-    Least recently used first out; the base state's is used by every state,
-    so it stays.
-    """
+    """The factorisation of ``(live, grounded)`` as a reference for low-rank
+    updates (cached, least recently used first out); None if it needs pivoting."""
     cache = _REFERENCE.setdefault(compiled, OrderedDict())
     key = np.packbits(live).tobytes() + np.packbits(grounded).tobytes()
     if key in cache:

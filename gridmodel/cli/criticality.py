@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from gridmodel.cli import app
-from gridmodel.cli.options import AcBackend, Limit, Mode, Overload, Ratings
+from gridmodel.cli.options import AcBackend, Limit, Mode, Overload, Ratings, engine_options
 
 
 @app.command()
@@ -49,7 +49,7 @@ def criticality(
     from rich.table import Table
 
     from gridmodel.catalog import load_network
-    from gridmodel.compiled import EngineOptions, compile_grid
+    from gridmodel.compiled import compile_grid
     from gridmodel.criticality import CriticalityOptions, outage_set, rank_outages
     from gridmodel.errors import OptionError
     from gridmodel.outputs import atomic_output_dir, check_target, safe_csv
@@ -58,12 +58,8 @@ def criticality(
         if value < 1:
             raise OptionError(f"must be a whole number >= 1, got {value}", field=name)
     options = CriticalityOptions(k=k, max_pairs=max_pairs, seed=seed)
-    engine = EngineOptions(
-        mode=mode,  # type: ignore[arg-type]
-        overload=overload,  # type: ignore[arg-type]
-        ratings=ratings,
-        overload_limit_percent=limit,
-        ac_backend=ac_backend,  # type: ignore[arg-type]
+    engine = engine_options(
+        mode=mode, overload=overload, ratings=ratings, limit=limit, ac_backend=ac_backend
     )
     check_target(out, overwrite=overwrite)
     grid = load_network(network)

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gridmodel.cli import app
-from gridmodel.cli.options import AcBackend, Limit, Mode, Overload, Ratings
+from gridmodel.cli.options import AcBackend, Limit, Mode, Overload, Ratings, engine_options
 from gridmodel.errors import OptionError
 
 
@@ -36,16 +36,11 @@ def impact(
 ) -> None:
     """Evaluate the grid with the struck elements out of service (no strike: the intact grid)."""
     from gridmodel.catalog import load_network
-    from gridmodel.compiled import EngineOptions
     from gridmodel.pipeline import evaluate_impact
     from gridmodel.scenario.model import parse_element
 
-    options = EngineOptions(
-        mode=mode,  # type: ignore[arg-type]
-        overload=overload,  # type: ignore[arg-type]
-        ratings=ratings,
-        overload_limit_percent=limit,
-        ac_backend=ac_backend,  # type: ignore[arg-type]
+    options = engine_options(
+        mode=mode, overload=overload, ratings=ratings, limit=limit, ac_backend=ac_backend
     )
     elements = []
     for text in strike or []:

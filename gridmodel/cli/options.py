@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from gridmodel.compiled import EngineOptions
 
 #: ``--mode``: DC or AC power flow.
 Mode = Annotated[str, typer.Option(help="Power flow: dc or ac.")]
@@ -24,3 +27,18 @@ AcBackend = Annotated[
         help="AC solver: auto (lightsim2grid if installed), pandapower or lightsim2grid.",
     ),
 ]
+
+
+def engine_options(
+    *, mode: str, overload: str, ratings: str, limit: float, ac_backend: str
+) -> EngineOptions:
+    """The engine options of the shared command-line options (checked there)."""
+    from gridmodel.compiled import EngineOptions
+
+    return EngineOptions(
+        mode=mode,  # type: ignore[arg-type]
+        overload=overload,  # type: ignore[arg-type]
+        ratings=ratings,
+        overload_limit_percent=limit,
+        ac_backend=ac_backend,  # type: ignore[arg-type]
+    )
