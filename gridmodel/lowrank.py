@@ -187,7 +187,7 @@ def solve_updated(
             col_b,
             coef,
         )
-    except Exception:  # a singular capacitance matrix: factorise instead
+    except np.linalg.LinAlgError:  # a singular capacitance matrix: factorise instead
         return None
     if not residual <= RESIDUAL_PU:
         return None

@@ -320,7 +320,8 @@ def test_cli_run_prints_quantiles_and_writes_folder(tmp_path: Path, reference: P
 def test_killed_process_resumes_to_the_uninterrupted_result(
     tmp_path: Path, scenario, how: signal.Signals
 ) -> None:
-    samples, chunk = 1200, 20
+    # long enough (a few seconds) that the interrupt lands while chunks are written
+    samples, chunk = 12000, 20
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "gridmodel", "montecarlo", str(CASE118), "--samples",
            str(samples), "--chunk-size", str(chunk), "--out", str(out), "--no-progress",
@@ -401,3 +402,28 @@ def test_resume_into_a_file_or_foreign_folder_is_refused(tmp_path: Path) -> None
         assert result.exit_code == 2, result.output
         assert needle in result.output
     assert afile.read_text() == "x" and (foreign / "a.tex").read_text() == "precious"
+
+
+def test_an_error_caused_by_ctrl_c_counts_as_an_interrupt() -> None:
+    """numba re-raises a Ctrl-C that lands while it loads compiled code as the
+    cause of another error: that must still end the run as an interrupt (exit
+    130, resume hint), and an ordinary error must not."""
+    from gridmodel.cli import interrupted
+
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as inner:
+            raise SystemError("error while unpickling") from inner
+    except SystemError as exc:
+        wrapped = exc
+    assert interrupted(wrapped)
+    assert interrupted(KeyboardInterrupt())
+    assert not interrupted(ValueError("bad value"))
+    try:
+        try:
+            raise OSError("disk")
+        except OSError:
+            raise ValueError("while handling") from None
+    except ValueError as exc:
+        assert not interrupted(exc)

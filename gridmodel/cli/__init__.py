@@ -36,6 +36,27 @@ class ErrorMappingGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("gridmodel: interrupted", err=True)
             raise typer.Exit(130) from None
+        except Exception as exc:
+            if not interrupted(exc):
+                raise
+            typer.echo("gridmodel: interrupted", err=True)
+            raise typer.Exit(130) from None
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is, or was raised because of, a Ctrl-C.
+
+    Compiled (numba) code that is interrupted while loading re-raises the
+    ``KeyboardInterrupt`` as the cause of another error.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 app = typer.Typer(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gridmodel.cli import app
+from gridmodel.cli import app, interrupted
 
 
 @app.command()
@@ -110,8 +110,9 @@ def montecarlo(
                 on_chunk=lambda done: bar.update(task, completed=done.samples_done),
                 on_start=lambda done: bar.update(task, completed=done),
             )
-    except KeyboardInterrupt:
-        typer.echo(f"finished chunks are kept; resume with --resume --out {out}", err=True)
+    except BaseException as exc:
+        if interrupted(exc):
+            typer.echo(f"finished chunks are kept; resume with --resume --out {out}", err=True)
         raise
     unserved = summary["quantiles"].get("unserved_mw", {})
     customers = summary["quantiles"].get("customers_off", {})
