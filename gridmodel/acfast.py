@@ -54,6 +54,7 @@ from gridmodel.acfixed import FixedPattern, Maps, build_fixed
 from gridmodel.acisland import IslandInstance
 from gridmodel.compiled import CompiledGrid, State
 from gridmodel.engine import Outcome, Topology, reference_buses, topology
+from gridmodel.errors import interrupted
 from gridmodel.grid import Grid
 
 #: Newton-Raphson iteration limit (as in :mod:`gridmodel.acflow`).
@@ -128,6 +129,8 @@ def solve_ac_fast(compiled: CompiledGrid, state: State, outcome: Outcome) -> Sol
         except Unsupported:
             raise
         except Exception as exc:  # a lightsim2grid failure: rebuild, fall back this time
+            if interrupted(exc):
+                raise
             _MODELS.pop(compiled.grid, None)
             raise Unsupported(f"lightsim2grid failed: {exc}") from exc
 

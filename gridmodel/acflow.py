@@ -29,6 +29,7 @@ import numpy as np
 
 from gridmodel.compiled import CompiledGrid, State
 from gridmodel.engine import Outcome, Trip, reference_buses, solve_state, topology
+from gridmodel.errors import interrupted
 from gridmodel.grid import Element
 
 #: Bus voltages outside this band (per unit) are reported.
@@ -195,7 +196,9 @@ def _run_pf(net: Any, kwargs: dict[str, Any]) -> bool:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pp.runpp(net, **kwargs)
-    except Exception:  # LoadflowNotConverged and numerical failures alike
+    except Exception as exc:  # LoadflowNotConverged and numerical failures alike
+        if interrupted(exc):
+            raise
         return False
     return bool(net.converged)
 

@@ -98,3 +98,19 @@ def unknown_name(
     if allowed is None and options and not near:
         allowed = f"{len(options)} names, e.g. {', '.join(options[:8])}"
     return error(message, file=file, field=field, allowed=allowed)
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is, or was raised because of, a Ctrl-C.
+
+    Compiled (numba) code that is interrupted while loading re-raises the
+    ``KeyboardInterrupt`` as the cause of another error.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False

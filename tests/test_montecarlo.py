@@ -408,7 +408,7 @@ def test_an_error_caused_by_ctrl_c_counts_as_an_interrupt() -> None:
     """numba re-raises a Ctrl-C that lands while it loads compiled code as the
     cause of another error: that must still end the run as an interrupt (exit
     130, resume hint), and an ordinary error must not."""
-    from gridmodel.cli import interrupted
+    from gridmodel.errors import interrupted
 
     try:
         try:

@@ -14,7 +14,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from gridmodel.errors import GridModelError
+from gridmodel.errors import GridModelError, interrupted
 
 EXIT_BAD_INPUT = 2
 
@@ -41,22 +41,6 @@ class ErrorMappingGroup(TyperGroup):
                 raise
             typer.echo("gridmodel: interrupted", err=True)
             raise typer.Exit(130) from None
-
-
-def interrupted(exc: BaseException) -> bool:
-    """Whether ``exc`` is, or was raised because of, a Ctrl-C.
-
-    Compiled (numba) code that is interrupted while loading re-raises the
-    ``KeyboardInterrupt`` as the cause of another error.
-    """
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, KeyboardInterrupt):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
 
 
 app = typer.Typer(

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from gridmodel.cli import app, interrupted
+from gridmodel.cli import app
+from gridmodel.errors import interrupted
 
 
 @app.command()
