@@ -27,10 +27,13 @@ instance whose admittance pattern never changes (:mod:`gridmodel.acfixed`):
 switching elements off changes the pattern and makes lightsim2grid analyse
 the Jacobian afresh, which is most of the cost of a state on a large grid.
 When that island cannot be represented there (its slack or its generators
-differ from the intact grid's) or its flow does not converge there, it is
-solved as the other islands are. Island flows are kept per grid under a key
-of everything they depend on (:data:`MEMO_SIZE`), so the AC steps of a
-cascade solve only the islands that changed.
+differ from the intact grid's), it is solved as the other islands are. An
+island whose Newton-Raphson does not converge is solved once more from its DC
+angles (pandapower's ``init="dc"``) on an instance that keeps nothing from one
+solve to the next, so that the answer depends on the state alone. Island
+flows are kept per grid under a key of everything they depend on
+(:data:`MEMO_SIZE`), so the AC steps of a cascade solve only the islands that
+changed.
 
 Grids or states this model cannot represent exactly raise
 :class:`Unsupported` (bus-bus switches, three-winding transformers, storage,
@@ -58,7 +61,7 @@ from gridmodel.errors import interrupted
 from gridmodel.grid import Grid
 
 #: Newton-Raphson iteration limit (as in :mod:`gridmodel.acflow`).
-MAX_ITERATIONS = 30
+MAX_ITERATIONS = 10
 
 #: Mismatch tolerance of the Newton-Raphson (per unit, pandapower's default).
 TOLERANCE_PU = 1e-8
@@ -185,10 +188,13 @@ class _Model:
 
     The largest island of a state is solved on ``main``, the others on
     ``side``: each instance then changes little from one state to the next.
+    An island that diverges there (or on the fixed-pattern instance) is solved
+    again from its DC angles on ``retry``.
     """
 
     main: IslandInstance
     side: IslandInstance
+    retry: IslandInstance  # islands solved again from their DC angles
     n_ls_bus: int
     gen_vm_pu: np.ndarray  # voltage set point per unit (NaN for sgen)
     pristine: Any  # the converted grid, never solved: source of the fixed instance
@@ -262,28 +268,31 @@ class _Model:
                 max_iterations=MAX_ITERATIONS,
                 tolerance_pu=TOLERANCE_PU,
             )
-        if solved is None:  # not solved there: afresh, as the other islands
+        else:
             instance = self.main if island == main else self.side
-            # from a flat start, then from the DC angles on a copy (its
-            # factorisation must not reach later solves); an island the
-            # fixed instance could not solve from the intact operating point
-            # goes straight to the DC angles (a flat start has not helped there)
-            starts = ("dc",) if fixed is not None and island == fast else ("flat", "dc")
-            for start in starts:
-                solver = instance if start == "flat" else instance.copy()
-                solved = solver.solve(
-                    compiled,
-                    topo,
-                    outcome,
-                    buses,
-                    slack,
-                    self.maps,
-                    max_iterations=MAX_ITERATIONS,
-                    tolerance_pu=TOLERANCE_PU,
-                    start=start,
-                )
-                if solved is not None:
-                    break
+            solved = instance.solve(
+                compiled,
+                topo,
+                outcome,
+                buses,
+                slack,
+                self.maps,
+                max_iterations=MAX_ITERATIONS,
+                tolerance_pu=TOLERANCE_PU,
+                start="flat",
+            )
+        if solved is None:  # once more from the DC angles, analysed afresh
+            solved = self.retry.solve(
+                compiled,
+                topo,
+                outcome,
+                buses,
+                slack,
+                self.maps,
+                max_iterations=MAX_ITERATIONS,
+                tolerance_pu=TOLERANCE_PU,
+                start="dc",
+            )
         if solved is None:
             return _Diverged()
         p, q, v = solved
@@ -404,9 +413,12 @@ def _build(compiled: CompiledGrid) -> _Model | _Failed:
         shunt_p_file=np.array([s.target_p_mw if s.connected else 0.0 for s in shunts]),
         shunt_q_file=np.array([s.target_q_mvar if s.connected else 0.0 for s in shunts]),
     )
+    retry = main.copy()
+    retry.grid.allow_cache_reuse(False)  # every solve from scratch: no history
     return _Model(
         main=main,
         side=main.copy(),
+        retry=retry,
         pristine=grid.copy(),
         maps=maps,
         n_ls_bus=n_ls_bus,

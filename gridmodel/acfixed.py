@@ -33,6 +33,7 @@ built.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from gridmodel.compiled import CompiledGrid
-from gridmodel.engine import Outcome, Topology, topology
+from gridmodel.engine import Outcome, Topology, solve_state, topology
 
 #: Series admittance kept, as a fraction of its own, by a branch outside the
 #: solved island (its charging is removed).
@@ -54,10 +55,12 @@ NEAR = 1e-6
 #: intact operating point (two iterations) rather than of a flat start.
 PRIME_SHIFT = 1e-6
 
-#: Iteration limit on this instance. The strike states of case1354pegase that
-#: converge here take at most 10 iterations (286 of 300 random 1-3 substation
-#: strikes; the other 14 diverge here and island by island alike); an island
-#: that needs more is solved again island by island with the full limit.
+#: Iteration limit on this instance. Its chord steps (:data:`REFACTOR_EVERY`)
+#: make it need more iterations than a full Newton-Raphson: over 1,000 random
+#: strikes with their trip cascades on each of case118, case300,
+#: case1354pegase and ua-oblasts, the flows that converged here took at most 13.
+#: An island that does not converge here is solved again island by island, from
+#: its DC angles with full Newton-Raphson steps (:mod:`gridmodel.acfast`).
 FIXED_MAX_ITERATIONS = 15
 
 #: The Newton-Raphson refactorises the Jacobian every this many iterations and
@@ -83,6 +86,7 @@ class FixedPattern:
     h1_pu: np.ndarray
     h2_pu: np.ndarray
     v_start: np.ndarray  # complex voltage per lightsim2grid bus: the intact AC flow
+    angle_base: np.ndarray  # DC angle per internal bus in the intact grid (rad)
     n_analyze: int  # symbolic analyses done so far (must stay constant)
     scale: np.ndarray  # current impedance scale per branch
     have: dict[str, np.ndarray]  # injections the grid holds now
@@ -122,7 +126,13 @@ class FixedPattern:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Active and reactive flow (from end, per branch, zero off the island) and
         complex voltage per lightsim2grid bus of the island ``buses``; None if the
-        Newton-Raphson does not converge."""
+        Newton-Raphson does not converge.
+
+        The Newton-Raphson takes chord steps, at most
+        :data:`FIXED_MAX_ITERATIONS`, on the reference pivot order, from the
+        intact AC flow with every angle of the island turned by its change in
+        the DC flow (the state's DC angle minus the intact grid's).
+        """
         if self.stale and not self._reset(max_iterations, tolerance_pu):
             return None
         g = self.grid
@@ -165,15 +175,14 @@ class FixedPattern:
         shunt_on = buses[maps.shunt_bus]
         self._set("shunt_p", np.where(shunt_on, maps.shunt_p_file, 0.0), g.change_p_shunt)
         self._set("shunt_q", np.where(shunt_on, maps.shunt_q_file, 0.0), g.change_q_shunt)
-        v = g.ac_pf(self.v_start, min(max_iterations, FIXED_MAX_ITERATIONS), tolerance_pu)
+        turn = np.zeros(len(self.v_start))
+        turn[maps.bus_ls] = np.where(buses, outcome.bus_angle_rad - self.angle_base, 0.0)
+        v = g.ac_pf(self.v_start * np.exp(1j * turn), FIXED_MAX_ITERATIONS, tolerance_pu)
         # a failed solve leaves the solver to analyse afresh next time, and an
         # analysis means the pattern changed after all: either way the reference
         # pivot order is lost
-        if (
-            len(v) == 0
-            or not np.isfinite(v).all()
-            or g.get_algo().get_linear_solver_stats().nb_analyze != self.n_analyze
-        ):
+        self.stale = g.get_algo().get_linear_solver_stats().nb_analyze != self.n_analyze
+        if len(v) == 0 or not np.isfinite(v).all():
             self.stale = True
             return None
         p, q = branch_results(g, line)
@@ -200,14 +209,25 @@ class FixedPattern:
         changed = np.flatnonzero(want != have)
         if len(changed) == 0:
             return
-        near = ~(np.abs(want[changed] - have[changed]) > NEAR)  # see set_exactly
-        for i, value, two_steps in zip(
-            changed.tolist(), want[changed].tolist(), near.tolist(), strict=True
-        ):
-            if two_steps:
-                method(i, value + 1.0)
-            method(i, value)
+        near = changed[~(np.abs(want[changed] - have[changed]) > NEAR)]  # see set_exactly
+        if len(near):  # moved away first
+            deque(map(method, near.tolist(), (want[near] + 1.0).tolist()), maxlen=0)
+        deque(map(method, changed.tolist(), want[changed].tolist()), maxlen=0)
         have[:] = want
+
+
+def refactor_policy(grid: Any, policy: str) -> None:
+    """Make the Newton-Raphson of ``grid`` refactorise the Jacobian at every
+    iteration (``"always"``) or every :data:`REFACTOR_EVERY` iterations
+    (``"every_n"``, chord steps in between)."""
+    from lightsim2grid.algorithm import RefactorPolicyType
+
+    config = grid.get_ac_algo_config()
+    ints = list(config.int_params)
+    chosen = RefactorPolicyType.AlwaysRefactor if policy == "always" else RefactorPolicyType.EveryN
+    ints[1], ints[3] = int(chosen), REFACTOR_EVERY
+    config.int_params = ints
+    grid.set_ac_algo_config(config)
 
 
 def set_exactly(method: Any, index: int, value: float, held: float) -> None:
@@ -310,12 +330,9 @@ def build_fixed(
         g.deactivate_bus(int(b))
     g.add_gen_slackbus(int(maps.unit_gen[slack]), 1.0)
     g.change_algorithm(AlgorithmType.NR_KLU)
-    config = g.get_ac_algo_config()
-    ints = list(config.int_params)
-    ints[1], ints[3] = 1, REFACTOR_EVERY  # RefactorPolicyType.EveryN
-    config.int_params = ints
-    g.set_ac_algo_config(config)
+    refactor_policy(g, "every_n")
     primed = g.copy()
+    refactor_policy(g, "always")  # full steps from the flat start
     v = g.ac_pf(np.ones(len(dead), dtype=complex), max_iterations, tolerance_pu)  # v_start
     if len(v) == 0 or not np.isfinite(v).all():
         return None
@@ -355,6 +372,7 @@ def build_fixed(
         h1_pu=params["h1"],
         h2_pu=params["h2"],
         v_start=np.asarray(v),
+        angle_base=solve_state(compiled, compiled.base, trip=False).bus_angle_rad,
         n_analyze=int(g.get_algo().get_linear_solver_stats().nb_analyze),
         scale=np.ones(n_br),
         have=have,

@@ -7,9 +7,9 @@ only slack, and lightsim2grid's Newton-Raphson runs from a flat start. A change
 of topology makes lightsim2grid analyse the Jacobian afresh; its first
 factorisation is always of the flat-start Jacobian, which depends on the
 topology alone, so the answer does not depend on the islands solved before.
-An island that diverges from the flat start is tried once more from its DC
-angles (pandapower's ``init="dc"``), on a copy of the instance that is then
-dropped, so that factorisation never carries over.
+With ``start="dc"`` the Newton-Raphson starts from the island's DC angles
+(pandapower's ``init="dc"``); :mod:`gridmodel.acfast` runs those on an
+instance that caches nothing between solves.
 """
 
 from __future__ import annotations
