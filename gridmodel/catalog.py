@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gridmodel.errors import GridModelError, NetworkError, unknown_name
+from gridmodel.errors import NetworkError, unknown_name
 from gridmodel.grid import Grid
 from gridmodel.metadata import build_grid, read_metadata
 
@@ -245,32 +245,6 @@ def summarize(grid: Grid) -> dict[str, Any]:
         "load_mw": round(float(load_p.sum()), 3),
         "gen_mw": round(float(gen_mw.sum()), 3),
         "regions": rows,
-    }
-
-
-def summarize_catalog() -> list[dict[str, Any]]:
-    """One summary row per catalog entry, for ``gridmodel networks list``.
-
-    Each row has ``name`` and ``kind`` and either ``buses``, ``substations``,
-    ``regions`` (count), ``load_mw``, ``gen_mw``, or ``error`` (the one-line
-    message) for a network that cannot be loaded. Loading every built-in case
-    takes about ten seconds.
-    """
-    return [{"name": e.name, "kind": e.kind} | _catalog_row(e.name) for e in network_entries()]
-
-
-def _catalog_row(name: str) -> dict[str, Any]:
-    try:
-        s = summarize(load_network(name))
-    except GridModelError as exc:
-        return {"name": name, "error": exc.line()}
-    return {
-        "name": name,
-        "buses": s["buses"],
-        "substations": s["substations"],
-        "regions": len(s["regions"]),
-        "load_mw": s["load_mw"],
-        "gen_mw": s["gen_mw"],
     }
 
 

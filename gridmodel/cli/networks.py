@@ -29,8 +29,12 @@ def _console() -> Console:
 def list_networks(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Every network available by name, with its size, load and generation."""
-    from gridmodel.catalog import summarize_catalog
+    """Every network available by name, with its size, load and generation.
+
+    Rows are kept in GRIDMODEL_CACHE_DIR (default ~/.cache/gridmodel) and
+    recomputed when pandapower, gridmodel or a bundled folder's files change.
+    """
+    from gridmodel.listing import summarize_catalog
 
     rows = summarize_catalog()
     if as_json:

@@ -1,0 +1,18 @@
+"""Settings shared by every test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from gridmodel.listing import ENV_CACHE
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the catalog listing's kept rows out of the user's cache folder."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv(ENV_CACHE, str(tmp_path_factory.mktemp("cache")))
+    yield
+    patch.undo()
