@@ -14,6 +14,7 @@ instance that caches nothing between solves.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,11 +46,11 @@ class IslandInstance:
     def switch(self, kind: str, want: np.ndarray, on: str | None, off: str | None) -> None:
         """Call ``on``/``off`` (method names) for the elements whose status changes."""
         have = self.on[kind]
-        for i in np.flatnonzero(want != have):
-            name = on if want[i] else off
-            if name is not None:
-                getattr(self.grid, name)(int(i))
-                have[i] = want[i]
+        changed = want != have
+        for name, turn in ((on, changed & want), (off, changed & ~want)):
+            if name is not None and turn.any():
+                deque(map(getattr(self.grid, name), np.flatnonzero(turn).tolist()), maxlen=0)
+                have[turn] = want[turn]
 
     def set(self, kind: str, active: np.ndarray, want: np.ndarray, change: str) -> None:
         """Call ``change`` for the active elements whose value changes."""
