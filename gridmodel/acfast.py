@@ -257,41 +257,18 @@ class _Model:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | _Diverged:
         """Active and reactive flow of the island's branches and the voltage
         magnitude of its buses."""
-        solved = None
+        args = (compiled, topo, outcome, buses)
+        n, tol = MAX_ITERATIONS, TOLERANCE_PU
         if fixed is not None and island == fast:
-            solved = fixed.solve(
-                compiled,
-                topo,
-                outcome,
-                buses,
-                self.maps,
-                max_iterations=MAX_ITERATIONS,
-                tolerance_pu=TOLERANCE_PU,
-            )
+            solved = fixed.solve(*args, self.maps, max_iterations=n, tolerance_pu=tol)
         else:
             instance = self.main if island == main else self.side
             solved = instance.solve(
-                compiled,
-                topo,
-                outcome,
-                buses,
-                slack,
-                self.maps,
-                max_iterations=MAX_ITERATIONS,
-                tolerance_pu=TOLERANCE_PU,
-                start="flat",
+                *args, slack, self.maps, max_iterations=n, tolerance_pu=tol, start="flat"
             )
         if solved is None:  # once more from the DC angles, analysed afresh
             solved = self.retry.solve(
-                compiled,
-                topo,
-                outcome,
-                buses,
-                slack,
-                self.maps,
-                max_iterations=MAX_ITERATIONS,
-                tolerance_pu=TOLERANCE_PU,
-                start="dc",
+                *args, slack, self.maps, max_iterations=n, tolerance_pu=tol, start="dc"
             )
         if solved is None:
             return _Diverged()
