@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from gridmodel.compiled import CompiledGrid
-from gridmodel.engine import Outcome, Topology, solve_state, topology
+from gridmodel.engine import Outcome, Topology, topology
 
 #: Series admittance kept, as a fraction of its own, by a branch outside the
 #: solved island (its charging is removed).
@@ -86,7 +86,6 @@ class FixedPattern:
     h1_pu: np.ndarray
     h2_pu: np.ndarray
     v_start: np.ndarray  # complex voltage per lightsim2grid bus: the intact AC flow
-    angle_base: np.ndarray  # DC angle per internal bus in the intact grid (rad)
     n_analyze: int  # symbolic analyses done so far (must stay constant)
     scale: np.ndarray  # current impedance scale per branch
     have: dict[str, np.ndarray]  # injections the grid holds now
@@ -130,8 +129,7 @@ class FixedPattern:
 
         The Newton-Raphson takes chord steps, at most
         :data:`FIXED_MAX_ITERATIONS`, on the reference pivot order, from the
-        intact AC flow with every angle of the island turned by its change in
-        the DC flow (the state's DC angle minus the intact grid's).
+        intact AC flow (the same vector for every state).
         """
         if self.stale and not self._reset(max_iterations, tolerance_pu):
             return None
@@ -175,9 +173,7 @@ class FixedPattern:
         shunt_on = buses[maps.shunt_bus]
         self._set("shunt_p", np.where(shunt_on, maps.shunt_p_file, 0.0), g.change_p_shunt)
         self._set("shunt_q", np.where(shunt_on, maps.shunt_q_file, 0.0), g.change_q_shunt)
-        turn = np.zeros(len(self.v_start))
-        turn[maps.bus_ls] = np.where(buses, outcome.bus_angle_rad - self.angle_base, 0.0)
-        v = g.ac_pf(self.v_start * np.exp(1j * turn), FIXED_MAX_ITERATIONS, tolerance_pu)
+        v = g.ac_pf(self.v_start, FIXED_MAX_ITERATIONS, tolerance_pu)
         # a failed solve leaves the solver to analyse afresh next time, and an
         # analysis means the pattern changed after all: either way the reference
         # pivot order is lost
@@ -372,7 +368,6 @@ def build_fixed(
         h1_pu=params["h1"],
         h2_pu=params["h2"],
         v_start=np.asarray(v),
-        angle_base=solve_state(compiled, compiled.base, trip=False).bus_angle_rad,
         n_analyze=int(g.get_algo().get_linear_solver_stats().nb_analyze),
         scale=np.ones(n_br),
         have=have,

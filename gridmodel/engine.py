@@ -63,7 +63,6 @@ class Outcome:
     load_served_mw: np.ndarray
     load_dark: np.ndarray
     bus_energized: np.ndarray
-    bus_angle_rad: np.ndarray  # DC power-flow angle (0 at references and dead buses)
     unit_p_mw: np.ndarray
     branch_flow_mw: np.ndarray
     branch_loading_percent: np.ndarray
@@ -187,8 +186,8 @@ def _dc_stage(
 ) -> tuple[Outcome, ReferenceFactor | None]:
     topo = topology(compiled, state, branch_ok)
     served, unit_p, load_dark = balance(compiled, topo, state, demand)
-    flow, angle, reference = _dc_solve(compiled, topo, branch_ok, served, unit_p, reference)
-    outcome = _outcome(compiled, topo, branch_ok, demand, served, unit_p, load_dark, flow, angle)
+    flow, reference = _dc_solve(compiled, topo, branch_ok, served, unit_p, reference)
+    outcome = _outcome(compiled, topo, branch_ok, demand, served, unit_p, load_dark, flow)
     return outcome, reference
 
 
@@ -201,7 +200,6 @@ def _outcome(
     unit_p: np.ndarray,
     load_dark: np.ndarray,
     flow: np.ndarray,
-    angle: np.ndarray,
 ) -> Outcome:
     with np.errstate(divide="ignore", invalid="ignore"):
         loading = np.where(
@@ -214,7 +212,6 @@ def _outcome(
         load_served_mw=served,
         load_dark=load_dark,
         bus_energized=topo.bus_energized,
-        bus_angle_rad=angle,
         unit_p_mw=unit_p,
         branch_flow_mw=flow,
         branch_loading_percent=loading,
@@ -270,16 +267,15 @@ def dc_flows(
     branch_ok: np.ndarray,
     served: np.ndarray,
     unit_p: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """DC branch flows (MW, from-end) and bus angles (rad) for the given injections.
+) -> np.ndarray:
+    """DC branch flows (MW, from-end) for the given injections.
 
     Solves :math:`B\\,\\theta = P - P_{bus,inj}` with each energised island's
     reference angle fixed at zero and :math:`P_f = b(\\theta_f - \\theta_t) +
     P_{f,inj}` (pandapower ``dcpf`` conventions). Dark islands and dead buses
     carry no flow.
     """
-    flow, angle, _ = _dc_solve(compiled, topo, branch_ok, served, unit_p, _reference(compiled))
-    return flow, angle
+    return _dc_solve(compiled, topo, branch_ok, served, unit_p, _reference(compiled))[0]
 
 
 def _dc_solve(
@@ -289,7 +285,7 @@ def _dc_solve(
     served: np.ndarray,
     unit_p: np.ndarray,
     reference: ReferenceFactor | None,
-) -> tuple[np.ndarray, np.ndarray, ReferenceFactor | None]:
+) -> tuple[np.ndarray, ReferenceFactor | None]:
     """:func:`dc_flows` from a reference matrix; also returns the next reference."""
     live = _energized_branches(compiled, topo, branch_ok)
     p_pu = bus_injections_mw(compiled, topo, served, unit_p) / compiled.base_mva
@@ -297,7 +293,7 @@ def _dc_solve(
     pf_inj = -b * compiled.branch_shift_rad
     n = compiled.n_bus
     if n == 0:
-        return np.zeros(compiled.n_branch), np.zeros(0), reference
+        return np.zeros(compiled.n_branch), reference
     p_bus_inj = np.bincount(compiled.branch_from, weights=pf_inj, minlength=n) - np.bincount(
         compiled.branch_to, weights=pf_inj, minlength=n
     )
@@ -310,7 +306,7 @@ def _dc_solve(
     rhs[refs] -= total[labels[refs]]
     theta, reference = solve_grounded(compiled, live, grounded, rhs, reference=reference)
     flow_pu = b * (theta[compiled.branch_from] - theta[compiled.branch_to]) + pf_inj
-    return np.where(live, flow_pu * compiled.base_mva, 0.0), theta, reference
+    return np.where(live, flow_pu * compiled.base_mva, 0.0), reference
 
 
 def grounding(compiled: CompiledGrid, topo: Topology) -> tuple[np.ndarray, np.ndarray]:

@@ -6,28 +6,29 @@ ten seconds. The rows are therefore kept in ``catalog.json`` under
 :func:`cache_dir`, each under a key of everything it depends on:
 
 * a built-in case: its name and the installed pandapower and gridmodel
-  versions;
-* a bundled folder: its path and the name, size and modification time of
-  every file in it, so editing, replacing or importing over a network gives
-  it a new key.
+  versions (and the size and time of the gridmodel modules that load and
+  summarise networks, so an edited source checkout is summarised afresh);
+* a bundled folder: the same, its path and the name, size and modification
+  time of every file in it, so editing, replacing or importing over a
+  network gives it a new key.
 
 A row whose key is missing (or whose kept entry is unreadable or malformed) is
 computed afresh; a network that cannot be loaded is never kept, so its error
 is reported every time. The file holds only the rows of the latest listing
 and is replaced atomically; if it cannot be read or written, the listing is
-computed as if it were absent.
+computed as if it were absent (as when no home folder can be found).
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import tempfile
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from gridmodel import __version__
+from gridmodel import __version__, catalog, grid, metadata
 from gridmodel.catalog import NetworkEntry, load_network, network_entries, summarize
 from gridmodel.errors import GridModelError
 
@@ -37,6 +38,9 @@ ENV_CACHE = "GRIDMODEL_CACHE_DIR"
 CATALOG_FILE = "catalog.json"
 #: Version of the row layout; a new layout gives every row a new key.
 ROW_FORMAT = 1
+
+#: Modules whose code makes a row (see :func:`_code_stamp`).
+_SUMMARY_MODULES = (catalog, grid, metadata)
 
 #: Columns of a listed network besides ``name`` and ``kind``, with their types.
 COLUMNS: dict[str, tuple[type, ...]] = {
@@ -48,14 +52,17 @@ COLUMNS: dict[str, tuple[type, ...]] = {
 }
 
 
-def cache_dir() -> Path:
+def cache_dir() -> Path | None:
     """``GRIDMODEL_CACHE_DIR``, else ``$XDG_CACHE_HOME/gridmodel``, else
-    ``~/.cache/gridmodel``."""
+    ``~/.cache/gridmodel``; None if the home folder cannot be told."""
     named = os.environ.get(ENV_CACHE, "").strip()
-    if named:
-        return Path(named).expanduser()
     base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(base).expanduser() if base else Path.home() / ".cache") / "gridmodel"
+    try:
+        if named:
+            return Path(named).expanduser()
+        return (Path(base).expanduser() if base else Path.home() / ".cache") / "gridmodel"
+    except RuntimeError:  # no home folder (or an unknown ~user)
+        return None
 
 
 def summarize_catalog() -> list[dict[str, Any]]:
@@ -67,8 +74,9 @@ def summarize_catalog() -> list[dict[str, Any]]:
     be loaded. Rows kept from an earlier listing are reused while their key
     holds (see the module docstring).
     """
-    path = cache_dir() / CATALOG_FILE
-    kept = _read(path)
+    folder = cache_dir()
+    path = None if folder is None else folder / CATALOG_FILE
+    kept = {} if path is None else _read(path)
     rows: list[dict[str, Any]] = []
     keep: dict[str, dict[str, Any]] = {}
     for entry in network_entries():
@@ -79,7 +87,7 @@ def summarize_catalog() -> list[dict[str, Any]]:
         if key is not None and "error" not in row:
             keep[key] = row
         rows.append(row)
-    if keep != kept:
+    if path is not None and keep != kept:
         _write(path, keep)
     return rows
 
@@ -100,11 +108,12 @@ def _row(name: str) -> dict[str, Any]:
 
 def _key(entry: NetworkEntry) -> str | None:
     """What the entry's row depends on; None if that cannot be told."""
-    head = f"format {ROW_FORMAT}|gridmodel {__version__}|{entry.kind}|{entry.name}"
+    code = f"gridmodel {__version__} {_code_stamp()}"
+    head = f"format {ROW_FORMAT}|{code}|{entry.kind}|{entry.name}"
     if entry.kind == "builtin":
         try:
-            return f"{head}|pandapower {metadata.version('pandapower')}"
-        except metadata.PackageNotFoundError:
+            return f"{head}|pandapower {importlib.metadata.version('pandapower')}"
+        except importlib.metadata.PackageNotFoundError:
             return None
     try:
         files = sorted(p for p in Path(entry.location).iterdir() if p.is_file())
@@ -113,6 +122,16 @@ def _key(entry: NetworkEntry) -> str | None:
         return None
     listed = ";".join(f"{name}:{st.st_size}:{st.st_mtime_ns}" for name, st in stats)
     return f"{head}|{entry.location}|{listed}"
+
+
+def _code_stamp() -> str:
+    """Size and modification time of the modules that load and summarise a
+    network: an edited source checkout gets new keys without a new version."""
+    try:
+        stats = [Path(m.__file__).stat() for m in _SUMMARY_MODULES if m.__file__]
+    except OSError:
+        return ""
+    return ",".join(f"{st.st_size}:{st.st_mtime_ns}" for st in stats)
 
 
 def _valid(row: Any, entry: NetworkEntry) -> bool:
@@ -148,3 +167,6 @@ def _write(path: Path, rows: dict[str, dict[str, Any]]) -> None:
         os.replace(tmp, path)
     except OSError:
         Path(tmp).unlink(missing_ok=True)
+    except BaseException:  # Ctrl-C while writing: no temporary file left behind
+        Path(tmp).unlink(missing_ok=True)
+        raise

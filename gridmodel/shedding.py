@@ -77,8 +77,8 @@ def shed_overloads(compiled: CompiledGrid, state: State, outcome: Outcome) -> Ou
             ),
         )
     served, unit_p = solution
-    flow, angle = dc_flows(compiled, topo, branch_ok, served, unit_p)
-    return _outcome(compiled, topo, branch_ok, demand, served, unit_p, load_dark, flow, angle)
+    flow = dc_flows(compiled, topo, branch_ok, served, unit_p)
+    return _outcome(compiled, topo, branch_ok, demand, served, unit_p, load_dark, flow)
 
 
 def _solve_lp(

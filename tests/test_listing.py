@@ -78,6 +78,9 @@ def test_bad_kept_rows_and_files_are_ignored(cache: Path, tmp_path: Path) -> Non
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(ENV_CACHE, str(blocker / "cache"))
         assert summarize_catalog() == expected
+        # a folder under an unknown user's home: no cache, no traceback
+        mp.setenv(ENV_CACHE, "~no-such-user-here/cache")
+        assert summarize_catalog() == expected
 
 
 def test_a_broken_network_is_never_kept(cache: Path) -> None:

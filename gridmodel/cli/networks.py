@@ -31,8 +31,9 @@ def list_networks(
 ) -> None:
     """Every network available by name, with its size, load and generation.
 
-    Rows are kept in GRIDMODEL_CACHE_DIR (default ~/.cache/gridmodel) and
-    recomputed when pandapower, gridmodel or a bundled folder's files change.
+    Rows are kept in GRIDMODEL_CACHE_DIR (else $XDG_CACHE_HOME/gridmodel, else
+    ~/.cache/gridmodel) and recomputed when pandapower, gridmodel or a bundled
+    folder's files change.
     """
     from gridmodel.listing import summarize_catalog
 
