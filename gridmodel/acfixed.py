@@ -155,24 +155,27 @@ class FixedPattern:
             )
         self.scale = scale
         # injections: zero off the island
+        have = self.have
         load_on = ~outcome.load_dark & buses[compiled.load_bus]
         served = outcome.load_served_mw
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(maps.load_p_file != 0, served / maps.load_p_file, 0.0)
-        self._set("load_p", np.where(load_on, served, 0.0), g.change_p_load)
-        self._set("load_q", np.where(load_on, maps.load_q_file * ratio, 0.0), g.change_q_load)
+        set_values(have["load_p"], np.where(load_on, served, 0.0), g.change_p_load)
+        load_q = np.where(load_on, maps.load_q_file * ratio, 0.0)
+        set_values(have["load_q"], load_q, g.change_q_load)
         unit_on = topo.unit_ok & buses[compiled.unit_bus]
-        gen_p = self.have["gen_p"].copy()
+        gen_p = have["gen_p"].copy()
         gens = maps.gen_units
         gen_p[maps.unit_gen[gens]] = np.where(unit_on[gens], outcome.unit_p_mw[gens], 0.0)
-        self._set("gen_p", gen_p, g.change_p_gen)
+        set_values(have["gen_p"], gen_p, g.change_p_gen)
         sgens = maps.sgen_units
         sgen_on = unit_on[sgens]
-        self._set("sgen_p", np.where(sgen_on, outcome.unit_p_mw[sgens], 0.0), g.change_p_sgen)
-        self._set("sgen_q", np.where(sgen_on, maps.sgen_q_file, 0.0), g.change_q_sgen)
+        sgen_p = np.where(sgen_on, outcome.unit_p_mw[sgens], 0.0)
+        set_values(have["sgen_p"], sgen_p, g.change_p_sgen)
+        set_values(have["sgen_q"], np.where(sgen_on, maps.sgen_q_file, 0.0), g.change_q_sgen)
         shunt_on = buses[maps.shunt_bus]
-        self._set("shunt_p", np.where(shunt_on, maps.shunt_p_file, 0.0), g.change_p_shunt)
-        self._set("shunt_q", np.where(shunt_on, maps.shunt_q_file, 0.0), g.change_q_shunt)
+        set_values(have["shunt_p"], np.where(shunt_on, maps.shunt_p_file, 0.0), g.change_p_shunt)
+        set_values(have["shunt_q"], np.where(shunt_on, maps.shunt_q_file, 0.0), g.change_q_shunt)
         v = g.ac_pf(self.v_start, FIXED_MAX_ITERATIONS, tolerance_pu)
         # a failed solve leaves the solver to analyse afresh next time, and an
         # analysis means the pattern changed after all: either way the reference
@@ -199,18 +202,6 @@ class FixedPattern:
         self.stale = False
         return True
 
-    def _set(self, kind: str, want: np.ndarray, method: Any) -> None:
-        """Set the values that differ from what the grid holds (exactly)."""
-        have = self.have[kind]
-        changed = np.flatnonzero(want != have)
-        if len(changed) == 0:
-            return
-        near = changed[~(np.abs(want[changed] - have[changed]) > NEAR)]  # see set_exactly
-        if len(near):  # moved away first
-            deque(map(method, near.tolist(), (want[near] + 1.0).tolist()), maxlen=0)
-        deque(map(method, changed.tolist(), want[changed].tolist()), maxlen=0)
-        have[:] = want
-
 
 def refactor_policy(grid: Any, policy: str) -> None:
     """Make the Newton-Raphson of ``grid`` refactorise the Jacobian at every
@@ -226,16 +217,28 @@ def refactor_policy(grid: Any, policy: str) -> None:
     grid.set_ac_algo_config(config)
 
 
-def set_exactly(method: Any, index: int, value: float, held: float) -> None:
-    """Call ``method(index, value)`` so that the element holds exactly ``value``.
+def set_values(
+    have: np.ndarray, want: np.ndarray, method: Any, where: np.ndarray | None = None
+) -> None:
+    """Call ``method(i, want[i])`` for every element (or every one in ``where``)
+    whose value ``have[i]`` differs, so that it holds exactly ``want[i]``, and
+    update ``have``.
 
     lightsim2grid ignores a change smaller than its float tolerance (1e-8), so
-    a value within :data:`NEAR` of the one ``held`` (or of an unknown one, NaN)
-    is first moved away: otherwise a state would keep what an earlier one set.
+    a value within :data:`NEAR` of the one held (or of an unknown one, NaN) is
+    first moved away: otherwise a state would keep what an earlier one set.
     """
-    if not abs(value - held) > NEAR:
-        method(index, value + 1.0)
-    method(index, value)
+    differ = want != have
+    if where is not None:
+        differ &= where
+    changed = np.flatnonzero(differ)
+    if len(changed) == 0:
+        return
+    near = changed[~(np.abs(want[changed] - have[changed]) > NEAR)]
+    if len(near):  # moved away first
+        deque(map(method, near.tolist(), (want[near] + 1.0).tolist()), maxlen=0)
+    deque(map(method, changed.tolist(), want[changed].tolist()), maxlen=0)
+    have[changed] = want[changed]
 
 
 def branch_results(grid: Any, line: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from gridmodel.acfixed import Maps, branch_results, set_exactly
+from gridmodel.acfixed import Maps, branch_results, set_values
 from gridmodel.compiled import CompiledGrid
 from gridmodel.engine import Outcome, Topology
 
@@ -54,11 +54,7 @@ class IslandInstance:
 
     def set(self, kind: str, active: np.ndarray, want: np.ndarray, change: str) -> None:
         """Call ``change`` for the active elements whose value changes."""
-        have = self.value[kind]
-        method = getattr(self.grid, change)
-        for i in np.flatnonzero(active & (want != have)):
-            set_exactly(method, int(i), float(want[i]), float(have[i]))
-            have[i] = want[i]
+        set_values(self.value[kind], want, getattr(self.grid, change), active)
 
     def solve(
         self,

@@ -79,8 +79,9 @@ def summarize_catalog() -> list[dict[str, Any]]:
     kept = {} if path is None else _read(path)
     rows: list[dict[str, Any]] = []
     keep: dict[str, dict[str, Any]] = {}
+    code = f"gridmodel {__version__} {_code_stamp()}"
     for entry in network_entries():
-        key = _key(entry)
+        key = _key(entry, code)
         row = kept.get(key) if key is not None else None
         if row is None or not _valid(row, entry):
             row = {"name": entry.name, "kind": entry.kind} | _row(entry.name)
@@ -106,9 +107,9 @@ def _row(name: str) -> dict[str, Any]:
     }
 
 
-def _key(entry: NetworkEntry) -> str | None:
-    """What the entry's row depends on; None if that cannot be told."""
-    code = f"gridmodel {__version__} {_code_stamp()}"
+def _key(entry: NetworkEntry, code: str) -> str | None:
+    """What the entry's row depends on (``code``: the gridmodel version and
+    :func:`_code_stamp`); None if that cannot be told."""
     head = f"format {ROW_FORMAT}|{code}|{entry.kind}|{entry.name}"
     if entry.kind == "builtin":
         try:
