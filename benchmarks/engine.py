@@ -45,12 +45,12 @@ from typing import Any
 
 import numpy as np
 
-from gridmodel.acfast import _MODELS
-from gridmodel.acflow import ac_branch_mva
-from gridmodel.catalog import load_network
-from gridmodel.compiled import EngineOptions, compile_grid
-from gridmodel.engine import evaluate, solve_state
-from gridmodel.grid import Element, Grid
+from gridmodel.engine.ac.lightsim import _MODELS
+from gridmodel.engine.ac.check import ac_branch_mva
+from gridmodel.network.catalog import load_network
+from gridmodel.engine.compiled import EngineOptions, compile_grid
+from gridmodel.engine.dc import evaluate, solve_state
+from gridmodel.network.grid import Element, Grid
 
 WARMUP_STATES = 5
 MEMORY_STATES = 10

@@ -22,15 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
-from gridmodel.compiled import compile_grid
-from gridmodel.grid import Element
-from gridmodel.metrics import compute_metrics
-from gridmodel.pipeline import engine_options
-from gridmodel.repair import repair_tasks
+from gridmodel.engine.compiled import compile_grid
+from gridmodel.network.grid import Element
+from gridmodel.restoration.metrics import compute_metrics
+from gridmodel.studies.run import engine_options
+from gridmodel.restoration.tasks import repair_tasks
 from gridmodel.scenario import load_scenario, load_scenario_grid
-from gridmodel.strategies import names
-from gridmodel.strikes import STREAMS, Damage, Hit, realise, rng_for
-from gridmodel.timeline import TimelineOptions, options_from_scenario, prepare, run_strategy
+from gridmodel.restoration.strategies import names
+from gridmodel.strikes.realise import STREAMS, Damage, Hit, realise, rng_for
+from gridmodel.restoration.timeline import TimelineOptions, options_from_scenario, prepare, run_strategy
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ("ua-2022-11-23.toml", "ua-2022-12-16.toml")

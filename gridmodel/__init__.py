@@ -6,7 +6,7 @@ shutdown schedules the remaining deficit forces.
 """
 
 from gridmodel.errors import GridModelError, NetworkError, OptionError, ScenarioError
-from gridmodel.grid import Element, Grid
+from gridmodel.network.grid import Element, Grid
 
 __all__ = [
     "Element",

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gridmodel.listing import ENV_CACHE
+from gridmodel.network.listing import ENV_CACHE
 
 
 @pytest.fixture(autouse=True, scope="session")

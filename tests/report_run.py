@@ -58,8 +58,8 @@ STRATEGIES = ("critical_first", "largest_load_first", "nearest_first")
 
 def write_run_folder(folder: Path, *, hostile: bool = False) -> dict:
     """Write the run folder; return its summary (as written)."""
-    from gridmodel.pipeline import run_scenario, write_run
-    from gridmodel.report.state import write_network_state
+    from gridmodel.studies.run import run_scenario, write_run
+    from gridmodel.studies.network_state import write_network_state
     from gridmodel.scenario import load_scenario
 
     text = SCENARIO.read_text(encoding="utf-8").replace(

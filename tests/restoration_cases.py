@@ -14,12 +14,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandapower as pp
 
-from gridmodel.compiled import CompiledGrid, EngineOptions, compile_grid
-from gridmodel.grid import Element, Grid
-from gridmodel.metadata import build_grid
-from gridmodel.repair import Task, repair_tasks
+from gridmodel.engine.compiled import CompiledGrid, EngineOptions, compile_grid
+from gridmodel.network.grid import Element, Grid
+from gridmodel.network.metadata import build_grid
+from gridmodel.restoration.tasks import Task, repair_tasks
 from gridmodel.scenario.model import RepairOptions
-from gridmodel.strikes import Damage, Hit, Trip
+from gridmodel.strikes.realise import Damage, Hit, Trip
 
 
 def radial_grid(

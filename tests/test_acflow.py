@@ -22,12 +22,12 @@ import numpy as np
 import pandapower as pp
 import pytest
 
-from gridmodel.acfast import _MODELS, Unsupported, solve_ac_fast
-from gridmodel.catalog import load_network
-from gridmodel.compiled import CompiledGrid, EngineOptions, compile_grid
-from gridmodel.engine import Outcome, evaluate, reference_buses, solve_state, topology
-from gridmodel.grid import Element, Grid
-from gridmodel.metadata import build_grid
+from gridmodel.engine.ac.lightsim import _MODELS, Unsupported, solve_ac_fast
+from gridmodel.network.catalog import load_network
+from gridmodel.engine.compiled import CompiledGrid, EngineOptions, compile_grid
+from gridmodel.engine.dc import Outcome, evaluate, reference_buses, solve_state, topology
+from gridmodel.network.grid import Element, Grid
+from gridmodel.network.metadata import build_grid
 
 TOL_PANDAPOWER_MW = 1e-6
 TOL_LIGHTSIM_MW = 1e-4
@@ -414,7 +414,7 @@ def test_island_memo_gives_the_answer_of_a_new_solve(monkeypatch: pytest.MonkeyP
     # the same evaluation with the memo switched off (every island solved
     # again), exactly (tolerance 0: a solve depends on its inputs alone).
     pytest.importorskip("lightsim2grid", reason="lightsim2grid is not installed")
-    import gridmodel.acfast as acfast
+    import gridmodel.engine.ac.lightsim as acfast
 
     grid = load_network("case1354pegase")
     options = EngineOptions(mode="ac", ac_backend="lightsim2grid")

@@ -1,4 +1,4 @@
-"""Network catalog: names, loaders, bundled folders, import, summary (gridmodel.catalog)."""
+"""Network catalog: names, loaders, bundled folders, import, summary (gridmodel.network.catalog)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pandapower as pp
 import pandapower.networks as pn
 import pytest
 
-from gridmodel.bundle import import_network
-from gridmodel.catalog import (
+from gridmodel.network.bundle import import_network
+from gridmodel.network.catalog import (
     ENV_PATH,
     available_networks,
     load_network,

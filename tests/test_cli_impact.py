@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gridmodel.cli import app
-from gridmodel.metadata import CUSTOMERS_PER_MW
+from gridmodel.network.metadata import CUSTOMERS_PER_MW
 
 runner = CliRunner()
 
@@ -39,7 +39,7 @@ def impact_json(*args: str) -> dict:
 
 
 def substation_of(bus: int) -> str:
-    from gridmodel.catalog import load_network
+    from gridmodel.network.catalog import load_network
 
     return str(load_network("case9").bus_substation[bus])
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gridmodel.catalog import ENV_PATH
+from gridmodel.network.catalog import ENV_PATH
 from gridmodel.cli import app
 
 DATA = Path(__file__).parent / "data"

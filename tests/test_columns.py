@@ -1,6 +1,6 @@
 """CSV column checks shared by the network metadata files and the schedule's input tables.
 
-Both read their numbers through :mod:`gridmodel.columns`, so the same bad cell
+Both read their numbers through :mod:`gridmodel.network.columns`, so the same bad cell
 gives the same one-line message; only the error class differs (a network file
 is a NetworkError, a table given by a command option an OptionError).
 """
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gridmodel import columns
+from gridmodel.network import columns
 from gridmodel.errors import NetworkError, OptionError
 from gridmodel.schedule import tables
 

@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from gridmodel.cli import app
-from gridmodel.compare import COMPARED, COMPARISON_COLUMNS, compare
+from gridmodel.studies.compare import COMPARED, COMPARISON_COLUMNS, compare
 from gridmodel.errors import OptionError
 from gridmodel.scenario import load_scenario
-from gridmodel.strategies import names
+from gridmodel.restoration.strategies import names
 
 runner = CliRunner()
 

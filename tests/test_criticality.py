@@ -10,20 +10,20 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from gridmodel.catalog import load_network
+from gridmodel.network.catalog import load_network
 from gridmodel.cli import app
-from gridmodel.compiled import compile_grid
-from gridmodel.criticality import (
+from gridmodel.engine.compiled import compile_grid
+from gridmodel.studies.criticality import (
     MAX_PAIRS,
     CriticalityOptions,
     outage_set,
     pair_from_index,
     rank_outages,
 )
-from gridmodel.engine import evaluate
+from gridmodel.engine.dc import evaluate
 from gridmodel.errors import OptionError
-from gridmodel.grid import Element
-from gridmodel.impact import impact_summary
+from gridmodel.network.grid import Element
+from gridmodel.engine.figures import impact_summary
 from gridmodel.outputs import MARKER
 
 
@@ -197,7 +197,7 @@ def test_cli_ac_backend_reaches_the_engine_and_the_summary(tmp_path: Path) -> No
 def test_ac_backend_auto_picks_lightsim2grid_when_installed() -> None:
     import importlib.util
 
-    from gridmodel.compiled import EngineOptions
+    from gridmodel.engine.compiled import EngineOptions
 
     installed = importlib.util.find_spec("lightsim2grid") is not None
     assert EngineOptions().ac_backend == ("lightsim2grid" if installed else "pandapower")

@@ -7,7 +7,7 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from gridmodel.demand import (
+from gridmodel.restoration.demand import (
     PROFILES,
     WINTER_WEEKDAY,
     demand_curve,

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gridmodel.cli import app
-from gridmodel.montecarlo import SweepOptions, run_montecarlo
+from gridmodel.studies.montecarlo import SweepOptions, run_montecarlo
 from gridmodel.scenario import load_scenario
 
 distributed = pytest.importorskip("distributed", reason="Dask (gridmodel[distributed]) missing")
@@ -73,7 +73,7 @@ def test_scheduler_local_starts_its_own_cluster(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_unreachable_scheduler_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from gridmodel.montecarlo import executors
+    from gridmodel.studies.montecarlo import executors
 
     monkeypatch.setattr(executors, "CONNECT_TIMEOUT", "1s")  # nothing listens on port 9
     out = tmp_path / "run"

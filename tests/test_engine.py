@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gridmodel.compiled import CompiledGrid, EngineOptions, State, compile_grid
-from gridmodel.engine import Outcome, evaluate, solve_state, topology
-from gridmodel.grid import Element, Grid
-from gridmodel.metadata import build_grid
+from gridmodel.engine.compiled import CompiledGrid, EngineOptions, State, compile_grid
+from gridmodel.engine.dc import Outcome, evaluate, solve_state, topology
+from gridmodel.network.grid import Element, Grid
+from gridmodel.network.metadata import build_grid
 
 TOL = 1e-9
 VN_KV = 110.0

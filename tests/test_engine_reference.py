@@ -35,10 +35,10 @@ import pandapower as pp
 import pandapower.topology as top
 import pytest
 
-from gridmodel.catalog import load_network
-from gridmodel.compiled import CompiledGrid, EngineOptions, compile_grid
-from gridmodel.engine import Outcome, evaluate, reference_buses, solve_state, topology
-from gridmodel.grid import Element, Grid
+from gridmodel.network.catalog import load_network
+from gridmodel.engine.compiled import CompiledGrid, EngineOptions, compile_grid
+from gridmodel.engine.dc import Outcome, evaluate, reference_buses, solve_state, topology
+from gridmodel.network.grid import Element, Grid
 
 #: Tolerance of flows and unserved MW against pandapower (issue 7: 1e-6 MW).
 TOL_MW = 1e-6

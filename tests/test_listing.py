@@ -9,10 +9,10 @@ import pandapower as pp
 import pytest
 from typer.testing import CliRunner
 
-from gridmodel import catalog
-from gridmodel.catalog import ENV_PATH
+from gridmodel.network import catalog
+from gridmodel.network.catalog import ENV_PATH
 from gridmodel.cli import app
-from gridmodel.listing import CATALOG_FILE, ENV_CACHE, summarize_catalog
+from gridmodel.network.listing import CATALOG_FILE, ENV_CACHE, summarize_catalog
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ The reference for a state's angles is a direct sparse solve (``spsolve``) of
 the grounded susceptance matrix built from scratch (incidence matrix times
 branch susceptances, grounded rows and columns replaced by the identity, a
 zero right-hand side there): a different formulation from the one updated by
-:mod:`gridmodel.lowrank`, so agreement to 1e-9 rad checks the update, the
+:mod:`gridmodel.engine.lowrank`, so agreement to 1e-9 rad checks the update, the
 grounding of dead and dark buses and the balanced reference rows.
 Islands are checked against ``scipy.sparse.csgraph.connected_components``.
 """
@@ -20,12 +20,12 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import spsolve
 
-from gridmodel import lowrank
-from gridmodel.catalog import load_network
-from gridmodel.compiled import CompiledGrid, EngineOptions, compile_grid
-from gridmodel.engine import _reference, bus_injections_mw, grounding, solve_state
-from gridmodel.grid import Element
-from gridmodel.islands import island_labels, topology
+from gridmodel.engine import lowrank
+from gridmodel.network.catalog import load_network
+from gridmodel.engine.compiled import CompiledGrid, EngineOptions, compile_grid
+from gridmodel.engine.dc import _reference, bus_injections_mw, grounding, solve_state
+from gridmodel.network.grid import Element
+from gridmodel.engine.islands import island_labels, topology
 
 ANGLE_TOL = 1e-9  # rad; both solves are exact up to rounding (observed ~1e-13)
 

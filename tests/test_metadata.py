@@ -1,4 +1,4 @@
-"""Metadata defaults, reading and validation (gridmodel.metadata)."""
+"""Metadata defaults, reading and validation (gridmodel.network.metadata)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from gridmodel.errors import NetworkError
-from gridmodel.metadata import (
+from gridmodel.network.metadata import (
     CUSTOMERS_PER_MW,
     DEFAULT_GROUPS,
     DEFAULT_PRIORITY,

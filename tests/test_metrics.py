@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from restoration_cases import compiled_of, line_tasks, radial_grid
 
-from gridmodel.metadata import CUSTOMERS_PER_MW
-from gridmodel.metrics import compute_metrics
-from gridmodel.timeline import COLUMNS, TimelineOptions, simulate
+from gridmodel.network.metadata import CUSTOMERS_PER_MW
+from gridmodel.restoration.metrics import compute_metrics
+from gridmodel.restoration.timeline import COLUMNS, TimelineOptions, simulate
 
 # The hand-solved case of test_strategies: loads 10, 40, 30, 20 MW back at
 # 10, 8, 3, 18 h (load_per_hour order 2, 1, 0, 3), one crew, constant demand.

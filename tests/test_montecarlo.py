@@ -18,16 +18,16 @@ import pytest
 from typer.testing import CliRunner
 
 from gridmodel.cli import app
-from gridmodel.montecarlo import (
+from gridmodel.studies.montecarlo import (
     ChunkStore,
     SweepOptions,
     bounded_completion,
     read_manifest,
     run_montecarlo,
 )
-from gridmodel.montecarlo.sampling import cached_context, sample_row
+from gridmodel.studies.montecarlo.sampling import cached_context, sample_row
 from gridmodel.outputs import MARKER
-from gridmodel.pipeline import run_scenario
+from gridmodel.studies.run import run_scenario
 from gridmodel.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,8 +169,8 @@ def test_resume_after_lost_chunks_equals_uninterrupted(
 
 
 def _spec(scenario):
-    from gridmodel.montecarlo.sampling import fingerprint
-    from gridmodel.montecarlo.store import RunSpec
+    from gridmodel.studies.montecarlo.sampling import fingerprint
+    from gridmodel.studies.montecarlo.store import RunSpec
 
     return RunSpec(scenario.title, fingerprint(scenario), "case118", 118, 120, 25, timeline=False)
 

@@ -1,15 +1,15 @@
-"""Branch ratings (gridmodel.ratings), split out of gridmodel.compiled."""
+"""Branch ratings (gridmodel.engine.ratings), split out of gridmodel.engine.compiled."""
 
 from __future__ import annotations
 
 import pytest
 
-from gridmodel import compiled, ratings
+from gridmodel.engine import compiled, ratings
 from gridmodel.errors import OptionError
 
 
 def test_names_stay_importable_from_compiled() -> None:
-    # callers that imported the ratings names from gridmodel.compiled keep working
+    # callers that imported the ratings names from gridmodel.engine.compiled keep working
     for name in ("ratings_margin", "RAISE_BASE_HEADROOM", "MIN_MARGIN_RATING_MW"):
         assert getattr(compiled, name) is getattr(ratings, name)
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from restoration_cases import damage_of, fixed_repair, radial_grid
 
-from gridmodel.catalog import load_network
-from gridmodel.grid import Element
-from gridmodel.repair import (
+from gridmodel.network.catalog import load_network
+from gridmodel.network.grid import Element
+from gridmodel.restoration.tasks import (
     DEFAULT_REPAIR,
     MIN_DURATION_H,
     repair_tasks,

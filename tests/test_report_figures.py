@@ -33,7 +33,7 @@ from report_run import (
 )
 from typer.testing import CliRunner
 
-from gridmodel.catalog import load_network
+from gridmodel.network.catalog import load_network
 from gridmodel.cli import app
 from gridmodel.report import figures, read_run_folder, render_report
 from gridmodel.report.render import headline_cards, sections
@@ -265,7 +265,7 @@ def test_strategy_comparison_bars_carry_means_and_intervals() -> None:
 
 
 def test_strategy_comparison_reads_the_compare_table_columns() -> None:
-    # the columns gridmodel.compare writes: paired differences in the same row
+    # the columns gridmodel.studies.compare writes: paired differences in the same row
     table = pd.DataFrame(
         {
             "strategy": ["b", "a", "b", "a"],

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandapower import to_json
 
-from gridmodel.catalog import load_network
+from gridmodel.network.catalog import load_network
 from gridmodel.errors import ScenarioError
 from gridmodel.scenario import (
     DEFAULT_DURATIONS,

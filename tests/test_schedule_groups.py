@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from gridmodel.errors import OptionError
-from gridmodel.grid import Grid
+from gridmodel.network.grid import Grid
 from gridmodel.schedule import (
     ScheduleOptions,
     build_groups,

@@ -19,10 +19,10 @@ import pandapower as pp
 import pandas as pd
 import pytest
 
-from gridmodel.compiled import EngineOptions, compile_grid
-from gridmodel.engine import evaluate
-from gridmodel.grid import Element, Grid
-from gridmodel.metadata import build_grid
+from gridmodel.engine.compiled import EngineOptions, compile_grid
+from gridmodel.engine.dc import evaluate
+from gridmodel.network.grid import Element, Grid
+from gridmodel.network.metadata import build_grid
 
 TOL_MW = 1e-6
 VN_KV = 110.0

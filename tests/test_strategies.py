@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from restoration_cases import compiled_of, damage_of, fixed_repair, line_tasks, radial_grid
 
-from gridmodel import strategies
-from gridmodel.catalog import load_network
-from gridmodel.compiled import compile_grid
-from gridmodel.dispatch import dispatch
+from gridmodel.restoration import strategies
+from gridmodel.network.catalog import load_network
+from gridmodel.engine.compiled import compile_grid
+from gridmodel.restoration.crews import dispatch
 from gridmodel.errors import OptionError
-from gridmodel.grid import Element
-from gridmodel.optimal import MAX_TASKS
-from gridmodel.repair import repair_tasks
-from gridmodel.timeline import TimelineOptions, prepare, run_strategy, simulate
+from gridmodel.network.grid import Element
+from gridmodel.restoration.optimal import MAX_TASKS
+from gridmodel.restoration.tasks import repair_tasks
+from gridmodel.restoration.timeline import TimelineOptions, prepare, run_strategy, simulate
 
 # ---------------------------------------------------------------------------
 # Hand-solved case.
@@ -113,7 +113,7 @@ def test_greedy_marginal_sees_what_a_repair_unlocks() -> None:
     # which is also the optimum (the other orders give 520, 530, 560, 610 by hand).
     import pandapower as pp
 
-    from gridmodel.metadata import build_grid
+    from gridmodel.network.metadata import build_grid
 
     net = pp.create_empty_network()
     buses = [pp.create_bus(net, 110.0) for _ in range(4)]

@@ -1,4 +1,4 @@
-"""Strike realisation (gridmodel.strikes): hits, interception, weights, reproducibility."""
+"""Strike realisation (gridmodel.strikes.realise): hits, interception, weights, reproducibility."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import pandapower as pp
 import pandas as pd
 import pytest
 
-from gridmodel.catalog import load_network
+from gridmodel.network.catalog import load_network
 from gridmodel.errors import OptionError, ScenarioError
-from gridmodel.grid import Element, Grid
+from gridmodel.network.grid import Element, Grid
 from gridmodel.scenario import Scenario, parse_scenario
-from gridmodel.strikes import (
+from gridmodel.strikes.realise import (
     Damage,
     Hit,
     combine_severity,

@@ -13,15 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from restoration_cases import compiled_of, damage_of, fixed_repair, line_tasks, radial_grid
 
-from gridmodel.catalog import load_network
-from gridmodel.compiled import EngineOptions, compile_grid
-from gridmodel.demand import WINTER_WEEKDAY, WINTER_WEEKEND
-from gridmodel.grid import Element
-from gridmodel.metadata import build_grid
-from gridmodel.repair import repair_tasks
+from gridmodel.network.catalog import load_network
+from gridmodel.engine.compiled import EngineOptions, compile_grid
+from gridmodel.restoration.demand import WINTER_WEEKDAY, WINTER_WEEKEND
+from gridmodel.network.grid import Element
+from gridmodel.network.metadata import build_grid
+from gridmodel.restoration.tasks import repair_tasks
 from gridmodel.schedule.deficit import TIMELINE_COLUMNS
-from gridmodel.strategies import names
-from gridmodel.timeline import COLUMNS, TimelineOptions, simulate
+from gridmodel.restoration.strategies import names
+from gridmodel.restoration.timeline import COLUMNS, TimelineOptions, simulate
 
 FLAT = dict(crews=1, horizon_h=24, profile="flat", strategy="as_listed")
 

@@ -19,11 +19,11 @@ import pandas as pd
 import pytest
 from pandapower.toolbox import nets_equal
 
-from gridmodel.acflow import VOLTAGE_BAND_PU
-from gridmodel.catalog import load_network
-from gridmodel.compiled import EngineOptions, compile_grid
-from gridmodel.engine import evaluate
-from gridmodel.grid import Element, Grid
+from gridmodel.engine.ac.check import VOLTAGE_BAND_PU
+from gridmodel.network.catalog import load_network
+from gridmodel.engine.compiled import EngineOptions, compile_grid
+from gridmodel.engine.dc import evaluate
+from gridmodel.network.grid import Element, Grid
 
 FOLDER = Path(__file__).resolve().parents[1] / "networks" / "ua-oblasts"
 OUTPUT_FILES = ("network.json", "substations.csv", "buses.csv", "loads.csv", "regions.csv")

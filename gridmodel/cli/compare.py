@@ -37,7 +37,7 @@ def compare(
     ] = False,
 ) -> None:
     """Compare repair strategies; write comparison.csv, samples.csv and report.html into OUT."""
-    from gridmodel.compare import compare as run_compare
+    from gridmodel.studies.compare import compare as run_compare
     from gridmodel.errors import OptionError
     from gridmodel.outputs import atomic_output_dir, check_target, safe_csv
     from gridmodel.report import REPORT_FILE, render_report_before_rename

@@ -48,9 +48,9 @@ def criticality(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
-    from gridmodel.catalog import load_network
-    from gridmodel.compiled import compile_grid
-    from gridmodel.criticality import CriticalityOptions, outage_set, rank_outages
+    from gridmodel.network.catalog import load_network
+    from gridmodel.engine.compiled import compile_grid
+    from gridmodel.studies.criticality import CriticalityOptions, outage_set, rank_outages
     from gridmodel.errors import OptionError
     from gridmodel.outputs import atomic_output_dir, check_target, safe_csv
 

@@ -35,8 +35,8 @@ def impact(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Evaluate the grid with the struck elements out of service (no strike: the intact grid)."""
-    from gridmodel.catalog import load_network
-    from gridmodel.pipeline import evaluate_impact
+    from gridmodel.network.catalog import load_network
+    from gridmodel.studies.run import evaluate_impact
     from gridmodel.scenario.model import parse_element
 
     options = engine_options(

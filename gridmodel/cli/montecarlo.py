@@ -73,7 +73,7 @@ def montecarlo(
         TimeRemainingColumn,
     )
 
-    from gridmodel.montecarlo import SweepOptions, read_manifest, run_montecarlo
+    from gridmodel.studies.montecarlo import SweepOptions, read_manifest, run_montecarlo
     from gridmodel.scenario import load_scenario
 
     if chunk_size is None and resume:

@@ -35,7 +35,7 @@ def list_networks(
     ~/.cache/gridmodel) and recomputed when pandapower, gridmodel or a bundled
     folder's files change.
     """
-    from gridmodel.listing import summarize_catalog
+    from gridmodel.network.listing import summarize_catalog
 
     rows = summarize_catalog()
     if as_json:
@@ -79,7 +79,7 @@ def show_network(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Summary and per-region table of one network."""
-    from gridmodel.catalog import load_network, summarize
+    from gridmodel.network.catalog import load_network, summarize
 
     summary = summarize(load_network(name))
     if as_json:
@@ -137,7 +137,7 @@ def import_network_command(
     ] = False,
 ) -> None:
     """Turn a network file (plus optional substations CSV) into a bundled network folder."""
-    from gridmodel.bundle import import_network
+    from gridmodel.network.bundle import import_network
 
     folder = import_network(
         file, name=name, dest=dest, substations_csv=substations, overwrite=overwrite

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from gridmodel.compiled import EngineOptions
+    from gridmodel.engine.compiled import EngineOptions
 
 #: ``--mode``: DC or AC power flow.
 Mode = Annotated[str, typer.Option(help="Power flow: dc or ac.")]
@@ -33,7 +33,7 @@ def engine_options(
     *, mode: str, overload: str, ratings: str, limit: float, ac_backend: str
 ) -> EngineOptions:
     """The engine options of the shared command-line options (checked there)."""
-    from gridmodel.compiled import EngineOptions
+    from gridmodel.engine.compiled import EngineOptions
 
     return EngineOptions(
         mode=mode,  # type: ignore[arg-type]

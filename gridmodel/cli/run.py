@@ -23,9 +23,9 @@ def run(
     ] = False,
 ) -> None:
     """Run a scenario and write summary.json, the later stages' files and report.html into OUT."""
-    from gridmodel import strategies
+    from gridmodel.restoration import strategies
     from gridmodel.outputs import check_target
-    from gridmodel.pipeline import run_scenario, write_run
+    from gridmodel.studies.run import run_scenario, write_run
     from gridmodel.report import REPORT_FILE
     from gridmodel.scenario import load_scenario
 

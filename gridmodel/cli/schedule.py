@@ -170,7 +170,7 @@ def _inputs(
     if from_run is not None:
         timeline, timeline_file = read_run_timeline(from_run)
     if network is not None:
-        from gridmodel.catalog import load_network
+        from gridmodel.network.catalog import load_network
 
         built = groups_from_grid(load_network(network), groups=groups)
     elif regions is not None:

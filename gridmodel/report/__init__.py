@@ -2,7 +2,7 @@
 
 :func:`render_report` reads a run folder and writes ``report.html`` beside
 its files; :mod:`~gridmodel.report.figures` holds the charts as pure
-functions; :mod:`~gridmodel.report.state` writes the map's grid state
+functions; :mod:`~gridmodel.studies.network_state` writes the map's grid state
 (``network_state.json``) when a run is written.
 """
 
@@ -13,7 +13,7 @@ from gridmodel.report.render import (
     report_html,
 )
 from gridmodel.report.run_folder import RunFolder, read_run_folder
-from gridmodel.report.state import NETWORK_STATE_FILE, network_state, write_network_state
+from gridmodel.studies.network_state import NETWORK_STATE_FILE, network_state, write_network_state
 
 __all__ = [
     "NETWORK_STATE_FILE",

@@ -56,7 +56,7 @@ def network_map(state: Mapping[str, Any]) -> go.Figure:
     Parameters
     ----------
     state
-        The ``network_state.json`` object (:func:`gridmodel.report.state.network_state`).
+        The ``network_state.json`` object (:func:`gridmodel.studies.network_state.network_state`).
 
     Returns
     -------

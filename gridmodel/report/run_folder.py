@@ -19,7 +19,7 @@ import pandas as pd
 
 from gridmodel.errors import OptionError
 from gridmodel.outputs import unguard_cell
-from gridmodel.report.state import NETWORK_STATE_FILE
+from gridmodel.studies.network_state import NETWORK_STATE_FILE
 
 #: Files the report knows, in the order it looks for them.
 KNOWN_FILES: tuple[str, ...] = (

@@ -8,11 +8,11 @@ repair, demand and schedule settings (see ``scenarios/*.toml``)::
 
 Modules: :mod:`~gridmodel.scenario.model` (the pydantic schema: top level and
 waves), :mod:`~gridmodel.scenario.options` (the ``[model]``, ``[repair]``,
-``[demand]`` and ``[schedule]`` sections), :mod:`~gridmodel.scenario.base`
+``[demand]`` and ``[schedule]`` sections), :mod:`~gridmodel.schema`
 (the strict base model),
 :mod:`~gridmodel.scenario.load` (files, TOML, error messages),
 :mod:`~gridmodel.scenario.check` (references against the network),
-:mod:`~gridmodel.scenario.targets` (what a salvo can hit, and its weights).
+:mod:`~gridmodel.strikes.targets` (what a salvo can hit, and its weights).
 """
 
 from __future__ import annotations

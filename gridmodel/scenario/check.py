@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from gridmodel.errors import ScenarioError, unknown_name
-from gridmodel.grid import Element, Grid
+from gridmodel.network.grid import Element, Grid
 from gridmodel.scenario.load import quote_key
 from gridmodel.scenario.model import (
     DEFAULT_KEY,
@@ -25,7 +25,7 @@ from gridmodel.scenario.model import (
     TripSpec,
     parse_element,
 )
-from gridmodel.scenario.targets import target_table
+from gridmodel.strikes.targets import target_table
 
 
 def _table(grid: Grid, kind: str) -> pd.DataFrame:

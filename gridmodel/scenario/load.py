@@ -201,8 +201,8 @@ def registry_problems(scenario: Scenario, *, file: str | Path | None = None) -> 
 
     Checked when the file is read, so a typo stops a run before any work.
     """
-    from gridmodel import strategies
-    from gridmodel.demand import profile_names
+    from gridmodel.restoration import strategies
+    from gridmodel.restoration.demand import profile_names
     from gridmodel.schedule import policies
 
     named = [
@@ -235,7 +235,7 @@ def load_scenario(path: str | Path) -> Scenario:
     Network references (substation ids, region names, element indices) are
     checked later against the network, by
     :func:`gridmodel.scenario.check.check_scenario` (called by
-    :func:`gridmodel.strikes.realise`) or :func:`validate_scenario`.
+    :func:`gridmodel.strikes.realise.realise`) or :func:`validate_scenario`.
 
     Raises
     ------
@@ -274,12 +274,12 @@ def network_source(scenario: Scenario) -> str | Path:
 
 
 def load_scenario_grid(scenario: Scenario) -> Any:
-    """Load the scenario's network (a :class:`~gridmodel.grid.Grid`).
+    """Load the scenario's network (a :class:`~gridmodel.network.grid.Grid`).
 
     A network that cannot be loaded is a :class:`ScenarioError` on the
     ``network`` field that keeps the network loader's explanation.
     """
-    from gridmodel.catalog import load_network
+    from gridmodel.network.catalog import load_network
 
     try:
         return load_network(network_source(scenario))

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import BeforeValidator, PrivateAttr, Strict, model_validator
 
 from gridmodel.errors import close_matches
-from gridmodel.grid import Element
-from gridmodel.scenario.base import Section, allowed_field, fail, is_number
+from gridmodel.network.grid import Element
+from gridmodel.schema import Section, allowed_field, fail, is_number
 from gridmodel.scenario.options import (
     DEFAULT_DURATIONS,
     DURATION_KIND,
@@ -64,7 +64,7 @@ DEFAULT_KEY = "default"
 
 
 def parse_element(text: str, *, kinds: tuple[str, ...] = TARGET_KINDS) -> Element:
-    """Parse ``"kind:id"`` into an :class:`~gridmodel.grid.Element`.
+    """Parse ``"kind:id"`` into an :class:`~gridmodel.network.grid.Element`.
 
     ``id`` is a non-negative integer for every kind but ``substation``, whose
     id is the substation identifier (any non-empty text).

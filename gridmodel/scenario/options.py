@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import BeforeValidator, Field, Strict, field_validator, model_validator
 
 from gridmodel.errors import close_matches
-from gridmodel.scenario.base import Section, allowed_field, fail, is_number
+from gridmodel.schema import Section, allowed_field, fail, is_number
 from gridmodel.schedule.slots import MAX_DAYS
 
 HOURS_PER_MONTH = 730.0

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.errors import OptionError, unknown_name
-from gridmodel.grid import Grid
+from gridmodel.network.grid import Grid
 from gridmodel.schedule.tables import numbers, read_csv_table, require_columns
 
 #: Groups per region when neither the network nor the option says (DSO practice from 2024).

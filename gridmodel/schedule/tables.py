@@ -3,7 +3,7 @@
 Every problem is an :class:`~gridmodel.errors.OptionError` naming the file,
 the column and what is allowed, because these files arrive through command
 options (``--deficit``, ``--queues``, ``--regions``, ``--from-run``). Files,
-columns and numbers are checked by :mod:`gridmodel.columns`, as the network
+columns and numbers are checked by :mod:`gridmodel.network.columns`, as the network
 metadata files are.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gridmodel import columns
+from gridmodel.network import columns
 from gridmodel.errors import OptionError
 
 _OFFSET = re.compile(r"\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)$")
@@ -45,7 +45,7 @@ def numbers(
     integer: bool = False,
     default: float | None = None,
 ) -> np.ndarray:
-    """Parse a numeric column, checking every value (:func:`gridmodel.columns.numbers`).
+    """Parse a numeric column, checking every value (:func:`gridmodel.network.columns.numbers`).
 
     Empty cells take ``default`` (an error when ``default`` is None). The
     error names the first bad row (CSV line number, header is line 1).

@@ -1,0 +1,413 @@
+"""AC power flow of a grid state on a lightsim2grid model built once per grid.
+
+The ``lightsim2grid`` AC backend. pandapower's ``runpp`` spends most of a
+state converting tables to matrices; here the conversion happens once per
+:class:`~gridmodel.network.grid.Grid` (``init_from_pandapower`` on a copy
+of the net with every element in service and each external grid replaced by a
+generator), and each state only
+
+1. switches buses, branches, units, loads and shunts on or off (only those
+   whose status differs from the previous state),
+2. sets load (served MW, reactive power in proportion) and unit injections
+   (the DC dispatch),
+3. picks one slack per energised island: its external grid, or else the first
+   generator at the island's reference bus (the same choice as the pandapower
+   path of :mod:`gridmodel.engine.ac.check`),
+4. runs lightsim2grid's Newton-Raphson from a flat start (so the answer does
+   not depend on earlier states).
+
+lightsim2grid shares the slack of several slack generators as a distributed
+slack, which has no solution across separate islands; a state with several
+energised islands is therefore solved island by island, each with only its
+own buses in service. An island without a branch needs no solve (its bus sits
+at the slack's voltage set point, flows are zero).
+
+The island that holds the intact grid's slack is normally solved on a third
+instance whose admittance pattern never changes (:mod:`gridmodel.engine.ac.lightsim_fixed`):
+switching elements off changes the pattern and makes lightsim2grid analyse
+the Jacobian afresh, which is most of the cost of a state on a large grid.
+When that island cannot be represented there (its slack or its generators
+differ from the intact grid's), it is solved as the other islands are. An
+island whose Newton-Raphson does not converge is solved once more from its DC
+angles (pandapower's ``init="dc"``) on an instance that keeps nothing from one
+solve to the next, so that the answer depends on the state alone. Island
+flows are kept per grid under a key of everything they depend on
+(:data:`MEMO_SIZE`), so the AC steps of a cascade solve only the islands that
+changed.
+
+Grids or states this model cannot represent exactly raise
+:class:`Unsupported` (bus-bus switches, three-winding transformers, storage,
+DC lines, wards, an island with more than one external grid, a failed
+conversion) and the caller falls back to pandapower.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import warnings
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gridmodel.engine.ac.lightsim_fixed import FixedPattern, Maps, build_fixed
+from gridmodel.engine.ac.lightsim_island import IslandInstance
+from gridmodel.engine.compiled import CompiledGrid, State
+from gridmodel.engine.dc import Outcome, Topology, reference_buses, topology
+from gridmodel.errors import interrupted
+from gridmodel.network.grid import Grid
+
+#: Newton-Raphson iteration limit (as in :mod:`gridmodel.engine.ac.check`).
+MAX_ITERATIONS = 10
+
+#: Mismatch tolerance of the Newton-Raphson (per unit, pandapower's default).
+TOLERANCE_PU = 1e-8
+
+#: Island flows kept per grid: the AC steps of a cascade re-solve every island,
+#: and most of them are unchanged from one step to the next. An island's flow is
+#: a function of its inputs alone (every solve sets them all and starts from the
+#: same vector), so a kept answer is the one a new solve would give.
+MEMO_SIZE = 128
+
+#: Element tables the model has no exact counterpart for.
+UNSUPPORTED_TABLES = (
+    "trafo3w",
+    "storage",
+    "dcline",
+    "ward",
+    "xward",
+    "impedance",
+    "motor",
+    "asymmetric_load",
+    "asymmetric_sgen",
+    "svc",
+    "tcsc",
+    "ssc",
+    "vsc",
+)
+
+
+class Unsupported(Exception):
+    """The grid or state has something the lightsim2grid model cannot represent."""
+
+
+#: (active flow MW, apparent flow MVA, bus voltage magnitude pu per pandapower bus
+#: position or NaN if dead); None when the flow does not converge.
+Solution = tuple[np.ndarray, np.ndarray, np.ndarray] | None
+
+
+def solve_ac_fast(compiled: CompiledGrid, state: State, outcome: Outcome) -> Solution:
+    """AC flow of ``outcome``'s state and dispatch on the cached lightsim2grid model.
+
+    Parameters
+    ----------
+    compiled
+        The compiled grid; its model is built on first use and cached.
+    state
+        The evaluated state.
+    outcome
+        Its DC outcome (islands, branches in service, served load, dispatch).
+
+    Returns
+    -------
+    Solution
+        Active (MW) and apparent (MVA) flow at the from end per branch, zero
+        for a branch out of service, and the voltage magnitude (pu) per
+        pandapower bus position (NaN on dead buses); None if the Newton-Raphson
+        diverges.
+
+    Raises
+    ------
+    Unsupported
+        If the grid or this state cannot be represented exactly.
+    """
+    model = _model(compiled)
+    topo = topology(compiled, state, outcome.branch_in_service)
+    with model.lock:
+        try:
+            return model.solve(compiled, topo, outcome)
+        except Unsupported:
+            raise
+        except Exception as exc:  # a lightsim2grid failure: rebuild, fall back this time
+            if interrupted(exc):
+                raise
+            _MODELS.pop(compiled.grid, None)
+            raise Unsupported(f"lightsim2grid failed: {exc}") from exc
+
+
+def _model(compiled: CompiledGrid) -> _Model:
+    model = _MODELS.get(compiled.grid)
+    if model is None:
+        model = _build(compiled)
+        _MODELS[compiled.grid] = model
+    if isinstance(model, _Failed):
+        raise Unsupported(model.reason)
+    return model
+
+
+@dataclass
+class _Failed:
+    reason: str
+
+
+class _Diverged:
+    """A Newton-Raphson that did not converge (kept in the memo)."""
+
+
+def _island_key(
+    compiled: CompiledGrid,
+    topo: Topology,
+    outcome: Outcome,
+    buses: np.ndarray,
+    branches: np.ndarray,
+    slack: int,
+) -> bytes:
+    """Everything an island's AC flow depends on: its buses, branches, slack,
+    served loads and dispatch."""
+    loads = buses[compiled.load_bus] & ~outcome.load_dark
+    units = buses[compiled.unit_bus] & topo.unit_ok
+    parts = (
+        np.flatnonzero(buses),
+        np.flatnonzero(branches),
+        np.flatnonzero(loads),
+        outcome.load_served_mw[loads],
+        np.flatnonzero(units),
+        outcome.unit_p_mw[units],
+    )
+    blobs = [np.ascontiguousarray(a).tobytes() for a in parts]
+    sizes = np.array([slack, *(len(b) for b in blobs)], dtype=np.int64).tobytes()
+    return b"".join([sizes, *blobs])  # lengths first: no two inputs share a key
+
+
+@dataclass(eq=False)
+class _Model:
+    """Index maps of a grid and two lightsim2grid instances of it (mutable).
+
+    The largest island of a state is solved on ``main``, the others on
+    ``side``: each instance then changes little from one state to the next.
+    An island that diverges there (or on the fixed-pattern instance) is solved
+    again from its DC angles on ``retry``.
+    """
+
+    main: IslandInstance
+    side: IslandInstance
+    retry: IslandInstance  # islands solved again from their DC angles
+    n_ls_bus: int
+    gen_vm_pu: np.ndarray  # voltage set point per unit (NaN for sgen)
+    pristine: Any  # the converted grid, never solved: source of the fixed instance
+    maps: Maps
+    fixed: FixedPattern | None = None
+    fixed_failed: bool = False
+    memo: OrderedDict[bytes, Any] = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def solve(self, compiled: CompiledGrid, topo: Topology, outcome: Outcome) -> Solution:
+        slack_of = self._slacks(compiled, topo)
+        n_br = compiled.n_branch
+        flow = np.zeros(n_br)
+        mva = np.zeros(n_br)
+        vm = np.full(self.n_ls_bus, np.nan)
+        branch_isl = np.where(
+            outcome.branch_in_service, topo.labels[compiled.branch_from], -1
+        ).astype(np.int64)
+        islands = np.flatnonzero(topo.energized_island)
+        n_branch = np.bincount(branch_isl + 1, minlength=topo.n_islands + 1)[1:]
+        with_branch = set(np.flatnonzero((n_branch > 0) & topo.energized_island).tolist())
+        size = np.bincount(topo.labels[topo.labels >= 0], minlength=topo.n_islands)
+        fixed, fast = self._fixed_island(compiled, topo, slack_of, with_branch)
+        main = max(with_branch - {fast}, key=lambda i: (size[i], -i), default=-1)
+        for island in islands.tolist():
+            buses = topo.labels == island
+            slack = slack_of[island]
+            if island not in with_branch:  # one bus, nothing flows
+                vm[self.maps.bus_ls[buses]] = self.gen_vm_pu[slack]
+                continue
+            sel = branch_isl == island
+            key = _island_key(compiled, topo, outcome, buses, sel, slack)
+            hit = self.memo.get(key)
+            if hit is None:
+                hit = self._solve(compiled, topo, outcome, buses, slack, island, fixed, fast, main)
+                self.memo[key] = hit
+                if len(self.memo) > MEMO_SIZE:
+                    self.memo.popitem(last=False)
+            else:
+                self.memo.move_to_end(key)
+            if isinstance(hit, _Diverged):
+                return None
+            p, q, v = hit
+            flow[sel] = p
+            mva[sel] = np.hypot(p, q)
+            vm[self.maps.bus_ls[buses]] = v
+        return flow, mva, vm
+
+    def _solve(
+        self,
+        compiled: CompiledGrid,
+        topo: Topology,
+        outcome: Outcome,
+        buses: np.ndarray,
+        slack: int,
+        island: int,
+        fixed: FixedPattern | None,
+        fast: int,
+        main: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | _Diverged:
+        """Active and reactive flow of the island's branches and the voltage
+        magnitude of its buses."""
+        args = (compiled, topo, outcome, buses)
+        n, tol = MAX_ITERATIONS, TOLERANCE_PU
+        if fixed is not None and island == fast:
+            solved = fixed.solve(*args, self.maps, max_iterations=n, tolerance_pu=tol)
+        else:
+            instance = self.main if island == main else self.side
+            solved = instance.solve(
+                *args, slack, self.maps, max_iterations=n, tolerance_pu=tol, start="flat"
+            )
+        if solved is None:  # once more from the DC angles, analysed afresh
+            solved = self.retry.solve(
+                *args, slack, self.maps, max_iterations=n, tolerance_pu=tol, start="dc"
+            )
+        if solved is None:
+            return _Diverged()
+        p, q, v = solved
+        sel = outcome.branch_in_service & (topo.labels[compiled.branch_from] == island)
+        return p[sel], q[sel], np.abs(v[self.maps.bus_ls[buses]])
+
+    def _fixed_island(
+        self,
+        compiled: CompiledGrid,
+        topo: Topology,
+        slack_of: dict[int, int],
+        with_branch: set[int],
+    ) -> tuple[FixedPattern | None, int]:
+        """The fixed-pattern instance (built on first use) and the island of this
+        state it solves (-1 if none)."""
+        if self.fixed is None and not self.fixed_failed:
+            self.fixed = build_fixed(
+                self.pristine,
+                compiled,
+                self.maps,
+                self._slacks,
+                max_iterations=MAX_ITERATIONS,
+                tolerance_pu=TOLERANCE_PU,
+            )
+            self.fixed_failed = self.fixed is None
+        if self.fixed is None:
+            return None, -1
+        return self.fixed, self.fixed.island_of(compiled, topo, slack_of, with_branch)
+
+    def _slacks(self, compiled: CompiledGrid, topo: Topology) -> dict[int, int]:
+        """The slack unit of every energised island."""
+        ok = topo.unit_ok
+        isl = topo.labels[compiled.unit_bus]
+        out: dict[int, int] = {}
+        ext = np.flatnonzero(ok & (compiled.unit_kind == "ext_grid"))
+        for u in ext:
+            if int(isl[u]) in out:
+                raise Unsupported("an island with several external grids (several slacks)")
+            out[int(isl[u])] = int(u)
+        gens = np.flatnonzero(ok & (compiled.unit_kind == "gen"))
+        for bus in reference_buses(compiled, topo):
+            island = int(topo.labels[bus])
+            if island not in out:
+                out[island] = int(gens[compiled.unit_bus[gens] == bus][0])
+        return out
+
+
+def _build(compiled: CompiledGrid) -> _Model | _Failed:
+    """Convert the compiled grid's net to a lightsim2grid model (every element on)."""
+    net = compiled.grid.net
+    for table in UNSUPPORTED_TABLES:
+        if table in net and len(net[table]):
+            return _Failed(f"{table} elements are not modelled by the lightsim2grid backend")
+    if len(net.switch) and (net.switch["et"] == "b").any():
+        return _Failed("bus-bus switches are not modelled by the lightsim2grid backend")
+    if any(len(members) != 1 for members in compiled.bus_pp):
+        return _Failed("fused buses are not modelled by the lightsim2grid backend")
+    try:
+        import pandapower as pp
+        from lightsim2grid.network import init_from_pandapower
+    except ImportError as exc:
+        return _Failed(f"lightsim2grid is not installed: {exc}")
+    work = copy.deepcopy(net)
+    for table in ("line", "trafo", "gen", "sgen", "load", "bus"):
+        df = getattr(work, table)
+        if len(df):
+            df["in_service"] = True
+    # an external grid becomes a generator at its voltage set point, appended
+    # after the net's generators, so that slacks are chosen per state
+    n_gen = len(work.gen)
+    for bus, vm in zip(work.ext_grid["bus"], work.ext_grid["vm_pu"], strict=True):
+        pp.create_gen(work, int(bus), p_mw=0.0, vm_pu=float(vm), min_q_mvar=-1e9, max_q_mvar=1e9)
+    work.ext_grid = work.ext_grid.iloc[0:0]
+    work.gen["slack"] = False
+    if "slack_weight" in work.gen:
+        work.gen["slack_weight"] = 0.0
+    bus_pos = {int(b): p for p, b in enumerate(net.bus.index)}
+    pp.toolbox.create_continuous_bus_index(work, start=0, store_old_index=False)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            grid = init_from_pandapower(work, pp_orig_file="pandapower_v3")
+    except Exception as exc:  # pandapower content lightsim2grid refuses
+        return _Failed(f"lightsim2grid could not convert the net: {exc}")
+    kinds = compiled.unit_kind
+    unit_gen = np.full(len(kinds), -1, dtype=np.int64)
+    vm = np.full(len(kinds), np.nan)
+    eg, gen, sgen = (np.flatnonzero(kinds == k) for k in ("ext_grid", "gen", "sgen"))
+    unit_gen[gen] = np.arange(len(gen))
+    unit_gen[eg] = n_gen + np.arange(len(eg))
+    vm[gen] = net.gen["vm_pu"].to_numpy(dtype=float)
+    vm[eg] = net.ext_grid["vm_pu"].to_numpy(dtype=float)
+    load = net.load
+    scaling = load["scaling"].to_numpy(dtype=float) if "scaling" in load else 1.0
+    sgen_q = net.sgen["q_mvar"].to_numpy(dtype=float) if len(net.sgen) else np.zeros(0)
+    for i, q in enumerate(sgen_q):  # as the pandapower path: set point without scaling
+        grid.change_q_sgen(i, float(q))
+    n_ls_bus = int(grid.total_bus())
+    shunt = net.shunt
+    sizes = (n_ls_bus, len(net.line), len(net.trafo), len(shunt), len(load), n_gen + len(eg))
+    on = {k: np.ones(v, dtype=bool) for k, v in zip(_KINDS, (*sizes, len(sgen)), strict=True)}
+    shunt_file_on = shunt["in_service"].to_numpy(dtype=bool) if len(shunt) else np.zeros(0, bool)
+    on["shunt"] = shunt_file_on.copy()
+    value = {k: np.full(len(on[k[:-2]]), np.nan) for k in ("load_p", "load_q", "gen_p", "sgen_p")}
+    main = IslandInstance(grid, on, value)
+    shunts = list(grid.get_shunts())
+    maps = Maps(
+        line=compiled.branch_kind == "line",
+        bus_ls=np.asarray([bus_pos[m[0]] for m in compiled.bus_pp], dtype=np.int64),
+        unit_gen=unit_gen,
+        gen_units=gen,
+        sgen_units=sgen,
+        load_p_file=load["p_mw"].to_numpy(dtype=float) * scaling,
+        load_q_file=load["q_mvar"].to_numpy(dtype=float) * scaling,
+        sgen_q_file=sgen_q,
+        shunt_bus=np.asarray([compiled.bus_lookup[int(b)] for b in shunt["bus"]], dtype=np.int64),
+        shunt_file_on=shunt_file_on,
+        shunt_p_file=np.array([s.target_p_mw if s.connected else 0.0 for s in shunts]),
+        shunt_q_file=np.array([s.target_q_mvar if s.connected else 0.0 for s in shunts]),
+    )
+    retry = main.copy()
+    retry.grid.allow_cache_reuse(False)  # every solve from scratch: no history
+    return _Model(
+        main=main,
+        side=main.copy(),
+        retry=retry,
+        pristine=grid.copy(),
+        maps=maps,
+        n_ls_bus=n_ls_bus,
+        gen_vm_pu=vm,
+    )
+
+
+#: Element kinds of an instance, in the order of ``sizes`` in :func:`_build`.
+_KINDS = ("bus", "line", "trafo", "shunt", "load", "gen", "sgen")
+
+
+#: One model per grid, shared by every compiled grid of it (the model depends on
+#: the network only, not on the engine options): compiling in AC mode with
+#: ``raise-base`` ratings builds it once, for the AC base flow.
+_MODELS: weakref.WeakKeyDictionary[Grid, _Model | _Failed] = weakref.WeakKeyDictionary()

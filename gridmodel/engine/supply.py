@@ -1,0 +1,206 @@
+"""Supply balance of energised islands: load shedding and the distributed slack.
+
+Rules 2-4 of :mod:`gridmodel.engine.dc`, in one compiled pass over buses, loads
+and units:
+
+* loads on de-energised buses (or struck loads) are dark, all others are
+  served in full unless their island is short;
+* an island whose demand (plus fixed injections such as shunts) exceeds what
+  its sources can deliver (forming units at maximum output, static generators
+  at their set point) sheds load, lowest priority class first (households,
+  then essential goods, defence, and critical load last), in proportion
+  within a class;
+* the rest of the mismatch to the base dispatch is shared by the island's
+  grid-forming units in proportion to their headroom (up) or output above
+  their floor (down; static generators go down last). An unlimited source (an
+  external grid without a limit) takes all of an increase, shared equally.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from gridmodel.engine.compiled import CompiledGrid, State
+from gridmodel.engine.islands import Topology
+
+#: Numerical tolerance (MW) for balance comparisons.
+TOL_MW = 1e-9
+
+
+def balance(
+    compiled: CompiledGrid, topo: Topology, state: State, demand: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Served load, unit output and dark-load mask of every energised island.
+
+    Returns
+    -------
+    served_mw, unit_p_mw, load_dark
+    """
+    if topo.n_islands == 0:  # every bus is dead: nothing to balance
+        return (
+            np.zeros(len(demand)),
+            np.zeros(len(compiled.unit_kind)),
+            np.ones(len(demand), dtype=bool),
+        )
+    served, unit_p, dark = _balance(
+        topo.n_islands,
+        topo.labels,
+        topo.bus_energized,
+        topo.energized_island,
+        compiled.bus_fixed_mw,
+        compiled.load_bus,
+        state.load,
+        np.ascontiguousarray(demand, dtype=float),
+        np.asarray(compiled.load_priority, dtype=np.int64),  # no copy if int64
+        compiled.unit_bus,
+        topo.unit_ok,
+        compiled.unit_forming,
+        compiled.unit_p0_mw,
+        compiled.unit_pmax_mw,
+        TOL_MW,
+    )
+    return served, unit_p, dark
+
+
+@njit(cache=True)
+def _shed_by_priority(demand, priority, available):
+    """Serve ``available`` MW: highest priority class first, pro rata within a class."""
+    served = np.zeros_like(demand)
+    remaining = max(available, 0.0)
+    for cls in np.unique(priority):  # ascending: class 1 (critical) first
+        total = 0.0
+        for i in range(len(demand)):
+            if priority[i] == cls:
+                total += demand[i]
+        if total <= 0:
+            continue
+        if remaining >= total:
+            for i in range(len(demand)):
+                if priority[i] == cls:
+                    served[i] = demand[i]
+            remaining -= total
+        else:
+            for i in range(len(demand)):
+                if priority[i] == cls:
+                    served[i] = demand[i] * (remaining / total)
+            remaining = 0.0
+    return served
+
+
+@njit(cache=True)
+def _balance(
+    n_isl,
+    labels,
+    bus_energized,
+    energized_island,
+    bus_fixed,
+    load_bus,
+    load_on,
+    demand,
+    priority,
+    unit_bus,
+    unit_ok,
+    unit_forming,
+    unit_p0,
+    pmax,
+    tol,
+):
+    n_load = len(demand)
+    n_unit = len(unit_bus)
+    fixed = np.zeros(n_isl)
+    for bus in range(len(labels)):
+        if bus_energized[bus]:
+            fixed[labels[bus]] += bus_fixed[bus]
+    served = np.zeros(n_load)
+    dark = np.ones(n_load, dtype=np.bool_)
+    need = np.zeros(n_isl)
+    for i in range(n_load):
+        if load_on[i] and bus_energized[load_bus[i]]:
+            dark[i] = False
+            served[i] = demand[i]
+            need[labels[load_bus[i]]] += demand[i]
+    p0 = np.zeros(n_unit)
+    cap = np.zeros(n_isl)
+    cap_sg = np.zeros(n_isl)
+    for u in range(n_unit):
+        if unit_ok[u]:
+            lo = min(unit_p0[u], 0.0)
+            p0[u] = min(max(unit_p0[u], lo), pmax[u])
+            isl = labels[unit_bus[u]]
+            if unit_forming[u]:
+                cap[isl] += pmax[u]
+            else:
+                cap_sg[isl] += p0[u]
+    for isl in range(n_isl):
+        need[isl] += fixed[isl]
+        cap[isl] += cap_sg[isl]
+    for isl in range(n_isl):
+        if not (energized_island[isl] and need[isl] > cap[isl] + tol):
+            continue
+        count = 0
+        for i in range(n_load):
+            if not dark[i] and labels[load_bus[i]] == isl:
+                count += 1
+        members = np.empty(count, dtype=np.int64)
+        count = 0
+        for i in range(n_load):
+            if not dark[i] and labels[load_bus[i]] == isl:
+                members[count] = i
+                count += 1
+        shed = _shed_by_priority(served[members], priority[members], cap[isl] - fixed[isl])
+        total = 0.0
+        for k in range(len(members)):
+            served[members[k]] = shed[k]
+            total += shed[k]
+        need[isl] = total + fixed[isl]
+    # distributed slack
+    out = np.zeros(n_isl)
+    n_unlimited = np.zeros(n_isl)
+    head_sum = np.zeros(n_isl)
+    room_sum = np.zeros(n_isl)
+    sg_sum = np.zeros(n_isl)
+    head = np.zeros(n_unit)
+    room = np.zeros(n_unit)
+    sg = np.zeros(n_unit)
+    for u in range(n_unit):
+        if not unit_ok[u]:
+            continue
+        isl = labels[unit_bus[u]]
+        out[isl] += p0[u]
+        if unit_forming[u]:
+            if np.isinf(pmax[u]):
+                n_unlimited[isl] += 1.0
+                head[u] = 1.0
+            else:
+                head[u] = max(pmax[u] - p0[u], 0.0)
+            room[u] = max(p0[u] - min(unit_p0[u], 0.0), 0.0)
+        else:
+            sg[u] = p0[u]
+        head_sum[isl] += head[u]
+        room_sum[isl] += room[u]
+        sg_sum[isl] += sg[u]
+    share_up = np.zeros(n_isl)
+    share_down = np.zeros(n_isl)
+    share_sg = np.zeros(n_isl)
+    for isl in range(n_isl):
+        delta = need[isl] - out[isl]
+        head_isl = n_unlimited[isl] if n_unlimited[isl] > 0 else head_sum[isl]
+        if head_isl > 0:
+            share_up[isl] = max(delta, 0.0) / head_isl
+        down = max(-delta, 0.0)
+        down_forming = min(down, room_sum[isl])
+        if room_sum[isl] > 0:
+            share_down[isl] = down_forming / room_sum[isl]
+        if sg_sum[isl] > 0:
+            share_sg[isl] = min(down - down_forming, sg_sum[isl]) / sg_sum[isl]
+    unit_p = p0.copy()
+    for u in range(n_unit):
+        if not unit_ok[u]:
+            continue
+        isl = labels[unit_bus[u]]
+        up = head[u]
+        if n_unlimited[isl] > 0 and not (unit_forming[u] and np.isinf(pmax[u])):
+            up = 0.0  # an unlimited source takes all of an increase
+        unit_p[u] += up * share_up[isl] - room[u] * share_down[isl] - sg[u] * share_sg[isl]
+    return served, unit_p, dark

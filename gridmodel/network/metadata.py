@@ -1,0 +1,418 @@
+"""Substation, region and customer metadata of a network: defaults, reading, validation.
+
+A bundled network folder holds, next to ``network.json``, up to four CSV files:
+
+``substations.csv``  columns ``substation, name, region, lat, lon``
+``buses.csv``        columns ``bus, substation`` (every bus of the net exactly once)
+``loads.csv``        columns ``load, customers, priority`` (empty cell: the default)
+``regions.csv``      columns ``region, groups``
+
+``substations.csv`` and ``buses.csv`` come together or not at all. Loads and
+regions not listed get the defaults. Everything is checked on load; a problem
+is a :class:`~gridmodel.errors.NetworkError` naming the file, the column and
+what is allowed.
+
+Defaults for a network without metadata (pandapower cases, MATPOWER files):
+
+- one substation per bus, id ``f"bus{index}"`` (so ``substation:bus7`` holds
+  exactly ``bus:7``), named after the bus's ``name`` when it has one;
+- region from the bus ``zone`` column (``1.0`` becomes ``"1"``), or
+  :data:`DEFAULT_REGION` when the net has no zones;
+- ``lat``/``lon`` from the bus ``geo`` column (GeoJSON point, ``[lon, lat]``).
+  pandapower's test cases carry *layout* coordinates there, not geography;
+  a bus without ``geo`` gets NaN. Bundled networks must have real coordinates
+  (checked by :func:`gridmodel.network.catalog.load_network`);
+- customers from MW with :data:`CUSTOMERS_PER_MW`, priority
+  :data:`DEFAULT_PRIORITY`, :data:`DEFAULT_GROUPS` groups per region.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gridmodel.network.columns import (
+    ids_column,
+    no_duplicates,
+    numbers,
+    read_table,
+    require_columns,
+    text,
+    text_value,
+)
+from gridmodel.errors import NetworkError
+from gridmodel.network.grid import PRIORITY_CLASSES, Grid
+
+#: Customers per MW of load when a network does not say. A household customer
+#: draws about 2 kW at the diversified winter evening peak (electric heating and
+#: cooking in a share of homes), so 1 MW of peak load serves about 500 customers.
+CUSTOMERS_PER_MW: int = 500
+#: Priority class of a load without metadata: 4, households.
+DEFAULT_PRIORITY: int = 4
+#: Rotation groups (queues) per region without metadata; Ukrainian DSOs use 6.
+DEFAULT_GROUPS: int = 6
+#: Region of every substation when the net has no ``zone`` column.
+DEFAULT_REGION: str = "all"
+
+SUBSTATIONS_FILE = "substations.csv"
+BUSES_FILE = "buses.csv"
+LOADS_FILE = "loads.csv"
+REGIONS_FILE = "regions.csv"
+#: Required columns of each metadata file.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    SUBSTATIONS_FILE: ("substation", "name", "region", "lat", "lon"),
+    BUSES_FILE: ("bus", "substation"),
+    LOADS_FILE: ("load", "customers", "priority"),
+    REGIONS_FILE: ("region", "groups"),
+}
+
+
+@dataclass(frozen=True)
+class MetadataTables:
+    """Metadata tables as given (cells may be strings), each one optional.
+
+    ``folder`` is only used to name files in error messages.
+    """
+
+    substations: pd.DataFrame | None = None
+    buses: pd.DataFrame | None = None
+    loads: pd.DataFrame | None = None
+    regions: pd.DataFrame | None = None
+    folder: str = ""
+
+
+def read_metadata(folder: str | Path) -> MetadataTables:
+    """Read the metadata CSV files present in a network folder (no validation yet)."""
+    folder = Path(folder)
+    tables: dict[str, pd.DataFrame | None] = {}
+    for attr, file in (
+        ("substations", SUBSTATIONS_FILE),
+        ("buses", BUSES_FILE),
+        ("loads", LOADS_FILE),
+        ("regions", REGIONS_FILE),
+    ):
+        path = folder / file
+        tables[attr] = read_table(path) if path.exists() else None
+    return MetadataTables(**tables, folder=str(folder))
+
+
+def build_grid(net: Any, *, name: str, source: str, tables: MetadataTables | None = None) -> Grid:
+    """Combine a pandapower net with its metadata tables (or the defaults) into a Grid.
+
+    Parameters
+    ----------
+    net
+        The pandapower network; it is not modified.
+    name
+        Catalog name of the network.
+    source
+        Where the network came from, for messages.
+    tables
+        Metadata as read by :func:`read_metadata`; ``None`` means defaults only.
+
+    Returns
+    -------
+    Grid
+        With every bus in one substation, every load with customers and
+        priority, and every region of a substation in ``regions``.
+
+    Raises
+    ------
+    NetworkError
+        If a table is inconsistent with the net or holds a bad value.
+    """
+    tables = tables or MetadataTables()
+    files = {f: str(Path(tables.folder) / f) if tables.folder else f for f in COLUMNS}
+    if tables.substations is None and tables.buses is None:
+        substations, bus_substation = default_substations(net)
+    else:
+        for table, file, other in (
+            (tables.substations, SUBSTATIONS_FILE, BUSES_FILE),
+            (tables.buses, BUSES_FILE, SUBSTATIONS_FILE),
+        ):
+            if table is None:
+                raise NetworkError(
+                    f"missing: {file} is required together with {other}",
+                    file=files[file],
+                )
+        assert tables.substations is not None and tables.buses is not None
+        substations = _parse_substations(tables.substations, files[SUBSTATIONS_FILE])
+        bus_substation = _parse_buses(
+            tables.buses, files[BUSES_FILE], net, substations, files[SUBSTATIONS_FILE]
+        )
+    vn_kv = net.bus["vn_kv"].astype(float).groupby(bus_substation).max()
+    substations["vn_kv"] = vn_kv.reindex(substations.index).astype(float)
+    loads = _parse_loads(tables.loads, files[LOADS_FILE], net)
+    regions = _parse_regions(
+        tables.regions, files[REGIONS_FILE], substations, natural=tables.substations is None
+    )
+    return Grid(
+        name=name,
+        net=net,
+        substations=substations,
+        bus_substation=bus_substation,
+        loads=loads,
+        regions=regions,
+        source=source,
+    )
+
+
+def default_customers(p_mw: pd.Series) -> pd.Series:
+    """Customers served by loads of ``p_mw`` MW, using :data:`CUSTOMERS_PER_MW`.
+
+    ``p_mw`` is the load as drawn (pandapower's ``p_mw x scaling``).
+
+    A load drawing power serves at least one customer; a load with zero or
+    negative power (a generator modelled as negative load) serves none.
+    """
+    p = pd.to_numeric(p_mw, errors="coerce").fillna(0.0).astype(float)
+    customers = np.rint(p.clip(lower=0.0) * CUSTOMERS_PER_MW).astype(np.int64)
+    customers = np.where(p > 0, np.maximum(customers, 1), 0)
+    return pd.Series(customers, index=p_mw.index, name="customers", dtype="int64")
+
+
+def bus_coordinates(net: Any) -> pd.DataFrame:
+    """Latitude and longitude of every bus from its GeoJSON ``geo`` point (NaN if none)."""
+    lat = np.full(len(net.bus), np.nan)
+    lon = np.full(len(net.bus), np.nan)
+    if "geo" in net.bus.columns:
+        for i, geo in enumerate(net.bus["geo"].tolist()):
+            point = _point(geo)
+            if point is not None:
+                lon[i], lat[i] = point
+    return pd.DataFrame({"lat": lat, "lon": lon}, index=net.bus.index)
+
+
+def bus_regions(net: Any) -> pd.Series:
+    """Region name of every bus from the ``zone`` column (integral floats as ints)."""
+    if "zone" not in net.bus.columns:
+        return pd.Series(DEFAULT_REGION, index=net.bus.index, dtype=object)
+    return net.bus["zone"].map(_zone_name)
+
+
+def default_substations(net: Any) -> tuple[pd.DataFrame, pd.Series]:
+    """One substation per bus: the metadata of a network that has none.
+
+    Returns
+    -------
+    (substations, bus_substation)
+        As in :class:`~gridmodel.network.grid.Grid` (without ``vn_kv``).
+    """
+    index = net.bus.index
+    ids = pd.Series([f"bus{int(b)}" for b in index], index=index)
+    names = [
+        text_value(n) or sid for n, sid in zip(net.bus["name"].tolist(), ids.tolist(), strict=True)
+    ]
+    coords = bus_coordinates(net)
+    substations = pd.DataFrame(
+        {
+            "name": names,
+            "region": bus_regions(net).to_numpy(),
+            "lat": coords["lat"].to_numpy(),
+            "lon": coords["lon"].to_numpy(),
+        },
+        index=pd.Index(ids.to_numpy(), name="substation"),
+    )
+    bus_substation = pd.Series(ids.to_numpy(), index=index.rename("bus"), name="substation")
+    return substations, bus_substation
+
+
+def metadata_tables(grid: Grid) -> dict[str, pd.DataFrame]:
+    """The four metadata files of a Grid, as DataFrames in file column order."""
+    subs = grid.substations.reset_index()
+    return {
+        SUBSTATIONS_FILE: subs[list(COLUMNS[SUBSTATIONS_FILE])],
+        BUSES_FILE: pd.DataFrame(
+            {"bus": grid.bus_substation.index, "substation": grid.bus_substation.to_numpy()}
+        ),
+        LOADS_FILE: grid.loads.reset_index()[list(COLUMNS[LOADS_FILE])],
+        REGIONS_FILE: grid.regions.reset_index()[list(COLUMNS[REGIONS_FILE])],
+    }
+
+
+def write_metadata(grid: Grid, folder: str | Path) -> list[Path]:
+    """Write the four metadata CSV files of ``grid`` into ``folder``; return their paths."""
+    written = []
+    for file, table in metadata_tables(grid).items():
+        path = Path(folder) / file
+        table.to_csv(path, index=False, float_format="%.6f")
+        written.append(path)
+    return written
+
+
+# --- parsing and validation -------------------------------------------------
+
+
+def _parse_substations(table: pd.DataFrame, file: str) -> pd.DataFrame:
+    require_columns(table, COLUMNS[Path(file).name], file)
+    ids = ids_column(table, "substation", file)
+    regions = text(table["region"])
+    empty = regions == ""
+    if empty.any():
+        row = int(np.flatnonzero(empty.to_numpy())[0])
+        raise NetworkError(
+            f"empty region for substation {ids[row]!r} (row {row + 2})",
+            file=file,
+            field="region",
+        )
+    out = pd.DataFrame(
+        {
+            "name": [n or i for n, i in zip(text(table["name"]), ids, strict=True)],
+            "region": regions.to_numpy(),
+            "lat": numbers(
+                table, "lat", file, ids, label="substation", low=-90.0, high=90.0, required=True
+            ),
+            "lon": numbers(
+                table, "lon", file, ids, label="substation", low=-180.0, high=180.0, required=True
+            ),
+        },
+        index=pd.Index(ids, name="substation"),
+    )
+    return out
+
+
+def _parse_buses(
+    table: pd.DataFrame, file: str, net: Any, substations: pd.DataFrame, subs_file: str
+) -> pd.Series:
+    require_columns(table, COLUMNS[Path(file).name], file)
+    buses = numbers(table, "bus", file, None, integer=True, required=True).astype(np.int64)
+    no_duplicates(pd.Series(buses), "bus", file)
+    known = set(int(b) for b in net.bus.index)
+    unknown = [int(b) for b in buses if int(b) not in known]
+    if unknown:
+        raise NetworkError(
+            f"unknown bus {unknown[0]} (not in network.json)",
+            file=file,
+            field="bus",
+            allowed=f"bus indices of the net, {_span(known)}",
+        )
+    subs = text(table["substation"])
+    missing_sub = ~subs.isin(substations.index)
+    if missing_sub.any():
+        bad = subs[missing_sub].iloc[0]
+        raise NetworkError(
+            f"substation {bad!r} is not in {Path(subs_file).name}",
+            file=file,
+            field="substation",
+        )
+    mapping = pd.Series(subs.to_numpy(), index=pd.Index(buses, name="bus"), name="substation")
+    orphans = sorted(known - set(int(b) for b in buses))
+    if orphans:
+        shown = ", ".join(str(b) for b in orphans[:8]) + (" ..." if len(orphans) > 8 else "")
+        raise NetworkError(
+            f"{len(orphans)} bus(es) without a substation: {shown}",
+            file=file,
+            field="bus",
+            allowed="every bus of the net exactly once",
+        )
+    empty = sorted(set(substations.index) - set(mapping))
+    if empty:
+        raise NetworkError(
+            f"substation {empty[0]!r} has no buses",
+            file=file,
+            field="substation",
+            allowed="each substation of substations.csv at least once",
+        )
+    return mapping.reindex(net.bus.index.rename("bus"))
+
+
+def _parse_loads(table: pd.DataFrame | None, file: str, net: Any) -> pd.DataFrame:
+    index = net.load.index.rename("load")
+    p_mw = net.load["p_mw"].astype(float)
+    if "scaling" in net.load.columns:
+        p_mw = p_mw * net.load["scaling"].astype(float).fillna(1.0)
+    customers = default_customers(p_mw).set_axis(index)
+    priority = pd.Series(DEFAULT_PRIORITY, index=index, dtype="int64")
+    if table is not None and len(table):
+        require_columns(table, COLUMNS[Path(file).name], file)
+        loads = numbers(table, "load", file, None, integer=True, required=True)
+        loads = loads.astype(np.int64)
+        no_duplicates(pd.Series(loads), "load", file)
+        known = set(int(i) for i in index)
+        unknown = [int(x) for x in loads if int(x) not in known]
+        if unknown:
+            raise NetworkError(
+                f"unknown load {unknown[0]} (not in network.json)",
+                file=file,
+                field="load",
+                allowed=f"load indices of the net, {_span(known)}",
+            )
+        cust = numbers(table, "customers", file, loads, label="load", integer=True, low=0.0)
+        prio = numbers(
+            table,
+            "priority",
+            file,
+            loads,
+            label="load",
+            integer=True,
+            low=float(min(PRIORITY_CLASSES)),
+            high=float(max(PRIORITY_CLASSES)),
+        )
+        given = ~np.isnan(cust)
+        customers.loc[loads[given]] = cust[given].astype(np.int64)
+        given = ~np.isnan(prio)
+        priority.loc[loads[given]] = prio[given].astype(np.int64)
+    return pd.DataFrame(
+        {"customers": customers.astype("int64"), "priority": priority.astype("int64")},
+        index=index,
+    )
+
+
+def _parse_regions(
+    table: pd.DataFrame | None, file: str, substations: pd.DataFrame, *, natural: bool
+) -> pd.DataFrame:
+    used = list(dict.fromkeys(str(r) for r in substations["region"]))
+    if natural:  # default regions from zones: "2" before "10"
+        used.sort(key=lambda r: (0, int(r), "") if r.isdigit() else (1, 0, r))
+    groups = dict.fromkeys(used, DEFAULT_GROUPS)
+    order = used
+    if table is not None and len(table):
+        require_columns(table, COLUMNS[Path(file).name], file)
+        names = ids_column(table, "region", file)
+        unknown = [r for r in names if r not in groups]
+        if unknown:
+            raise NetworkError(
+                f"region {unknown[0]!r} has no substation",
+                file=file,
+                field="region",
+                allowed=", ".join(used),
+            )
+        values = numbers(
+            table, "groups", file, names, label="region", integer=True, low=1.0, required=True
+        )
+        groups.update({r: int(g) for r, g in zip(names, values, strict=True)})
+        order = list(dict.fromkeys([*names, *used]))
+    return pd.DataFrame(
+        {"groups": [groups[r] for r in order]}, index=pd.Index(order, name="region")
+    ).astype({"groups": "int64"})
+
+
+def _zone_name(zone: Any) -> str:
+    if zone is None or (isinstance(zone, float) and math.isnan(zone)) or str(zone) == "":
+        return DEFAULT_REGION
+    if isinstance(zone, float | np.floating) and float(zone).is_integer():
+        return str(int(zone))
+    return str(zone).strip()
+
+
+def _point(geo: Any) -> tuple[float, float] | None:
+    if geo is None or (isinstance(geo, float) and math.isnan(geo)):
+        return None
+    try:
+        obj = json.loads(geo) if isinstance(geo, str) else geo
+        x, y = obj["coordinates"][:2]
+        return float(x), float(y)
+    except (ValueError, TypeError, KeyError, IndexError):
+        return None
+
+
+def _span(indices: set[int]) -> str:
+    if not indices:
+        return "none"
+    return f"{len(indices)} between {min(indices)} and {max(indices)}"

@@ -1,0 +1,207 @@
+"""Repair strategies: which eligible task a free crew takes next.
+
+A strategy is a plain function ``choose(problem, situation) -> task id``
+(:class:`~gridmodel.restoration.crews.RepairProblem`,
+:class:`~gridmodel.restoration.crews.Situation`) registered by name; a scenario names
+it in ``[repair] strategy``. Every strategy is deterministic (ties go to the
+task listed first) and must not modify its inputs.
+
+Restored load
+-------------
+The static strategies rank by the load a task restores *on its own*: the
+served MW at the evening peak with every element damaged up to the task's
+wave out, minus the same with the task's element back (evaluated with the
+engine, cached; split by priority class for ``critical_first``). A task whose
+benefit needs another task first (a line behind a damaged substation)
+restores nothing on its own; ``greedy_marginal`` re-measures on the current
+state at every decision instead.
+
+==================== ===========================================================
+``as_listed``        in the order of the hits (scenario order)
+``shortest_first``   shortest repair first
+``largest_load_first`` most restored MW first
+``load_per_hour``    most restored MW per repair hour first (Smith's rule)
+``critical_first``   tasks restoring critical load (priority 1) first, then
+                     priority 2, 3, 4; within a class by MW per repair hour
+``greedy_marginal``  most served MW gained per repair hour, measured with the
+                     engine on the current state and demand at each decision
+``optimal``          exact minimum energy not served (see :mod:`gridmodel.restoration.optimal`)
+==================== ===========================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from gridmodel.restoration.crews import Choose, RepairProblem, Situation
+from gridmodel.errors import OptionError, unknown_name
+from gridmodel.restoration.evaluations import CLASSES, PEAK
+
+#: Gains below this (MW) count as nothing restored.
+GAIN_TOL_MW = 1e-6
+
+_REGISTRY: dict[str, Choose] = {}
+
+
+def register(name: str) -> Callable[[Choose], Choose]:
+    """Decorator: register a strategy function under ``name``."""
+
+    def add(func: Choose) -> Choose:
+        if name in _REGISTRY:
+            raise ValueError(f"strategy {name!r} is already registered")
+        _REGISTRY[name] = func
+        return func
+
+    return add
+
+
+def names() -> list[str]:
+    """Registered strategy names, in registration order."""
+    return list(_REGISTRY)
+
+
+def get(name: str, *, field: str = "repair.strategy") -> Choose:
+    """The strategy registered as ``name``.
+
+    Raises
+    ------
+    OptionError
+        Unknown name; the message lists the valid ones.
+    """
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise unknown_name(
+            "repair strategy", name, _REGISTRY, error=OptionError, field=field
+        ) from None
+
+
+def check_names(requested: list[str], *, field: str = "strategies") -> list[str]:
+    """Validate a list of names (unknown names raise, duplicates are dropped)."""
+    seen: dict[str, None] = {}
+    for name in requested:
+        get(name, field=field)
+        seen.setdefault(name, None)
+    if not seen:
+        raise OptionError("no strategy named", field=field, allowed=", ".join(names()))
+    return list(seen)
+
+
+def restored_by_class(problem: RepairProblem, task_id: int) -> np.ndarray:
+    """MW per priority class (1..4) the task restores on its own (see module notes)."""
+    cache = problem.memo.setdefault("restored", {})
+    hit = cache.get(task_id)
+    if hit is None:
+        task = problem.tasks[task_id]
+        out = frozenset(t.element for t in problem.tasks if t.release_h <= task.release_h)
+        held = any(
+            t.element == task.element and t.id != task.id and t.release_h <= task.release_h
+            for t in problem.tasks
+        )
+        if held:
+            hit = np.zeros(len(CLASSES))
+        else:
+            before = problem.valuer.value(out, PEAK).class_served_mw
+            after = problem.valuer.value(out - {task.element}, PEAK).class_served_mw
+            hit = np.where(after - before > GAIN_TOL_MW, after - before, 0.0)
+        cache[task_id] = hit
+    return hit
+
+
+def restored_mw(problem: RepairProblem, task_id: int) -> float:
+    """Total MW the task restores on its own."""
+    return float(restored_by_class(problem, task_id).sum())
+
+
+def per_hour(problem: RepairProblem, task_id: int) -> float:
+    """Restored MW per repair hour."""
+    return restored_mw(problem, task_id) / problem.tasks[task_id].duration_h
+
+
+def _first(situation: Situation, key: Callable[[int], tuple[float, ...]]) -> int:
+    return min(situation.eligible, key=lambda i: (*key(i), i))
+
+
+@register("as_listed")
+def as_listed(problem: RepairProblem, situation: Situation) -> int:
+    """The first eligible task in the order of the hits."""
+    return min(situation.eligible)
+
+
+@register("shortest_first")
+def shortest_first(problem: RepairProblem, situation: Situation) -> int:
+    """The eligible task with the shortest repair."""
+    return _first(situation, lambda i: (problem.tasks[i].duration_h,))
+
+
+@register("largest_load_first")
+def largest_load_first(problem: RepairProblem, situation: Situation) -> int:
+    """The eligible task restoring the most MW on its own."""
+    return _first(situation, lambda i: (-restored_mw(problem, i),))
+
+
+@register("load_per_hour")
+def load_per_hour(problem: RepairProblem, situation: Situation) -> int:
+    """The eligible task restoring the most MW per repair hour (Smith's rule).
+
+    For one crew, independent tasks and constant demand this order minimises
+    the energy not served, ``sum_j w_j C_j`` (Smith 1956, weighted shortest
+    processing time).
+    """
+    return _first(situation, lambda i: (-per_hour(problem, i),))
+
+
+def _best_class(problem: RepairProblem, task_id: int) -> int:
+    gains = restored_by_class(problem, task_id)
+    for cls, gain in zip(CLASSES, gains, strict=True):
+        if gain > GAIN_TOL_MW:
+            return cls
+    return len(CLASSES) + 1
+
+
+@register("critical_first")
+def critical_first(problem: RepairProblem, situation: Situation) -> int:
+    """Tasks restoring the highest priority class first, then MW per repair hour."""
+    return _first(situation, lambda i: (_best_class(problem, i), -per_hour(problem, i)))
+
+
+@register("greedy_marginal")
+def greedy_marginal(problem: RepairProblem, situation: Situation) -> int:
+    """The task whose completion gains the most served MW per repair hour now.
+
+    Measured with the engine on the current state (everything still out,
+    including tasks other crews are working on) at the current hour's
+    demand. Ties (for example all zero) fall back to ``load_per_hour``.
+    """
+    out = problem.out_at(situation.time_h, situation.done)
+    level = int(problem.valuer.demand.level_of_hour[problem.hour_at(situation.time_h)])
+    now = problem.valuer.value(out, level).served_total_mw
+
+    def gain(i: int) -> float:
+        task = problem.tasks[i]
+        after = problem.frees(task, out, situation.done, situation.time_h)
+        if after == out:
+            return 0.0
+        delta = problem.valuer.value(after, level).served_total_mw - now
+        return delta if delta > GAIN_TOL_MW else 0.0
+
+    return _first(
+        situation,
+        lambda i: (-gain(i) / problem.tasks[i].duration_h, -per_hour(problem, i)),
+    )
+
+
+@register("optimal")
+def optimal(problem: RepairProblem, situation: Situation) -> int:
+    """Exact minimum energy not served over the horizon (small problems only).
+
+    Raises
+    ------
+    OptionError
+        The problem is larger than :data:`gridmodel.restoration.optimal.MAX_TASKS` tasks.
+    """
+    from gridmodel.restoration.optimal import plan_choice
+
+    return plan_choice(problem, situation)

@@ -1,0 +1,338 @@
+"""The chunked Parquet store of a Monte Carlo run, resumable after an interruption.
+
+Layout of a run folder ``DIR``::
+
+    DIR/manifest.json          what the run is (scenario fingerprint, seed, samples,
+                               chunk size) and its status: "running" or "complete"
+    DIR/INCOMPLETE             present until the run is complete (says how to resume)
+    DIR/samples/part-00000.parquet, part-00001.parquet, ...
+                               chunk c holds samples c*C ... (c+1)*C - 1, sorted
+    DIR/summary.json           quantiles over all samples (written when complete)
+    DIR/run.json               run metadata: workers, timings (not reproducible)
+    DIR/.gridmodel             the gridmodel marker (written when complete)
+
+Unlike the other commands, a Monte Carlo folder is written **in place**, not
+in a temporary folder renamed at the end: an interrupted sweep must leave its
+finished chunks where ``--resume`` finds them. Atomicity is per chunk instead:
+each chunk is written to a temporary file in ``samples/`` and renamed into
+place, so a chunk file either is complete or does not exist. Until the run is
+complete the folder carries ``INCOMPLETE``, ``manifest.json`` says
+``"running"`` and there is no marker and no ``summary.json``. Starting a new
+run over an earlier complete result deletes that result first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from gridmodel.errors import OptionError, OutputError
+from gridmodel.outputs import MARKER, check_target
+
+#: Format tag of ``manifest.json``.
+FORMAT = "gridmodel.studies.montecarlo/1"
+
+#: Quantiles (percent) reported in ``summary.json``.
+QUANTILES: tuple[int, ...] = (0, 5, 10, 50, 90, 95, 99, 100)
+
+_INCOMPLETE_TEXT = (
+    "This Monte Carlo run is not complete. Finish it with\n"
+    "    gridmodel montecarlo SCENARIO --samples N --out THIS_FOLDER --resume\n"
+    "(the same scenario, seed and samples). Chunks in samples/ are complete.\n"
+)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What identifies a run: resuming requires the same spec."""
+
+    scenario: str
+    fingerprint: str
+    network: str
+    seed: int
+    samples: int
+    chunk_size: int
+    timeline: bool = True
+
+    @property
+    def chunks(self) -> int:
+        return -(-self.samples // self.chunk_size)
+
+    def chunk_range(self, chunk: int) -> tuple[int, int]:
+        """Samples ``[start, stop)`` of chunk ``chunk``."""
+        start = chunk * self.chunk_size
+        return start, min(start + self.chunk_size, self.samples)
+
+
+def chunk_name(chunk: int) -> str:
+    return f"part-{chunk:05d}.parquet"
+
+
+class ChunkStore:
+    """A run folder: manifest, chunk files, summary. Create with :meth:`open`."""
+
+    def __init__(self, out: Path, spec: RunSpec) -> None:
+        self.out = out
+        self.spec = spec
+        self.samples_dir = out / "samples"
+
+    # -- opening ---------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls, out: str | Path, spec: RunSpec, *, resume: bool = False, overwrite: bool = False
+    ) -> ChunkStore:
+        """Start a new run in ``out`` or, with ``resume``, reopen an interrupted one.
+
+        Raises
+        ------
+        OutputError
+            ``out`` holds an unfinished run and neither ``resume`` nor
+            ``overwrite`` is given, or a folder gridmodel did not write.
+        OptionError
+            ``resume`` on a folder whose run differs (scenario, seed,
+            samples or chunk size) from ``spec``.
+        """
+        out = Path(out)
+        manifest = read_manifest(out)
+        if resume and manifest is not None:
+            _check_same(out, manifest, spec)
+            store = cls(out, spec)
+            store._clean_partial_files()
+            if manifest.get("status") == "complete":
+                return store
+            store._write_manifest("running")
+            return store
+        if resume and out.is_dir() and any(out.iterdir()):
+            raise OptionError(
+                "--resume: no Monte Carlo run here to resume",
+                file=out,
+                field="--resume",
+                allowed="a folder an interrupted gridmodel montecarlo run wrote",
+            )
+        if manifest is not None and manifest.get("status") != "complete" and not overwrite:
+            raise OutputError(
+                "holds an unfinished Monte Carlo run",
+                file=out,
+                allowed="--resume to finish it, --overwrite to start again, or another folder",
+            )
+        if manifest is None:
+            check_target(out, overwrite=overwrite)
+        if out.exists() and any(out.iterdir()):
+            _clear(out)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create the folder ({exc.strerror})", file=out) from None
+        store = cls(out, spec)
+        store._write_manifest("running")
+        return store
+
+    # -- chunks ----------------------------------------------------------
+
+    def done_chunks(self) -> set[int]:
+        """Chunks already written completely (right number of rows)."""
+        done: set[int] = set()
+        if not self.samples_dir.is_dir():
+            return done
+        for chunk in range(self.spec.chunks):
+            path = self.samples_dir / chunk_name(chunk)
+            if not path.is_file():
+                continue
+            start, stop = self.spec.chunk_range(chunk)
+            try:
+                rows = pq.ParquetFile(path).metadata.num_rows
+            except (OSError, pa.ArrowException):
+                rows = -1
+            if rows == stop - start:
+                done.add(chunk)
+            else:
+                path.unlink()
+        return done
+
+    def missing_chunks(self) -> list[int]:
+        done = self.done_chunks()
+        return [c for c in range(self.spec.chunks) if c not in done]
+
+    def write_chunk(self, chunk: int, table: pa.Table) -> Path:
+        """Write one chunk atomically (temporary file, then rename)."""
+        start, stop = self.spec.chunk_range(chunk)
+        if table.num_rows != stop - start:
+            raise ValueError(f"chunk {chunk}: {table.num_rows} rows, expected {stop - start}")
+        self.samples_dir.mkdir(parents=True, exist_ok=True)
+        final = self.samples_dir / chunk_name(chunk)
+        tmp = self.samples_dir / f".{final.name}.{os.getpid()}.tmp"
+        try:
+            pq.write_table(table, tmp, compression="zstd")
+            tmp.replace(final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return final
+
+    # -- completion ------------------------------------------------------
+
+    def finish(self, *, run_info: dict[str, Any]) -> dict[str, Any]:
+        """Write ``summary.json``, ``run.json`` and the marker; mark the run complete."""
+        if self.missing_chunks():
+            raise OutputError("cannot finish: chunks are missing", file=self.samples_dir)
+        summary = summarize(self)
+        _write_json(self.out / "summary.json", summary)
+        _write_json(self.out / "run.json", run_info)
+        self._write_manifest("complete")
+        (self.out / MARKER).write_text("written by gridmodel\n", encoding="utf-8")
+        (self.out / "INCOMPLETE").unlink(missing_ok=True)
+        return summary
+
+    def column(self, name: str) -> np.ndarray:
+        """One column over all chunks, in sample order (reads that column only)."""
+        parts = [
+            pq.read_table(self.samples_dir / chunk_name(c), columns=[name]).column(0).to_numpy()
+            for c in range(self.spec.chunks)
+        ]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def column_names(self) -> list[str]:
+        if self.spec.chunks == 0:
+            return []
+        return list(pq.read_schema(self.samples_dir / chunk_name(0)).names)
+
+    # -- internals -------------------------------------------------------
+
+    def _write_manifest(self, status: str) -> None:
+        spec = self.spec
+        data = {
+            "format": FORMAT,
+            "status": status,
+            "scenario": spec.scenario,
+            "scenario_sha256": spec.fingerprint,
+            "network": spec.network,
+            "seed": spec.seed,
+            "samples": spec.samples,
+            "chunk_size": spec.chunk_size,
+            "chunks": spec.chunks,
+            "timeline": spec.timeline,
+        }
+        if status != "complete":
+            (self.out / MARKER).unlink(missing_ok=True)
+            (self.out / "INCOMPLETE").write_text(_INCOMPLETE_TEXT, encoding="utf-8")
+        _write_json(self.out / "manifest.json", data)
+
+    def _clean_partial_files(self) -> None:
+        if self.samples_dir.is_dir():
+            for tmp in self.samples_dir.glob(".part-*.tmp"):
+                tmp.unlink(missing_ok=True)
+
+
+def read_manifest(out: Path) -> dict[str, Any] | None:
+    """The manifest of a Monte Carlo folder, or ``None`` if ``out`` is not one."""
+    path = out / "manifest.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
+
+
+def _check_same(out: Path, manifest: dict[str, Any], spec: RunSpec) -> None:
+    checks = (
+        ("scenario_sha256", spec.fingerprint, "SCENARIO"),
+        ("seed", spec.seed, "--seed"),
+        ("samples", spec.samples, "--samples"),
+        ("chunk_size", spec.chunk_size, "--chunk-size"),
+        ("timeline", spec.timeline, "--timeline"),
+    )
+    for key, value, option in checks:
+        if manifest.get(key) != value:
+            if key == "scenario_sha256":
+                message = "--resume: this folder's run used a different scenario"
+            else:
+                message = (
+                    f"--resume: this folder's run used {option} {manifest.get(key)}, not {value}"
+                )
+            raise OptionError(
+                message,
+                file=out / "manifest.json",
+                field=option,
+                allowed="the same scenario, seed, samples, chunk size and --timeline/--impact-only "
+                "as the interrupted run",
+            )
+
+
+def _clear(out: Path) -> None:
+    """Empty an earlier gridmodel result (or an ``--overwrite`` folder) for a new run."""
+    for child in out.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def summarize(store: ChunkStore) -> dict[str, Any]:
+    """``summary.json``: the run's identity and quantiles of impact and metric columns.
+
+    Reads one column at a time, so memory is the size of one column, not of
+    the whole table. No timestamps or paths: the same scenario and seed give
+    the same bytes whatever the number of workers.
+    """
+    spec = store.spec
+    names = store.column_names()
+    impact_names = {name for name, _ in _impact_fields()}
+    wanted = [n for n in _summary_columns() if n in names]
+    wanted += [n for n in names if n not in impact_names]
+    stats = {name: _stats(store.column(name)) for name in wanted}
+    unserved = store.column("unserved_mw") if "unserved_mw" in names else np.zeros(0)
+    return {
+        "scenario": spec.scenario,
+        "network": spec.network,
+        "seed": spec.seed,
+        "samples": spec.samples,
+        "timeline": spec.timeline,
+        "p_any_unserved": _round(float((unserved > 1e-6).mean()) if len(unserved) else 0.0),
+        "quantiles": stats,
+    }
+
+
+def _impact_fields() -> tuple[tuple[str, Any], ...]:
+    from gridmodel.studies.montecarlo.sampling import IMPACT_FIELDS
+
+    return IMPACT_FIELDS
+
+
+def _summary_columns() -> tuple[str, ...]:
+    from gridmodel.studies.montecarlo.sampling import SUMMARY_COLUMNS
+
+    return SUMMARY_COLUMNS
+
+
+def _stats(values: np.ndarray) -> dict[str, float]:
+    """Mean and quantiles over the defined values (``n`` of them; nulls are left out)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return {"n": 0}
+    out = {"n": len(values), "mean": _round(float(values.mean()))}
+    for q, v in zip(QUANTILES, np.percentile(values, QUANTILES), strict=True):
+        out[f"p{q:02d}" if q < 100 else "p100"] = _round(float(v))
+    return out
+
+
+def _round(value: float) -> float:
+    rounded = round(value, 6)
+    return 0.0 if rounded == 0 else rounded
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
