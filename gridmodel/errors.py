@@ -2,7 +2,9 @@
 
 Every error a user can cause is a :class:`GridModelError`. It carries the file,
 the field and what is allowed, so the command line can print one clear line and
-exit with code 2 instead of a traceback.
+exit with code 2 instead of a traceback. A result that breaks an invariant of
+the model (served load above demand, say) is an :class:`InternalError`: a bug
+to report, never hidden by clamping the numbers.
 """
 
 from __future__ import annotations
@@ -114,3 +116,11 @@ def interrupted(exc: BaseException) -> bool:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return False
+
+
+class InternalError(Exception):
+    """A result that breaks an invariant of the model: a bug, not the user's input.
+
+    The command line prints ``internal error: ..., please report`` and exits
+    with code 1 (the traceback only with ``--debug``).
+    """

@@ -1,22 +1,28 @@
-"""The ``gridmodel`` command line: a thin typer app.
+"""The ``gridmodel`` command line: a thin typer app over the Python API.
 
 Each command group lives in its own module and registers itself on
-:data:`app`; commands parse arguments, call one library function and write
-files. Every :class:`~gridmodel.errors.GridModelError` becomes one line on
-stderr and exit code 2 (see :class:`ErrorMappingGroup`), so the behaviour is
-the same under ``typer.testing.CliRunner`` as from the shell.
+:data:`app`; commands parse arguments, call one library function and print
+or write what it returns. Every :class:`~gridmodel.errors.GridModelError`
+becomes one line on stderr and exit code 2, an
+:class:`~gridmodel.errors.InternalError` (a bug) one line and exit code 1
+(the traceback with ``--debug``), Ctrl-C exit code 130 (see
+:class:`ErrorMappingGroup`), so the behaviour is the same under
+``typer.testing.CliRunner`` as from the shell.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import traceback
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from gridmodel.errors import GridModelError, interrupted
+from gridmodel.errors import GridModelError, InternalError, interrupted
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+EXIT_INTERRUPTED = 130
 
 
 def report_error(exc: GridModelError) -> None:
@@ -25,7 +31,7 @@ def report_error(exc: GridModelError) -> None:
 
 
 class ErrorMappingGroup(TyperGroup):
-    """Click group that turns input errors into one line and exit code 2."""
+    """Click group that turns errors into one line and an exit code (see the module notes)."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -35,12 +41,17 @@ class ErrorMappingGroup(TyperGroup):
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
             typer.echo("gridmodel: interrupted", err=True)
-            raise typer.Exit(130) from None
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except InternalError as exc:
+            if (ctx.obj or {}).get("debug"):
+                typer.echo(traceback.format_exc(), err=True)
+            typer.echo(f"gridmodel: internal error: {exc}, please report", err=True)
+            raise typer.Exit(EXIT_INTERNAL) from None
         except Exception as exc:
             if not interrupted(exc):
                 raise
             typer.echo("gridmodel: interrupted", err=True)
-            raise typer.Exit(130) from None
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 app = typer.Typer(
@@ -51,6 +62,18 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _options(
+    ctx: typer.Context,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an internal error.")
+    ] = False,
+) -> None:
+    """Power-grid outage resilience modeller: strikes, blackouts, repairs, rolling outages."""
+    ctx.obj = {"debug": debug}
+
 
 # Command modules register themselves on `app` when imported (one line each).
 from gridmodel.cli import compare as _compare  # noqa: E402, F401

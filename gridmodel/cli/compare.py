@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gridmodel.cli import app
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -37,28 +40,19 @@ def compare(
     ] = False,
 ) -> None:
     """Compare repair strategies; write comparison.csv, samples.csv and report.html into OUT."""
-    from gridmodel.studies.compare import compare as run_compare
+    from gridmodel import compare as compare_strategies
+    from gridmodel import load_scenario
+    from gridmodel.contract import REPORT_FILE
     from gridmodel.errors import OptionError
-    from gridmodel.outputs import atomic_output_dir, check_target, safe_csv
-    from gridmodel.report import REPORT_FILE, render_report_before_rename
-    from gridmodel.scenario import load_scenario
+    from gridmodel.outputs import check_target
 
-    if samples < 1:
-        raise OptionError(f"must be at least 1, got {samples}", field="--samples")
-    if seed is not None and seed < 0:
-        raise OptionError(f"must be a whole number >= 0, got {seed}", field="--seed")
     names = _names(strategies)
     if names is not None and not names:
-        raise OptionError("no strategy named", field="--strategies")
+        raise OptionError("no strategy named", field="strategies")
     check_target(out, overwrite=overwrite)
     loaded = load_scenario(scenario)
-    result = run_compare(loaded, strategies=names, samples=samples, seed=seed)
-    with atomic_output_dir(out, overwrite=overwrite) as tmp:
-        safe_csv(result.table, tmp / "comparison.csv")
-        safe_csv(result.samples, tmp / "samples.csv")
-        if result.served is not None:  # served-load curves for the report
-            result.served.to_parquet(tmp / "comparison_timeline.parquet", index=False)
-        render_report_before_rename(tmp, out)  # inside: the folder is complete or absent
+    result = compare_strategies(loaded, strategies=names, samples=samples, seed=seed)
+    result.write(out, overwrite=overwrite)
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
     typer.echo(ranking_table(result.ranking, samples=samples))
@@ -66,11 +60,8 @@ def compare(
     typer.echo(f"report: {out / REPORT_FILE}")
 
 
-def ranking_table(ranking: object, *, samples: int) -> str:
+def ranking_table(ranking: pd.DataFrame, *, samples: int) -> str:
     """The ranking as a plain-text table (ENS mean, 95 % interval, paired difference)."""
-    import pandas as pd
-
-    assert isinstance(ranking, pd.DataFrame)
     header = (
         f"{'rank':>4}  {'strategy':<20} {'ENS MWh':>12} {'95 % interval':>25} "
         f"{'vs best':>12} {'95 % interval':>25}"

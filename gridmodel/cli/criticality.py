@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from gridmodel.cli import app
-from gridmodel.cli.options import AcBackend, Limit, Mode, Overload, Ratings, engine_options
+from gridmodel.cli.options import AcBackend, Limit, Mode, Overload, Ratings
 
 
 @app.command()
@@ -48,55 +47,48 @@ def criticality(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
-    from gridmodel.network.catalog import load_network
-    from gridmodel.engine.compiled import compile_grid
-    from gridmodel.studies.criticality import CriticalityOptions, outage_set, rank_outages
-    from gridmodel.errors import OptionError
-    from gridmodel.outputs import atomic_output_dir, check_target, safe_csv
+    from gridmodel import criticality as rank_criticality
+    from gridmodel import load_network
+    from gridmodel.outputs import check_target
+    from gridmodel.studies.impact import engine_options
+    from gridmodel.studies.outages import CriticalityOptions, outage_set
 
-    for name, value in (("--top", top), ("--workers", workers)):
-        if value < 1:
-            raise OptionError(f"must be a whole number >= 1, got {value}", field=name)
-    options = CriticalityOptions(k=k, max_pairs=max_pairs, seed=seed)
-    engine = engine_options(
+    options = CriticalityOptions(k=k, max_pairs=max_pairs, seed=seed)  # checked before any work
+    engine_options(
         mode=mode, overload=overload, ratings=ratings, limit=limit, ac_backend=ac_backend
     )
     check_target(out, overwrite=overwrite)
     grid = load_network(network)
     started = time.perf_counter()
-    compiled = compile_grid(grid, options=engine)
     total = len(outage_set(len(grid.substations), options=options).positions)
-    console = Console(stderr=True)
     bar = Progress(
         TextColumn(f"N-{k} outages"),
         BarColumn(),
         MofNCompleteColumn(),
-        console=console,
+        console=Console(stderr=True),
         disable=not progress,
         transient=True,
     )
     with bar:
         task = bar.add_task("outages", total=total)
-        table, outages = rank_outages(
-            compiled,
-            options=options,
-            on_progress=lambda n: bar.update(task, completed=n),
+        table = rank_criticality(
+            grid,
+            k,
+            mode=mode,
+            overload=overload,
+            ratings=ratings,
+            limit=limit,
+            ac_backend=ac_backend,
+            max_pairs=max_pairs,
+            seed=seed,
             workers=workers,
             network=network,
+            out=out,
+            overwrite=overwrite,
+            top=top,
+            on_progress=lambda n: bar.update(task, completed=n),
         )
     elapsed = time.perf_counter() - started
-    summary = _summary(grid.name, compiled, options, engine, table, outages, top=top)
-    with atomic_output_dir(out, overwrite=overwrite) as tmp:
-        safe_csv(table, tmp / "criticality.csv")
-        _write_json(tmp / "summary.json", summary)
-        _write_json(
-            tmp / "run.json",
-            {
-                "workers": workers,
-                "elapsed_s": round(elapsed, 3),
-                "ms_per_outage": round(1000 * elapsed / max(len(table), 1), 3),
-            },
-        )
     shown = Table("rank", "substations", "regions", "unserved MW", "customers off", "tripped")
     for row in table.head(top).itertuples():
         shown.add_row(
@@ -108,43 +100,9 @@ def criticality(
             str(row.tripped),
         )
     Console().print(shown)
-    sampled = " (sampled)" if outages.sampled else ""
+    sampled = " (sampled)" if table.attrs["sampled"] else ""
     typer.echo(
-        f"{grid.name}: {len(table):,} of {outages.total:,} N-{k} outages{sampled} "
+        f"{grid.name}: {len(table):,} of {table.attrs['outages_total']:,} N-{k} outages{sampled} "
         f"in {elapsed:.1f} s"
     )
     typer.echo(f"results: {out}")
-
-
-def _summary(
-    name: str,
-    compiled: Any,
-    options: Any,
-    engine: Any,
-    table: Any,
-    outages: Any,
-    *,
-    top: int,
-) -> dict[str, Any]:
-    return {
-        "network": name,
-        "k": options.k,
-        "options": {
-            "mode": engine.mode,
-            "overload": engine.overload,
-            "ratings": engine.ratings,
-            "overload_limit_percent": float(engine.overload_limit_percent),
-            "ac_backend": engine.ac_backend,
-        },
-        "substations": len(compiled.grid.substations),
-        "load_mw": round(float(compiled.load_p_mw.sum()), 6),
-        "outages_total": int(outages.total),
-        "outages_evaluated": len(table),
-        "sampled": bool(outages.sampled),
-        "seed": options.seed if outages.sampled else None,
-        "top": json.loads(table.head(top).to_json(orient="records")),
-    }
-
-
-def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from gridmodel.cli import app
-from gridmodel.cli.options import AcBackend, Limit, Mode, Overload, Ratings, engine_options
-from gridmodel.errors import OptionError
+from gridmodel.cli.options import AcBackend, Limit, Mode, Overload, Ratings
 
 
 @app.command()
@@ -35,36 +35,33 @@ def impact(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Evaluate the grid with the struck elements out of service (no strike: the intact grid)."""
-    from gridmodel.network.catalog import load_network
-    from gridmodel.studies.run import evaluate_impact
-    from gridmodel.scenario.model import parse_element
+    from gridmodel import impact as evaluate_impact
+    from gridmodel import load_network
+    from gridmodel.studies.impact import engine_options, strike_elements
 
-    options = engine_options(
+    engine_options(
         mode=mode, overload=overload, ratings=ratings, limit=limit, ac_backend=ac_backend
+    )  # checked before the network is loaded
+    strike_elements(strike or [])
+    result = evaluate_impact(
+        load_network(network),
+        strike or [],
+        mode=mode,
+        overload=overload,
+        ratings=ratings,
+        limit=limit,
+        ac_backend=ac_backend,
     )
-    elements = []
-    for text in strike or []:
-        try:
-            elements.append(
-                parse_element(text, kinds=("substation", "bus", "line", "trafo", "gen"))
-            )
-        except ValueError as exc:
-            raise OptionError(
-                str(exc),
-                field="--strike",
-                allowed="KIND:ID with KIND one of substation, bus, line, trafo, gen",
-            ) from None
-    grid = load_network(network)
-    summary = evaluate_impact(grid, elements, options=options)
+    summary = result.to_dict()
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return
-    _print_table(grid.name, elements, summary)
+    _print_table(result.grid.name, [str(e) for e in result.strikes], summary)
 
 
-def _print_table(name: str, elements: list, summary: dict) -> None:
+def _print_table(name: str, elements: list[str], summary: Mapping[str, Any]) -> None:
     console = Console()
-    struck = ", ".join(str(e) for e in elements) or "nothing (intact grid)"
+    struck = ", ".join(elements) or "nothing (intact grid)"
     console.print(f"[bold]{name}[/bold]: struck {struck}")
     console.print(
         f"load {summary['load_mw']:.1f} MW, served {summary['served_mw']:.1f} MW, "

@@ -73,8 +73,8 @@ def montecarlo(
         TimeRemainingColumn,
     )
 
-    from gridmodel.studies.montecarlo import SweepOptions, read_manifest, run_montecarlo
     from gridmodel.scenario import load_scenario
+    from gridmodel.studies.montecarlo import SweepOptions, read_manifest, run_montecarlo
 
     if chunk_size is None and resume:
         manifest = read_manifest(out) or {}

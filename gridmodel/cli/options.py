@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    from gridmodel.engine.compiled import EngineOptions
 
 #: ``--mode``: DC or AC power flow.
 Mode = Annotated[str, typer.Option(help="Power flow: dc or ac.")]
@@ -27,18 +24,3 @@ AcBackend = Annotated[
         help="AC solver: auto (lightsim2grid if installed), pandapower or lightsim2grid.",
     ),
 ]
-
-
-def engine_options(
-    *, mode: str, overload: str, ratings: str, limit: float, ac_backend: str
-) -> EngineOptions:
-    """The engine options of the shared command-line options (checked there)."""
-    from gridmodel.engine.compiled import EngineOptions
-
-    return EngineOptions(
-        mode=mode,  # type: ignore[arg-type]
-        overload=overload,  # type: ignore[arg-type]
-        ratings=ratings,
-        overload_limit_percent=limit,
-        ac_backend=ac_backend,  # type: ignore[arg-type]
-    )

@@ -23,29 +23,29 @@ def run(
     ] = False,
 ) -> None:
     """Run a scenario and write summary.json, the later stages' files and report.html into OUT."""
-    from gridmodel.restoration import strategies
+    from gridmodel import load_scenario
+    from gridmodel import run as run_scenario
+    from gridmodel.contract import REPORT_FILE
     from gridmodel.outputs import check_target
-    from gridmodel.studies.run import run_scenario, write_run
-    from gridmodel.report import REPORT_FILE
-    from gridmodel.scenario import load_scenario
+    from gridmodel.restoration.strategies import get
 
     if strategy is not None:  # before any work
-        strategies.get(strategy, field="--strategy")
+        get(strategy, field="strategy")
     check_target(out, overwrite=overwrite)
     loaded = load_scenario(scenario)
     result = run_scenario(loaded, strategy=strategy)
-    path = write_run(result, out, overwrite=overwrite)
-    impact = result.impact
+    path = result.write(out, overwrite=overwrite)
+    impact = result.impact.to_dict()
     typer.echo(
         f"{loaded.title or scenario.name}: {impact['unserved_mw']:.0f} MW of "
         f"{impact['load_mw']:.0f} MW unserved, {impact['customers_off']:,} customers off"
     )
-    if result.restoration is not None:
-        m = result.restoration.metrics.total
-        back = m["restore_h"]["90"]
-        typer.echo(
-            f"restoration ({result.restoration.strategy}): {m['ens_mwh']:,.0f} MWh not served, "
-            f"90 % back after {'-' if back is None else f'{back:.0f} h'}"
-        )
+    restoration = result.restoration
+    m = restoration.metrics.total
+    back = m["restore_h"]["90"]
+    typer.echo(
+        f"restoration ({restoration.strategy}): {m['ens_mwh']:,.0f} MWh not served, "
+        f"90 % back after {'-' if back is None else f'{back:.0f} h'}"
+    )
     typer.echo(f"results: {path}")
     typer.echo(f"report: {path / REPORT_FILE}")

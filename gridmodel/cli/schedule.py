@@ -12,6 +12,7 @@ import typer
 
 from gridmodel.cli import app
 from gridmodel.errors import OptionError
+from gridmodel.schema import DEFAULT_TIMEZONE
 
 if TYPE_CHECKING:
     from gridmodel.schedule import Groups
@@ -54,7 +55,7 @@ def schedule(
     slot_hours: Annotated[int, typer.Option("--slot-hours", help="Slot length: 1, 2 or 4 h.")] = 4,
     days: Annotated[int | None, typer.Option("--days", help="Number of days.")] = None,
     start: Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD.")] = None,
-    tz: Annotated[str, typer.Option("--tz", help="Local time zone.")] = "Europe/Kyiv",
+    tz: Annotated[str, typer.Option("--tz", help="Local time zone.")] = DEFAULT_TIMEZONE,
     policy: Annotated[str, typer.Option("--policy", help="Rotation policy.")] = "fair_rotation",
     protect: Annotated[
         list[str] | None,
@@ -73,9 +74,11 @@ def schedule(
     """Write schedule.csv, schedule.json (Yasno shape), schedule.ics and groups.csv into OUT."""
     from gridmodel.outputs import atomic_output_dir
     from gridmodel.schedule import ScheduleOptions, rotate, write_schedule
+    from gridmodel.schedule.options import CLI_NAMES
     from gridmodel.schedule.slots import zone
     from gridmodel.schedule.states import duration_h
     from gridmodel.schedule.tables import parse_date
+    from gridmodel.schema import build
 
     given = [
         name
@@ -110,17 +113,18 @@ def schedule(
         days=days,
     )
     timed = from_run is not None or deficit is not None
-    options = ScheduleOptions(
+    options = build(
+        ScheduleOptions,
+        names=CLI_NAMES,
         policy=policy,
         slot_hours=slot_hours,
-        start=first_day if (first_day is not None or timed) else _today(tz),
         days=days if (days is not None or timed) else 2,
-        tz=tz,
         possible_margin=margin,
-        min_on_hours=min_on_hours,
-        protected=tuple(protect or ()),
+        min_on_h=min_on_hours,
+        protected_groups=tuple(protect or ()),
     )
-    result = rotate(table, groups_, options=options)
+    start_day = first_day if (first_day is not None or timed) else _today(tz)
+    result = rotate(table, groups_, options=options, timezone=tz, start=start_day)
     with atomic_output_dir(out, overwrite=overwrite) as work:
         write_schedule(result, work)
     for warning in result.warnings:

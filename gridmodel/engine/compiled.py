@@ -22,99 +22,24 @@ A :class:`State` is four boolean masks over these spaces.
 
 from __future__ import annotations
 
-import importlib.util
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
+from pandapower.pypower.idx_brch import BR_X, F_BUS, SHIFT, T_BUS, TAP
 
-from gridmodel.errors import NetworkError, OptionError, unknown_name
-from gridmodel.network.grid import Element, Grid
 from gridmodel.engine.injections import base_dispatch, fixed_consumption, load_columns, source_units
 from gridmodel.engine.internal_case import base_out_of_service, internal_case, prepared_copy
-from gridmodel.engine.ratings import (  # noqa: F401  (re-exported: importable from here as before)
-    MIN_MARGIN_RATING_MW,
-    RAISE_BASE_HEADROOM,
-    apply_ratings,
-    file_ratings,
-    ratings_margin,
-)
+from gridmodel.engine.lowrank import ReferenceFactor
+from gridmodel.engine.options import EngineOptions
+from gridmodel.engine.structure import Adjacency, Pattern, adjacency, pattern, unit_rank
+from gridmodel.errors import NetworkError, unknown_name
+from gridmodel.network.grid import Element, Grid
 
 #: Branches with a smaller series reactance (per unit) are given this value, so a
 #: zero-impedance branch couples its buses very tightly instead of dividing by zero.
 MIN_REACTANCE_PU = 1e-6
-
-#: Weight of unserved energy per priority class in the shedding linear program
-#: (class 1 critical ... class 4 households). Each class is worth ten of the next,
-#: so critical load is shed only when nothing else helps.
-PRIORITY_WEIGHT = {1: 1000.0, 2: 100.0, 3: 10.0, 4: 1.0}
-
-
-@dataclass(frozen=True)
-class EngineOptions:
-    """Modelling options of the strike-impact engine.
-
-    Parameters
-    ----------
-    mode
-        ``"dc"`` (fast, default) or ``"ac"`` (pandapower Newton-Raphson per
-        energised island, after the DC answer).
-    overload
-        ``"trip"``: a branch above the hard limit trips and flows are re-solved
-        until nothing trips (a cascade). ``"shed"``: the operator sheds the
-        minimum priority-weighted load that removes every overload (a linear
-        program solved with HiGHS).
-    ratings
-        ``"file"`` (as given), ``"raise-base"`` (a branch over its rating in the
-        intact base case gets its rating raised to the base flow, plus
-        :data:`RAISE_BASE_HEADROOM`) or
-        ``"margin:X"`` (every rating is ``(1 + X)`` times the base flow).
-    overload_limit_percent
-        The hard limit: loading above this percentage of the rating trips the
-        branch (``trip``) or is not allowed (``shed``).
-    ac_backend
-        ``"auto"`` (lightsim2grid when it is installed, else pandapower),
-        ``"pandapower"`` (``runpp`` per state) or ``"lightsim2grid"`` (a
-        lightsim2grid model built once per grid; grids or states it cannot
-        represent fall back to ``runpp``). ``"auto"`` is resolved when the
-        options are made, so ``ac_backend`` names the backend in use.
-    """
-
-    mode: Literal["dc", "ac"] = "dc"
-    overload: Literal["trip", "shed"] = "trip"
-    ratings: str = "raise-base"
-    overload_limit_percent: float = 100.0
-    ac_backend: Literal["auto", "pandapower", "lightsim2grid"] = "auto"
-
-    def __post_init__(self) -> None:
-        if self.ac_backend == "auto":
-            fast = importlib.util.find_spec("lightsim2grid") is not None
-            object.__setattr__(self, "ac_backend", "lightsim2grid" if fast else "pandapower")
-        if self.mode not in ("dc", "ac"):
-            raise OptionError(f"unknown mode {self.mode!r}", field="mode", allowed="dc, ac")
-        if self.overload not in ("trip", "shed"):
-            raise OptionError(
-                f"unknown overload handling {self.overload!r}",
-                field="overload",
-                allowed="trip, shed",
-            )
-        ratings_margin(self.ratings)
-        limit = self.overload_limit_percent
-        if not (isinstance(limit, int | float) and math.isfinite(limit) and limit > 0):
-            raise OptionError(
-                f"overload limit must be a positive number, got {limit!r}",
-                field="overload_limit_percent",
-                allowed="a number > 0 (percent of the rating)",
-            )
-        if self.ac_backend not in ("pandapower", "lightsim2grid"):
-            raise OptionError(
-                f"unknown AC backend {self.ac_backend!r}",
-                field="ac_backend",
-                allowed="auto, pandapower, lightsim2grid",
-            )
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,7 +58,7 @@ class State:
 
 @dataclass(frozen=True, eq=False)
 class CompiledGrid:
-    """Arrays of a grid, built once by :func:`compile_grid`; never mutated."""
+    """Arrays of a grid, built once by :func:`~gridmodel.engine.compile_grid`; never mutated."""
 
     grid: Grid
     options: EngineOptions
@@ -169,8 +94,14 @@ class CompiledGrid:
     # base state and substations
     base: State
     substation_buses: dict[str, np.ndarray]
+    # structures of the intact grid (engine.structure), built once
+    adjacency: Adjacency
+    pattern: Pattern
+    unit_rank: np.ndarray
+    #: factorisation of the base state's DC matrix (None if it needs pivoting)
+    base_factor: ReferenceFactor | None = None
     warnings: tuple[str, ...] = ()
-    _positions: dict[str, dict[int, int]] = field(default_factory=dict, repr=False)
+    positions: dict[str, dict[int, int]] = field(default_factory=dict, repr=False)
 
     @property
     def n_branch(self) -> int:
@@ -218,7 +149,7 @@ class CompiledGrid:
         return State(bus=bus, branch=branch, unit=unit, load=load)
 
     def _position(self, kind: str, element: Element) -> int:
-        table = self._positions[kind]
+        table = self.positions[kind]
         try:
             return table[int(element.id)]
         except (KeyError, ValueError, TypeError):
@@ -232,20 +163,11 @@ class CompiledGrid:
             ) from None
 
 
-def compile_grid(grid: Grid, *, options: EngineOptions | None = None) -> CompiledGrid:
-    """Compile ``grid`` into arrays for :func:`gridmodel.engine.evaluate`.
+def compile_arrays(grid: Grid, *, options: EngineOptions) -> CompiledGrid:
+    """The arrays of ``grid`` with the file's ratings (no base factorisation yet).
 
-    Parameters
-    ----------
-    grid
-        The network with metadata. Not modified.
-    options
-        Engine options; the ratings mode is applied here, from the intact
-        base-case flows.
-
-    Returns
-    -------
-    CompiledGrid
+    :func:`gridmodel.engine.compile_grid` adds the base factorisation and
+    applies the ratings mode.
 
     Notes
     -----
@@ -253,11 +175,8 @@ def compile_grid(grid: Grid, *, options: EngineOptions | None = None) -> Compile
     :math:`b = 1 / (x \\cdot \\tau)` with tap ratio :math:`\\tau`, and phase
     shift injections :math:`P_{f,inj} = -b\\,\\varphi` (pandapower ``makeBdc``).
     """
-    options = options or EngineOptions()
     net = grid.net
-    work = prepared_copy(net)
-    base_out = base_out_of_service(net)
-    ppc, lookups = internal_case(work)
+    ppc, lookups = internal_case(prepared_copy(net))
     base_mva = float(ppc["baseMVA"])
     bus_lookup_arr = np.asarray(lookups["bus"])
     n_bus = int(ppc["bus"].shape[0])
@@ -265,9 +184,62 @@ def compile_grid(grid: Grid, *, options: EngineOptions | None = None) -> Compile
     members: list[list[int]] = [[] for _ in range(n_bus)]
     for b, pos in bus_lookup.items():
         members[pos].append(b)
+    branches = _branch_arrays(grid, ppc, lookups)
+    units = source_units(net, *base_dispatch(net))
+    loads = load_columns(grid)
+    fixed = fixed_consumption(ppc, net, bus_lookup, loads, units, base_mva)
+    unit_bus = np.asarray([bus_lookup[int(b)] for b in units["bus"]], dtype=np.int64)
+    unit_p0 = np.asarray(units["p0"], dtype=float)
+    # a unit dispatched above its stated maximum keeps its set point as maximum
+    unit_pmax = np.maximum(np.asarray(units["pmax"], dtype=float), unit_p0)
+    unit_kind = np.asarray(units["kind"], dtype=object)
+    region_names = tuple(str(r) for r in grid.regions.index)
+    region_code = {r: n for n, r in enumerate(region_names)}
+    return CompiledGrid(
+        grid=grid,
+        options=options,
+        base_mva=base_mva,
+        n_bus=n_bus,
+        bus_lookup=bus_lookup,
+        bus_pp=tuple(tuple(sorted(m)) for m in members),
+        bus_fixed_mw=fixed,
+        branch_kind=np.asarray(branches["kind"], dtype=object),
+        branch_index=np.asarray(branches["index"], dtype=np.int64),
+        branch_from=branches["from"],
+        branch_to=branches["to"],
+        branch_b_pu=branches["b"],
+        branch_shift_rad=branches["shift"],
+        branch_rating_mw=file_ratings(net, branches["kind"], branches["index"]),
+        unit_kind=unit_kind,
+        unit_index=np.asarray(units["index"], dtype=np.int64),
+        unit_bus=unit_bus,
+        unit_forming=np.asarray(units["forming"], dtype=bool),
+        unit_p0_mw=unit_p0,
+        unit_pmax_mw=unit_pmax,
+        load_index=np.asarray(loads["index"], dtype=np.int64),
+        load_bus=np.asarray([bus_lookup[int(b)] for b in loads["bus"]], dtype=np.int64),
+        load_p_mw=np.asarray(loads["p_mw"], dtype=float),
+        load_customers=np.asarray(loads["customers"], dtype=np.int64),
+        load_priority=np.asarray(loads["priority"], dtype=np.int64),
+        load_region=np.asarray([region_code[r] for r in loads["region"]], dtype=np.int64),
+        region_names=region_names,
+        base=_base_state(net, n_bus, bus_lookup, branches, units, loads),
+        substation_buses={
+            str(s): np.unique(
+                [bus_lookup[int(b)] for b in grid.bus_substation.index[grid.bus_substation == s]]
+            )
+            for s in grid.substations.index
+        },
+        adjacency=adjacency(n_bus, branches["from"], branches["to"]),
+        pattern=pattern(n_bus, branches["from"], branches["to"], branches["b"]),
+        unit_rank=unit_rank(unit_kind, unit_pmax),
+        positions=_positions(bus_lookup, branches, units, loads),
+    )
 
-    # branches: lines then trafos, in pandapower table order
-    branch = ppc["branch"]
+
+def _branch_arrays(grid: Grid, ppc: dict[str, Any], lookups: dict[str, Any]) -> dict[str, Any]:
+    """Lines then transformers, in pandapower table order, from the internal case."""
+    net = grid.net
     kinds: list[str] = []
     indices: list[int] = []
     rows: list[int] = []
@@ -279,9 +251,10 @@ def compile_grid(grid: Grid, *, options: EngineOptions | None = None) -> Compile
         kinds += [kind] * len(table)
         indices += [int(i) for i in table.index]
         rows += list(range(start, start + len(table)))
+    branch = ppc["branch"]
     rows_arr = np.asarray(rows, dtype=np.int64)
     br = branch[rows_arr].real if len(rows_arr) else np.zeros((0, branch.shape[1]))
-    x = br[:, 3]
+    x = br[:, BR_X]
     if not np.isfinite(x).all():  # e.g. a transformer with vkr_percent > vk_percent
         bad = int(np.flatnonzero(~np.isfinite(x))[0])
         raise NetworkError(
@@ -291,25 +264,34 @@ def compile_grid(grid: Grid, *, options: EngineOptions | None = None) -> Compile
             allowed="a finite reactance (transformers: vk_percent >= vkr_percent >= 0)",
         )
     x = np.where(np.abs(x) < MIN_REACTANCE_PU, MIN_REACTANCE_PU, x)
-    tap = np.where(br[:, 8] == 0, 1.0, br[:, 8])
-    branch_b = 1.0 / (x * tap)
-    shift = np.deg2rad(br[:, 9])
-    bfrom = br[:, 0].astype(np.int64)
-    bto = br[:, 1].astype(np.int64)
-    rating_file = file_ratings(net, kinds, indices)
+    tap = np.where(br[:, TAP] == 0, 1.0, br[:, TAP])
+    return {
+        "kind": kinds,
+        "index": indices,
+        "from": br[:, F_BUS].astype(np.int64),
+        "to": br[:, T_BUS].astype(np.int64),
+        "b": 1.0 / (x * tap),
+        "shift": np.deg2rad(br[:, SHIFT]),
+    }
 
-    units = source_units(net, *base_dispatch(net))
-    loads = load_columns(grid)
-    fixed = fixed_consumption(ppc, net, bus_lookup, loads, units, base_mva)
 
+def _base_state(
+    net: Any,
+    n_bus: int,
+    bus_lookup: dict[int, int],
+    branches: dict[str, Any],
+    units: dict[str, list[Any]],
+    loads: dict[str, list[Any]],
+) -> State:
+    """Elements in service in the file (and not cut by an open branch switch)."""
+    base_out = base_out_of_service(net)
     bus_mask = np.ones(n_bus, dtype=bool)
     for b in net.bus.index[~net.bus["in_service"].astype(bool)]:
         bus_mask[bus_lookup[int(b)]] = False
-    base = State(
+    pairs = zip(branches["kind"], branches["index"], strict=True)
+    return State(
         bus=bus_mask,
-        branch=np.array(
-            [(k, i) not in base_out for k, i in zip(kinds, indices, strict=True)], dtype=bool
-        ),
+        branch=np.array([(k, i) not in base_out for k, i in pairs], dtype=bool),
         unit=np.array(
             [
                 (k, int(i)) not in base_out
@@ -319,70 +301,51 @@ def compile_grid(grid: Grid, *, options: EngineOptions | None = None) -> Compile
         ),
         load=np.array([("load", int(i)) not in base_out for i in loads["index"]], dtype=bool),
     )
-    substation_buses = {
-        str(s): np.unique(
-            [bus_lookup[int(b)] for b in grid.bus_substation.index[grid.bus_substation == s]]
-        )
-        for s in grid.substations.index
-    }
-    positions = {
+
+
+def _positions(
+    bus_lookup: dict[int, int],
+    branches: dict[str, Any],
+    units: dict[str, list[Any]],
+    loads: dict[str, list[Any]],
+) -> dict[str, dict[int, int]]:
+    """Position of every element in its index space, by kind and pandapower index."""
+    positions: dict[str, dict[int, int]] = {
         "bus": bus_lookup,
-        "line": {i: p for p, (k, i) in enumerate(zip(kinds, indices, strict=True)) if k == "line"},
-        "trafo": {
-            i: p for p, (k, i) in enumerate(zip(kinds, indices, strict=True)) if k == "trafo"
-        },
         "load": {int(i): p for p, i in enumerate(loads["index"])},
     }
+    for kind in ("line", "trafo"):
+        pairs = zip(branches["kind"], branches["index"], strict=True)
+        positions[kind] = {int(i): p for p, (k, i) in enumerate(pairs) if k == kind}
     for kind in ("ext_grid", "gen", "sgen"):
-        positions[kind] = {
-            int(i): p
-            for p, (k, i) in enumerate(zip(units["kind"], units["index"], strict=True))
-            if k == kind
-        }
-    region_names = tuple(str(r) for r in grid.regions.index)
-    region_code = {r: n for n, r in enumerate(region_names)}
-    compiled = CompiledGrid(
-        grid=grid,
-        options=options,
-        base_mva=base_mva,
-        n_bus=n_bus,
-        bus_lookup=bus_lookup,
-        bus_pp=tuple(tuple(sorted(m)) for m in members),
-        bus_fixed_mw=fixed,
-        branch_kind=np.asarray(kinds, dtype=object),
-        branch_index=np.asarray(indices, dtype=np.int64),
-        branch_from=bfrom,
-        branch_to=bto,
-        branch_b_pu=branch_b,
-        branch_shift_rad=shift,
-        branch_rating_mw=rating_file,
-        unit_kind=np.asarray(units["kind"], dtype=object),
-        unit_index=np.asarray(units["index"], dtype=np.int64),
-        unit_bus=np.asarray([bus_lookup[int(b)] for b in units["bus"]], dtype=np.int64),
-        unit_forming=np.asarray(units["forming"], dtype=bool),
-        unit_p0_mw=np.asarray(units["p0"], dtype=float),
-        # a unit dispatched above its stated maximum keeps its set point as maximum
-        unit_pmax_mw=np.maximum(
-            np.asarray(units["pmax"], dtype=float), np.asarray(units["p0"], dtype=float)
-        ),
-        load_index=np.asarray(loads["index"], dtype=np.int64),
-        load_bus=np.asarray([bus_lookup[int(b)] for b in loads["bus"]], dtype=np.int64),
-        load_p_mw=np.asarray(loads["p_mw"], dtype=float),
-        load_customers=np.asarray(loads["customers"], dtype=np.int64),
-        load_priority=np.asarray(loads["priority"], dtype=np.int64),
-        load_region=np.asarray([region_code[r] for r in loads["region"]], dtype=np.int64),
-        region_names=region_names,
-        base=base,
-        substation_buses=substation_buses,
-        _positions=positions,
-    )
-    return apply_ratings(compiled)
+        pairs = zip(units["kind"], units["index"], strict=True)
+        positions[kind] = {int(i): p for p, (k, i) in enumerate(pairs) if k == kind}
+    return positions
 
 
-def branch_incidence(compiled: CompiledGrid) -> sp.csr_matrix:
-    """Branch-bus incidence matrix (+1 at the from bus, -1 at the to bus)."""
-    n = compiled.n_branch
-    rows = np.concatenate([np.arange(n), np.arange(n)])
-    cols = np.concatenate([compiled.branch_from, compiled.branch_to])
-    data = np.concatenate([np.ones(n), -np.ones(n)])
-    return sp.csr_matrix((data, (rows, cols)), shape=(n, compiled.n_bus))
+def file_ratings(net: Any, kinds: list[str], indices: list[int]) -> np.ndarray:
+    """Thermal ratings in MVA (used as MW limits in DC) as given in the file.
+
+    Lines: ``sqrt(3) * vn_kv * max_i_ka * df * parallel``; transformers:
+    ``sn_mva * parallel`` (times ``max_loading_percent / 100`` if given). A
+    missing or non-positive rating means unrated (infinite).
+    """
+    out = np.full(len(kinds), np.inf)
+    line, trafo, bus = net.line, net.trafo, net.bus
+    pos = {(k, i): p for p, (k, i) in enumerate(zip(kinds, indices, strict=True))}
+    if len(line):
+        vn = bus.loc[line["from_bus"], "vn_kv"].to_numpy()
+        df = line["df"].fillna(1.0).to_numpy() if "df" in line else 1.0
+        rating = np.sqrt(3) * vn * line["max_i_ka"].to_numpy() * df * line["parallel"].to_numpy()
+        for i, r in zip(line.index, rating, strict=True):
+            if np.isfinite(r) and r > 0:
+                out[pos[("line", int(i))]] = r
+    if len(trafo):
+        rating = trafo["sn_mva"].to_numpy() * trafo["parallel"].to_numpy()
+        if "max_loading_percent" in trafo:
+            mlp = trafo["max_loading_percent"].to_numpy(dtype=float)
+            rating = np.where(np.isfinite(mlp) & (mlp > 0), rating * mlp / 100.0, rating)
+        for i, r in zip(trafo.index, rating, strict=True):
+            if np.isfinite(r) and r > 0:
+                out[pos[("trafo", int(i))]] = r
+    return out

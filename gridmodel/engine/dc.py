@@ -1,8 +1,4 @@
-"""Evaluate a grid state: islands, supply balance, DC power flow, cascades.
-
-The fast path of gridmodel. One call of :func:`evaluate` takes a compiled grid
-and a :class:`~gridmodel.engine.compiled.State` and returns an :class:`Outcome`
-without calling pandapower (except in AC mode, see :mod:`gridmodel.engine.ac.check`).
+"""One DC evaluation of a grid state: islands, supply balance and DC power flow.
 
 Modelling rules (DESIGN.md):
 
@@ -14,184 +10,56 @@ Modelling rules (DESIGN.md):
 3. In an energised island, supply is limited by the sources' maximum output.
    If demand exceeds it, load is shed, lowest priority class first
    (households, then essential goods, defence, and critical load last), in
-   proportion within a class.
+   proportion within a class (:mod:`gridmodel.engine.supply`).
 4. Otherwise the mismatch to the base dispatch is shared by the grid-forming
    sources in proportion to their headroom (up) or output (down): a
    distributed slack. In the intact grid this reproduces the file's dispatch.
 5. DC power flow per energised island, the island's largest source as the
    angle reference.
-6. Overloads (loading above the hard limit) trip at once and the state is
-   re-solved until nothing trips (``overload="trip"``), or the operator sheds
-   the least priority-weighted load that removes them (``overload="shed"``,
-   :mod:`gridmodel.engine.shedding`).
+
+What happens to overloaded branches is the business of
+:mod:`gridmodel.engine.overload`.
 """
 
 from __future__ import annotations
 
-import weakref
-from dataclasses import dataclass
-
 import numpy as np
 
+from gridmodel.engine.cache import EngineCache
 from gridmodel.engine.compiled import CompiledGrid, State
-from gridmodel.network.grid import Element
 from gridmodel.engine.islands import Topology, topology
 from gridmodel.engine.lowrank import ReferenceFactor
+from gridmodel.engine.outcome import Outcome
 from gridmodel.engine.supply import balance
 from gridmodel.engine.susceptance import reference_factor, solve_grounded
 
 
-@dataclass(frozen=True)
-class Trip:
-    """A branch tripped by overload protection at cascade step ``step`` (1 = first)."""
-
-    element: Element
-    step: int
-    loading_percent: float
-
-
-@dataclass(frozen=True, eq=False)
-class Outcome:
-    """The result of evaluating one grid state.
-
-    Arrays are in the compiled grid's index spaces (loads in
-    ``compiled.load_index`` order, branches in ``compiled.branch_kind`` /
-    ``branch_index`` order, buses internal).
-    """
-
-    load_demand_mw: np.ndarray
-    load_served_mw: np.ndarray
-    load_dark: np.ndarray
-    bus_energized: np.ndarray
-    unit_p_mw: np.ndarray
-    branch_flow_mw: np.ndarray
-    branch_loading_percent: np.ndarray
-    branch_in_service: np.ndarray
-    tripped: tuple[Trip, ...]
-    islands: int
-    energized_islands: int
-    converged: bool = True
-    mode: str = "dc"
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def load_mw(self) -> float:
-        return float(self.load_demand_mw.sum())
-
-    @property
-    def served_mw(self) -> float:
-        return float(self.load_served_mw.sum())
-
-    @property
-    def unserved_mw(self) -> float:
-        return float((self.load_demand_mw - self.load_served_mw).sum())
-
-    @property
-    def dark_mw(self) -> float:
-        """Demand of loads on de-energised buses (or struck loads)."""
-        return float(self.load_demand_mw[self.load_dark].sum())
-
-    @property
-    def shed_mw(self) -> float:
-        """Load shed in energised islands (supply shortfall or overloads)."""
-        return self.unserved_mw - self.dark_mw
-
-
-def evaluate(
-    compiled: CompiledGrid, state: State, *, demand_mw: np.ndarray | None = None
-) -> Outcome:
-    """Evaluate ``state`` with the compiled grid's options.
-
-    Parameters
-    ----------
-    compiled
-        The compiled grid (its ``options`` choose DC/AC and trip/shed).
-    state
-        In-service masks (from :meth:`CompiledGrid.state`).
-    demand_mw
-        Demand per load in ``compiled.load_index`` order; default the net's
-        ``p_mw * scaling``.
-
-    Returns
-    -------
-    Outcome
-    """
-    options = compiled.options
-    outcome = solve_state(compiled, state, demand_mw=demand_mw, trip=options.overload == "trip")
-    if options.overload == "shed" and _overloaded(compiled, outcome).any():
-        from gridmodel.engine.shedding import shed_overloads
-
-        outcome = shed_overloads(compiled, state, outcome)
-    if options.mode == "ac":
-        from gridmodel.engine.ac.check import ac_check
-
-        outcome = ac_check(compiled, state, outcome, demand_mw=demand_mw)
-    return outcome
-
-
-def solve_state(
-    compiled: CompiledGrid,
-    state: State,
-    *,
-    demand_mw: np.ndarray | None = None,
-    trip: bool = True,
-) -> Outcome:
-    """DC evaluation of ``state``, with the trip cascade when ``trip`` is true."""
-    demand = compiled.load_p_mw if demand_mw is None else np.asarray(demand_mw, dtype=float)
-    branch_ok = state.branch & state.bus[compiled.branch_from] & state.bus[compiled.branch_to]
-    limit = compiled.options.overload_limit_percent
-    trips: list[Trip] = []
-    step = 0
-    reference = _reference(compiled)  # each cascade step builds on the last
-    while True:
-        result, reference = _dc_stage(compiled, state, branch_ok, demand, reference)
-        if not trip:
-            break
-        loading = result.branch_loading_percent
-        over = branch_ok & (loading > limit * (1 + 1e-9))
-        if not over.any():
-            break
-        step += 1
-        for pos in np.flatnonzero(over):
-            trips.append(
-                Trip(
-                    Element(str(compiled.branch_kind[pos]), int(compiled.branch_index[pos])),
-                    step,
-                    float(loading[pos]),
-                )
-            )
-        branch_ok = branch_ok & ~over
-    if trips:
-        result = _with(result, tripped=tuple(trips))
-    return result
-
-
-def _overloaded(compiled: CompiledGrid, outcome: Outcome) -> np.ndarray:
-    limit = compiled.options.overload_limit_percent
-    return outcome.branch_in_service & (outcome.branch_loading_percent > limit * (1 + 1e-9))
-
-
-def _with(outcome: Outcome, **changes: object) -> Outcome:
-    import dataclasses
-
-    return dataclasses.replace(outcome, **changes)  # type: ignore[arg-type]
-
-
-def _dc_stage(
+def dc_stage(
     compiled: CompiledGrid,
     state: State,
     branch_ok: np.ndarray,
     demand: np.ndarray,
     reference: ReferenceFactor | None,
+    cache: EngineCache,
 ) -> tuple[Outcome, ReferenceFactor | None]:
-    topo = topology(compiled, state, branch_ok)
+    """Islands, supply balance and DC flow of ``state`` with the branches ``branch_ok``.
+
+    Returns the outcome and the factorisation a state close to this one should
+    be solved from (``reference``, or this state's own).
+    """
+    topo = topology(compiled, state, branch_ok, cache)
     served, unit_p, load_dark = balance(compiled, topo, state, demand)
-    flow, reference = _dc_solve(compiled, topo, branch_ok, served, unit_p, reference)
-    outcome = _outcome(compiled, topo, branch_ok, demand, served, unit_p, load_dark, flow)
+    flow, reference = _dc_solve(compiled, topo, branch_ok, served, unit_p, reference, cache)
+    outcome = make_outcome(compiled, topo, branch_ok, demand, served, unit_p, load_dark, flow)
     return outcome, reference
 
 
-def _outcome(
+def branches_in_service(compiled: CompiledGrid, state: State) -> np.ndarray:
+    """Branches in service with both ends on live buses."""
+    return state.branch & state.bus[compiled.branch_from] & state.bus[compiled.branch_to]
+
+
+def make_outcome(
     compiled: CompiledGrid,
     topo: Topology,
     branch_ok: np.ndarray,
@@ -201,6 +69,7 @@ def _outcome(
     load_dark: np.ndarray,
     flow: np.ndarray,
 ) -> Outcome:
+    """The outcome of served load, dispatch and flows (loading from the ratings)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         loading = np.where(
             np.isfinite(compiled.branch_rating_mw),
@@ -212,6 +81,7 @@ def _outcome(
         load_served_mw=served,
         load_dark=load_dark,
         bus_energized=topo.bus_energized,
+        bus_island=topo.labels,
         unit_p_mw=unit_p,
         branch_flow_mw=flow,
         branch_loading_percent=loading,
@@ -240,25 +110,11 @@ def reference_buses(compiled: CompiledGrid, topo: Topology) -> np.ndarray:
     External grids rank first, then generators by maximum output (ties by
     unit position).
     """
-    ranked = _unit_rank(compiled)
+    ranked = compiled.unit_rank
     units = ranked[(topo.unit_ok & compiled.unit_forming)[ranked]]
     isl = topo.labels[compiled.unit_bus[units]]
     _, first = np.unique(isl, return_index=True)
     return compiled.unit_bus[units[first]]
-
-
-def _unit_rank(compiled: CompiledGrid) -> np.ndarray:
-    """Units by decreasing rank as an angle reference (cached)."""
-    hit = _RANK.get(compiled)
-    if hit is None:
-        units = np.arange(len(compiled.unit_kind))
-        score = np.where(compiled.unit_kind == "ext_grid", np.inf, compiled.unit_pmax_mw)
-        hit = units[np.lexsort((units, -score))]
-        _RANK[compiled] = hit
-    return hit
-
-
-_RANK: weakref.WeakKeyDictionary[CompiledGrid, np.ndarray] = weakref.WeakKeyDictionary()
 
 
 def dc_flows(
@@ -267,6 +123,7 @@ def dc_flows(
     branch_ok: np.ndarray,
     served: np.ndarray,
     unit_p: np.ndarray,
+    cache: EngineCache,
 ) -> np.ndarray:
     """DC branch flows (MW, from-end) for the given injections.
 
@@ -275,7 +132,8 @@ def dc_flows(
     P_{f,inj}` (pandapower ``dcpf`` conventions). Dark islands and dead buses
     carry no flow.
     """
-    return _dc_solve(compiled, topo, branch_ok, served, unit_p, _reference(compiled))[0]
+    reference = compiled.base_factor
+    return _dc_solve(compiled, topo, branch_ok, served, unit_p, reference, cache)[0]
 
 
 def _dc_solve(
@@ -285,9 +143,10 @@ def _dc_solve(
     served: np.ndarray,
     unit_p: np.ndarray,
     reference: ReferenceFactor | None,
+    cache: EngineCache,
 ) -> tuple[np.ndarray, ReferenceFactor | None]:
     """:func:`dc_flows` from a reference matrix; also returns the next reference."""
-    live = _energized_branches(compiled, topo, branch_ok)
+    live = energized_branches(compiled, topo, branch_ok)
     p_pu = bus_injections_mw(compiled, topo, served, unit_p) / compiled.base_mva
     b = np.where(live, compiled.branch_b_pu, 0.0)
     pf_inj = -b * compiled.branch_shift_rad
@@ -304,7 +163,9 @@ def _dc_solve(
     energized = topo.bus_energized
     total = np.bincount(labels[energized], weights=rhs[energized], minlength=topo.n_islands)
     rhs[refs] -= total[labels[refs]]
-    theta, reference = solve_grounded(compiled, live, grounded, rhs, reference=reference)
+    theta, reference = solve_grounded(
+        compiled, live, grounded, rhs, reference=reference, cache=cache
+    )
     flow_pu = b * (theta[compiled.branch_from] - theta[compiled.branch_to]) + pf_inj
     return np.where(live, flow_pu * compiled.base_mva, 0.0), reference
 
@@ -322,25 +183,15 @@ def grounding(compiled: CompiledGrid, topo: Topology) -> tuple[np.ndarray, np.nd
     return grounded, refs
 
 
-def _reference(compiled: CompiledGrid) -> ReferenceFactor | None:
-    """Factorisation of the base state's DC matrix (cached per grid)."""
-    if compiled not in _REFERENCE:
-        base = compiled.base
-        branch_ok = base.branch & base.bus[compiled.branch_from] & base.bus[compiled.branch_to]
-        topo = topology(compiled, base, branch_ok)
-        grounded, _ = grounding(compiled, topo)
-        live = _energized_branches(compiled, topo, branch_ok)
-        _REFERENCE[compiled] = reference_factor(compiled, live, grounded)
-    return _REFERENCE[compiled]
+def base_factor(compiled: CompiledGrid) -> ReferenceFactor | None:
+    """Factorisation of the base state's DC matrix (None if it needs pivoting)."""
+    branch_ok = branches_in_service(compiled, compiled.base)
+    topo = topology(compiled, compiled.base, branch_ok, EngineCache())
+    grounded, _ = grounding(compiled, topo)
+    live = energized_branches(compiled, topo, branch_ok)
+    return reference_factor(compiled, live, grounded)
 
 
-def _energized_branches(
-    compiled: CompiledGrid, topo: Topology, branch_ok: np.ndarray
-) -> np.ndarray:
+def energized_branches(compiled: CompiledGrid, topo: Topology, branch_ok: np.ndarray) -> np.ndarray:
     """Branches in service inside an energised island (both ends live and joined)."""
     return branch_ok & topo.bus_energized[compiled.branch_from]
-
-
-_REFERENCE: weakref.WeakKeyDictionary[CompiledGrid, ReferenceFactor | None] = (
-    weakref.WeakKeyDictionary()
-)

@@ -1,68 +1,137 @@
-"""Who loses power: the impact of an evaluated state, as tables and JSON.
+"""The one reduction of an engine outcome to figures per region (or per substation).
 
-The JSON shape is the output contract of ``gridmodel impact --json`` and of
-the ``impact`` object in ``summary.json`` (DESIGN.md).
+Every stage that reports who lost power reads these figures: the impact of a
+strike (``gridmodel impact``, ``summary.json``), the restoration timeline, the
+repair strategies, Monte Carlo samples, N-k criticality and the report's map.
+
+Definitions, per load (``demand`` at the evaluated hour):
+
+* ``unserved = demand - served``; ``dark`` is the demand of a load with no
+  energised path (``dark_mw``), the rest of the unserved load is ``shed_mw``;
+* the unserved share of a load is 1 when dark, else ``unserved / demand``
+  (0 for a load without demand): a load shed by a share ``x`` of its demand
+  has ``x`` of its customers off (rotation spreads the cut over them);
+* ``critical`` loads are priority class 1 (hospitals, water, heat).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from gridmodel.engine.compiled import CompiledGrid
-from gridmodel.engine.dc import Outcome
+from gridmodel.engine.outcome import Outcome
+
+#: Priority classes, in order (1 critical ... 4 households).
+PRIORITY_CLASSES: tuple[int, ...] = (1, 2, 3, 4)
+#: Priority class of critical load.
+CRITICAL = 1
+
+#: The per-group figures, in the order of :meth:`Figures.frame`'s columns.
+FIGURE_COLUMNS: tuple[str, ...] = (
+    "load_mw",
+    "served_mw",
+    "unserved_mw",
+    "dark_mw",
+    "shed_mw",
+    "critical_mw",
+    "critical_unserved_mw",
+    "customers",
+    "customers_off",
+)
 
 
-def customers_off(compiled: CompiledGrid, outcome: Outcome) -> np.ndarray:
-    """Customers without power per load (float: shedding is pro rata).
+@dataclass(frozen=True, eq=False)
+class Figures:
+    """Figures of one outcome, per group of loads (regions unless said otherwise).
 
-    A load on a dark bus loses all its customers; a load shed by a fraction
-    ``x`` of its demand loses ``x`` of its customers (rotation spreads the
-    cut over the load's customers).
+    Every array of :data:`FIGURE_COLUMNS` has one value per entry of ``groups``.
+    ``unserved_share`` is per load (compiled load order) and
+    ``served_by_class_mw`` per priority class (:data:`PRIORITY_CLASSES`).
     """
+
+    groups: tuple[str, ...]
+    load_mw: np.ndarray
+    served_mw: np.ndarray
+    unserved_mw: np.ndarray
+    dark_mw: np.ndarray
+    shed_mw: np.ndarray
+    critical_mw: np.ndarray
+    critical_unserved_mw: np.ndarray
+    customers: np.ndarray
+    customers_off: np.ndarray
+    unserved_share: np.ndarray
+    served_by_class_mw: np.ndarray
+
+    def total(self, name: str) -> float:
+        """The sum of one figure over every group (``"unserved_mw"``, ...)."""
+        return float(getattr(self, name).sum())
+
+    def frame(self) -> pd.DataFrame:
+        """One row per group (index named ``region`` for regions): :data:`FIGURE_COLUMNS`."""
+        return pd.DataFrame(
+            {name: getattr(self, name) for name in FIGURE_COLUMNS},
+            index=pd.Index(list(self.groups), name="region"),
+        )
+
+
+def unserved_share(outcome: Outcome) -> np.ndarray:
+    """The unserved share of every load's demand (1 when dark; see the module notes)."""
     demand = outcome.load_demand_mw
     with np.errstate(divide="ignore", invalid="ignore"):
-        shed_share = np.where(demand > 0, 1.0 - outcome.load_served_mw / demand, 0.0)
-    share = np.where(outcome.load_dark, 1.0, np.clip(shed_share, 0.0, 1.0))
-    return compiled.load_customers * share
+        shed = np.where(demand > 0, 1.0 - outcome.load_served_mw / demand, 0.0)
+    return np.where(outcome.load_dark, 1.0, shed)
 
 
-def by_region(compiled: CompiledGrid, outcome: Outcome) -> pd.DataFrame:
-    """Per-region load, unserved load and customers off.
+def figures(
+    compiled: CompiledGrid,
+    outcome: Outcome,
+    *,
+    group_of_load: np.ndarray | None = None,
+    groups: tuple[str, ...] | None = None,
+) -> Figures:
+    """Reduce ``outcome`` to figures per region (default) or per other group.
 
-    Returns
-    -------
-    DataFrame
-        Index ``region`` (every region of the grid, in metadata order);
-        columns ``load_mw``, ``served_mw``, ``unserved_mw``, ``dark_mw``,
-        ``shed_mw``, ``critical_unserved_mw``, ``customers``, ``customers_off``.
+    Parameters
+    ----------
+    compiled
+        The compiled grid the outcome belongs to.
+    outcome
+        The evaluated state.
+    group_of_load, groups
+        Group position of every load (compiled load order) and the group
+        names; default the loads' regions.
     """
-    n = len(compiled.region_names)
-    code = compiled.load_region
-    demand = outcome.load_demand_mw
-    unserved = demand - outcome.load_served_mw
+    if group_of_load is None or groups is None:
+        group_of_load, groups = compiled.load_region, compiled.region_names
+    n = len(groups)
+    demand, served = outcome.load_demand_mw, outcome.load_served_mw
+    unserved = demand - served
     dark = np.where(outcome.load_dark, demand, 0.0)
-    critical = compiled.load_priority == 1
+    critical = compiled.load_priority == CRITICAL
+    share = unserved_share(outcome)
 
-    def total(values: np.ndarray) -> np.ndarray:
-        return np.bincount(code, weights=values, minlength=n)[:n]
+    def per_group(values: np.ndarray) -> np.ndarray:
+        return np.bincount(group_of_load, weights=values, minlength=n)[:n]
 
-    table = pd.DataFrame(
-        {
-            "load_mw": total(demand),
-            "served_mw": total(outcome.load_served_mw),
-            "unserved_mw": total(unserved),
-            "dark_mw": total(dark),
-            "shed_mw": total(unserved - dark),
-            "critical_unserved_mw": total(np.where(critical, unserved, 0.0)),
-            "customers": total(compiled.load_customers.astype(float)),
-            "customers_off": total(customers_off(compiled, outcome)),
-        },
-        index=pd.Index(list(compiled.region_names), name="region"),
+    return Figures(
+        groups=tuple(groups),
+        load_mw=per_group(demand),
+        served_mw=per_group(served),
+        unserved_mw=per_group(unserved),
+        dark_mw=per_group(dark),
+        shed_mw=per_group(unserved - dark),
+        critical_mw=per_group(np.where(critical, demand, 0.0)),
+        critical_unserved_mw=per_group(np.where(critical, unserved, 0.0)),
+        customers=per_group(compiled.load_customers.astype(float)),
+        customers_off=per_group(compiled.load_customers * share),
+        unserved_share=share,
+        served_by_class_mw=np.array(
+            [served[compiled.load_priority == c].sum() for c in PRIORITY_CLASSES], dtype=float
+        ),
     )
-    return table
 
 
 def deenergized_buses(compiled: CompiledGrid, outcome: Outcome) -> list[int]:
@@ -71,52 +140,25 @@ def deenergized_buses(compiled: CompiledGrid, outcome: Outcome) -> list[int]:
     return sorted(b for pos in dark for b in compiled.bus_pp[pos])
 
 
-def impact_summary(compiled: CompiledGrid, outcome: Outcome) -> dict[str, Any]:
-    """The impact JSON object of the output contract.
+def totals(compiled: CompiledGrid, outcome: Outcome) -> dict[str, float | int | bool]:
+    """The scalar figures of an outcome: the engine's totals and the summed region figures.
 
-    Fields: ``load_mw``, ``served_mw``, ``unserved_mw``, ``customers_off``,
-    ``islands``, ``deenergized_buses``, ``tripped_branches``, ``by_region``,
-    ``converged``; plus ``dark_mw``, ``shed_mw``, ``energized_islands``,
-    ``critical_unserved_mw``, ``mode`` and ``warnings``.
-    MW figures are rounded to 1e-6 MW and customers to whole customers so the
-    file reads well and is identical across platforms.
+    Keys: ``load_mw``, ``served_mw``, ``unserved_mw``, ``dark_mw``,
+    ``shed_mw``, ``critical_unserved_mw``, ``customers_off`` (float: shedding
+    is pro rata), ``tripped`` (branches), ``islands``, ``energized_islands``,
+    ``converged``.
     """
-    regions = by_region(compiled, outcome)
+    regions = figures(compiled, outcome)
     return {
-        "load_mw": _mw(outcome.load_mw),
-        "served_mw": _mw(outcome.served_mw),
-        "unserved_mw": _mw(outcome.unserved_mw),
-        "dark_mw": _mw(outcome.dark_mw),
-        "shed_mw": _mw(outcome.shed_mw),
-        "critical_unserved_mw": _mw(float(regions["critical_unserved_mw"].sum())),
-        "customers_off": round(float(regions["customers_off"].sum())),
+        "load_mw": outcome.load_mw,
+        "served_mw": outcome.served_mw,
+        "unserved_mw": outcome.unserved_mw,
+        "dark_mw": outcome.dark_mw,
+        "shed_mw": outcome.shed_mw,
+        "critical_unserved_mw": regions.total("critical_unserved_mw"),
+        "customers_off": regions.total("customers_off"),
+        "tripped": len(outcome.tripped),
         "islands": int(outcome.islands),
         "energized_islands": int(outcome.energized_islands),
-        "deenergized_buses": deenergized_buses(compiled, outcome),
-        "tripped_branches": [
-            {
-                "element": t.element.kind,
-                "index": int(t.element.id),
-                "step": t.step,
-                "loading_percent": round(t.loading_percent, 3),
-            }
-            for t in outcome.tripped
-        ],
-        "by_region": [
-            {
-                "region": str(region),
-                "load_mw": _mw(row.load_mw),
-                "unserved_mw": _mw(row.unserved_mw),
-                "customers_off": round(float(row.customers_off)),
-            }
-            for region, row in regions.iterrows()
-        ],
         "converged": bool(outcome.converged),
-        "mode": outcome.mode,
-        "warnings": list(outcome.warnings),
     }
-
-
-def _mw(value: float) -> float:
-    rounded = round(float(value), 6)
-    return 0.0 if rounded == 0 else rounded

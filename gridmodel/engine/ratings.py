@@ -1,7 +1,7 @@
 """Branch ratings of a compiled grid: as in the file, raised to the base flow, or a margin.
 
 Test cases often carry meaningless ratings (DESIGN.md), so the ratings mode
-of :class:`~gridmodel.engine.compiled.EngineOptions` chooses between ``file`` (as
+of :class:`~gridmodel.engine.options.EngineOptions` chooses between ``file`` (as
 given), ``raise-base`` (a branch over its rating in the intact base case gets
 its rating raised to its base flow plus :data:`RAISE_BASE_HEADROOM`) and
 ``margin:X`` (every rating is (1 + X) times its base flow).
@@ -10,15 +10,13 @@ its rating raised to its base flow plus :data:`RAISE_BASE_HEADROOM`) and
 from __future__ import annotations
 
 import dataclasses
-import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gridmodel.errors import OptionError
-
-if TYPE_CHECKING:
-    from gridmodel.engine.compiled import CompiledGrid
+from gridmodel.engine.ac.check import ac_branch_mva
+from gridmodel.engine.cache import EngineCache
+from gridmodel.engine.compiled import CompiledGrid
+from gridmodel.engine.overload import solve_plain
 
 #: Headroom given to a branch whose rating ``raise-base`` raises: its new rating
 #: is its base flow times (1 + this). A rating raised to exactly the base flow
@@ -32,73 +30,23 @@ RAISE_BASE_HEADROOM = 0.2
 MIN_MARGIN_RATING_MW = 1.0
 
 
-def ratings_margin(ratings: str) -> float | None:
-    """Parse a ratings mode; return the margin X of ``margin:X`` or ``None``."""
-    if ratings in ("file", "raise-base"):
-        return None
-    if ratings.startswith("margin:"):
-        try:
-            margin = float(ratings.split(":", 1)[1])
-        except ValueError:
-            margin = float("nan")
-        if math.isfinite(margin) and margin > 0:
-            return margin
-    raise OptionError(
-        f"unknown ratings mode {ratings!r}",
-        field="ratings",
-        allowed="file, raise-base, margin:X with X > 0 (e.g. margin:0.3)",
-    )
-
-
-def file_ratings(net: object, kinds: list[str], indices: list[int]) -> np.ndarray:
-    """Thermal ratings in MVA (used as MW limits in DC) as given in the file.
-
-    Lines: ``sqrt(3) * vn_kv * max_i_ka * df * parallel``; transformers:
-    ``sn_mva * parallel`` (times ``max_loading_percent / 100`` if given). A
-    missing or non-positive rating means unrated (infinite).
-    """
-    out = np.full(len(kinds), np.inf)
-    line, trafo, bus = net.line, net.trafo, net.bus  # type: ignore[attr-defined]
-    pos = {(k, i): p for p, (k, i) in enumerate(zip(kinds, indices, strict=True))}
-    if len(line):
-        vn = bus.loc[line["from_bus"], "vn_kv"].to_numpy()
-        df = line["df"].fillna(1.0).to_numpy() if "df" in line else 1.0
-        rating = np.sqrt(3) * vn * line["max_i_ka"].to_numpy() * df * line["parallel"].to_numpy()
-        for i, r in zip(line.index, rating, strict=True):
-            if np.isfinite(r) and r > 0:
-                out[pos[("line", int(i))]] = r
-    if len(trafo):
-        rating = trafo["sn_mva"].to_numpy() * trafo["parallel"].to_numpy()
-        if "max_loading_percent" in trafo:
-            mlp = trafo["max_loading_percent"].to_numpy(dtype=float)
-            rating = np.where(np.isfinite(mlp) & (mlp > 0), rating * mlp / 100.0, rating)
-        for i, r in zip(trafo.index, rating, strict=True):
-            if np.isfinite(r) and r > 0:
-                out[pos[("trafo", int(i))]] = r
-    return out
-
-
-def apply_ratings(compiled: CompiledGrid) -> CompiledGrid:
-    """Apply the ratings mode using the intact base-case DC flows."""
-    from gridmodel.engine.dc import solve_state  # late import: engine depends on this module
-
+def apply_ratings(compiled: CompiledGrid, cache: EngineCache) -> CompiledGrid:
+    """Apply the ratings mode using the intact base-case DC flows (AC: and MVA flows)."""
     mode = compiled.options.ratings
     if mode == "file":
         return compiled
-    base = solve_state(compiled, compiled.base, trip=False)
+    base = solve_plain(compiled, compiled.base, compiled.load_p_mw, cache)
     flow = np.abs(base.branch_flow_mw)
     if compiled.options.mode == "ac":
         # AC loading is apparent power: a rating raised to the DC base flow
         # alone would trip branches of the intact grid on their reactive flow
-        from gridmodel.engine.ac.check import ac_branch_mva
-
-        mva = ac_branch_mva(compiled, compiled.base, base)
+        mva = ac_branch_mva(compiled, compiled.base, base, cache)
         if mva is not None:
             flow = np.maximum(flow, mva)
     limit = compiled.options.overload_limit_percent / 100.0
     rating = compiled.branch_rating_mw.copy()
     notes: list[str] = []
-    margin = ratings_margin(mode)
+    margin = compiled.options.ratings_margin
     if margin is None:
         over = compiled.base.branch & (flow > rating * limit)
         if over.any():

@@ -14,7 +14,7 @@ The linear program, per state (DC model, MW and radians)::
                 -R_k <= b_k (theta_f - theta_t) + P_f,inj,k <= R_k   (rated branches)
                 0 <= s_l <= d_l,   lo_u <= p_u <= pmax_u
 
-with ``w_l`` the priority weight of load ``l`` (:data:`~gridmodel.engine.compiled.PRIORITY_WEIGHT`),
+with ``w_l`` the priority weight of load ``l`` (:data:`~gridmodel.engine.options.PRIORITY_WEIGHT`),
 ``F_i`` the non-curtailable consumption at bus ``i`` and ``p_u^0`` the
 dispatch of the supply balance. The small ``eps`` keeps the dispatch close to
 the balance dispatch when several solutions shed the same load. Solved with
@@ -23,29 +23,25 @@ HiGHS (``scipy.optimize.linprog(method="highs")``).
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from gridmodel.engine.compiled import PRIORITY_WEIGHT, CompiledGrid, State
-from gridmodel.engine.dc import (
-    Outcome,
-    Topology,
-    _outcome,
-    balance,
-    dc_flows,
-    reference_buses,
-    solve_state,
-    topology,
-)
+from gridmodel.engine.cache import EngineCache
+from gridmodel.engine.compiled import CompiledGrid, State
+from gridmodel.engine.dc import dc_flows, make_outcome, reference_buses
+from gridmodel.engine.islands import Topology, topology
+from gridmodel.engine.options import PRIORITY_WEIGHT
+from gridmodel.engine.outcome import Outcome
+from gridmodel.engine.supply import balance
 
 #: Cost per MW of redispatch away from the balance dispatch (tie-breaker only).
 REDISPATCH_COST = 1e-4
 
 
-def shed_overloads(compiled: CompiledGrid, state: State, outcome: Outcome) -> Outcome:
+def shed_overloads(
+    compiled: CompiledGrid, state: State, outcome: Outcome, cache: EngineCache
+) -> Outcome | None:
     """Re-dispatch and shed load so that no branch exceeds the hard limit.
 
     Parameters
@@ -54,31 +50,26 @@ def shed_overloads(compiled: CompiledGrid, state: State, outcome: Outcome) -> Ou
         The grid and the state that ``outcome`` evaluated (without trips).
     outcome
         The supply-balance outcome, with overloads.
+    cache
+        The engine cache of the evaluation.
 
     Returns
     -------
-    Outcome
+    Outcome or None
         Served load and dispatch from the linear program, flows re-solved with
-        them. If the program is infeasible (a phase shifter alone overloads a
-        branch), the trip cascade's answer is returned with a warning.
+        them; None if the program is infeasible (a phase shifter alone
+        overloads a branch).
     """
     branch_ok = outcome.branch_in_service
-    topo = topology(compiled, state, branch_ok)
+    topo = topology(compiled, state, branch_ok, cache)
     demand = outcome.load_demand_mw
     _, unit_p0, load_dark = balance(compiled, topo, state, demand)
     solution = _solve_lp(compiled, topo, branch_ok, demand, load_dark, unit_p0)
     if solution is None:
-        fallback = solve_state(compiled, state, demand_mw=demand, trip=True)
-        return dataclasses.replace(
-            fallback,
-            warnings=(
-                *fallback.warnings,
-                "no load shedding removes every overload; protection trips instead",
-            ),
-        )
+        return None
     served, unit_p = solution
-    flow = dc_flows(compiled, topo, branch_ok, served, unit_p)
-    return _outcome(compiled, topo, branch_ok, demand, served, unit_p, load_dark, flow)
+    flow = dc_flows(compiled, topo, branch_ok, served, unit_p, cache)
+    return make_outcome(compiled, topo, branch_ok, demand, served, unit_p, load_dark, flow)
 
 
 def _solve_lp(

@@ -19,6 +19,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from gridmodel.errors import GridModelError, NetworkError, OptionError, OutputError
 from gridmodel.network.catalog import (
     BUILTIN_CASES,
     ENV_PATH,
@@ -27,7 +28,6 @@ from gridmodel.network.catalog import (
     load_network,
 )
 from gridmodel.network.columns import read_table
-from gridmodel.errors import GridModelError, NetworkError, OptionError, OutputError
 from gridmodel.network.grid import Grid
 from gridmodel.network.metadata import (
     COLUMNS,

@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from gridmodel.errors import close_matches
+
 #: Element kinds a strike or a repair can name.
 ELEMENT_KINDS: tuple[str, ...] = (
     "substation",
@@ -116,3 +118,29 @@ class Grid:
     def region_names(self) -> list[str]:
         """Region names in metadata order."""
         return [str(r) for r in self.regions.index]
+
+
+def parse_element(text: str, *, kinds: tuple[str, ...] = ELEMENT_KINDS) -> Element:
+    """Parse ``"kind:id"`` into an :class:`Element`.
+
+    ``id`` is a non-negative integer for every kind but ``substation``, whose
+    id is the substation identifier (any non-empty text).
+
+    Raises
+    ------
+    ValueError
+        With a message saying what is wrong and which kinds are allowed.
+    """
+    kind, sep, ident = text.strip().partition(":")
+    kind, ident = kind.strip(), ident.strip()
+    if not sep or not ident:
+        raise ValueError(f"{text!r} is not 'kind:id'")
+    if kind not in kinds:
+        near = close_matches(kind, kinds)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise ValueError(f"unknown element kind {kind!r} in {text!r}{hint}")
+    if kind == "substation":
+        return Element(kind, ident)
+    if not ident.isdigit():
+        raise ValueError(f"{kind} id must be a non-negative integer index, got {ident!r}")
+    return Element(kind, int(ident))

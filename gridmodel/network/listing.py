@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from gridmodel._version import __version__
+from gridmodel.errors import GridModelError
 from gridmodel.network import catalog, grid, metadata
 from gridmodel.network.catalog import NetworkEntry, load_network, network_entries, summarize
-from gridmodel.errors import GridModelError
 
 #: Environment variable naming gridmodel's cache folder.
 ENV_CACHE = "GRIDMODEL_CACHE_DIR"

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gridmodel.errors import NetworkError
 from gridmodel.network.columns import (
     ids_column,
     no_duplicates,
@@ -46,7 +47,6 @@ from gridmodel.network.columns import (
     text,
     text_value,
 )
-from gridmodel.errors import NetworkError
 from gridmodel.network.grid import PRIORITY_CLASSES, Grid
 
 #: Customers per MW of load when a network does not say. A household customer

@@ -23,12 +23,12 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from gridmodel.contract import REPORT_FILE
+from gridmodel.errors import OutputError
 from gridmodel.report import figures
 from gridmodel.report.page import PAGE_CSS, assumptions_html, cards_html, table_html
 from gridmodel.report.run_folder import RunFolder, read_run_folder
 
-#: File name of the report in a run folder.
-REPORT_FILE = "report.html"
 #: plotly.js configuration of every chart: nothing that calls out to the internet.
 PLOT_CONFIG: dict[str, Any] = {
     "displaylogo": False,
@@ -53,7 +53,7 @@ _FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, 
 
 
 @dataclass(frozen=True)
-class Section:
+class PageSection:
     """One section of the page: a title, how to read it, and a chart or HTML."""
 
     key: str
@@ -78,8 +78,6 @@ def render_report(run_dir: str | Path, *, name: str | None = None) -> Path:
     OutputError
         If the report cannot be written.
     """
-    from gridmodel.errors import OutputError
-
     run = read_run_folder(run_dir, name=name)
     text = report_html(run)
     target = run.path / REPORT_FILE
@@ -106,8 +104,6 @@ def render_report_before_rename(tmp: Path, out: Path) -> Path:
     OutputError
         If the report cannot be written (naming ``out/report.html``).
     """
-    from gridmodel.errors import OutputError
-
     try:
         return render_report(tmp, name=out.name)
     except OutputError as exc:
@@ -151,16 +147,16 @@ def report_html(run: RunFolder) -> str:
     )
 
 
-def sections(run: RunFolder) -> list[Section]:
+def sections(run: RunFolder) -> list[PageSection]:
     """The sections the run folder has data for, in reading order."""
     summary = run.summary or {}
     impact = summary.get("impact") or {}
-    out: list[Section] = []
+    out: list[PageSection] = []
     if run.network:
-        out.append(Section("map", "Network map", MAP_TEXT, figures.network_map(run.network)))
+        out.append(PageSection("map", "Network map", MAP_TEXT, figures.network_map(run.network)))
     if impact.get("by_region"):
         out.append(
-            Section(
+            PageSection(
                 "impact",
                 "Impact by region",
                 IMPACT_TEXT,
@@ -169,32 +165,36 @@ def sections(run: RunFolder) -> list[Section]:
         )
     if impact.get("tripped_branches"):
         fig = figures.cascade_steps(impact["tripped_branches"], branch_names=_branch_names(run))
-        out.append(Section("cascade", "The cascade, step by step", CASCADE_TEXT, fig))
+        out.append(PageSection("cascade", "The cascade, step by step", CASCADE_TEXT, fig))
     if run.timeline is not None and len(run.timeline):
         fig = figures.restoration_curve(run.timeline)
-        out.append(Section("restoration", "Restoration", RESTORATION_TEXT, fig))
+        out.append(PageSection("restoration", "Restoration", RESTORATION_TEXT, fig))
     if run.comparison is not None and len(run.comparison):
         fig = figures.strategy_comparison(run.comparison, served=run.comparison_timeline)
-        out.append(Section("comparison", "Repair strategies compared", COMPARISON_TEXT, fig))
+        out.append(PageSection("comparison", "Repair strategies compared", COMPARISON_TEXT, fig))
     if run.schedule is not None and len(run.schedule):
         fig = figures.schedule_chart(run.schedule, groups=run.groups)
-        out.append(Section("schedule", "Rolling outage schedule", SCHEDULE_TEXT, fig))
+        out.append(PageSection("schedule", "Rolling outage schedule", SCHEDULE_TEXT, fig))
     if run.samples is not None and len(run.samples) > 1:
         sizes = run.samples["unserved_mw"].to_numpy(dtype=float)
         none = int((sizes <= 0).sum())
         text = CCDF_TEXT.format(n=len(sizes), none=none)
         out.append(
-            Section("ccdf", "How large can the blackout get?", text, figures.blackout_ccdf(sizes))
+            PageSection(
+                "ccdf", "How large can the blackout get?", text, figures.blackout_ccdf(sizes)
+            )
         )
     if run.criticality is not None and len(run.criticality):
         table = run.criticality
         shown = [c for c in CRITICALITY_COLUMNS if c in table.columns] or list(table.columns)
         html = table_html(table[shown].head(20))
-        out.append(Section("criticality", "Most critical elements", CRITICALITY_TEXT, html=html))
+        out.append(
+            PageSection("criticality", "Most critical elements", CRITICALITY_TEXT, html=html)
+        )
     if figures.metrics_rows(summary):
-        out.append(Section("metrics", "Metrics", METRICS_TEXT, figures.metrics_table(summary)))
+        out.append(PageSection("metrics", "Metrics", METRICS_TEXT, figures.metrics_table(summary)))
     out.append(
-        Section(
+        PageSection(
             "assumptions",
             "Assumptions and options",
             ASSUMPTIONS_TEXT,

@@ -17,22 +17,34 @@ from typing import Any
 
 import pandas as pd
 
+from gridmodel.contract import (
+    COMPARISON_FILE,
+    COMPARISON_TIMELINE_FILE,
+    CRITICALITY_FILE,
+    GROUPS_FILE,
+    INCOMPLETE_FILE,
+    NETWORK_STATE_FILE,
+    SAMPLES_DIR,
+    SCHEDULE_CSV,
+    SUMMARY_FILE,
+    TIMELINE_CSV,
+    TIMELINE_FILE,
+)
 from gridmodel.errors import OptionError
 from gridmodel.outputs import unguard_cell
-from gridmodel.studies.network_state import NETWORK_STATE_FILE
 
 #: Files the report knows, in the order it looks for them.
 KNOWN_FILES: tuple[str, ...] = (
-    "summary.json",
+    SUMMARY_FILE,
     NETWORK_STATE_FILE,
-    "timeline.parquet",
-    "timeline.csv",
-    "schedule.csv",
-    "groups.csv",
-    "comparison.csv",
-    "comparison_timeline.parquet",
-    "samples",
-    "criticality.csv",
+    TIMELINE_FILE,
+    TIMELINE_CSV,
+    SCHEDULE_CSV,
+    GROUPS_FILE,
+    COMPARISON_FILE,
+    COMPARISON_TIMELINE_FILE,
+    SAMPLES_DIR,
+    CRITICALITY_FILE,
 )
 
 
@@ -87,23 +99,23 @@ def read_run_folder(run_dir: str | Path, *, name: str | None = None) -> RunFolde
     def table(name: str, needed: tuple[str, ...] = ()) -> pd.DataFrame | None:
         return _guarded(notes, path / name, lambda f: _checked(_table(f), needed))
 
-    timeline_name = "timeline.parquet" if (path / "timeline.parquet").exists() else "timeline.csv"
+    timeline_name = TIMELINE_FILE if (path / TIMELINE_FILE).exists() else TIMELINE_CSV
     return RunFolder(
         path=path,
         name=path.resolve().name if name is None else name,
-        summary=_guarded(notes, path / "summary.json", _json),
+        summary=_guarded(notes, path / SUMMARY_FILE, _json),
         network=_guarded(notes, path / NETWORK_STATE_FILE, _json),
         timeline=table(timeline_name, ("hour", "region", "demand_mw", "served_mw")),
-        schedule=table("schedule.csv", ("region", "group", "start", "end", "state")),
-        groups=table("groups.csv", ("region", "group", "date")),
-        comparison=table("comparison.csv", ("strategy", "metric", "mean", "ci_low", "ci_high")),
-        comparison_timeline=table("comparison_timeline.parquet", ("strategy", "hour", "served_mw")),
+        schedule=table(SCHEDULE_CSV, ("region", "group", "start", "end", "state")),
+        groups=table(GROUPS_FILE, ("region", "group", "date")),
+        comparison=table(COMPARISON_FILE, ("strategy", "metric", "mean", "ci_low", "ci_high")),
+        comparison_timeline=table(COMPARISON_TIMELINE_FILE, ("strategy", "hour", "served_mw")),
         samples=_guarded(
-            notes, path / "samples", lambda f: _checked(_samples(f), ("unserved_mw",))
+            notes, path / SAMPLES_DIR, lambda f: _checked(_samples(f), ("unserved_mw",))
         ),
-        criticality=table("criticality.csv"),
+        criticality=table(CRITICALITY_FILE),
         notes=tuple(notes),
-        incomplete=(path / "INCOMPLETE").is_file(),
+        incomplete=(path / INCOMPLETE_FILE).is_file(),
     )
 
 

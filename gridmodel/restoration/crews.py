@@ -1,8 +1,9 @@
 """Repair crews at work: who starts which task when (list scheduling).
 
 The repair problem of one sample is a :class:`RepairProblem`: the tasks, the
-protection trips, the crews and a :class:`~gridmodel.restoration.evaluations.Valuer` to
-measure what a state serves. :func:`dispatch` plays it out in continuous
+protection trips, the crews and an
+:class:`~gridmodel.restoration.evaluations.EvaluationCache` to measure what a
+state serves. :func:`dispatch` plays it out in continuous
 time:
 
 * crews belong to pools: one national pool, or one pool per region named in
@@ -26,9 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from gridmodel.network.grid import Element
-from gridmodel.restoration.tasks import Return, Task
-from gridmodel.restoration.evaluations import Outset, Valuer
+from gridmodel.restoration.evaluations import EvaluationCache, Outset
+from gridmodel.restoration.tasks import Task, TripReturn
 
 #: Name of the national crew pool.
 NATIONAL = "national"
@@ -96,9 +96,9 @@ class RepairProblem:
     """Everything a strategy may look at for one sample (read-only by convention)."""
 
     tasks: tuple[Task, ...]
-    returns: tuple[Return, ...]
+    returns: tuple[TripReturn, ...]
     crews: Crews
-    valuer: Valuer
+    evaluations: EvaluationCache
     horizon_h: float
     memo: dict[str, Any] = field(default_factory=dict)
 
@@ -123,7 +123,7 @@ class RepairProblem:
 
     def hour_at(self, time_h: float) -> int:
         """Index of the hour containing ``time_h`` (clipped to the horizon)."""
-        return int(min(max(np.floor(time_h), 0), self.valuer.demand.hours - 1))
+        return int(min(max(np.floor(time_h), 0), self.evaluations.demand.hours - 1))
 
 
 @dataclass(frozen=True)
@@ -225,7 +225,7 @@ class DispatchState:
 
 
 @dataclass(frozen=True)
-class Schedule:
+class CrewPlan:
     """When each task started and ended (NaN: not started within the horizon)."""
 
     start_h: np.ndarray
@@ -233,7 +233,7 @@ class Schedule:
     order: tuple[int, ...]
 
 
-def dispatch(problem: RepairProblem, choose: Choose) -> Schedule:
+def dispatch(problem: RepairProblem, choose: Choose) -> CrewPlan:
     """Play the crews out over the horizon, asking ``choose`` at every decision.
 
     Raises
@@ -258,17 +258,4 @@ def dispatch(problem: RepairProblem, choose: Choose) -> Schedule:
             order.append(pick)
             situation = state.decision()
         state.advance()
-    return Schedule(start, end, tuple(order))
-
-
-def element_names(tasks: tuple[Task, ...], ids: list[int] | tuple[int, ...]) -> str:
-    """Space-separated element names of tasks (for the timeline)."""
-    return " ".join(str(tasks[i].element) for i in ids)
-
-
-def unique_elements(tasks: tuple[Task, ...]) -> tuple[Element, ...]:
-    """Damaged elements, each once, in task order."""
-    seen: dict[Element, None] = {}
-    for t in tasks:
-        seen.setdefault(t.element, None)
-    return tuple(seen)
+    return CrewPlan(start, end, tuple(order))

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.errors import OptionError, unknown_name
+from gridmodel.schema import DEFAULT_TIMEZONE
 
 # fmt: off
 #: Winter weekday factors by local hour 0..23 (public figures, approximate shape).
@@ -102,7 +103,9 @@ def weekly_factors(profile: Profile) -> np.ndarray:
     return np.tile(factors, (7, 1))
 
 
-def hour_times(start: datetime, hours: int, *, timezone: str = "Europe/Kyiv") -> pd.DatetimeIndex:
+def hour_times(
+    start: datetime, hours: int, *, timezone: str = DEFAULT_TIMEZONE
+) -> pd.DatetimeIndex:
     """Local start times of ``hours`` consecutive real hours from ``start``.
 
     A naive ``start`` is local time in ``timezone``. Hours are real hours, so

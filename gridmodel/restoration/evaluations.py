@@ -1,10 +1,13 @@
-"""Served load of partly repaired grid states, evaluated once and cached.
+"""Figures of partly repaired grid states, evaluated once and kept.
 
 During a restoration the grid passes through a few dozen distinct states
 (which elements are still out) and a few dozen distinct demand levels (the
-hours of the daily profile). :class:`Valuer` evaluates each (state, level)
-pair with the engine once and keeps per-region totals, so a 14-day timeline,
-a greedy strategy's look-ahead and the exact search all share the work.
+hours of the daily profile). :class:`EvaluationCache` evaluates each (state,
+level) pair with the engine once and keeps its figures per region
+(:func:`gridmodel.engine.figures`), so a 14-day timeline, a greedy
+strategy's look-ahead and the exact search all share the work.
+
+Not thread-safe: one per sample (strategies compared on one sample share it).
 """
 
 from __future__ import annotations
@@ -13,48 +16,35 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gridmodel.engine.compiled import CompiledGrid
-from gridmodel.restoration.demand import DemandCurve
-from gridmodel.engine.dc import evaluate
+from gridmodel.engine import CompiledGrid, EngineCache, Figures, evaluate, figures
 from gridmodel.network.grid import Element
+from gridmodel.restoration.demand import DemandCurve
 
 #: Demand level index meaning "the evening peak" (profile factor 1 on every load).
 PEAK = -1
 
-#: Priority classes (1 critical ... 4 households).
-CLASSES = (1, 2, 3, 4)
-
+#: Elements out of service in a state.
 Outset = frozenset[Element]
 
 
 @dataclass(frozen=True, eq=False)
-class Snapshot:
-    """Per-region totals of one evaluated (state, demand level).
+class Evaluation:
+    """The figures of one evaluated (state, demand level) and the engine's warnings."""
 
-    Arrays over regions are in ``compiled.region_names`` order; ``load_off``
-    is per load (compiled load order): the share of its demand not served.
-    """
-
-    demand_mw: np.ndarray
-    served_mw: np.ndarray
-    dark_mw: np.ndarray
-    critical_unserved_mw: np.ndarray
-    customers_off: np.ndarray
-    load_off: np.ndarray
-    class_served_mw: np.ndarray
+    figures: Figures
     warnings: tuple[str, ...]
 
     @property
     def served_total_mw(self) -> float:
-        return float(self.served_mw.sum())
+        return self.figures.total("served_mw")
 
     @property
     def unserved_total_mw(self) -> float:
-        return float(self.demand_mw.sum() - self.served_mw.sum())
+        return self.figures.total("unserved_mw")
 
 
-class Valuer:
-    """Evaluate (out-set, demand level) pairs with the engine, cached.
+class EvaluationCache:
+    """Evaluate (out-set, demand level) pairs with the engine, each once.
 
     Parameters
     ----------
@@ -62,13 +52,18 @@ class Valuer:
         The compiled grid; its options decide DC/AC and trip/shed.
     demand
         The hourly demand curve (levels per hour).
+    engine
+        The engine's cache (default a new one).
     """
 
-    def __init__(self, compiled: CompiledGrid, demand: DemandCurve) -> None:
+    def __init__(
+        self, compiled: CompiledGrid, demand: DemandCurve, *, engine: EngineCache | None = None
+    ) -> None:
         self.compiled = compiled
         self.demand = demand
+        self.engine = engine if engine is not None else EngineCache()
         self.n_regions = len(compiled.region_names)
-        self._cache: dict[tuple[Outset, int], Snapshot] = {}
+        self._kept: dict[tuple[Outset, int], Evaluation] = {}
         self._hourly: dict[Outset, np.ndarray] = {}
         self.evaluations = 0
 
@@ -76,49 +71,25 @@ class Valuer:
         """Demand per load of a level (:data:`PEAK` for the evening peak)."""
         return self.demand.peak_mw if level == PEAK else self.demand.levels_mw[level]
 
-    def value(self, out: Outset, level: int) -> Snapshot:
-        """Totals of the grid with ``out`` out of service at demand ``level``."""
+    def value(self, out: Outset, level: int) -> Evaluation:
+        """Figures of the grid with ``out`` out of service at demand ``level``."""
         key = (out, level)
-        hit = self._cache.get(key)
+        hit = self._kept.get(key)
         if hit is None:
-            hit = self._evaluate(out, level)
-            self._cache[key] = hit
+            compiled = self.compiled
+            [outcome] = evaluate(
+                compiled,
+                [compiled.state(out)],
+                cache=self.engine,
+                demand_mw=self.level_demand(level),
+            )
+            self.evaluations += 1
+            hit = Evaluation(figures(compiled, outcome), tuple(outcome.warnings))
+            self._kept[key] = hit
         return hit
 
-    def _evaluate(self, out: Outset, level: int) -> Snapshot:
-        compiled = self.compiled
-        demand = self.level_demand(level)
-        outcome = evaluate(compiled, compiled.state(out), demand_mw=demand)
-        self.evaluations += 1
-        served = np.minimum(np.asarray(outcome.load_served_mw, dtype=float), demand)
-        served = np.maximum(served, 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            off = np.where(demand > 0, 1.0 - served / demand, outcome.load_dark.astype(float))
-        off = np.clip(off, 0.0, 1.0)
-        region = compiled.load_region
-        n = self.n_regions
-
-        def per_region(values: np.ndarray) -> np.ndarray:
-            return np.bincount(region, weights=values, minlength=n)[:n]
-
-        dark = np.where(outcome.load_dark, demand, 0.0)
-        critical = compiled.load_priority == 1
-        class_served = np.array(
-            [served[compiled.load_priority == c].sum() for c in CLASSES], dtype=float
-        )
-        return Snapshot(
-            demand_mw=per_region(demand),
-            served_mw=per_region(served),
-            dark_mw=per_region(dark),
-            critical_unserved_mw=per_region(np.where(critical, demand - served, 0.0)),
-            customers_off=per_region(compiled.load_customers * off),
-            load_off=off,
-            class_served_mw=class_served,
-            warnings=tuple(outcome.warnings),
-        )
-
     def hourly_unserved(self, out: Outset) -> np.ndarray:
-        """Total unserved MW of ``out`` in every hour of the horizon (cached)."""
+        """Cumulative unserved MWh of ``out`` at the start of every hour of the horizon."""
         hit = self._hourly.get(out)
         if hit is None:
             levels = self.demand.level_of_hour
@@ -143,8 +114,8 @@ class Valuer:
     def warnings(self) -> tuple[str, ...]:
         """Distinct engine warnings of every evaluation so far."""
         seen: dict[str, None] = {}
-        for snap in self._cache.values():
-            for w in snap.warnings:
+        for kept in self._kept.values():
+            for w in kept.warnings:
                 seen.setdefault(w, None)
         return tuple(seen)
 

@@ -19,7 +19,7 @@ Dynamic programming over dispatch states (time, finished tasks, running tasks
 with their end times): the cost to go from a state does not depend on how it
 was reached, so each state is solved once (memoised depth-first search). The
 energy of a stretch of time with a fixed set of elements out comes from
-cumulative hourly sums (:meth:`~gridmodel.restoration.evaluations.Valuer.unserved_mwh`).
+cumulative hourly sums (:meth:`~gridmodel.restoration.evaluations.EvaluationCache.unserved_mwh`).
 
 Size limit
 ----------
@@ -42,8 +42,8 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from gridmodel.restoration.crews import DispatchState, RepairProblem, Situation
 from gridmodel.errors import OptionError
+from gridmodel.restoration.crews import DispatchState, RepairProblem, Situation
 
 #: Largest number of tasks (released within the horizon) the exact search accepts.
 MAX_TASKS = 10
@@ -86,14 +86,15 @@ def solve(problem: RepairProblem) -> OptimalPlan:
     memo: dict[tuple[object, ...], float] = {}
     choices: dict[tuple[object, ...], int] = {}
     returns = problem.returns
-    valuer = problem.valuer
+    evaluations = problem.evaluations
 
     def stretch(start: float, end: float, done: frozenset[int]) -> float:
         cuts = sorted(
             {start, end} | {p for r in returns for p in (r.start_h, r.end_h) if start < p < end}
         )
         return sum(
-            valuer.unserved_mwh(problem.out_at(a, done), a, b) for a, b in itertools.pairwise(cuts)
+            evaluations.unserved_mwh(problem.out_at(a, done), a, b)
+            for a, b in itertools.pairwise(cuts)
         )
 
     def cost_to_go(state: DispatchState) -> float:

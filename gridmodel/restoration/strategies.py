@@ -35,9 +35,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gridmodel.restoration.crews import Choose, RepairProblem, Situation
+from gridmodel.engine.figures import PRIORITY_CLASSES as CLASSES
 from gridmodel.errors import OptionError, unknown_name
-from gridmodel.restoration.evaluations import CLASSES, PEAK
+from gridmodel.restoration.crews import Choose, RepairProblem, Situation
+from gridmodel.restoration.evaluations import PEAK
+from gridmodel.restoration.optimal import plan_choice
 
 #: Gains below this (MW) count as nothing restored.
 GAIN_TOL_MW = 1e-6
@@ -103,8 +105,8 @@ def restored_by_class(problem: RepairProblem, task_id: int) -> np.ndarray:
         if held:
             hit = np.zeros(len(CLASSES))
         else:
-            before = problem.valuer.value(out, PEAK).class_served_mw
-            after = problem.valuer.value(out - {task.element}, PEAK).class_served_mw
+            before = problem.evaluations.value(out, PEAK).figures.served_by_class_mw
+            after = problem.evaluations.value(out - {task.element}, PEAK).figures.served_by_class_mw
             hit = np.where(after - before > GAIN_TOL_MW, after - before, 0.0)
         cache[task_id] = hit
     return hit
@@ -176,15 +178,15 @@ def greedy_marginal(problem: RepairProblem, situation: Situation) -> int:
     demand. Ties (for example all zero) fall back to ``load_per_hour``.
     """
     out = problem.out_at(situation.time_h, situation.done)
-    level = int(problem.valuer.demand.level_of_hour[problem.hour_at(situation.time_h)])
-    now = problem.valuer.value(out, level).served_total_mw
+    level = int(problem.evaluations.demand.level_of_hour[problem.hour_at(situation.time_h)])
+    now = problem.evaluations.value(out, level).served_total_mw
 
     def gain(i: int) -> float:
         task = problem.tasks[i]
         after = problem.frees(task, out, situation.done, situation.time_h)
         if after == out:
             return 0.0
-        delta = problem.valuer.value(after, level).served_total_mw - now
+        delta = problem.evaluations.value(after, level).served_total_mw - now
         return delta if delta > GAIN_TOL_MW else 0.0
 
     return _first(
@@ -202,6 +204,4 @@ def optimal(problem: RepairProblem, situation: Situation) -> int:
     OptionError
         The problem is larger than :data:`gridmodel.restoration.optimal.MAX_TASKS` tasks.
     """
-    from gridmodel.restoration.optimal import plan_choice
-
     return plan_choice(problem, situation)

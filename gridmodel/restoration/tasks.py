@@ -1,6 +1,6 @@
 """Repair tasks: what the crews must fix after each strike wave, and for how long.
 
-:func:`repair_tasks` turns a :class:`~gridmodel.strikes.realise.Damage` into one
+:func:`repair_tasks` turns a :class:`~gridmodel.strikes.damage.Damage` into one
 :class:`Task` per damaged element and wave. Protection trips are not tasks:
 a tripped element comes back ``resync_h`` hours after its trip without a crew
 (:func:`trip_returns`).
@@ -11,7 +11,7 @@ Each task draws one duration from the distribution of its element type and
 multiplies it by the hit's severity (1 = destroyed: the full distribution;
 0.5 = half the work), with a floor of :data:`MIN_DURATION_H`. The default
 distributions are the public figures of ``shared/DOMAIN.md`` ("Repair"),
-defined once in :data:`gridmodel.scenario.model.DEFAULT_DURATIONS` and
+defined once in :data:`gridmodel.restoration.options.DEFAULT_DURATIONS` and
 overridden by a scenario's ``[repair.durations.<type>]`` tables:
 
 ==================  ==========================================================
@@ -53,7 +53,7 @@ this off: the substation task alone then brings back every transformer in it.
 Repeated hits
 -------------
 Several hits on one element in one wave are one task (severities combined by
-:func:`gridmodel.strikes.realise.combine_severity`). A hit in a later wave is a new
+:func:`gridmodel.strikes.damage.combine_severity`). A hit in a later wave is a new
 task released at that wave's time, whether the element was repaired by then
 or not: the element is out until every released task on it is finished (a
 crew already working on it carries on; the new damage is extra work, which
@@ -72,19 +72,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from gridmodel.network.grid import Element, Grid
-from gridmodel.scenario.model import DEFAULT_DURATIONS, DURATION_KIND, RepairOptions
+from gridmodel.restoration.options import DURATION_KIND, RepairOptions
+from gridmodel.strikes.damage import Damage, Hit
 
 #: Shortest repair (h): inspection and switching even for the lightest damage (assumption).
 MIN_DURATION_H = 0.25
-
-#: Default repair-duration distributions (public figures, shared/DOMAIN.md "Repair").
-DEFAULT_DURATIONS_H = DEFAULT_DURATIONS
 
 #: Default repair settings: 10 crews working around the clock, 2 spare
 #: transformers, nuclear units resynchronise in about a day (public figures).
@@ -141,7 +138,7 @@ class Task:
 
 
 @dataclass(frozen=True)
-class Return:
+class TripReturn:
     """A protection trip: ``element`` is out from ``start_h`` until ``end_h``."""
 
     element: Element
@@ -205,7 +202,7 @@ def substation_transformers(grid: Grid, substation: str) -> list[int]:
 
 
 def repair_tasks(
-    damage: Any,
+    damage: Damage,
     grid: Grid,
     *,
     options: RepairOptions | None = None,
@@ -217,8 +214,7 @@ def repair_tasks(
     Parameters
     ----------
     damage
-        A :class:`~gridmodel.strikes.realise.Damage` (its ``hits``, ``severity(wave)``).
-        Not modified.
+        The sample's damage (its ``hits``, ``severity(wave)``). Not modified.
     grid
         The network (for regions, substations and precedence).
     options
@@ -235,7 +231,7 @@ def repair_tasks(
         In the order of the hits (wave by wave), each substation's
         transformers right after it.
     """
-    options = options or DEFAULT_REPAIR
+    options = options if options is not None else DEFAULT_REPAIR
     drafts = _drafts(damage, grid, with_transformers=substation_transformers)
     spares = int(options.spare_transformers)
     tasks: list[Task] = []
@@ -271,13 +267,13 @@ def repair_tasks(
 _Draft = tuple[Element, int, float, float, str]
 
 
-def _drafts(damage: Any, grid: Grid, *, with_transformers: bool) -> list[_Draft]:
+def _drafts(damage: Damage, grid: Grid, *, with_transformers: bool) -> list[_Draft]:
     """(element, wave, time, severity, origin) per task, in hit order."""
     drafts: list[_Draft] = []
     for wave in sorted({h.wave for h in damage.hits}):
         hits = [h for h in damage.hits if h.wave == wave]
         severity = damage.severity(wave)
-        first: dict[Element, Any] = {}
+        first: dict[Element, Hit] = {}
         for hit in hits:
             first.setdefault(hit.element, hit)
         explicit = {e.id for e in first if e.kind == "trafo"}
@@ -317,10 +313,10 @@ def _predecessors(
     return tuple(after)
 
 
-def trip_returns(damage: Any) -> tuple[Return, ...]:
+def trip_returns(damage: Damage) -> tuple[TripReturn, ...]:
     """Protection trips as outage intervals: back after ``resync_h`` without a crew."""
     return tuple(
-        Return(t.element, float(t.time_h), float(t.time_h) + float(t.resync_h))
+        TripReturn(t.element, float(t.time_h), float(t.time_h) + float(t.resync_h))
         for t in damage.trips
     )
 

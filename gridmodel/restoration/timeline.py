@@ -46,20 +46,24 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from gridmodel.engine.compiled import CompiledGrid
-from gridmodel.restoration.demand import DEFAULT_PROFILE, Profile, demand_curve, hour_times
-from gridmodel.restoration.crews import RepairProblem, Schedule, crews_for, dispatch
-from gridmodel.errors import OptionError
+from gridmodel.engine import CompiledGrid
+from gridmodel.restoration.crews import CrewPlan, RepairProblem, crews_for, dispatch
+from gridmodel.restoration.demand import demand_curve, hour_times
+from gridmodel.restoration.evaluations import PEAK, EvaluationCache
+from gridmodel.restoration.options import DemandOptions, RepairOptions
+from gridmodel.restoration.strategies import get
 from gridmodel.restoration.tasks import Task, tasks_frame, trip_returns
-from gridmodel.restoration.evaluations import PEAK, Valuer
+from gridmodel.schema import DEFAULT_TIMEZONE
+from gridmodel.strikes.damage import Damage
+
+#: Start of a restoration when none is given (the 16 Dec 2022 strike day).
+DEFAULT_START = datetime(2022, 12, 16)
 
 #: Columns of the timeline frame, in order.
 COLUMNS: tuple[str, ...] = (
@@ -81,54 +85,6 @@ COLUMNS: tuple[str, ...] = (
     "wave_h",
     "tasks_in_progress",
 )
-
-
-@dataclass(frozen=True)
-class TimelineOptions:
-    """How the restoration is played out (see :func:`options_from_scenario`)."""
-
-    strategy: str = "critical_first"
-    crews: int = 10
-    crews_per_region: Mapping[str, int] | None = None
-    horizon_h: float = 336.0
-    around_the_clock: bool = True
-    shift_hours: tuple[int, int] = (8, 20)
-    start: datetime = datetime(2022, 12, 16)
-    timezone: str = "Europe/Kyiv"
-    profile: Profile = DEFAULT_PROFILE
-    regional_profiles: Mapping[str, Profile] | None = None
-    demand_scale: float = 1.0
-    wave_times_h: tuple[float, ...] | None = None
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.horizon_h) and self.horizon_h > 0):
-            raise OptionError(f"horizon must be > 0 h, got {self.horizon_h!r}", field="horizon_h")
-        if self.crews < 1:
-            raise OptionError(f"need at least one crew, got {self.crews}", field="crews")
-
-    @property
-    def hours(self) -> int:
-        """Whole hours simulated (a fractional horizon is rounded up)."""
-        return math.ceil(self.horizon_h - 1e-9)
-
-
-def options_from_scenario(scenario: Any, *, strategy: str | None = None) -> TimelineOptions:
-    """Timeline options from a scenario's ``[repair]`` and ``[demand]`` sections."""
-    repair = scenario.repair
-    profile = scenario.demand.profile
-    return TimelineOptions(
-        strategy=strategy or repair.strategy,
-        crews=int(repair.crews),
-        crews_per_region=dict(repair.crews_per_region) if repair.crews_per_region else None,
-        horizon_h=float(repair.horizon_h),
-        around_the_clock=bool(repair.around_the_clock),
-        shift_hours=(int(repair.shift_hours[0]), int(repair.shift_hours[1])),
-        start=scenario.start_time,
-        timezone=scenario.timezone,
-        profile=profile if isinstance(profile, str) else tuple(profile),
-        demand_scale=float(scenario.demand.scale),
-        wave_times_h=tuple(float(w.time_h) for w in scenario.waves),
-    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,48 +116,73 @@ class Timeline:
 
 def prepare(
     compiled: CompiledGrid,
-    damage: Any,
+    damage: Damage,
     tasks: tuple[Task, ...],
     *,
-    options: TimelineOptions,
-    valuer: Valuer | None = None,
+    repair: RepairOptions,
+    demand: DemandOptions,
+    start: datetime = DEFAULT_START,
+    timezone: str = DEFAULT_TIMEZONE,
+    evaluations: EvaluationCache | None = None,
 ) -> RepairProblem:
-    """The repair problem of one sample (share it between strategies of one sample)."""
-    hours = options.hours
-    times = hour_times(options.start, hours, timezone=options.timezone)
-    if valuer is None:
+    """The repair problem of one sample (share it between strategies of one sample).
+
+    Parameters
+    ----------
+    compiled
+        The compiled grid (its options: DC/AC, trip/shed).
+    damage
+        The sample's damage (for its protection trips).
+    tasks
+        Repair tasks from :func:`gridmodel.restoration.tasks.repair_tasks`.
+    repair, demand
+        The scenario's ``[repair]`` and ``[demand]`` sections.
+    start, timezone
+        Local time of hour 0 (a naive ``start`` is local in ``timezone``).
+    evaluations
+        Evaluations to reuse (same grid, same demand curve).
+    """
+    if evaluations is None:
+        times = hour_times(start, repair.hours, timezone=timezone)
         curve = demand_curve(
             compiled.load_p_mw,
             [compiled.region_names[r] for r in compiled.load_region],
             times,
-            profile=options.profile,
-            regional=options.regional_profiles,
-            scale=options.demand_scale,
+            profile=demand.profile,
+            scale=demand.scale,
         )
-        valuer = Valuer(compiled, curve)
+        evaluations = EvaluationCache(compiled, curve)
     working = None
-    if not options.around_the_clock:
-        first, last = options.shift_hours
-        local = np.asarray(valuer.demand.times.hour)
+    if not repair.around_the_clock:
+        first, last = repair.shift_hours
+        local = np.asarray(evaluations.demand.times.hour)
         working = (local >= first) & (local < last)
     crews = crews_for(
-        tasks, crews=options.crews, crews_per_region=options.crews_per_region, working=working
+        tasks,
+        crews=repair.crews,
+        crews_per_region=dict(repair.crews_per_region) if repair.crews_per_region else None,
+        working=working,
     )
     return RepairProblem(
         tasks=tuple(tasks),
         returns=trip_returns(damage),
         crews=crews,
-        valuer=valuer,
-        horizon_h=float(hours),
+        evaluations=evaluations,
+        horizon_h=float(repair.hours),
     )
 
 
 def simulate(
     compiled: CompiledGrid,
-    damage: Any,
+    damage: Damage,
     tasks: tuple[Task, ...],
     *,
-    options: TimelineOptions | None = None,
+    repair: RepairOptions | None = None,
+    demand: DemandOptions | None = None,
+    start: datetime = DEFAULT_START,
+    timezone: str = DEFAULT_TIMEZONE,
+    strategy: str | None = None,
+    wave_times_h: tuple[float, ...] | None = None,
 ) -> Timeline:
     """Play out the restoration of ``damage`` with ``tasks`` and return the timeline.
 
@@ -210,56 +191,59 @@ def simulate(
     compiled
         The compiled grid (its options: DC/AC, trip/shed).
     damage
-        The sample's :class:`~gridmodel.strikes.realise.Damage` (for trips and wave times).
+        The sample's damage (for trips and wave times).
     tasks
         Repair tasks from :func:`gridmodel.restoration.tasks.repair_tasks`.
-    options
-        Strategy, crews, horizon, start time and demand profile.
+    repair, demand
+        The scenario's ``[repair]`` and ``[demand]`` sections (crews,
+        strategy, horizon; demand profile).
+    start, timezone
+        Local time of hour 0.
+    strategy
+        Overrides ``repair.strategy``.
+    wave_times_h
+        Times of the strike waves (default: the times of the damage's hits
+        and trips).
 
     Returns
     -------
     Timeline
     """
-    options = options or TimelineOptions()
-    problem = prepare(compiled, damage, tasks, options=options)
-    return run_strategy(problem, options.strategy, wave_times_h=_wave_times(damage, options))
-
-
-def _wave_times(damage: Any, options: TimelineOptions) -> tuple[float, ...]:
-    if options.wave_times_h is not None:
-        return tuple(options.wave_times_h)
-    times = {float(h.time_h) for h in damage.hits} | {float(t.time_h) for t in damage.trips}
-    return tuple(sorted(times))
+    repair = repair if repair is not None else RepairOptions()
+    demand = demand if demand is not None else DemandOptions()
+    problem = prepare(
+        compiled, damage, tasks, repair=repair, demand=demand, start=start, timezone=timezone
+    )
+    if wave_times_h is None:
+        times = {float(h.time_h) for h in damage.hits} | {float(t.time_h) for t in damage.trips}
+        wave_times_h = tuple(sorted(times))
+    return run_strategy(problem, strategy or repair.strategy, wave_times_h=wave_times_h)
 
 
 def run_strategy(
     problem: RepairProblem, strategy: str, *, wave_times_h: tuple[float, ...] = ()
 ) -> Timeline:
     """Dispatch the crews of ``problem`` with ``strategy`` and build the timeline."""
-    from gridmodel.restoration.strategies import get
-
-    schedule = dispatch(problem, get(strategy))
-    frame = timeline_frame(problem, schedule, wave_times_h=wave_times_h)
+    plan = dispatch(problem, get(strategy))
+    frame = timeline_frame(problem, plan, wave_times_h=wave_times_h)
     table = tasks_frame(problem.tasks)
     table["pool"] = list(problem.crews.task_pool)
-    table["start_h"] = schedule.start_h
-    table["end_h"] = schedule.end_h
-    table["done"] = np.nan_to_num(schedule.end_h, nan=np.inf) <= problem.horizon_h
-    return Timeline(frame, table, strategy, problem.horizon_h, problem.valuer.warnings)
+    table["start_h"] = plan.start_h
+    table["end_h"] = plan.end_h
+    table["done"] = np.nan_to_num(plan.end_h, nan=np.inf) <= problem.horizon_h
+    return Timeline(frame, table, strategy, problem.horizon_h, problem.evaluations.warnings)
 
 
-def _segments(
-    problem: RepairProblem, schedule: Schedule
-) -> list[tuple[float, float, frozenset[int]]]:
+def _segments(problem: RepairProblem, plan: CrewPlan) -> list[tuple[float, float, frozenset[int]]]:
     """Stretches ``[a, b)`` of constant state: (a, b, finished task ids)."""
     horizon = problem.horizon_h
     points = {0.0, horizon}
     points |= {t.release_h for t in problem.tasks if t.release_h < horizon}
-    points |= {float(e) for e in schedule.end_h if np.isfinite(e) and e < horizon}
+    points |= {float(e) for e in plan.end_h if np.isfinite(e) and e < horizon}
     for r in problem.returns:
         points |= {p for p in (r.start_h, r.end_h) if 0 < p < horizon}
     cuts = sorted(points)
-    end = np.nan_to_num(schedule.end_h, nan=np.inf)
+    end = np.nan_to_num(plan.end_h, nan=np.inf)
     segments = []
     for a, b in itertools.pairwise(cuts):
         done = frozenset(int(i) for i in np.flatnonzero(end <= a))
@@ -267,24 +251,19 @@ def _segments(
     return segments
 
 
-def timeline_frame(
-    problem: RepairProblem, schedule: Schedule, *, wave_times_h: tuple[float, ...] = ()
-) -> pd.DataFrame:
-    """The hourly frame of a dispatched schedule (see the module notes)."""
-    valuer = problem.valuer
-    compiled = valuer.compiled
-    demand = valuer.demand
-    hours, n_reg = demand.hours, valuer.n_regions
+def _hourly_means(problem: RepairProblem, plan: CrewPlan) -> dict[str, np.ndarray]:
+    """Time-weighted means per hour and region of every segment's figures."""
+    evaluations = problem.evaluations
+    compiled = evaluations.compiled
+    demand = evaluations.demand
+    hours, n_reg = demand.hours, evaluations.n_regions
     acc = {
         k: np.zeros((hours, n_reg))
-        for k in ("served", "dark", "crit", "off", "deliver", "interrupted")
+        for k in ("served", "unserved", "dark", "shed", "crit", "off", "deliver", "interrupted")
     }
-    customers = np.bincount(compiled.load_region, weights=compiled.load_customers, minlength=n_reg)[
-        :n_reg
-    ]
     region_of_load = compiled.load_region
-    prev_off = valuer.value(frozenset(), int(demand.level_of_hour[0])).load_off
-    segments = _segments(problem, schedule)
+    prev_off = evaluations.value(frozenset(), int(demand.level_of_hour[0])).figures.unserved_share
+    segments = _segments(problem, plan)
     k = 0
     for h in range(hours):
         level = int(demand.level_of_hour[h])
@@ -294,52 +273,58 @@ def timeline_frame(
             stop = min(b, h + 1.0)
             weight = stop - t
             out = problem.out_at(a, done)
-            snap = valuer.value(out, level)
-            acc["served"][h] += weight * snap.served_mw
-            acc["dark"][h] += weight * snap.dark_mw
-            acc["crit"][h] += weight * snap.critical_unserved_mw
-            acc["off"][h] += weight * snap.customers_off
-            acc["deliver"][h] += weight * valuer.value(out, PEAK).served_mw
-            rise = np.maximum(snap.load_off - prev_off, 0.0) * compiled.load_customers
+            now = evaluations.value(out, level).figures
+            acc["served"][h] += weight * now.served_mw
+            acc["unserved"][h] += weight * now.unserved_mw
+            acc["dark"][h] += weight * now.dark_mw
+            acc["shed"][h] += weight * now.shed_mw
+            acc["crit"][h] += weight * now.critical_unserved_mw
+            acc["off"][h] += weight * now.customers_off
+            acc["deliver"][h] += weight * evaluations.value(out, PEAK).figures.served_mw
+            rise = np.maximum(now.unserved_share - prev_off, 0.0) * compiled.load_customers
             acc["interrupted"][h] += np.bincount(region_of_load, weights=rise, minlength=n_reg)[
                 :n_reg
             ]
-            prev_off = snap.load_off
+            prev_off = now.unserved_share
             t = stop
             if b <= h + 1.0 + 1e-12:
                 k += 1
-    intact_levels = [valuer.value(frozenset(), lv) for lv in range(len(demand.levels_mw))]
-    region_demand = np.stack([s.demand_mw for s in intact_levels])[demand.level_of_hour]
-    intact = np.stack([s.served_mw for s in intact_levels])[demand.level_of_hour]
-    critical_load = np.where(compiled.load_priority == 1, 1.0, 0.0)
-    crit_reg = np.stack(
-        [
-            np.bincount(region_of_load, weights=lv * critical_load, minlength=n_reg)[:n_reg]
-            for lv in demand.levels_mw
-        ]
-    )[demand.level_of_hour]
-    served = np.minimum(acc["served"], region_demand)
-    unserved = np.maximum(region_demand - served, 0.0)
-    dark = np.minimum(acc["dark"], unserved)
+    return acc
+
+
+def timeline_frame(
+    problem: RepairProblem, plan: CrewPlan, *, wave_times_h: tuple[float, ...] = ()
+) -> pd.DataFrame:
+    """The hourly frame of a dispatched crew plan (see the module notes)."""
+    evaluations = problem.evaluations
+    compiled = evaluations.compiled
+    demand = evaluations.demand
+    hours, n_reg = demand.hours, evaluations.n_regions
+    acc = _hourly_means(problem, plan)
+    intact = [evaluations.value(frozenset(), lv).figures for lv in range(len(demand.levels_mw))]
+    level = demand.level_of_hour
+    customers = intact[0].customers if intact else np.zeros(n_reg)
+    region_demand = np.stack([f.load_mw for f in intact])[level]
     frame = pd.DataFrame(
         {
             "hour": np.repeat(np.arange(hours, dtype=np.int64), n_reg),
             "time": np.repeat(demand.times, n_reg),
             "region": np.tile(np.asarray(compiled.region_names, dtype=object), hours),
             "demand_mw": region_demand.ravel(),
-            "deliverable_mw": np.maximum(acc["deliver"], served).ravel(),
-            "served_mw": served.ravel(),
-            "unserved_mw": unserved.ravel(),
-            "dark_mw": dark.ravel(),
-            "shed_mw": np.maximum(unserved - dark, 0.0).ravel(),
-            "critical_mw": crit_reg.ravel(),
-            "critical_unserved_mw": np.minimum(acc["crit"], crit_reg).ravel(),
+            # capacity: what the damaged grid serves now or would serve at the peak
+            "deliverable_mw": np.maximum(acc["deliver"], acc["served"]).ravel(),
+            "served_mw": acc["served"].ravel(),
+            "unserved_mw": acc["unserved"].ravel(),
+            "dark_mw": acc["dark"].ravel(),
+            "shed_mw": acc["shed"].ravel(),
+            "critical_mw": np.stack([f.critical_mw for f in intact])[level].ravel(),
+            "critical_unserved_mw": acc["crit"].ravel(),
             "customers": np.tile(customers.astype(np.int64), hours),
             "customers_off": acc["off"].ravel(),
             "customers_interrupted": acc["interrupted"].ravel(),
-            "intact_served_mw": intact.ravel(),
+            "intact_served_mw": np.stack([f.served_mw for f in intact])[level].ravel(),
             "wave_h": np.repeat(_since_wave(hours, wave_times_h), n_reg),
-            "tasks_in_progress": _in_progress(problem, schedule, hours, n_reg).ravel(),
+            "tasks_in_progress": _in_progress(problem, plan, hours, n_reg).ravel(),
         },
         columns=list(COLUMNS),
     )
@@ -359,13 +344,13 @@ def _since_wave(hours: int, wave_times_h: tuple[float, ...]) -> np.ndarray:
     return since
 
 
-def _in_progress(problem: RepairProblem, schedule: Schedule, hours: int, n_reg: int) -> np.ndarray:
+def _in_progress(problem: RepairProblem, plan: CrewPlan, hours: int, n_reg: int) -> np.ndarray:
     """Element names of each region's tasks worked on during each hour."""
-    names = problem.valuer.compiled.region_names
+    names = problem.evaluations.compiled.region_names
     code = {r: i for i, r in enumerate(names)}
     cells: dict[tuple[int, int], list[str]] = {}
     for task in problem.tasks:
-        start, end = schedule.start_h[task.id], schedule.end_h[task.id]
+        start, end = plan.start_h[task.id], plan.end_h[task.id]
         r = code.get(task.region)
         if not np.isfinite(start) or r is None:
             continue

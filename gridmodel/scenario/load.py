@@ -9,44 +9,22 @@ from __future__ import annotations
 
 import re
 import tomllib
-import types
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from gridmodel.errors import GridModelError, ScenarioError, close_matches, unknown_name
+from gridmodel.errors import GridModelError, ScenarioError, unknown_name
+from gridmodel.network.catalog import load_network
+from gridmodel.network.grid import Grid
+from gridmodel.restoration import strategies
+from gridmodel.restoration.demand import profile_names
+from gridmodel.scenario.check import check_scenario
 from gridmodel.scenario.model import Scenario
+from gridmodel.schedule import policies
+from gridmodel.schema import convert_error
 
 _FILE_ALLOWED = "a TOML scenario file (see scenarios/*.toml)"
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-_GENERIC_ALLOWED = {
-    "int_type": "a whole number",
-    "float_type": "a number",
-    "bool_type": "true, false",
-    "string_type": "a string in quotes",
-    "tuple_type": "a list [ ... ]",
-    "list_type": "a list [ ... ]",
-    "dict_type": "a table",
-    "model_type": "a table",
-    "finite_number": "a finite number",
-}
-
-
-def quote_key(key: str) -> str:
-    """A key as TOML writes it: bare if it can be, else in double quotes."""
-    return key if _BARE_KEY.match(key) else '"' + key.replace('"', '\\"') + '"'
-
-
-def format_field(loc: tuple[int | str, ...]) -> str:
-    """Write a pydantic location as a field path: ``waves[0].salvos[1].interception``."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{quote_key(part)}" if text else quote_key(part)
-    return text
 
 
 def read_text(path: str | Path) -> str:
@@ -95,91 +73,6 @@ def parse_toml(text: str, *, file: str | Path | None = None) -> dict[str, Any]:
         ) from None
 
 
-def _core(annotation: Any) -> Any:
-    """Strip ``Annotated`` and ``None`` from an annotation."""
-    while get_origin(annotation) is Annotated:
-        annotation = get_args(annotation)[0]
-    if get_origin(annotation) in (Union, types.UnionType):
-        args = [a for a in get_args(annotation) if a is not type(None)]
-        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-        annotation = models[0] if models else args[0]
-        return _core(annotation)
-    return annotation
-
-
-def _locate(loc: tuple[int | str, ...]) -> tuple[type[BaseModel] | None, str | None, str | None]:
-    """Walk ``loc`` through the schema.
-
-    Returns the model holding the last key, that key's name if it is a field
-    of the model, and the field's ``allowed`` text.
-    """
-    current: Any = Scenario
-    owner: type[BaseModel] | None = Scenario
-    name: str | None = None
-    allowed: str | None = None
-    for part in loc:
-        current = _core(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            owner, name, allowed = current, None, None
-            info = current.model_fields.get(str(part))
-            if info is None:
-                return owner, None, None
-            name = str(part)
-            extra = info.json_schema_extra
-            allowed = extra.get("allowed") if isinstance(extra, dict) else None  # type: ignore[assignment]
-            current = info.annotation
-        elif get_origin(current) in (tuple, list):
-            current = get_args(current)[0]
-        elif get_origin(current) is dict:
-            current = get_args(current)[1]
-        else:
-            return owner, name, allowed
-    return owner, name, allowed
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def convert_error(error: Any, *, file: str | Path | None) -> ScenarioError:
-    """Turn one pydantic error dict into a :class:`ScenarioError`."""
-    loc = tuple(error["loc"])
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    owner, _, allowed = _locate(loc)
-    field = format_field(loc) or None
-    if kind == "scenario" and "field" in ctx:
-        # a model-level check names its field as a path relative to the model
-        field = f"{field}.{ctx['field']}" if field else str(ctx["field"])
-    if kind == "extra_forbidden":
-        key = str(loc[-1])
-        names = list(owner.model_fields) if owner is not None else []
-        near = close_matches(key, names)
-        message = f"unknown key {key!r}"
-        if near:
-            message += f"; did you mean {', '.join(repr(n) for n in near)}?"
-        return ScenarioError(message, file=file, field=field, allowed=", ".join(names))
-    if kind == "missing":
-        return ScenarioError("required key is missing", file=file, field=field, allowed=allowed)
-    if kind == "scenario":
-        return ScenarioError(error["msg"], file=file, field=field, allowed=ctx.get("allowed"))
-    message = str(error["msg"])
-    message = re.sub(r"^Input should be", "must be", message)
-    message = re.sub(r"^Value error, ", "", message)
-    if kind in ("model_type", "dict_type"):
-        message = "must be a table"
-    elif kind in ("tuple_type", "list_type") and isinstance(error.get("input"), dict):
-        message = f"must be a list; write [[{field}]] (double brackets) for each entry"
-    elif kind in ("tuple_type", "list_type"):
-        message = f"must be a list [ ... ], got {_shown(error.get('input'))}"
-    elif not isinstance(error.get("input"), dict | list):
-        message += f", got {_shown(error.get('input'))}"
-    return ScenarioError(
-        message, file=file, field=field, allowed=allowed or _GENERIC_ALLOWED.get(kind)
-    )
-
-
 def scenario_from_dict(
     data: dict[str, Any], *, file: str | Path | None = None
 ) -> tuple[Scenario | None, list[ScenarioError]]:
@@ -187,7 +80,8 @@ def scenario_from_dict(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        return None, [convert_error(e, file=file) for e in exc.errors()]
+        errors = exc.errors()
+        return None, [_problem(e, file=file) for e in errors]
     problems = registry_problems(scenario, file=file)
     if problems:
         return None, problems
@@ -201,10 +95,6 @@ def registry_problems(scenario: Scenario, *, file: str | Path | None = None) -> 
 
     Checked when the file is read, so a typo stops a run before any work.
     """
-    from gridmodel.restoration import strategies
-    from gridmodel.restoration.demand import profile_names
-    from gridmodel.schedule import policies
-
     named = [
         ("repair strategy", "repair.strategy", scenario.repair.strategy, strategies.names()),
         ("schedule policy", "schedule.policy", scenario.schedule.policy, policies.names()),
@@ -273,14 +163,12 @@ def network_source(scenario: Scenario) -> str | Path:
     return scenario.network
 
 
-def load_scenario_grid(scenario: Scenario) -> Any:
-    """Load the scenario's network (a :class:`~gridmodel.network.grid.Grid`).
+def load_scenario_grid(scenario: Scenario) -> Grid:
+    """Load the scenario's network.
 
     A network that cannot be loaded is a :class:`ScenarioError` on the
     ``network`` field that keeps the network loader's explanation.
     """
-    from gridmodel.network.catalog import load_network
-
     try:
         return load_network(network_source(scenario))
     except GridModelError as exc:
@@ -306,10 +194,14 @@ def validate_scenario(path: str | Path, *, check_network: bool = True) -> list[S
     scenario, problems = scenario_from_dict(data, file=path)
     if problems or scenario is None or not check_network:
         return problems
-    from gridmodel.scenario.check import check_scenario
-
     try:
         grid = load_scenario_grid(scenario)
     except ScenarioError as exc:
         return [exc]
     return check_scenario(scenario, grid)
+
+
+def _problem(error: Any, *, file: str | Path | None) -> ScenarioError:
+    problem = convert_error(error, root=Scenario, file=file, error_class=ScenarioError)
+    assert isinstance(problem, ScenarioError)
+    return problem

@@ -1,295 +1,39 @@
-"""The scenario schema: a frozen pydantic model per TOML section.
+"""The scenario: the top-level keys of a scenario file and its sections.
+
+Every section is the options model of the stage that uses it, so a scenario
+key, the stage's option and its default are one definition:
+
+==============  ===================================================
+``[model]``     :class:`~gridmodel.engine.options.EngineOptions`
+``[[waves]]``   :class:`~gridmodel.strikes.waves.Wave`
+``[repair]``    :class:`~gridmodel.restoration.options.RepairOptions`
+``[demand]``    :class:`~gridmodel.restoration.options.DemandOptions`
+``[schedule]``  :class:`~gridmodel.schedule.options.ScheduleOptions`
+==============  ===================================================
 
 Every model forbids unknown keys and validates strictly (a quoted number is
-not a number). Each field carries an ``allowed`` text in its JSON-schema extra;
-:mod:`gridmodel.scenario.load` uses it to say what would have been accepted.
-This module holds the top level and the strike waves; the option sections
-live in :mod:`gridmodel.scenario.options` (re-exported here).
-
-Region names, substation ids and element indices are checked against the
-network by :func:`gridmodel.scenario.check.check_scenario`, not here.
+not a number); each field says in words what it accepts. Region names,
+substation ids and element indices are checked against the network by
+:func:`gridmodel.scenario.check.check_scenario`, not here.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BeforeValidator, PrivateAttr, Strict, model_validator
 
+from gridmodel.engine.options import EngineOptions
 from gridmodel.errors import close_matches
-from gridmodel.network.grid import Element
-from gridmodel.schema import Section, allowed_field, fail, is_number
-from gridmodel.scenario.options import (
-    DEFAULT_DURATIONS,
-    DURATION_KIND,
-    DemandOptions,
-    Duration,
-    Durations,
-    ModelOptions,
-    RepairOptions,
-    ScheduleOptions,
-)
+from gridmodel.restoration.options import DemandOptions, RepairOptions
+from gridmodel.schedule.options import ScheduleOptions
+from gridmodel.schema import DEFAULT_TIMEZONE, StrictModel, allowed_field, fail
+from gridmodel.strikes.waves import Wave
 
-__all__ = [
-    "DEFAULT_DURATIONS",
-    "DEFAULT_KEY",
-    "DURATION_KIND",
-    "SALVO_KINDS",
-    "TARGET_KINDS",
-    "TRIP_KINDS",
-    "DemandOptions",
-    "Duration",
-    "Durations",
-    "ModelOptions",
-    "RandomPick",
-    "RepairOptions",
-    "Salvo",
-    "Scenario",
-    "ScheduleOptions",
-    "TripSpec",
-    "Wave",
-    "parse_element",
-]
-
-#: Element kinds an explicit wave target may name.
-TARGET_KINDS: tuple[str, ...] = ("substation", "bus", "line", "trafo", "gen", "sgen")
-#: Element kinds a trip (protection disconnection) may name.
-TRIP_KINDS: tuple[str, ...] = ("gen", "sgen", "line", "trafo", "ext_grid")
-#: Element kinds a salvo or a random pick draws its targets from.
-SALVO_KINDS: tuple[str, ...] = ("substation", "trafo", "gen", "line")
-#: Key of an interception table that applies to regions not listed in it.
-DEFAULT_KEY = "default"
-
-
-def parse_element(text: str, *, kinds: tuple[str, ...] = TARGET_KINDS) -> Element:
-    """Parse ``"kind:id"`` into an :class:`~gridmodel.network.grid.Element`.
-
-    ``id`` is a non-negative integer for every kind but ``substation``, whose
-    id is the substation identifier (any non-empty text).
-
-    Raises
-    ------
-    ValueError
-        With a message saying what is wrong and which kinds are allowed.
-    """
-    kind, sep, ident = text.strip().partition(":")
-    kind, ident = kind.strip(), ident.strip()
-    if not sep or not ident:
-        raise ValueError(f"{text!r} is not 'kind:id'")
-    if kind not in kinds:
-        near = close_matches(kind, kinds)
-        hint = f"; did you mean {near[0]!r}?" if near else ""
-        raise ValueError(f"unknown element kind {kind!r} in {text!r}{hint}")
-    if kind == "substation":
-        return Element(kind, ident)
-    if not ident.isdigit():
-        raise ValueError(f"{kind} id must be a non-negative integer index, got {ident!r}")
-    return Element(kind, int(ident))
-
-
-def _element_ref(kinds: tuple[str, ...]) -> Any:
-    """A before-validator checking ``"kind:id"`` text with ``kind`` in ``kinds``."""
-    allowed = (
-        "'kind:id' with kind one of " + ", ".join(kinds) + " (e.g. 'substation:KYIV', 'line:12')"
-    )
-
-    def check(value: Any) -> Any:
-        if not isinstance(value, str):
-            raise fail(f"must be a string 'kind:id', got {value!r}", allowed) from None
-        try:
-            element = parse_element(value, kinds=kinds)
-        except ValueError as exc:
-            raise fail(str(exc), allowed) from None
-        return str(element)
-
-    return check
-
-
-TargetRef = Annotated[str, BeforeValidator(_element_ref(TARGET_KINDS))]
-TripRef = Annotated[str, BeforeValidator(_element_ref(TRIP_KINDS))]
-
-#: Most missiles one salvo may fire: far above any salvo on record (about 100), low
-#: enough that the per-missile draws stay small.
-MAX_MISSILES = 10_000
-
-_SEVERITY_ALLOWED = "a number in (0, 1], or [min, max] with 0 < min <= max <= 1"
-
-
-def _severity(value: Any) -> Any:
-    if value is None:
-        return None
-    if is_number(value):
-        if not 0 < value <= 1:
-            raise fail(f"must be in (0, 1], got {value}", _SEVERITY_ALLOWED)
-        return float(value)
-    if isinstance(value, list | tuple) and len(value) == 2 and all(map(is_number, value)):
-        low, high = float(value[0]), float(value[1])
-        if not 0 < low <= high <= 1:
-            raise fail(f"range [{low}, {high}] is not within (0, 1] in order", _SEVERITY_ALLOWED)
-        return (low, high)
-    raise fail(f"must be a number or [min, max], got {value!r}", _SEVERITY_ALLOWED)
-
-
-Severity = Annotated[float | tuple[float, float] | None, BeforeValidator(_severity)]
-
-_INTERCEPTION_ALLOWED = (
-    f"a probability from 0 to 1, or a table region -> probability (key '{DEFAULT_KEY}' "
-    "for regions not listed)"
-)
-
-
-def _interception(value: Any) -> Any:
-    if is_number(value):
-        if not 0 <= value <= 1:
-            raise fail(f"must be a probability from 0 to 1, got {value}", _INTERCEPTION_ALLOWED)
-        return float(value)
-    if isinstance(value, dict) and value:
-        bad = [f"{k}={v!r}" for k, v in value.items() if not (is_number(v) and 0 <= v <= 1)]
-        if bad:
-            raise fail(
-                "table values must be probabilities from 0 to 1, got " + ", ".join(bad),
-                _INTERCEPTION_ALLOWED,
-            )
-        return {str(k): float(v) for k, v in value.items()}
-    raise fail(f"must be a number or a table, got {value!r}", _INTERCEPTION_ALLOWED)
-
-
-def _regions_of(region: str | None, regions: tuple[str, ...] | None) -> tuple[str, ...] | None:
-    if region is not None:
-        return (region,)
-    return regions
-
-
-class _Targeted(Section):
-    """Fields shared by salvos and random picks: where and what to hit."""
-
-    region: str | None = allowed_field(None, "a region name of the network")
-    regions: Annotated[tuple[str, ...], Strict(False)] | None = allowed_field(
-        None, "a non-empty list of region names of the network"
-    )
-    target: Literal["substation", "trafo", "gen", "line"] = allowed_field(
-        "substation", "substation, trafo, gen, line"
-    )
-    weight: Literal["uniform", "load", "voltage"] = allowed_field(
-        "uniform", "uniform, load, voltage"
-    )
-    severity: Severity = allowed_field(None, _SEVERITY_ALLOWED + "; omitted: the wave's severity")
-
-    @model_validator(mode="after")
-    def _one_region_key(self) -> _Targeted:
-        if self.region is not None and self.regions is not None:
-            raise fail(
-                "give either region or regions, not both", "one of region, regions", "regions"
-            )
-        if self.regions is not None and not self.regions:
-            raise fail("must not be empty (omit it for all regions)", "region names", "regions")
-        return self
-
-    @property
-    def region_names(self) -> tuple[str, ...] | None:
-        """The regions targeted, or ``None`` for every region of the network."""
-        return _regions_of(self.region, self.regions)
-
-    @property
-    def region_field(self) -> str:
-        """The key the user wrote the regions under (for messages)."""
-        return "region" if self.region is not None else "regions"
-
-
-class Salvo(_Targeted):
-    """Missiles fired at one kind of target in some regions.
-
-    Each missile first picks its target among the candidates of the regions
-    (with probability proportional to ``weight``), then is intercepted with
-    the probability of the target's region.
-    """
-
-    missiles: int = allowed_field(
-        ..., f"a whole number from 0 to {MAX_MISSILES}", ge=0, le=MAX_MISSILES
-    )
-    interception: Annotated[float | dict[str, float], BeforeValidator(_interception)] = (
-        allowed_field(0.0, _INTERCEPTION_ALLOWED)
-    )
-
-    def interception_for(self, region: str) -> float | None:
-        """Interception probability over ``region`` (``None`` if the table lacks it)."""
-        if isinstance(self.interception, float):
-            return self.interception
-        return self.interception.get(region, self.interception.get(DEFAULT_KEY))
-
-
-class RandomPick(_Targeted):
-    """``count`` distinct targets drawn in the regions (always hit)."""
-
-    count: int = allowed_field(..., "a whole number >= 1", ge=1)
-
-
-class TripSpec(Section):
-    """Elements disconnected by protection, not damaged (e.g. nuclear units).
-
-    They come back after ``resync_h`` hours without a repair crew.
-    """
-
-    elements: Annotated[tuple[TripRef, ...], Strict(False)] = allowed_field(
-        (), "a list of 'kind:index' with kind one of " + ", ".join(TRIP_KINDS)
-    )
-    gen_types: Annotated[tuple[str, ...], Strict(False)] = allowed_field(
-        (), "a list of generator types (nuclear, thermal, chp, hydro, ...)"
-    )
-    resync_h: float | None = allowed_field(
-        None, "a number of hours > 0; omitted: repair.resync_h", gt=0, allow_inf_nan=False
-    )
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> TripSpec:
-        if not self.elements and not self.gen_types:
-            raise fail(
-                "a trip needs elements or gen_types", "elements and/or gen_types", "elements"
-            )
-        return self
-
-
-class Wave(Section):
-    """One strike wave: everything that happens at ``time_h``."""
-
-    time_h: float = allowed_field(
-        0.0, "hours >= 0 from the scenario start", ge=0, allow_inf_nan=False
-    )
-    name: str = allowed_field("", "any text")
-    targets: Annotated[tuple[TargetRef, ...], Strict(False)] = allowed_field(
-        (), "a list of 'kind:id' with kind one of " + ", ".join(TARGET_KINDS)
-    )
-    severity: float = allowed_field(1.0, "a number in (0, 1]", gt=0, le=1)
-    salvos: Annotated[tuple[Salvo, ...], Strict(False)] = allowed_field(
-        (), "[[waves.salvos]] tables"
-    )
-    random: Annotated[tuple[RandomPick, ...], Strict(False)] = allowed_field(
-        (), "[[waves.random]] tables"
-    )
-    trips: Annotated[tuple[TripSpec, ...], Strict(False)] = allowed_field(
-        (), "[[waves.trips]] tables"
-    )
-
-    @model_validator(mode="after")
-    def _does_something(self) -> Wave:
-        if not (self.targets or self.salvos or self.random or self.trips):
-            raise fail(
-                "an empty wave: give targets, salvos, random or trips",
-                "targets, [[waves.salvos]], [[waves.random]], [[waves.trips]]",
-            )
-        return self
-
-    @property
-    def target_elements(self) -> tuple[Element, ...]:
-        """The explicit targets as elements, in file order."""
-        return tuple(parse_element(t) for t in self.targets)
-
-    @property
-    def missiles(self) -> int:
-        """Missiles fired in the wave's salvos."""
-        return sum(s.missiles for s in self.salvos)
+#: The scenario format this gridmodel reads (``format`` in a scenario file).
+SCENARIO_FORMAT = 1
 
 
 def _start(value: Any) -> Any:
@@ -320,9 +64,36 @@ def _timezone(value: Any) -> Any:
     return value
 
 
-class Scenario(Section):
+#: What changed from one scenario format to the next (the format number it
+#: became), shown to a file written in an older format. Format 1 is the first.
+FORMAT_CHANGES: dict[int, str] = {}
+
+
+def _format(value: Any) -> Any:
+    allowed = f"1 to {SCENARIO_FORMAT} (the scenario formats this gridmodel reads)"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise fail(f"must be a whole number, got {value!r}", allowed)
+    if value > SCENARIO_FORMAT:
+        raise fail(
+            f"the file is written for scenario format {value}; this gridmodel reads format "
+            f"{SCENARIO_FORMAT} (see CHANGELOG.md; a newer gridmodel reads it)",
+            allowed,
+        )
+    changes = [FORMAT_CHANGES[n] for n in range(value + 1, SCENARIO_FORMAT + 1)]
+    if value < 1 or changes:
+        raise fail(
+            f"scenario format {value} is no longer read: " + "; ".join(changes or ["unknown"]),
+            allowed,
+        )
+    return value
+
+
+class Scenario(StrictModel):
     """A whole scenario file. See ``scenarios/*.toml`` for commented examples."""
 
+    format: Annotated[int, BeforeValidator(_format)] = allowed_field(
+        SCENARIO_FORMAT, f"1 to {SCENARIO_FORMAT} (the scenario formats this gridmodel reads)"
+    )
     title: str = allowed_field("", "any text")
     network: str = allowed_field(..., "a catalog name or a network file path", min_length=1)
     seed: int = allowed_field(0, "a whole number >= 0", ge=0)
@@ -330,9 +101,9 @@ class Scenario(Section):
         datetime(2022, 12, 16), "a TOML date-time, e.g. 2022-12-16T07:00:00+02:00"
     )
     timezone: Annotated[str, BeforeValidator(_timezone)] = allowed_field(
-        "Europe/Kyiv", "an IANA time zone name, e.g. 'Europe/Kyiv'"
+        DEFAULT_TIMEZONE, "an IANA time zone name, e.g. 'Europe/Kyiv'"
     )
-    model: ModelOptions = allowed_field(ModelOptions(), "a [model] table")
+    model: EngineOptions = allowed_field(EngineOptions(), "a [model] table")
     waves: Annotated[tuple[Wave, ...], Strict(False)] = allowed_field((), "[[waves]] tables")
     repair: RepairOptions = allowed_field(RepairOptions(), "a [repair] table")
     demand: DemandOptions = allowed_field(DemandOptions(), "a [demand] table")

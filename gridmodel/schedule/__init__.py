@@ -9,10 +9,12 @@ Typical use (this is what ``gridmodel run`` does with its own timeline)::
 
     groups = groups_from_grid(grid)                     # or build_groups(table)
     deficit = deficit_from_timeline(timeline, tz="Europe/Kyiv")
-    schedule = rotate(deficit, groups, options=ScheduleOptions(slot_hours=4))
+    schedule = rotate(deficit, groups, options=ScheduleOptions(slot_hours=4),
+                      timezone="Europe/Kyiv")
     write_schedule(schedule, run_folder)                # csv, json, ics, groups.csv
 
-Modules: :mod:`~.groups` (groups and their load), :mod:`~.deficit` (the
+Modules: :mod:`~.options` (the ``[schedule]`` section), :mod:`~.groups`
+(groups and their load), :mod:`~.deficit` (the
 deficit table and its builders), :mod:`~.slots` (local-time slots,
 daylight-saving days), :mod:`~.policies` (registry), :mod:`~.rotate`,
 :mod:`~.states` (states, Schedule, Monte Carlo samples), :mod:`~.exports` and
@@ -39,8 +41,9 @@ from gridmodel.schedule.groups import (
     groups_from_grid,
     read_region_table,
 )
+from gridmodel.schedule.options import ScheduleOptions
 from gridmodel.schedule.policies import SlotContext, get, names, register
-from gridmodel.schedule.rotate import ScheduleOptions, rotate
+from gridmodel.schedule.rotate import rotate
 from gridmodel.schedule.states import STATES, Schedule, combine_samples, outage_runs
 
 __all__ = [

@@ -32,7 +32,6 @@ import pandas as pd
 
 from gridmodel.errors import OptionError
 from gridmodel.schedule.groups import Groups
-from gridmodel.schedule.slots import DEFAULT_TZ
 from gridmodel.schedule.tables import (
     flags,
     local_times,
@@ -40,6 +39,7 @@ from gridmodel.schedule.tables import (
     read_csv_table,
     require_columns,
 )
+from gridmodel.schema import DEFAULT_TIMEZONE
 
 DEFICIT_COLUMNS: tuple[str, ...] = ("time", "region", "deficit_mw", "rotatable_mw", "emergency")
 #: Columns of a run's ``timeline.parquet`` that the schedule reads.
@@ -65,7 +65,7 @@ def check_deficit(
     table: pd.DataFrame,
     groups: Groups | None = None,
     *,
-    tz: str = DEFAULT_TZ,
+    tz: str = DEFAULT_TIMEZONE,
     file: str | Path | None = None,
 ) -> pd.DataFrame:
     """Validate a deficit table and return a normalised copy.
@@ -136,7 +136,7 @@ def read_run_timeline(run_dir: str | Path) -> tuple[pd.DataFrame, Path]:
 def deficit_from_timeline(
     timeline: pd.DataFrame,
     *,
-    tz: str = DEFAULT_TZ,
+    tz: str = DEFAULT_TIMEZONE,
     emergency_after_wave_h: float = EMERGENCY_AFTER_WAVE_H,
     dark_emergency_share: float = 0.0,
     file: str | Path | None = None,
@@ -194,7 +194,7 @@ def deficit_from_timeline(
 
 
 def read_deficit_csv(
-    path: str | Path, groups: Groups, *, origin: pd.Timestamp, tz: str = DEFAULT_TZ
+    path: str | Path, groups: Groups, *, origin: pd.Timestamp, tz: str = DEFAULT_TIMEZONE
 ) -> pd.DataFrame:
     """Deficit table from a CSV file.
 
@@ -295,7 +295,7 @@ def deficit_from_queues(queues: pd.DataFrame, groups: Groups) -> pd.DataFrame:
 
 
 def read_queues(
-    spec: str | Path, groups: Groups, *, hours: pd.DatetimeIndex, tz: str = DEFAULT_TZ
+    spec: str | Path, groups: Groups, *, hours: pd.DatetimeIndex, tz: str = DEFAULT_TIMEZONE
 ) -> pd.DataFrame:
     """Queues-off input of ``--queues``: a number for every hour, or a CSV file.
 

@@ -12,7 +12,6 @@ wave, dark area) or when the ranked groups cannot cover the need.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -21,54 +20,23 @@ import pandas as pd
 from gridmodel.errors import OptionError, unknown_name
 from gridmodel.schedule.deficit import check_deficit
 from gridmodel.schedule.groups import Groups
+from gridmodel.schedule.options import ScheduleOptions
 from gridmodel.schedule.policies import Policy, SlotContext, get
-from gridmodel.schedule.slots import DEFAULT_TZ, check_slot_hours, slot_bounds, zone
+from gridmodel.schedule.slots import slot_bounds, zone
 from gridmodel.schedule.states import EMERGENCY, OFF, ON, POSSIBLE, Schedule
+from gridmodel.schema import DEFAULT_TIMEZONE
 
 _TOL = 1e-9
 _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
 
 
-@dataclass(frozen=True, kw_only=True)
-class ScheduleOptions:
-    """How to build a schedule.
-
-    Attributes
-    ----------
-    policy
-        Registered policy name (``fair_rotation``, ``stage_table``, ``priority``).
-    slot_hours
-        Slot length in wall-clock hours: 1, 2 or 4 (4-hour blocks as in 2022).
-    start
-        First local date; ``None``: the date of the first deficit row.
-    days
-        Number of days; ``None``: through the date of the last deficit row.
-    tz
-        IANA time zone of the schedule.
-    possible_margin
-        Growth of the deficit, as a share of the region's rotatable load,
-        that the ``possible`` groups would cover (0.10: the groups next in
-        line if the shortage grows by 10 % of the load). Only slots with a
-        deficit have possible groups.
-    min_on_hours
-        Minimum on-time between two outages of a group (``None``: one slot).
-    protected
-        Groups the ``priority`` policy never rotates: ``"1.1"`` (in every
-        region) or ``"Kyiv city:1.1"``.
-    """
-
-    policy: str = "fair_rotation"
-    slot_hours: int = 4
-    start: date | None = None
-    days: int | None = None
-    tz: str = DEFAULT_TZ
-    possible_margin: float = 0.10
-    min_on_hours: float | None = None
-    protected: tuple[str, ...] = ()
-
-
 def rotate(
-    deficit_table: pd.DataFrame, groups: Groups, *, options: ScheduleOptions = ScheduleOptions()
+    deficit_table: pd.DataFrame,
+    groups: Groups,
+    *,
+    options: ScheduleOptions | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
+    start: date | None = None,
 ) -> Schedule:
     """Build the rolling-outage schedule that covers a deficit.
 
@@ -79,7 +47,13 @@ def rotate(
     groups
         Rotation groups of every region.
     options
-        Policy, slots, time zone, margins.
+        Policy, slots, days, margins (the scenario's ``[schedule]`` section;
+        its ``groups`` and ``emergency_h`` are for building ``groups`` and the
+        deficit).
+    timezone
+        IANA time zone of the schedule (the scenario's ``timezone``).
+    start
+        First local date; ``None``: the date of the first deficit row.
 
     Returns
     -------
@@ -88,22 +62,12 @@ def rotate(
         every slot, the groups ``off`` hold at least the deficit of each of
         the slot's hours, or the region is ``emergency``.
     """
+    options = options if options is not None else ScheduleOptions()
     policy = get(options.policy)
-    check_slot_hours(options.slot_hours)
-    zone(options.tz)
-    if not 0.0 <= options.possible_margin <= 1.0:
-        raise OptionError(
-            f"possible margin {options.possible_margin!r} out of range",
-            field="possible_margin",
-            allowed="0 to 1 (share of the region's load)",
-        )
-    min_on = float(options.slot_hours if options.min_on_hours is None else options.min_on_hours)
-    if not np.isfinite(min_on) or min_on < 0:
-        raise OptionError(f"bad minimum on-time {min_on!r}", field="min_on_hours", allowed=">= 0")
-    deficit = check_deficit(deficit_table, groups, tz=options.tz)
-    protected = _protected(options.protected, groups)
-
-    start = options.start
+    zone(timezone)
+    min_on = float(options.slot_hours if options.min_on_h is None else options.min_on_h)
+    deficit = check_deficit(deficit_table, groups, tz=timezone)
+    protected = _protected(options.protected_groups, groups)
     if start is None:
         if deficit.empty:
             raise OptionError("no deficit rows: give a start date", field="start")
@@ -112,7 +76,7 @@ def rotate(
     if days is None:
         last = deficit["time"].iloc[-1].date() if len(deficit) else start
         days = max((last - start).days + 1, 1)
-    bounds = slot_bounds(start, days, options.slot_hours, options.tz)
+    bounds = slot_bounds(start, days, options.slot_hours, timezone)
     starts, ends = bounds[:-1], bounds[1:]
     need, emergency = _needs(deficit, groups, bounds)
 
@@ -165,10 +129,10 @@ def rotate(
         )
     table = pd.concat(frames, ignore_index=True)
     for column in ("start", "end"):
-        table[column] = pd.DatetimeIndex(table[column]).tz_convert(options.tz)
+        table[column] = pd.DatetimeIndex(table[column]).tz_convert(timezone)
     return Schedule(
         table=table,
-        tz=options.tz,
+        tz=timezone,
         slot_hours=options.slot_hours,
         policy=options.policy,
         days=tuple(start + timedelta(days=i) for i in range(days)),
@@ -301,6 +265,6 @@ def _protected(specs: tuple[str, ...], groups: Groups) -> dict[str, frozenset[in
         if not found:
             choices = sorted({str(g) for g in groups.table["group"]})
             raise unknown_name(
-                "protected group", label, choices, error=OptionError, field="protected"
+                "protected group", label, choices, error=OptionError, field="protected_groups"
             )
     return {r: frozenset(v) for r, v in out.items()}

@@ -34,8 +34,6 @@ from gridmodel.errors import OptionError
 #: Slot lengths (hours) a schedule may use.
 SLOT_HOURS: tuple[int, ...] = (1, 2, 4)
 
-#: Default local time zone of schedules.
-DEFAULT_TZ = "Europe/Kyiv"
 #: Most days one schedule covers (a leap year).
 MAX_DAYS = 366
 
@@ -124,11 +122,6 @@ def slot_bounds(start: date, days: int, slot_hours: int, tz: str) -> pd.Datetime
     on_grid = (hours.hour % slot_hours == 0) & (hours.minute == 0)
     bounds = hours[on_grid].union(pd.DatetimeIndex([first, last]))
     return bounds.tz_convert(tz)
-
-
-def local_date(instant: pd.Timestamp, tz: str) -> date:
-    """The local calendar date of ``instant`` in zone ``tz``."""
-    return instant.tz_convert(tz).date()
 
 
 def wall_minutes(instant: pd.Timestamp, day: date, tz: str) -> int:

@@ -18,27 +18,23 @@ per candidate (and ``count`` severity draws for a range). So sample ``i`` run
 with :func:`rng_for` ``(seed, i)`` gives the same damage on any worker, and
 changing an interception probability does not shift any other draw.
 
-Severity of repeated hits
--------------------------
-Several hits on the same element in the same wave add up, capped at 1: two
-hits of severity 0.4 make 0.8, three make 1.0 (:func:`combine_severity`).
-Hits in different waves are not combined here: each wave's damage arrives at
-its own time, and the restoration timeline decides what a new hit on an
-element under repair means.
+Several hits on one element in one wave are combined by
+:func:`gridmodel.strikes.damage.combine_severity`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from gridmodel.errors import OptionError
 from gridmodel.network.grid import Element, Grid
-from gridmodel.scenario.check import check_scenario, trip_elements
-from gridmodel.scenario.model import RandomPick, Salvo, Scenario
+from gridmodel.strikes.check import check_waves, trip_elements
+from gridmodel.strikes.damage import Damage, Hit, ProtectionTrip
 from gridmodel.strikes.targets import TargetTable, target_table
+from gridmodel.strikes.waves import RandomPick, Salvo, Wave
 
 #: Random streams of one sample, for :func:`rng_for` (``stream=``).
 STREAMS: dict[str, int] = {"strikes": 0, "repairs": 1, "schedule": 2}
@@ -60,92 +56,6 @@ def rng_for(seed: int, sample: int, *, stream: int = 0) -> np.random.Generator:
 
 
 @dataclass(frozen=True)
-class Hit:
-    """One hit on one element.
-
-    ``origin`` is the scenario field that caused it (``waves[0].targets[2]``,
-    ``waves[0].salvos[1]``, ``waves[1].random[0]``).
-    """
-
-    wave: int
-    time_h: float
-    element: Element
-    severity: float
-    origin: str
-
-
-@dataclass(frozen=True)
-class Trip:
-    """An element disconnected by protection, back after ``resync_h`` without a crew."""
-
-    wave: int
-    time_h: float
-    element: Element
-    resync_h: float
-
-
-def combine_severity(severities: list[float] | tuple[float, ...]) -> float:
-    """Severity of several hits on one element: their sum, capped at 1."""
-    return float(min(1.0, sum(severities)))
-
-
-@dataclass(frozen=True)
-class Damage:
-    """What one sample of a scenario's strikes did.
-
-    ``hits`` in draw order (wave, then targets, salvos, random picks);
-    ``missiles`` fired in all salvos and how many were ``intercepted``.
-    """
-
-    hits: tuple[Hit, ...]
-    trips: tuple[Trip, ...]
-    missiles: int
-    intercepted: int
-
-    @property
-    def impacts(self) -> int:
-        """Salvo missiles that got through."""
-        return self.missiles - self.intercepted
-
-    def waves(self) -> tuple[int, ...]:
-        """Indices of the waves that hit or tripped something, in order."""
-        return tuple(sorted({h.wave for h in self.hits} | {t.wave for t in self.trips}))
-
-    def hits_in(self, wave: int | None = None) -> tuple[Hit, ...]:
-        """Hits of one wave (``None``: all)."""
-        return tuple(h for h in self.hits if wave is None or h.wave == wave)
-
-    def damaged(self, wave: int | None = None) -> tuple[Element, ...]:
-        """Unique damaged elements of one wave (``None``: all waves), in element order."""
-        return tuple(sorted({h.element for h in self.hits_in(wave)}, key=lambda e: e.sort_key))
-
-    def severity(self, wave: int) -> dict[Element, float]:
-        """Combined severity per element damaged in ``wave`` (see :func:`combine_severity`)."""
-        per: dict[Element, list[float]] = {}
-        for hit in self.hits_in(wave):
-            per.setdefault(hit.element, []).append(hit.severity)
-        return {e: combine_severity(per[e]) for e in sorted(per, key=lambda e: e.sort_key)}
-
-    def tripped(self, wave: int | None = None) -> tuple[Element, ...]:
-        """Unique tripped elements of one wave (``None``: all waves), in element order."""
-        found = {t.element for t in self.trips if wave is None or t.wave == wave}
-        return tuple(sorted(found, key=lambda e: e.sort_key))
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per hit and trip: ``wave``, ``time_h``, ``element``, ``kind``,
-        ``event`` (``hit`` or ``trip``), ``severity``, ``resync_h``, ``origin``."""
-        rows = [
-            (h.wave, h.time_h, str(h.element), h.element.kind, "hit", h.severity, np.nan, h.origin)
-            for h in self.hits
-        ] + [
-            (t.wave, t.time_h, str(t.element), t.element.kind, "trip", np.nan, t.resync_h, "trip")
-            for t in self.trips
-        ]
-        columns = ["wave", "time_h", "element", "kind", "event", "severity", "resync_h", "origin"]
-        return pd.DataFrame(rows, columns=columns)
-
-
-@dataclass(frozen=True)
 class _Draw:
     """A salvo or random pick, resolved against the network."""
 
@@ -164,7 +74,7 @@ class _WavePlan:
     severity: float
     salvos: tuple[_Draw, ...]
     random: tuple[_Draw, ...]
-    trips: tuple[Trip, ...]
+    trips: tuple[ProtectionTrip, ...]
 
 
 @dataclass(frozen=True)
@@ -197,26 +107,40 @@ def _draw_of(
     )
 
 
-def plan_strikes(scenario: Scenario, grid: Grid) -> StrikePlan:
-    """Check ``scenario`` against ``grid`` and resolve every wave's candidates.
+def plan_strikes(
+    waves: Sequence[Wave], grid: Grid, *, resync_h: float, file: str | None = None
+) -> StrikePlan:
+    """Check ``waves`` against ``grid`` and resolve every wave's candidates.
+
+    Parameters
+    ----------
+    waves
+        The scenario's waves.
+    grid
+        The network struck.
+    resync_h
+        Hours a tripped element needs to come back when its trip gives none
+        (the scenario's ``[repair] resync_h``).
+    file
+        The scenario file, for messages.
 
     Raises
     ------
     ScenarioError
         The first reference the network cannot satisfy.
     """
-    problems = check_scenario(scenario, grid)
+    problems = check_waves(waves, grid, file=file)
     if problems:
         raise problems[0]
-    kinds = {i.target for w in scenario.waves for i in (*w.salvos, *w.random)}
+    kinds = {i.target for w in waves for i in (*w.salvos, *w.random)}
     tables: dict[str, TargetTable] = {kind: target_table(grid, kind) for kind in sorted(kinds)}
-    waves = []
-    for i, wave in enumerate(scenario.waves):
-        trips: list[Trip] = []
+    plans = []
+    for i, wave in enumerate(waves):
+        trips: list[ProtectionTrip] = []
         for spec in wave.trips:
-            resync = spec.resync_h if spec.resync_h is not None else scenario.repair.resync_h
-            trips.extend(Trip(i, wave.time_h, e, resync) for e in trip_elements(spec, grid))
-        waves.append(
+            resync = spec.resync_h if spec.resync_h is not None else resync_h
+            trips += [ProtectionTrip(i, wave.time_h, e, resync) for e in trip_elements(spec, grid)]
+        plans.append(
             _WavePlan(
                 time_h=wave.time_h,
                 targets=tuple(
@@ -234,7 +158,7 @@ def plan_strikes(scenario: Scenario, grid: Grid) -> StrikePlan:
                 trips=tuple(trips),
             )
         )
-    return StrikePlan(tuple(waves))
+    return StrikePlan(tuple(plans))
 
 
 def _severities(
@@ -260,7 +184,7 @@ def _weighted_sample(rng: np.random.Generator, weights: np.ndarray, count: int) 
 def realise_plan(plan: StrikePlan, rng: np.random.Generator) -> Damage:
     """Draw one sample of a :class:`StrikePlan` (see the module notes on draw order)."""
     hits: list[Hit] = []
-    trips: list[Trip] = []
+    trips: list[ProtectionTrip] = []
     missiles = intercepted = 0
     for i, wave in enumerate(plan.waves):
         hits.extend(Hit(i, wave.time_h, e, wave.severity, o) for o, e in wave.targets)
@@ -292,17 +216,21 @@ def realise_plan(plan: StrikePlan, rng: np.random.Generator) -> Damage:
     return Damage(tuple(hits), tuple(trips), missiles, intercepted)
 
 
-def realise(scenario: Scenario, grid: Grid, rng: np.random.Generator) -> Damage:
-    """Realise a scenario's strike waves on ``grid`` with ``rng``.
+def realise(
+    waves: Sequence[Wave], grid: Grid, rng: np.random.Generator, *, resync_h: float = 24.0
+) -> Damage:
+    """Realise strike waves on ``grid`` with ``rng`` (one sample).
 
     Parameters
     ----------
-    scenario
-        The scenario; its references are checked against ``grid`` first.
+    waves
+        The scenario's waves; their references are checked against ``grid`` first.
     grid
         The network struck.
     rng
-        The sample's generator, e.g. ``rng_for(scenario.seed, sample)``.
+        The sample's generator, e.g. ``rng_for(seed, sample)``.
+    resync_h
+        Default resynchronisation time of tripped elements (hours).
 
     Returns
     -------
@@ -311,4 +239,4 @@ def realise(scenario: Scenario, grid: Grid, rng: np.random.Generator) -> Damage:
         For many samples of one scenario, call :func:`plan_strikes` once and
         :func:`realise_plan` per sample: the result is the same.
     """
-    return realise_plan(plan_strikes(scenario, grid), rng)
+    return realise_plan(plan_strikes(waves, grid, resync_h=resync_h), rng)

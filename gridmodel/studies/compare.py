@@ -27,19 +27,28 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gridmodel.engine.compiled import CompiledGrid, compile_grid
+from gridmodel.contract import (
+    COMPARISON_FILE,
+    COMPARISON_SAMPLES_FILE,
+    COMPARISON_TIMELINE_FILE,
+)
 from gridmodel.errors import OptionError
-from gridmodel.network.grid import Grid
-from gridmodel.restoration.metrics import compute_metrics
-from gridmodel.restoration.tasks import repair_tasks
+from gridmodel.outputs import atomic_output_dir, safe_csv
+from gridmodel.report import render_report_before_rename
+from gridmodel.restoration.metrics import Metrics, compute_metrics
 from gridmodel.restoration.strategies import check_names, names
-from gridmodel.restoration.timeline import options_from_scenario, prepare, run_strategy
+from gridmodel.restoration.timeline import prepare, run_strategy
+from gridmodel.scenario import Scenario
+from gridmodel.strikes import Damage
+from gridmodel.studies.context import ScenarioContext, prepare_scenario
+from gridmodel.studies.restore import wave_times
 
 #: Metrics compared (all lower is better).
 COMPARED: tuple[str, ...] = (
@@ -97,15 +106,25 @@ class Comparison:
     notes: tuple[str, ...] = ()
     served: pd.DataFrame | None = None
 
+    def write(self, out: str | Path, *, overwrite: bool = False) -> Path:
+        """Write ``comparison.csv``, ``samples.csv``, the curves and ``report.html``
+        into ``out``, atomically; return ``out``."""
+        out = Path(out)
+        with atomic_output_dir(out, overwrite=overwrite) as tmp:
+            safe_csv(self.table, tmp / COMPARISON_FILE)
+            safe_csv(self.samples, tmp / COMPARISON_SAMPLES_FILE)
+            if self.served is not None:  # served-load curves for the report
+                self.served.to_parquet(tmp / COMPARISON_TIMELINE_FILE, index=False)
+            render_report_before_rename(tmp, out)  # inside: the folder is complete or absent
+        return out
+
 
 def compare(
-    scenario: Any,
-    grid: Grid | None = None,
+    scenario: Scenario,
     *,
     strategies: Sequence[str] | None = None,
     samples: int = 20,
     seed: int | None = None,
-    compiled: CompiledGrid | None = None,
 ) -> Comparison:
     """Run every strategy on the same sampled strikes and durations.
 
@@ -113,8 +132,6 @@ def compare(
     ----------
     scenario
         The scenario (waves, repair, demand, model options).
-    grid
-        Its network; loaded from the scenario if not given.
     strategies
         Names to compare; default every registered strategy (``optimal`` is
         then left out, with a note, when a sample is too large for it).
@@ -122,59 +139,35 @@ def compare(
         Number of Monte Carlo samples (>= 1).
     seed
         Seed of the samples; default the scenario's.
-    compiled
-        The compiled grid, if already built with the scenario's model options.
 
     Returns
     -------
     Comparison
-    """
-    from gridmodel.studies.run import engine_options
-    from gridmodel.scenario import load_scenario_grid
-    from gridmodel.strikes.realise import STREAMS, plan_strikes, realise_plan, rng_for
+        Its tables are DataFrames; :meth:`Comparison.write` writes them.
 
+    Raises
+    ------
+    OptionError
+        Fewer than one sample, a bad seed or an unknown strategy name.
+    """
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-        raise OptionError(f"need at least one sample, got {samples!r}", field="samples")
+        raise OptionError(f"must be at least 1, got {samples!r}", field="samples")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise OptionError(f"must be a whole number >= 0, got {seed!r}", field="seed")
     chosen = check_names(list(strategies)) if strategies is not None else names()
     seed = int(scenario.seed if seed is None else seed)
-    grid = grid if grid is not None else load_scenario_grid(scenario)
-    compiled = compiled or compile_grid(grid, options=engine_options(scenario.model))
-    plan = plan_strikes(scenario, grid)
-    options = options_from_scenario(scenario)
+    context = prepare_scenario(scenario)
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
     curves: dict[str, pd.DataFrame] = {}  # per strategy: hourly totals summed over samples
     for sample in range(samples):
-        damage = realise_plan(plan, rng_for(seed, sample))
-        tasks = repair_tasks(
-            damage,
-            grid,
-            options=scenario.repair,
-            rng=rng_for(seed, sample, stream=STREAMS["repairs"]),
-        )
-        problem = prepare(compiled, damage, tasks, options=options)
-        for name in list(chosen):
-            try:
-                timeline = run_strategy(problem, name, wave_times_h=options.wave_times_h or ())
-            except OptionError as exc:
-                if strategies is not None or name != "optimal":
-                    raise
-                chosen.remove(name)
-                rows = [r for r in rows if r["strategy"] != name]
-                curves.pop(name, None)
-                notes.append(f"optimal left out: {exc.message}")
-                continue
-            hourly = timeline.frame.groupby("hour")[["served_mw", "demand_mw"]].sum()
+        damage = context.damage(sample, seed=seed)
+        for name, hourly, row in _strategies_of(
+            context, damage, sample, seed, chosen, fixed=strategies is not None, notes=notes
+        ):
             curves[name] = hourly if name not in curves else curves[name].add(hourly, fill_value=0)
-            rows.append(
-                {
-                    "sample": sample,
-                    "strategy": name,
-                    "tasks": len(tasks),
-                    "damage_key": _damage_key(damage, timeline.tasks),
-                    **_compared(compute_metrics(timeline.frame), problem.horizon_h),
-                }
-            )
+            rows.append(row)
+    rows = [r for r in rows if r["strategy"] in chosen]
     table = pd.DataFrame(rows)
     summary = summarise(table, chosen)
     served = pd.concat(
@@ -184,7 +177,55 @@ def compare(
     return Comparison(table, summary, ranking_of(summary), tuple(notes), served)
 
 
-def _compared(metrics: Any, horizon_h: float) -> dict[str, float]:
+def _strategies_of(
+    context: ScenarioContext,
+    damage: Damage,
+    sample: int,
+    seed: int,
+    chosen: list[str],
+    *,
+    fixed: bool,
+    notes: list[str],
+) -> list[tuple[str, pd.DataFrame, dict[str, Any]]]:
+    """Each chosen strategy's hourly totals and metrics row on one sample.
+
+    A strategy the caller did not ask for by name (``optimal``) that refuses
+    the sample is dropped from ``chosen`` with a note.
+    """
+    scenario = context.scenario
+    tasks = context.tasks(damage, sample, seed=seed)
+    problem = prepare(
+        context.compiled,
+        damage,
+        tasks,
+        repair=scenario.repair,
+        demand=scenario.demand,
+        start=scenario.start_time,
+        timezone=scenario.timezone,
+    )
+    out = []
+    for name in list(chosen):
+        try:
+            timeline = run_strategy(problem, name, wave_times_h=wave_times(scenario))
+        except OptionError as exc:
+            if fixed or name != "optimal":
+                raise
+            chosen.remove(name)
+            notes.append(f"optimal left out: {exc.message}")
+            continue
+        hourly = timeline.frame.groupby("hour")[["served_mw", "demand_mw"]].sum()
+        row = {
+            "sample": sample,
+            "strategy": name,
+            "tasks": len(tasks),
+            "damage_key": _damage_key(damage, timeline.tasks),
+            **_compared(compute_metrics(timeline.frame), problem.horizon_h),
+        }
+        out.append((name, hourly, row))
+    return out
+
+
+def _compared(metrics: Metrics, horizon_h: float) -> dict[str, float]:
     total = metrics.total
     out = {k: float(total[k]) for k in COMPARED if k in total}
     for key, value in total["restore_h"].items():
@@ -192,7 +233,7 @@ def _compared(metrics: Any, horizon_h: float) -> dict[str, float]:
     return {k: out[k] for k in COMPARED}
 
 
-def _damage_key(damage: Any, tasks: pd.DataFrame) -> str:
+def _damage_key(damage: Damage, tasks: pd.DataFrame) -> str:
     text = ";".join(f"{h.wave}|{h.time_h}|{h.element}|{h.severity:.12g}" for h in damage.hits)
     text += "#" + ";".join(
         f"{e}|{d:.12g}" for e, d in zip(tasks["element"], tasks["duration_h"], strict=True)

@@ -1,177 +1,193 @@
-"""The ``gridmodel run`` pipeline: scenario -> strikes -> impact (-> timeline ...).
+"""``gridmodel run``: one sample of a scenario, from strikes to the rolling schedule.
 
-Each step is a pure function of the previous step's output; this module only
-chains them and writes the run folder (DESIGN.md output contract).
+The stages, each a function of the one before: the sample's strikes
+(:mod:`gridmodel.strikes`), the impact right after the first wave
+(:mod:`gridmodel.studies.impact`), the restoration over the horizon
+(:mod:`gridmodel.studies.restore`) and the rolling-outage schedule its
+deficit forces (:mod:`gridmodel.schedule`). :meth:`Run.write` writes the run
+folder of the output contract (:mod:`gridmodel.studies.run_folder`).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gridmodel.engine.compiled import CompiledGrid, EngineOptions, compile_grid
-from gridmodel.engine.dc import Outcome, evaluate
-from gridmodel.errors import GridModelError, ScenarioError
-from gridmodel.network.grid import Element, Grid
-from gridmodel.engine.figures import impact_summary
+import pandas as pd
 
-
-def engine_options(model: Any) -> EngineOptions:
-    """Engine options from a scenario's ``[model]`` section."""
-    return EngineOptions(
-        mode=model.mode,
-        overload=model.overload,
-        ratings=model.ratings,
-        overload_limit_percent=float(model.overload_limit_percent),
-        ac_backend=model.ac_backend,
-    )
-
-
-def evaluate_impact(
-    grid: Grid, elements: Iterable[Element], *, options: EngineOptions
-) -> dict[str, Any]:
-    """Impact JSON of ``grid`` with ``elements`` out of service (DESIGN.md contract)."""
-    compiled = compile_grid(grid, options=options)
-    outcome = evaluate(compiled, compiled.state(elements))
-    summary = impact_summary(compiled, outcome)
-    summary["warnings"] = [*compiled.warnings, *summary["warnings"]]
-    return summary
+from gridmodel.contract import SCHEMA_VERSION
+from gridmodel.errors import GridModelError, OptionError, ScenarioError
+from gridmodel.scenario import Scenario
+from gridmodel.schedule import Schedule, deficit_from_timeline, groups_from_grid, rotate
+from gridmodel.strikes import Damage
+from gridmodel.studies.context import ScenarioContext, prepare_scenario
+from gridmodel.studies.impact import Impact, impact_of
+from gridmodel.studies.network_state import network_state
+from gridmodel.studies.restore import Restoration, check_strategy, restore
+from gridmodel.studies.run_folder import run_info, write_run_folder
 
 
 @dataclass(frozen=True, eq=False)
-class RunResult:
-    """Everything one scenario run produced (one sample of its random draws)."""
+class Run:
+    """Everything one sample of a scenario produced.
 
-    scenario: Any
-    grid: Grid
-    compiled: CompiledGrid
-    damage: Any
-    outcome: Outcome
-    impact: dict[str, Any]
-    sample: int = 0
-    # restoration stage (gridmodel.studies.restore): tasks, timeline, metrics
-    restoration: Any = None
-    # rolling-outage schedule of the timeline's deficit (gridmodel.schedule)
-    schedule: Any = None
-
-
-def first_wave_out(damage: Any) -> list[Element]:
-    """Elements out right after the first wave: its hits and protection trips."""
-    waves = damage.waves()
-    if not waves:
-        return []
-    first = waves[0]
-    return [*damage.damaged(first), *damage.tripped(first)]
-
-
-def run_scenario(scenario: Any, *, sample: int = 0, strategy: str | None = None) -> RunResult:
-    """Realise the scenario's strikes (sample ``sample``) and evaluate the impact.
-
-    The impact is the grid state right after the first wave. The restoration
-    (repairs with ``strategy``, default the scenario's) follows over the horizon.
+    Attributes
+    ----------
+    context
+        The scenario with its grid, compiled grid and strike plan.
+    sample
+        The sample number (its random draws).
+    damage
+        What the sample's strikes did.
+    impact
+        The grid right after the first wave.
+    restoration
+        Repair tasks, the hourly timeline and its metrics.
+    outage_schedule
+        The rolling-outage schedule of the timeline's deficit.
     """
-    from gridmodel.scenario import check_scenario, load_scenario_grid
-    from gridmodel.strikes.realise import realise, rng_for
 
-    grid = load_scenario_grid(scenario)
-    problems = check_scenario(scenario, grid)
-    if problems:
-        raise problems[0]
-    compiled = compile_grid(grid, options=engine_options(scenario.model))
-    damage = realise(scenario, grid, rng_for(scenario.seed, sample))
-    outcome = evaluate(compiled, compiled.state(first_wave_out(damage)))
-    impact = impact_summary(compiled, outcome)
-    impact["warnings"] = [*compiled.warnings, *impact["warnings"]]
-    # restoration stage: repair tasks, hourly timeline, metrics
-    from gridmodel.studies.restore import restore_run
+    context: ScenarioContext
+    sample: int
+    damage: Damage
+    impact: Impact
+    restoration: Restoration
+    outage_schedule: Schedule
 
-    restoration = restore_run(scenario, grid, compiled, damage, sample=sample, strategy=strategy)
-    schedule = plan_schedule(scenario, grid, restoration.timeline.frame)
-    return RunResult(
-        scenario, grid, compiled, damage, outcome, impact, sample, restoration, schedule
-    )
+    @property
+    def scenario(self) -> Scenario:
+        return self.context.scenario
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The ``summary.json`` object (no timestamps or paths: reproducible)."""
+        return run_summary(self)
+
+    @property
+    def timeline(self) -> pd.DataFrame:
+        """One row per hour and region (``timeline.parquet``)."""
+        return self.restoration.timeline.frame
+
+    @property
+    def tasks(self) -> pd.DataFrame:
+        """One row per repair task (``tasks.csv``)."""
+        return self.restoration.timeline.tasks
+
+    @property
+    def schedule(self) -> pd.DataFrame:
+        """``region, group, start, end, state`` of every slot (``schedule.csv``)."""
+        return self.outage_schedule.table
+
+    def write(self, out: str | Path, *, overwrite: bool = False) -> Path:
+        """Write the run folder (``report.html`` included) into ``out``, atomically.
+
+        Raises
+        ------
+        OutputError
+            ``out`` cannot be written, or is a non-empty folder gridmodel did
+            not write (unless ``overwrite``).
+        """
+        context = self.context
+        return write_run_folder(
+            Path(out),
+            summary=self.summary,
+            run_info=run_info(context.scenario.file, context.grid.source),
+            timeline=self.timeline,
+            tasks=self.tasks,
+            schedule=self.outage_schedule,
+            network_state=network_state(context.compiled, self.impact.outcome, self.damage),
+            overwrite=overwrite,
+        )
 
 
-def plan_schedule(scenario: Any, grid: Grid, timeline: Any) -> Any:
+def run(scenario: Scenario, *, strategy: str | None = None, sample: int = 0) -> Run:
+    """Run one sample of ``scenario``: strikes, impact, restoration, rolling schedule.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (:func:`gridmodel.load_scenario`).
+    strategy
+        Repair strategy (default: the scenario's ``[repair] strategy``).
+    sample
+        Which sample's random draws (strikes, repair durations) to use.
+
+    Returns
+    -------
+    Run
+
+    Raises
+    ------
+    ScenarioError, OptionError
+        The scenario does not fit its network, or an unknown strategy.
+    """
+    if strategy is not None:
+        check_strategy(scenario, strategy)  # before any work
+    if isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
+        raise OptionError(f"must be a whole number >= 0, got {sample!r}", field="sample")
+    context = prepare_scenario(scenario)
+    damage = context.damage(sample)
+    impact = impact_of(context.compiled, damage.first_wave_out(), cache=context.cache)
+    restoration = restore(context, damage, sample=sample, strategy=strategy)
+    schedule = outage_schedule(context, restoration.timeline.frame)
+    return Run(context, sample, damage, impact, restoration, schedule)
+
+
+def outage_schedule(context: ScenarioContext, timeline: pd.DataFrame) -> Schedule:
     """The rolling-outage schedule the timeline's deficit forces (``[schedule]`` options).
 
     It starts on the local date of the scenario's hour 0 and covers
-    ``[schedule].days`` days; the hours after a strike wave and regions with
+    ``[schedule] days`` days; the hours after a strike wave and regions with
     de-energised load are in emergency outages.
     """
-    from gridmodel.schedule import (
-        ScheduleOptions,
-        deficit_from_timeline,
-        groups_from_grid,
-        rotate,
-    )
-
+    scenario = context.scenario
     options = scenario.schedule
     try:
         deficit = deficit_from_timeline(
-            timeline, tz=scenario.timezone, emergency_after_wave_h=float(options.emergency_h)
+            timeline, tz=scenario.timezone, emergency_after_wave_h=options.emergency_h
         )
-        groups = groups_from_grid(grid, groups=options.groups)
+        groups = groups_from_grid(context.grid, groups=options.groups)
         return rotate(
             deficit,
             groups,
-            options=ScheduleOptions(
-                policy=options.policy,
-                slot_hours=int(options.slot_hours),
-                start=scenario.start_time.date(),
-                days=int(options.days),
-                tz=scenario.timezone,
-                possible_margin=float(options.possible_margin),
-                min_on_hours=None if options.min_on_h is None else float(options.min_on_h),
-                protected=tuple(options.protected_groups),
-            ),
+            options=options,
+            timezone=scenario.timezone,
+            start=scenario.start_time.date(),
         )
     except GridModelError as exc:
         if exc.file is not None:
             raise
-        # an option the scenario gave that the schedule refuses: name the file and its key
-        field = SCHEDULE_FIELDS.get(exc.field or "", exc.field)
+        # an option of the scenario the schedule refuses: name the file and its key
+        field = exc.field or ""
+        key = f"schedule.{field}" if field in type(options).model_fields else field
         raise ScenarioError(
-            exc.message, file=scenario.file, field=field, allowed=exc.allowed
+            exc.message, file=scenario.file, field=key, allowed=exc.allowed
         ) from None
 
 
-#: Scenario keys of the schedule stage's option names (for error messages).
-SCHEDULE_FIELDS: dict[str, str] = {
-    "groups": "schedule.groups",
-    "days": "schedule.days",
-    "slot_hours": "schedule.slot_hours",
-    "policy": "schedule.policy",
-    "possible_margin": "schedule.possible_margin",
-    "min_on_hours": "schedule.min_on_h",
-    "protected": "schedule.protected_groups",
-    "tz": "timezone",
-    "start": "start",
-}
-
-
-def summary(result: RunResult) -> dict[str, Any]:
-    """The ``summary.json`` object: no timestamps or machine paths, so it is reproducible."""
+def run_summary(result: Run) -> dict[str, Any]:
+    """The ``summary.json`` object of a run (see :meth:`Run.summary`)."""
     scenario = result.scenario
+    damage = result.damage
+    model = scenario.model
     return {
+        "schema_version": SCHEMA_VERSION,
         "scenario": scenario.title,
-        "network": result.grid.name,
+        "network": result.context.grid.name,
         "seed": int(scenario.seed),
         "sample": int(result.sample),
-        "strategy": result.restoration.strategy if result.restoration else scenario.repair.strategy,
+        "strategy": result.restoration.strategy,
         "options": {
-            "mode": scenario.model.mode,
-            "overload": scenario.model.overload,
-            "ratings": scenario.model.ratings,
-            "overload_limit_percent": float(scenario.model.overload_limit_percent),
-            "ac_backend": engine_options(scenario.model).ac_backend,
+            "mode": model.mode,
+            "overload": model.overload,
+            "ratings": model.ratings,
+            "overload_limit_percent": float(model.overload_limit_percent),
+            "ac_backend": model.ac_backend,
         },
         "strikes": {
-            "missiles": int(result.damage.missiles),
-            "intercepted": int(result.damage.intercepted),
+            "missiles": int(damage.missiles),
+            "intercepted": int(damage.intercepted),
             "hits": [
                 {
                     "wave": h.wave,
@@ -180,69 +196,13 @@ def summary(result: RunResult) -> dict[str, Any]:
                     "severity": round(float(h.severity), 6),
                     "origin": h.origin,
                 }
-                for h in result.damage.hits
+                for h in damage.hits
             ],
             "trips": [
                 {"wave": t.wave, "time_h": float(t.time_h), "element": str(t.element)}
-                for t in result.damage.trips
+                for t in damage.trips
             ],
         },
-        "impact": result.impact,
-        **({"metrics": result.restoration.metrics.to_json()} if result.restoration else {}),
+        "impact": result.impact.to_dict(),
+        "metrics": result.restoration.metrics.to_json(),
     }
-
-
-def write_run(result: RunResult, out: Path, *, overwrite: bool = False) -> Path:
-    """Write the run folder, ``report.html`` included, atomically; return its path.
-
-    Every file is written into a temporary folder that is renamed to ``out``
-    only when the report is built too: the folder is complete or absent.
-    """
-    from gridmodel.outputs import atomic_output_dir
-    from gridmodel.report import render_report_before_rename
-
-    with atomic_output_dir(out, overwrite=overwrite) as tmp:
-        write_json(tmp / "summary.json", summary(result))
-        write_json(tmp / "run.json", run_info(result))
-        if result.restoration is not None:  # timeline.parquet/.csv, tasks.csv
-            from gridmodel.studies.restore import write_restoration
-
-            write_restoration(result.restoration, tmp)
-        if result.schedule is not None:  # schedule.csv/.json/.ics, groups.csv
-            from gridmodel.schedule import write_schedule
-
-            write_schedule(result.schedule, tmp)
-        # Map state for the HTML report (gridmodel.studies.network_state).
-        from gridmodel.studies.network_state import write_network_state
-
-        write_network_state(result, tmp)
-        render_report_before_rename(tmp, out)
-    return out
-
-
-def run_info(result: RunResult) -> dict[str, Any]:
-    """Run metadata for ``run.json``: what differs between identical runs.
-
-    The time, gridmodel and Python versions, host and scenario file path are
-    kept out of ``summary.json`` so that file is byte-identical for the same
-    scenario and seed.
-    """
-    import platform
-    import time
-
-    from gridmodel._version import __version__
-
-    file = getattr(result.scenario, "file", None)
-    return {
-        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "gridmodel": __version__,
-        "python": platform.python_version(),
-        "host": platform.node(),
-        "scenario_file": None if file is None else str(file),
-        "network_source": str(result.grid.source),
-    }
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON with sorted-free, stable formatting and a final newline."""
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -46,25 +46,22 @@ from __future__ import annotations
 import copy
 import threading
 import warnings
-import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from gridmodel.engine.ac.backend import MAX_ITERATIONS, TOLERANCE_PU, AcFlow
 from gridmodel.engine.ac.lightsim_fixed import FixedPattern, Maps, build_fixed
 from gridmodel.engine.ac.lightsim_island import IslandInstance
+from gridmodel.engine.ac.pandapower import PandapowerBackend
+from gridmodel.engine.cache import EngineCache
 from gridmodel.engine.compiled import CompiledGrid, State
-from gridmodel.engine.dc import Outcome, Topology, reference_buses, topology
+from gridmodel.engine.dc import reference_buses
+from gridmodel.engine.islands import Topology, topology
+from gridmodel.engine.outcome import Outcome
 from gridmodel.errors import interrupted
-from gridmodel.network.grid import Grid
-
-#: Newton-Raphson iteration limit (as in :mod:`gridmodel.engine.ac.check`).
-MAX_ITERATIONS = 10
-
-#: Mismatch tolerance of the Newton-Raphson (per unit, pandapower's default).
-TOLERANCE_PU = 1e-8
 
 #: Island flows kept per grid: the AC steps of a cascade re-solve every island,
 #: and most of them are unchanged from one step to the next. An island's flow is
@@ -99,17 +96,42 @@ class Unsupported(Exception):
 Solution = tuple[np.ndarray, np.ndarray, np.ndarray] | None
 
 
-def solve_ac_fast(compiled: CompiledGrid, state: State, outcome: Outcome) -> Solution:
-    """AC flow of ``outcome``'s state and dispatch on the cached lightsim2grid model.
+class LightsimBackend:
+    """The ``lightsim2grid`` backend: a model built once per grid (see the module notes).
+
+    What the model cannot represent is solved by ``runpp`` instead
+    (:class:`~gridmodel.engine.ac.pandapower.PandapowerBackend`).
+    """
+
+    name: ClassVar[str] = "lightsim2grid"
+
+    def solve(
+        self, compiled: CompiledGrid, state: State, outcome: Outcome, cache: EngineCache
+    ) -> AcFlow | None:
+        try:
+            solved = solve_on_model(compiled, state, outcome, cache)
+        except Unsupported:  # not representable there: pandapower's runpp
+            return PandapowerBackend(lightsim2grid_runpp=True).solve(
+                compiled, state, outcome, cache
+            )
+        return None if solved is None else AcFlow(*solved)
+
+
+def solve_on_model(
+    compiled: CompiledGrid, state: State, outcome: Outcome, cache: EngineCache
+) -> Solution:
+    """AC flow of ``outcome``'s state and dispatch on the grid's lightsim2grid model.
 
     Parameters
     ----------
     compiled
-        The compiled grid; its model is built on first use and cached.
+        The compiled grid; its model is built on first use and kept in ``cache``.
     state
         The evaluated state.
     outcome
         Its DC outcome (islands, branches in service, served load, dispatch).
+    cache
+        The engine cache that keeps the model.
 
     Returns
     -------
@@ -124,8 +146,8 @@ def solve_ac_fast(compiled: CompiledGrid, state: State, outcome: Outcome) -> Sol
     Unsupported
         If the grid or this state cannot be represented exactly.
     """
-    model = _model(compiled)
-    topo = topology(compiled, state, outcome.branch_in_service)
+    model = model_of(compiled, cache)
+    topo = topology(compiled, state, outcome.branch_in_service, cache)
     with model.lock:
         try:
             return model.solve(compiled, topo, outcome)
@@ -134,15 +156,19 @@ def solve_ac_fast(compiled: CompiledGrid, state: State, outcome: Outcome) -> Sol
         except Exception as exc:  # a lightsim2grid failure: rebuild, fall back this time
             if interrupted(exc):
                 raise
-            _MODELS.pop(compiled.grid, None)
+            cache.drop_model(compiled, LightsimBackend.name)
             raise Unsupported(f"lightsim2grid failed: {exc}") from exc
 
 
-def _model(compiled: CompiledGrid) -> _Model:
-    model = _MODELS.get(compiled.grid)
-    if model is None:
-        model = _build(compiled)
-        _MODELS[compiled.grid] = model
+def model_of(compiled: CompiledGrid, cache: EngineCache) -> Model:
+    """The grid's lightsim2grid model kept in ``cache`` (built on first use).
+
+    Raises
+    ------
+    Unsupported
+        If the grid cannot be converted.
+    """
+    model = cache.model(compiled, LightsimBackend.name, lambda: _build(compiled))
     if isinstance(model, _Failed):
         raise Unsupported(model.reason)
     return model
@@ -183,7 +209,7 @@ def _island_key(
 
 
 @dataclass(eq=False)
-class _Model:
+class Model:
     """Index maps of a grid and two lightsim2grid instances of it (mutable).
 
     The largest island of a state is solved on ``main``, the others on
@@ -317,7 +343,7 @@ class _Model:
         return out
 
 
-def _build(compiled: CompiledGrid) -> _Model | _Failed:
+def _build(compiled: CompiledGrid) -> Model | _Failed:
     """Convert the compiled grid's net to a lightsim2grid model (every element on)."""
     net = compiled.grid.net
     for table in UNSUPPORTED_TABLES:
@@ -392,7 +418,7 @@ def _build(compiled: CompiledGrid) -> _Model | _Failed:
     )
     retry = main.copy()
     retry.grid.allow_cache_reuse(False)  # every solve from scratch: no history
-    return _Model(
+    return Model(
         main=main,
         side=main.copy(),
         retry=retry,
@@ -405,9 +431,3 @@ def _build(compiled: CompiledGrid) -> _Model | _Failed:
 
 #: Element kinds of an instance, in the order of ``sizes`` in :func:`_build`.
 _KINDS = ("bus", "line", "trafo", "shunt", "load", "gen", "sgen")
-
-
-#: One model per grid, shared by every compiled grid of it (the model depends on
-#: the network only, not on the engine options): compiling in AC mode with
-#: ``raise-base`` ratings builds it once, for the AC base flow.
-_MODELS: weakref.WeakKeyDictionary[Grid, _Model | _Failed] = weakref.WeakKeyDictionary()

@@ -40,14 +40,17 @@ from typing import Any
 
 import numpy as np
 
+from gridmodel.engine.cache import EngineCache
 from gridmodel.engine.compiled import CompiledGrid
-from gridmodel.engine.dc import Outcome, Topology, topology
+from gridmodel.engine.dc import branches_in_service
+from gridmodel.engine.islands import Topology, topology
+from gridmodel.engine.outcome import Outcome
 
 #: Series admittance kept, as a fraction of its own, by a branch outside the
 #: solved island (its charging is removed).
 DECOUPLING = 1e-12
 
-#: Changes up to this size are made in two steps (see :func:`set_exactly`).
+#: Changes up to this size are made in two steps (see :func:`set_values`).
 NEAR = 1e-6
 
 #: The first solve of an instance starts from the intact flow with every voltage
@@ -288,8 +291,8 @@ def build_fixed(
     from lightsim2grid.algorithm import AlgorithmType
 
     base = compiled.base
-    branch_ok = base.branch & base.bus[compiled.branch_from] & base.bus[compiled.branch_to]
-    topo = topology(compiled, base, branch_ok)
+    branch_ok = branches_in_service(compiled, base)
+    topo = topology(compiled, base, branch_ok, EngineCache())
     try:
         slack_of = slacks(compiled, topo)
     except Exception:  # no single slack per island (several external grids)

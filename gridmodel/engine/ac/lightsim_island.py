@@ -22,7 +22,8 @@ import numpy as np
 
 from gridmodel.engine.ac.lightsim_fixed import Maps, branch_results, set_values
 from gridmodel.engine.compiled import CompiledGrid
-from gridmodel.engine.dc import Outcome, Topology
+from gridmodel.engine.islands import Topology
+from gridmodel.engine.outcome import Outcome
 
 
 @dataclass(eq=False)

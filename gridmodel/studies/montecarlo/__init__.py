@@ -2,8 +2,8 @@
 
 ::
 
-    from gridmodel.studies.montecarlo import SweepOptions, run_montecarlo
-    summary = run_montecarlo(scenario, "reports/mc", options=SweepOptions(samples=10_000))
+    from gridmodel.studies.montecarlo import montecarlo
+    samples = montecarlo(scenario, 10_000, workers=2, out="reports/mc")
 
 Modules: :mod:`~gridmodel.studies.montecarlo.sampling` (one sample, one chunk),
 :mod:`~gridmodel.studies.montecarlo.store` (the chunked Parquet folder),
@@ -21,6 +21,7 @@ from gridmodel.studies.montecarlo.sweep import (
     DEFAULT_TIMELINE_CHUNK_SIZE,
     ChunkDone,
     SweepOptions,
+    montecarlo,
     run_montecarlo,
     with_seed,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "bounded_completion",
     "check_scheduler",
     "evaluate_chunk",
+    "montecarlo",
     "read_manifest",
     "run_montecarlo",
     "sample_row",

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import logging
-import multiprocessing
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -26,6 +25,7 @@ import pyarrow as pa
 
 from gridmodel.errors import GridModelError, OptionError
 from gridmodel.studies.montecarlo.sampling import evaluate_chunk
+from gridmodel.studies.workers import process_pool
 
 T = TypeVar("T")
 F = TypeVar("F")
@@ -108,55 +108,6 @@ def run_serial(
     """Evaluate chunks one after another in this process."""
     for task in tasks:
         yield task, evaluate_chunk(scenario, task.start, task.stop, timeline=timeline)
-
-
-#: Thread-pool sizes of the numerical libraries, set to 1 in worker processes.
-THREAD_ENV: tuple[str, ...] = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "NUMBA_NUM_THREADS",
-)
-
-
-@contextmanager
-def single_threaded_children() -> Iterator[None]:
-    """Start child processes with one BLAS/OpenMP thread each (restored afterwards).
-
-    Several worker processes that each start a BLAS thread per core
-    oversubscribe the cores: on a 2-core machine two workers with
-    multi-threaded OpenBLAS ran the restoration timeline at a third of the
-    speed of one (measured, ``benchmarks/montecarlo.py``). Dask's nanny does
-    the same for its workers. A variable the user set is left alone.
-    """
-    saved = {name: os.environ.get(name) for name in THREAD_ENV}
-    for name in THREAD_ENV:
-        os.environ.setdefault(name, "1")
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-@contextmanager
-def process_pool(workers: int) -> Iterator[cf.ProcessPoolExecutor]:
-    """A process pool of ``workers`` fresh interpreters (``spawn``), single-threaded BLAS.
-
-    ``spawn`` rather than ``fork`` (unsafe with threads) or ``forkserver``
-    (whose server keeps the environment of its first use): every worker
-    starts with the environment of :func:`single_threaded_children` and
-    compiles the grid once, on its first task.
-    """
-    context = multiprocessing.get_context("spawn")
-    with (
-        single_threaded_children(),
-        cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
-    ):
-        yield pool
 
 
 def run_pool(

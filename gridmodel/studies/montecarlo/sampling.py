@@ -19,18 +19,19 @@ restoration metrics (:func:`timeline_metrics`); without it, impact only
 from __future__ import annotations
 
 import hashlib
-import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
-from gridmodel.engine.compiled import CompiledGrid, compile_grid
-from gridmodel.engine.dc import evaluate
-from gridmodel.network.grid import Grid
-from gridmodel.engine.figures import customers_off
+from gridmodel.contract import round_mw
+from gridmodel.engine.figures import totals
+from gridmodel.scenario import Scenario
+from gridmodel.strikes import Damage
+from gridmodel.studies.context import ScenarioContext, prepare_scenario
+from gridmodel.studies.impact import impact_of
+from gridmodel.studies.restore import restore
+from gridmodel.studies.workers import WORKER_MEMO
 
 #: Impact columns of every sample row, with their Arrow types (in order).
 IMPACT_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
@@ -63,66 +64,27 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 )
 
 
-def fingerprint(scenario: Any) -> str:
+def fingerprint(scenario: Scenario) -> str:
     """SHA-256 of the scenario's content (seed excluded) and file.
 
     Scenarios that differ only in their seed share a compiled grid and strike plan.
     """
-    file = getattr(scenario, "file", None)
+    file = scenario.file
     where = "" if file is None else str(Path(file).resolve())
     text = scenario.model_copy(update={"seed": 0}).model_dump_json() + "\0" + where
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True, eq=False)
-class SampleContext:
-    """What every sample of one scenario shares: the grid, compiled once, and the strike plan."""
-
-    scenario: Any
-    grid: Grid
-    compiled: CompiledGrid
-    plan: Any
-    critical: np.ndarray
-
-
-def prepare(scenario: Any) -> SampleContext:
-    """Load and compile the scenario's network and resolve its strikes (once per worker)."""
-    from gridmodel.studies.run import engine_options
-    from gridmodel.scenario import load_scenario_grid
-    from gridmodel.strikes.realise import plan_strikes
-
-    grid = load_scenario_grid(scenario)
-    plan = plan_strikes(scenario, grid)  # checks the scenario against the network
-    compiled = compile_grid(grid, options=engine_options(scenario.model))
-    return SampleContext(scenario, grid, compiled, plan, compiled.load_priority == 1)
-
-
-_CACHE = threading.local()
-
-
-def cached_context(scenario: Any) -> SampleContext:
-    """:func:`prepare`, cached per process and thread by :func:`fingerprint`.
-
-    Per thread because the engine's factorisation cache is not thread-safe; a
-    Dask worker with one thread (the default here) compiles once per process.
-    """
-    contexts: dict[str, SampleContext] = getattr(_CACHE, "contexts", None) or {}
-    _CACHE.contexts = contexts
-    key = fingerprint(scenario)
-    context = contexts.get(key)
-    if context is None:
-        contexts.clear()  # one scenario at a time: keep memory flat
-        context = contexts[key] = prepare(scenario)
-    return context
-
-
-def _mw(value: float) -> float:
-    rounded = round(float(value), 6)
-    return 0.0 if rounded == 0 else rounded
+def cached_context(scenario: Scenario) -> ScenarioContext:
+    """:func:`~gridmodel.studies.context.prepare_scenario`, kept per process and thread
+    by :func:`fingerprint` (:data:`~gridmodel.studies.workers.WORKER_MEMO`)."""
+    return WORKER_MEMO.get(
+        ("montecarlo", fingerprint(scenario)), lambda: prepare_scenario(scenario)
+    )
 
 
 def sample_row(
-    context: SampleContext, sample: int, *, seed: int, timeline: bool = True
+    context: ScenarioContext, sample: int, *, seed: int, timeline: bool = True
 ) -> dict[str, Any]:
     """The row of sample ``sample``: strikes drawn with ``rng_for(seed, sample)``, then impact.
 
@@ -134,13 +96,10 @@ def sample_row(
     ``timeline``, the row also carries the restoration metrics
     (:func:`timeline_metrics`).
     """
-    from gridmodel.studies.run import first_wave_out
-    from gridmodel.strikes.realise import realise_plan, rng_for
-
     compiled = context.compiled
-    damage = realise_plan(context.plan, rng_for(seed, sample))
-    outcome = evaluate(compiled, compiled.state(first_wave_out(damage)))
-    unserved = outcome.load_demand_mw - outcome.load_served_mw
+    damage = context.damage(sample, seed=seed)
+    impact = impact_of(compiled, damage.first_wave_out(), cache=context.cache)
+    figures = totals(compiled, impact.outcome)
     row: dict[str, Any] = {
         "sample": int(sample),
         "seed": int(seed),
@@ -148,19 +107,19 @@ def sample_row(
         "intercepted": int(damage.intercepted),
         "hits": len(damage.hits),
         "damaged": len(damage.damaged()),
-        "load_mw": _mw(outcome.load_mw),
-        "unserved_mw": _mw(outcome.unserved_mw),
-        "dark_mw": _mw(outcome.dark_mw),
-        "shed_mw": _mw(outcome.shed_mw),
-        "critical_unserved_mw": _mw(float(unserved[context.critical].sum())),
-        "customers_off": round(float(customers_off(compiled, outcome).sum())),
-        "tripped": len(outcome.tripped),
-        "islands": int(outcome.islands),
-        "converged": bool(outcome.converged),
+        **{key: round_mw(float(figures[key])) for key in MW_COLUMNS},
+        "customers_off": round(float(figures["customers_off"])),
+        "tripped": int(figures["tripped"]),
+        "islands": int(figures["islands"]),
+        "converged": bool(figures["converged"]),
     }
     if timeline:
         row.update(timeline_metrics(context, damage, sample=sample, seed=seed))
     return row
+
+
+#: The MW columns of a sample row.
+MW_COLUMNS = ("load_mw", "unserved_mw", "dark_mw", "shed_mw", "critical_unserved_mw")
 
 
 #: Metric columns of a sample row when the timeline runs (``restore_h_*`` and
@@ -184,22 +143,17 @@ METRIC_COLUMNS: tuple[str, ...] = (
 
 
 def timeline_metrics(
-    context: SampleContext, damage: Any, *, sample: int, seed: int
+    context: ScenarioContext, damage: Damage, *, sample: int, seed: int
 ) -> dict[str, float | None]:
     """Restoration metrics of one sample: repair tasks, hourly timeline, metrics.
 
-    The same stage as ``gridmodel run`` (:func:`gridmodel.restoration.restore_run`,
+    The same stage as ``gridmodel run`` (:func:`gridmodel.studies.restore.restore`,
     repair durations from the sample's ``repairs`` stream), reduced to the
     scalar figures of :data:`METRIC_COLUMNS`; rounded to 1e-6.
     """
-    from gridmodel.studies.restore import restore_run
-
-    scenario = context.scenario
-    if scenario.seed != seed:
-        scenario = scenario.model_copy(update={"seed": seed})
-    restoration = restore_run(scenario, context.grid, context.compiled, damage, sample=sample)
+    restoration = restore(context, damage, sample=sample, seed=seed)
     total = restoration.metrics.total
-    restore = total.get("restore_h") or {}
+    back = total.get("restore_h") or {}
     trapezoid = total.get("trapezoid") or {}
     values: dict[str, Any] = {
         "ens_mwh": total.get("ens_mwh"),
@@ -208,18 +162,18 @@ def timeline_metrics(
         "saifi": total.get("saifi"),
         "caidi_h": total.get("caidi_h"),
         "peak_deficit_mw": total.get("peak_deficit_mw"),
-        "restore_h_50": restore.get("50"),
-        "restore_h_90": restore.get("90"),
-        "restore_h_100": restore.get("100"),
+        "restore_h_50": back.get("50"),
+        "restore_h_90": back.get("90"),
+        "restore_h_100": back.get("100"),
         "critical_ens_mwh": total.get("critical_ens_mwh"),
         "critical_outage_h": total.get("critical_outage_h"),
         "depth": trapezoid.get("depth"),
         "area_h": trapezoid.get("area_h"),
     }
-    return {key: None if v is None else _mw(v) for key, v in values.items()}
+    return {key: None if v is None else round_mw(v) for key, v in values.items()}
 
 
-def evaluate_chunk(scenario: Any, start: int, stop: int, *, timeline: bool = True) -> pa.Table:
+def evaluate_chunk(scenario: Scenario, start: int, stop: int, *, timeline: bool = True) -> pa.Table:
     """Rows of samples ``start`` (inclusive) to ``stop`` (exclusive), as an Arrow table.
 
     A top-level function so process pools and Dask can ship it; the grid is

@@ -31,11 +31,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from gridmodel.contract import SCHEMA_VERSION, round_mw
 from gridmodel.errors import OptionError, OutputError
 from gridmodel.outputs import MARKER, check_target
+from gridmodel.studies.montecarlo.sampling import IMPACT_FIELDS, SUMMARY_COLUMNS
 
 #: Format tag of ``manifest.json``.
 FORMAT = "gridmodel.studies.montecarlo/1"
@@ -200,6 +203,11 @@ class ChunkStore:
         ]
         return np.concatenate(parts) if parts else np.zeros(0)
 
+    def frame(self) -> pd.DataFrame:
+        """Every sample row, in sample order."""
+        tables = [pq.read_table(self.samples_dir / chunk_name(c)) for c in range(self.spec.chunks)]
+        return pa.concat_tables(tables).to_pandas() if tables else pd.DataFrame()
+
     def column_names(self) -> list[str]:
         if self.spec.chunks == 0:
             return []
@@ -287,32 +295,21 @@ def summarize(store: ChunkStore) -> dict[str, Any]:
     """
     spec = store.spec
     names = store.column_names()
-    impact_names = {name for name, _ in _impact_fields()}
-    wanted = [n for n in _summary_columns() if n in names]
+    impact_names = {name for name, _ in IMPACT_FIELDS}
+    wanted = [n for n in SUMMARY_COLUMNS if n in names]
     wanted += [n for n in names if n not in impact_names]
     stats = {name: _stats(store.column(name)) for name in wanted}
     unserved = store.column("unserved_mw") if "unserved_mw" in names else np.zeros(0)
     return {
+        "schema_version": SCHEMA_VERSION,
         "scenario": spec.scenario,
         "network": spec.network,
         "seed": spec.seed,
         "samples": spec.samples,
         "timeline": spec.timeline,
-        "p_any_unserved": _round(float((unserved > 1e-6).mean()) if len(unserved) else 0.0),
+        "p_any_unserved": round_mw(float((unserved > 1e-6).mean()) if len(unserved) else 0.0),
         "quantiles": stats,
     }
-
-
-def _impact_fields() -> tuple[tuple[str, Any], ...]:
-    from gridmodel.studies.montecarlo.sampling import IMPACT_FIELDS
-
-    return IMPACT_FIELDS
-
-
-def _summary_columns() -> tuple[str, ...]:
-    from gridmodel.studies.montecarlo.sampling import SUMMARY_COLUMNS
-
-    return SUMMARY_COLUMNS
 
 
 def _stats(values: np.ndarray) -> dict[str, float]:
@@ -321,15 +318,10 @@ def _stats(values: np.ndarray) -> dict[str, float]:
     values = values[np.isfinite(values)]
     if len(values) == 0:
         return {"n": 0}
-    out = {"n": len(values), "mean": _round(float(values.mean()))}
+    out = {"n": len(values), "mean": round_mw(float(values.mean()))}
     for q, v in zip(QUANTILES, np.percentile(values, QUANTILES), strict=True):
-        out[f"p{q:02d}" if q < 100 else "p100"] = _round(float(v))
+        out[f"p{q:02d}" if q < 100 else "p100"] = round_mw(float(v))
     return out
-
-
-def _round(value: float) -> float:
-    rounded = round(value, 6)
-    return 0.0 if rounded == 0 else rounded
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 
 from gridmodel.errors import GridModelError, OptionError
+from gridmodel.scenario import Scenario
 from gridmodel.studies.montecarlo.executors import (
     ChunkTask,
     check_scheduler,
@@ -30,6 +32,7 @@ from gridmodel.studies.montecarlo.executors import (
 )
 from gridmodel.studies.montecarlo.sampling import cached_context, fingerprint
 from gridmodel.studies.montecarlo.store import ChunkStore, RunSpec
+from gridmodel.studies.restore import check_strategy
 
 #: Default samples per chunk (one Parquet file), impact only.
 DEFAULT_CHUNK_SIZE = 500
@@ -79,20 +82,20 @@ class SweepOptions:
         if self.chunk_size is None:
             default = DEFAULT_TIMELINE_CHUNK_SIZE if self.timeline else DEFAULT_CHUNK_SIZE
             object.__setattr__(self, "chunk_size", default)
-        for _name, value, flag in (
-            ("samples", self.samples, "--samples"),
-            ("chunk_size", self.chunk_size, "--chunk-size"),
-            ("workers", 1 if self.workers is None else self.workers, "--workers"),
+        for name, value in (
+            ("samples", self.samples),
+            ("chunk_size", self.chunk_size),
+            ("workers", 1 if self.workers is None else self.workers),
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise OptionError(
-                    f"must be a whole number >= 1, got {value!r}", field=flag, allowed=">= 1"
+                    f"must be a whole number >= 1, got {value!r}", field=name, allowed=">= 1"
                 )
         if self.seed is not None and (
             isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0
         ):
             raise OptionError(
-                f"must be a whole number >= 0, got {self.seed!r}", field="--seed", allowed=">= 0"
+                f"must be a whole number >= 0, got {self.seed!r}", field="seed", allowed=">= 0"
             )
         check_scheduler(self.scheduler)
 
@@ -108,13 +111,95 @@ class ChunkDone:
     path: Path
 
 
-def with_seed(scenario: Any, seed: int | None) -> Any:
+def with_seed(scenario: Scenario, seed: int | None) -> Scenario:
     """The scenario with its seed replaced (``None``: unchanged)."""
     return scenario if seed is None else scenario.model_copy(update={"seed": seed})
 
 
+def montecarlo(
+    scenario: Scenario,
+    samples: int,
+    *,
+    seed: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+    timeline: bool = True,
+    out: str | Path | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    on_chunk: Callable[[ChunkDone], None] | None = None,
+) -> pd.DataFrame:
+    """Sample the scenario's strikes ``samples`` times; one row per sample.
+
+    Each sample draws the salvoes and hits, evaluates the impact and (with
+    ``timeline``) plays out the repairs and records the restoration
+    metrics. Sample ``i`` depends only on the seed and ``i``: any number of
+    workers, or a Dask cluster (``scheduler``), gives the same table.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (:func:`gridmodel.load_scenario`).
+    samples
+        Number of samples (>= 1), numbered ``0 .. samples - 1``.
+    seed
+        Overrides the scenario's seed.
+    workers, scheduler, chunk_size
+        How to run (see :class:`SweepOptions`).
+    timeline
+        Also play out each sample's repairs (``False``: impact only).
+    out
+        When given, the samples stream to Parquet chunks in this folder, with
+        ``summary.json``, resumable (``resume``) after an interruption.
+    resume, overwrite
+        Finish an interrupted run in ``out``; replace what is there.
+    on_chunk
+        Called after each chunk (progress).
+
+    Returns
+    -------
+    DataFrame
+        One row per sample in sample order (impact columns, then metrics).
+    """
+    options = SweepOptions(
+        samples=samples,
+        seed=seed,
+        workers=workers,
+        scheduler=scheduler,
+        chunk_size=chunk_size,
+        resume=resume,
+        overwrite=overwrite,
+        timeline=timeline,
+    )
+    if out is not None:
+        run_montecarlo(scenario, out, options=options, on_chunk=on_chunk)
+    scenario = with_seed(scenario, options.seed)
+    context = cached_context(scenario)
+    spec = _spec(scenario, context.grid.name, options)
+    if out is not None:
+        return ChunkStore(Path(out), spec).frame()
+    if options.timeline:
+        check_strategy(scenario, None)
+    tasks = (ChunkTask(c, *spec.chunk_range(c)) for c in range(spec.chunks))
+    parts = {task.chunk: table for task, table in _execute(scenario, tasks, options)}
+    return pa.concat_tables([parts[c] for c in sorted(parts)]).to_pandas()
+
+
+def _spec(scenario: Scenario, network: str, options: SweepOptions) -> RunSpec:
+    return RunSpec(
+        scenario=scenario.title,
+        fingerprint=fingerprint(scenario),
+        network=network,
+        seed=int(scenario.seed),
+        samples=options.samples,
+        chunk_size=int(options.chunk_size or DEFAULT_CHUNK_SIZE),
+        timeline=options.timeline,
+    )
+
+
 def run_montecarlo(
-    scenario: Any,
+    scenario: Scenario,
     out: str | Path,
     *,
     options: SweepOptions,
@@ -126,7 +211,7 @@ def run_montecarlo(
     Parameters
     ----------
     scenario
-        A loaded :class:`~gridmodel.scenario.Scenario`.
+        A loaded scenario.
     out
         The run folder (written in place, see :mod:`gridmodel.studies.montecarlo.store`).
     options
@@ -145,18 +230,8 @@ def run_montecarlo(
     scenario = with_seed(scenario, options.seed)
     context = cached_context(scenario)  # checks the scenario before anything is written
     if options.timeline:
-        from gridmodel.studies.restore import check_strategy
-
         check_strategy(scenario, None)
-    spec = RunSpec(
-        scenario=scenario.title,
-        fingerprint=fingerprint(scenario),
-        network=context.grid.name,
-        seed=int(scenario.seed),
-        samples=options.samples,
-        chunk_size=int(options.chunk_size or DEFAULT_CHUNK_SIZE),
-        timeline=options.timeline,
-    )
+    spec = _spec(scenario, context.grid.name, options)
     store = ChunkStore.open(out, spec, resume=options.resume, overwrite=options.overwrite)
     missing = store.missing_chunks()
     started = time.perf_counter()
@@ -166,24 +241,9 @@ def run_montecarlo(
     if on_start is not None:
         on_start(done_samples)
     tasks = (ChunkTask(c, *spec.chunk_range(c)) for c in missing)
-    written = 0
-    first_chunk_s: float | None = None
-    try:
-        for task, table in _execute(scenario, tasks, options):
-            path = store.write_chunk(task.chunk, table)
-            del table
-            written += 1
-            if first_chunk_s is None:
-                first_chunk_s = time.perf_counter() - started
-            done_samples += task.stop - task.start
-            if on_chunk is not None:
-                on_chunk(ChunkDone(task.chunk, done_samples, options.samples, written, path))
-    except GridModelError:
-        # a bad option found late (an unreachable --scheduler): with no chunk
-        # on disk there is nothing to resume, so no folder is left behind
-        if not store.done_chunks():
-            shutil.rmtree(store.out, ignore_errors=True)
-        raise
+    written, first_chunk_s = _write_chunks(
+        store, scenario, tasks, options, done_samples, started, on_chunk
+    )
     elapsed = time.perf_counter() - started
     samples_run = sum(stop - start for start, stop in map(spec.chunk_range, missing))
     run_info = {
@@ -202,8 +262,39 @@ def run_montecarlo(
     return store.finish(run_info=run_info)
 
 
+def _write_chunks(
+    store: ChunkStore,
+    scenario: Scenario,
+    tasks: Iterator[ChunkTask],
+    options: SweepOptions,
+    done_samples: int,
+    started: float,
+    on_chunk: Callable[[ChunkDone], None] | None,
+) -> tuple[int, float | None]:
+    """Evaluate and write the chunks; return how many and when the first was done."""
+    written = 0
+    first_chunk_s: float | None = None
+    try:
+        for task, table in _execute(scenario, tasks, options):
+            path = store.write_chunk(task.chunk, table)
+            del table
+            written += 1
+            if first_chunk_s is None:
+                first_chunk_s = time.perf_counter() - started
+            done_samples += task.stop - task.start
+            if on_chunk is not None:
+                on_chunk(ChunkDone(task.chunk, done_samples, options.samples, written, path))
+    except GridModelError:
+        # a bad option found late (an unreachable --scheduler): with no chunk
+        # on disk there is nothing to resume, so no folder is left behind
+        if not store.done_chunks():
+            shutil.rmtree(store.out, ignore_errors=True)
+        raise
+    return written, first_chunk_s
+
+
 def _execute(
-    scenario: Any, tasks: Iterator[ChunkTask], options: SweepOptions
+    scenario: Scenario, tasks: Iterator[ChunkTask], options: SweepOptions
 ) -> Iterator[tuple[ChunkTask, pa.Table]]:
     workers = options.workers or 1
     timeline = options.timeline

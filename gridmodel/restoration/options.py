@@ -1,70 +1,29 @@
-"""The option sections of a scenario: ``[model]``, ``[repair]`` (with repair
-durations), ``[demand]`` and ``[schedule]``.
+"""Options of the restoration stage: the scenario's ``[repair]`` and ``[demand]`` sections.
 
 Repair durations default to the public figures of ``shared/DOMAIN.md``
-("Repair"); all figures are approximate. The repair ``strategy``, the
-schedule ``policy`` and a demand ``profile`` name are stored as strings and
-looked up in their registries by the stages that use them.
+("Repair"); all figures are approximate. The repair ``strategy`` and a
+demand ``profile`` name are stored as strings and looked up in their
+registries (:mod:`~gridmodel.restoration.strategies`,
+:mod:`~gridmodel.restoration.demand`) by the stage that uses them.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BeforeValidator, Field, Strict, field_validator, model_validator
 
-from gridmodel.errors import close_matches
-from gridmodel.schema import Section, allowed_field, fail, is_number
-from gridmodel.schedule.slots import MAX_DAYS
+from gridmodel.schema import StrictModel, allowed_field, fail, is_number
 
+#: Hours in an average month (8,760 h / 12), for durations given in months.
 HOURS_PER_MONTH = 730.0
 #: Largest ``[demand] scale``: ten times the network's loads.
 MAX_DEMAND_SCALE = 10.0
 
 
-class ModelOptions(Section):
-    """The ``[model]`` section: how the grid state is evaluated."""
-
-    mode: Literal["dc", "ac"] = allowed_field("dc", "dc, ac")
-    overload: Literal["trip", "shed"] = allowed_field("trip", "trip, shed")
-    ratings: str = allowed_field(
-        "raise-base", "file, raise-base, margin:X with X > 0 (e.g. margin:0.2)"
-    )
-    overload_limit_percent: float = allowed_field(
-        100.0, "a percentage > 0", gt=0, allow_inf_nan=False
-    )
-    ac_backend: Literal["auto", "pandapower", "lightsim2grid"] = allowed_field(
-        "auto", "auto, pandapower, lightsim2grid"
-    )
-
-    @field_validator("ratings")
-    @classmethod
-    def _ratings(cls, value: str) -> str:
-        allowed = "file, raise-base, margin:X with X > 0 (e.g. margin:0.2)"
-        if value in ("file", "raise-base"):
-            return value
-        match = re.fullmatch(r"margin:\s*([0-9.eE+-]+)", value.strip())
-        if match:
-            try:
-                margin = float(match.group(1))
-            except ValueError:
-                margin = math.nan
-            if margin > 0 and math.isfinite(margin):
-                return f"margin:{match.group(1)}"
-        near = close_matches(value, ["file", "raise-base", "margin:0.2"])
-        hint = f"; did you mean {near[0]!r}?" if near else ""
-        raise fail(f"unknown ratings mode {value!r}{hint}", allowed)
-
-    @property
-    def ratings_margin(self) -> float | None:
-        """The X of ``margin:X``, or ``None`` for the other modes."""
-        return float(self.ratings.split(":", 1)[1]) if self.ratings.startswith("margin:") else None
-
-
-class Duration(Section):
+class Duration(StrictModel):
     """A repair-duration distribution in hours.
 
     ``lognormal``: median ``median_h``, shape ``sigma``, clipped to
@@ -152,7 +111,7 @@ def _merge_durations(value: Any) -> Any:
     return merged
 
 
-class Durations(Section):
+class Durations(StrictModel):
     """Repair-duration distributions per element type."""
 
     substation: Duration = allowed_field(
@@ -173,7 +132,7 @@ class Durations(Section):
         return getattr(self, DURATION_KIND.get(kind, "substation"))
 
 
-class RepairOptions(Section):
+class RepairOptions(StrictModel):
     """The ``[repair]`` section."""
 
     strategy: str = allowed_field("critical_first", "a registered repair strategy name")
@@ -193,6 +152,11 @@ class RepairOptions(Section):
     durations: Annotated[Durations, BeforeValidator(_merge_durations)] = allowed_field(
         Durations(), "[repair.durations.<type>] tables, type one of " + ", ".join(DEFAULT_DURATIONS)
     )
+
+    @property
+    def hours(self) -> int:
+        """Whole hours simulated (a fractional horizon is rounded up)."""
+        return math.ceil(self.horizon_h - 1e-9)
 
     @field_validator("shift_hours")
     @classmethod
@@ -219,7 +183,7 @@ def _profile(value: Any) -> Any:
     raise fail(f"must be a name or a list, got {value!r}", allowed)
 
 
-class DemandOptions(Section):
+class DemandOptions(StrictModel):
     """The ``[demand]`` section."""
 
     profile: Annotated[str | tuple[float, ...], BeforeValidator(_profile)] = allowed_field(
@@ -233,65 +197,3 @@ class DemandOptions(Section):
         le=MAX_DEMAND_SCALE,
         allow_inf_nan=False,
     )
-
-
-_GROUPS_ALLOWED = (
-    "a whole number from 1 to 99 (e.g. 6), or 'NxM' for N groups (1-99) of M subgroups "
-    "(1-9) (e.g. '6x2')"
-)
-
-
-def _groups(value: Any) -> Any:
-    """A group count, checked by the schedule's own rule (:func:`group_labels`)."""
-    from gridmodel.errors import OptionError
-    from gridmodel.schedule.groups import group_labels
-
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        if value < 1:
-            raise fail(f"must be >= 1, got {value}", _GROUPS_ALLOWED)
-        spec: Any = value
-    elif isinstance(value, str):
-        match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", value)
-        if match is None:
-            raise fail(f"got {value!r}", _GROUPS_ALLOWED)
-        spec = f"{int(match.group(1))}x{int(match.group(2))}"
-    else:
-        raise fail(f"got {value!r}", _GROUPS_ALLOWED)
-    try:
-        group_labels(spec)
-    except OptionError:
-        raise fail(f"got {value!r}", _GROUPS_ALLOWED) from None
-    return spec
-
-
-class ScheduleOptions(Section):
-    """The ``[schedule]`` section: rolling shutdowns."""
-
-    groups: Annotated[int | str | None, BeforeValidator(_groups)] = allowed_field(
-        None, _GROUPS_ALLOWED + "; omitted: the network's regions.csv"
-    )
-    slot_hours: Literal[1, 2, 4] = allowed_field(4, "1, 2, 4")
-    policy: str = allowed_field("fair_rotation", "a registered schedule policy name")
-    possible_margin: float = allowed_field(
-        0.1, "a share from 0 to 1 (0.1 = 10 %)", ge=0, le=1, allow_inf_nan=False
-    )
-    days: int = allowed_field(2, f"a whole number of days from 1 to {MAX_DAYS}", ge=1, le=MAX_DAYS)
-    min_on_h: float | None = allowed_field(
-        None, "hours >= 0; omitted: one slot", ge=0, allow_inf_nan=False
-    )
-    emergency_h: float = allowed_field(
-        4.0, "hours >= 0 after a strike wave shown as emergency", ge=0, allow_inf_nan=False
-    )
-    protected_groups: Annotated[tuple[str, ...], Strict(False)] = allowed_field(
-        (), "a list of group labels (e.g. ['1', '2.1'])"
-    )
-
-    def group_labels(self, default: int = 6) -> tuple[str, ...]:
-        """Group labels: ``"1"`` ... ``"N"``, or ``"1.1"`` ... ``"N.M"`` for ``"NxM"``."""
-        groups = self.groups if self.groups is not None else default
-        if isinstance(groups, int):
-            return tuple(str(g) for g in range(1, groups + 1))
-        n, m = (int(p) for p in groups.split("x"))
-        return tuple(f"{g}.{s}" for g in range(1, n + 1) for s in range(1, m + 1))

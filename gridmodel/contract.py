@@ -1,0 +1,140 @@
+"""The output contract: the files a run folder holds and the JSON shapes other programs read.
+
+Both the stages that write a run folder (:mod:`gridmodel.studies`) and the
+report that reads it back (:mod:`gridmodel.report`) use these names and
+shapes, so neither decides them alone. Every change to a file's shape is
+recorded in ``CHANGELOG.md`` and, for ``summary.json``, raises
+:data:`SCHEMA_VERSION`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, TypedDict
+
+#: Version of the ``summary.json`` shape (raised with every change, see CHANGELOG.md).
+SCHEMA_VERSION = 1
+
+SUMMARY_FILE = "summary.json"
+RUN_INFO_FILE = "run.json"
+TIMELINE_FILE = "timeline.parquet"
+TIMELINE_CSV = "timeline.csv"
+TASKS_FILE = "tasks.csv"
+SCHEDULE_CSV = "schedule.csv"
+SCHEDULE_JSON = "schedule.json"
+SCHEDULE_ICS = "schedule.ics"
+GROUPS_FILE = "groups.csv"
+NETWORK_STATE_FILE = "network_state.json"
+REPORT_FILE = "report.html"
+COMPARISON_FILE = "comparison.csv"
+COMPARISON_SAMPLES_FILE = "samples.csv"
+COMPARISON_TIMELINE_FILE = "comparison_timeline.parquet"
+SAMPLES_DIR = "samples"
+CRITICALITY_FILE = "criticality.csv"
+#: Marks an unfinished Monte Carlo run folder.
+INCOMPLETE_FILE = "INCOMPLETE"
+
+#: Substation states of the map, darkest first.
+SUBSTATION_STATES: tuple[str, ...] = ("struck", "dark", "energised")
+#: Branch states of the map.
+BRANCH_STATES: tuple[str, ...] = ("in_service", "out", "struck", "tripped")
+
+
+class RegionImpact(TypedDict):
+    """One region of ``impact.by_region``."""
+
+    region: str
+    load_mw: float
+    unserved_mw: float
+    customers_off: int
+
+
+class TrippedBranch(TypedDict):
+    """One branch of ``impact.tripped_branches``."""
+
+    element: str
+    index: int
+    step: int
+    loading_percent: float
+
+
+class ImpactJson(TypedDict):
+    """The ``gridmodel impact --json`` object, and ``impact`` in ``summary.json``."""
+
+    load_mw: float
+    served_mw: float
+    unserved_mw: float
+    dark_mw: float
+    shed_mw: float
+    critical_unserved_mw: float
+    customers_off: int
+    islands: int
+    energized_islands: int
+    deenergized_buses: list[int]
+    tripped_branches: list[TrippedBranch]
+    by_region: list[RegionImpact]
+    converged: bool
+    mode: str
+    warnings: list[str]
+
+
+class SubstationState(TypedDict):
+    """One substation of ``network_state.json``."""
+
+    substation: str
+    name: str
+    region: str
+    lat: float | None
+    lon: float | None
+    vn_kv: float | None
+    state: str
+    load_mw: float | None
+    unserved_mw: float | None
+    customers_off: int
+
+
+#: One branch of ``network_state.json`` (``from`` is a keyword, hence this form).
+BranchState = TypedDict(
+    "BranchState",
+    {
+        "element": str,
+        "index": int,
+        "from": str,
+        "to": str,
+        "flow_mw": float | None,
+        "rating_mw": float | None,
+        "loading_percent": float | None,
+        "state": str,
+        "trip_step": int | None,
+    },
+)
+
+
+class NetworkStateJson(TypedDict):
+    """``network_state.json``: what the report's map draws."""
+
+    network: str
+    substations: list[SubstationState]
+    branches: list[BranchState]
+
+
+def round_mw(value: float) -> float:
+    """A power (MW) as files hold it: rounded to 1e-6 MW, never ``-0.0``."""
+    rounded = round(float(value), 6)
+    return 0.0 if rounded == 0 else rounded
+
+
+def finite_or_none(value: Any, digits: int) -> float | None:
+    """A finite float rounded to ``digits``, ``None`` for NaN or infinity, never ``-0.0``."""
+    number = float(value)
+    if not math.isfinite(number):
+        return None
+    rounded = round(number, digits)
+    return 0.0 if rounded == 0 else rounded
+
+
+def write_json(path: Path, data: Any, *, indent: int = 2) -> None:
+    """Write JSON with stable formatting (keys in the order given) and a final newline."""
+    path.write_text(json.dumps(data, indent=indent, ensure_ascii=False) + "\n", encoding="utf-8")
