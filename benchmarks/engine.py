@@ -4,13 +4,13 @@ The same random k-substation strike states (k = 1, 2, 3 in turn, fixed seed)
 are evaluated in the same process by
 
 * gridmodel, DC: ``evaluate`` with the default options (trip cascade,
-  ``raise-base`` ratings), and ``solve_state(..., trip=False)`` (islands,
+  ``raise-base`` ratings), and ``solve_plain`` (no cascade) (islands,
   balance and DC flow without the cascade: the same work as the loop below);
 * a pandapower DC loop: ``deepcopy`` the net, take the struck buses out of
   service, ``rundcpp``, sum the load on buses with NaN results;
 * in AC mode, gridmodel ``evaluate`` with ``mode="ac"`` (backend pandapower,
   and lightsim2grid: a model built once per grid, changed per state) and, as
-  the same work as the loop, ``solve_state(..., trip=False)`` followed by one AC
+  the same work as the loop, ``solve_plain`` (no cascade) followed by one AC
   flow (``ac_branch_mva``, lightsim2grid backend, no cascade), against the same
   loop with ``runpp``.
 
@@ -45,11 +45,11 @@ from typing import Any
 
 import numpy as np
 
-from gridmodel.engine.ac.lightsim import _MODELS
+from gridmodel.engine import EngineCache, EngineOptions, compile_grid, evaluate
 from gridmodel.engine.ac.check import ac_branch_mva
+from gridmodel.engine.ac.lightsim import model_of
+from gridmodel.engine.overload import solve_plain
 from gridmodel.network.catalog import load_network
-from gridmodel.engine.compiled import EngineOptions, compile_grid
-from gridmodel.engine.dc import evaluate, solve_state
 from gridmodel.network.grid import Element, Grid
 
 WARMUP_STATES = 5
@@ -107,25 +107,23 @@ def gridmodel_method(
     """
 
     def make() -> Callable[[list[Element]], float]:
-        if options.mode == "ac":  # a new lightsim2grid model: no island flows kept
-            _MODELS.pop(grid, None)
+        cache = EngineCache()  # a new cache: no factorisation or island flow kept
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            compiled = compile_grid(grid, options=options)
+            compiled = compile_grid(grid, options=options, cache=cache)
             # per-grid set-up, untimed like compile_grid: the intact grid's DC
             # factorisation and, in AC mode, the fixed-pattern instance
-            evaluate(compiled, compiled.state([]))
-        memo = getattr(_MODELS.get(grid), "memo", None)
-        if memo is not None:  # no island flow kept from the set-up
-            memo.clear()
+            evaluate(compiled, [compiled.state([])], cache=cache)
+        if options.mode == "ac" and options.ac_backend == "lightsim2grid":
+            model_of(compiled, cache).memo.clear()  # no island flow kept from the set-up
 
         def unserved(out: list[Element]) -> float:
             state = compiled.state(out)
             if trip:
-                return evaluate(compiled, state).unserved_mw
-            outcome = solve_state(compiled, state, trip=False)
+                return evaluate(compiled, [state], cache=cache)[0].unserved_mw
+            outcome = solve_plain(compiled, state, compiled.load_p_mw, cache)
             if options.mode == "ac":
-                ac_branch_mva(compiled, state, outcome)
+                ac_branch_mva(compiled, state, outcome, cache)
             return outcome.unserved_mw
 
         return unserved
@@ -197,7 +195,7 @@ def run_network(network: str, *, mode: str, n_dc: int, n_ac: int, seed: int) -> 
                 warmup,
             ),
             measure(
-                "gridmodel solve_state (DC, no cascade)",
+                "gridmodel solve_plain (DC, no cascade)",
                 gridmodel_method(grid, EngineOptions(), trip=False),
                 states,
                 warmup,
@@ -223,7 +221,7 @@ def run_network(network: str, *, mode: str, n_dc: int, n_ac: int, seed: int) -> 
         ]
         rows.append(
             measure(
-                "gridmodel solve_state + AC flow (ls2g)",
+                "gridmodel solve_plain + AC flow (ls2g)",
                 gridmodel_method(
                     grid, EngineOptions(mode="ac", ac_backend="lightsim2grid"), trip=False
                 ),

@@ -22,15 +22,16 @@ from pathlib import Path
 
 import numpy as np
 
-from gridmodel.engine.compiled import compile_grid
 from gridmodel.network.grid import Element
 from gridmodel.restoration.metrics import compute_metrics
-from gridmodel.studies.run import engine_options
-from gridmodel.restoration.tasks import repair_tasks
-from gridmodel.scenario import load_scenario, load_scenario_grid
+from gridmodel.restoration.options import DemandOptions, RepairOptions
 from gridmodel.restoration.strategies import names
-from gridmodel.strikes.realise import STREAMS, Damage, Hit, realise, rng_for
-from gridmodel.restoration.timeline import TimelineOptions, options_from_scenario, prepare, run_strategy
+from gridmodel.restoration.tasks import repair_tasks
+from gridmodel.restoration.timeline import prepare, run_strategy
+from gridmodel.scenario import load_scenario
+from gridmodel.strikes import Damage, Hit
+from gridmodel.studies.context import prepare_scenario
+from gridmodel.studies.restore import wave_times
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ("ua-2022-11-23.toml", "ua-2022-12-16.toml")
@@ -40,34 +41,35 @@ def timelines() -> None:
     print(f"{'scenario':<22} {'strategy':<20} {'tasks':>5} {'hours':>5} {'s':>7} {'evals':>6}")
     for name in SCENARIOS:
         scenario = load_scenario(ROOT / "scenarios" / name)
-        grid = load_scenario_grid(scenario)
-        compiled = compile_grid(grid, options=engine_options(scenario.model))
-        damage = realise(scenario, grid, rng_for(scenario.seed, 0))
-        tasks = repair_tasks(
-            damage,
-            grid,
-            options=scenario.repair,
-            rng=rng_for(scenario.seed, 0, stream=STREAMS["repairs"]),
-        )
-        options = options_from_scenario(scenario)
+        context = prepare_scenario(scenario)
+        damage = context.damage(0)
+        tasks = context.tasks(damage, 0)
         for strategy in names():
             if strategy == "optimal":
                 continue
             began = time.perf_counter()
-            problem = prepare(compiled, damage, tasks, options=options)
-            timeline = run_strategy(problem, strategy, wave_times_h=options.wave_times_h or ())
+            problem = prepare(
+                context.compiled,
+                damage,
+                tasks,
+                repair=scenario.repair,
+                demand=scenario.demand,
+                start=scenario.start_time,
+                timezone=scenario.timezone,
+            )
+            timeline = run_strategy(problem, strategy, wave_times_h=wave_times(scenario))
             compute_metrics(timeline.frame)
             wall = time.perf_counter() - began
             print(
                 f"{name:<22} {strategy:<20} {len(tasks):>5} {int(problem.horizon_h):>5} "
-                f"{wall:>7.3f} {problem.valuer.evaluations:>6}"
+                f"{wall:>7.3f} {problem.evaluations.evaluations:>6}"
             )
 
 
 def exact_search(sizes: list[int]) -> None:
     scenario = load_scenario(ROOT / "scenarios" / SCENARIOS[0])
-    grid = load_scenario_grid(scenario)
-    compiled = compile_grid(grid, options=engine_options(scenario.model))
+    context = prepare_scenario(scenario)
+    grid, compiled = context.grid, context.compiled
     subs = [Element("substation", s) for s in ("KYIV", "LVIV", "ODESA")]
     lines = [Element("line", int(i)) for i in grid.net.line.index]
     print(
@@ -80,15 +82,17 @@ def exact_search(sizes: list[int]) -> None:
         tasks = repair_tasks(
             damage, grid, rng=np.random.default_rng(1), substation_transformers=False
         )
-        options = TimelineOptions(crews=1, horizon_h=336)
-        greedy = run_strategy(prepare(compiled, damage, tasks, options=options), "greedy_marginal")
-        problem = prepare(compiled, damage, tasks, options=options)
+        repair, demand = RepairOptions(crews=1, horizon_h=336), DemandOptions()
+        greedy = run_strategy(
+            prepare(compiled, damage, tasks, repair=repair, demand=demand), "greedy_marginal"
+        )
+        problem = prepare(compiled, damage, tasks, repair=repair, demand=demand)
         began = time.perf_counter()
         best = run_strategy(problem, "optimal")
         wall = time.perf_counter() - began
         print(
             f"{n:>5} {wall:>9.2f} {problem.memo['optimal'].states:>7} "
-            f"{problem.valuer.evaluations:>6} {best.frame['unserved_mw'].sum():>10.0f} "
+            f"{problem.evaluations.evaluations:>6} {best.frame['unserved_mw'].sum():>10.0f} "
             f"{greedy.frame['unserved_mw'].sum():>10.0f}"
         )
 

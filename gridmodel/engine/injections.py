@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from pandapower.pypower.idx_bus import GS, PD
 
 from gridmodel.network.grid import Grid
 
@@ -129,7 +130,7 @@ def fixed_consumption(
     counted as customers' load; they are drawn whenever their bus is energised.
     """
     bus = ppc["bus"].real
-    total = bus[:, 2] + bus[:, 4]  # PD + GS, MW at 1 pu voltage
+    total = bus[:, PD] + bus[:, GS]  # MW at 1 pu voltage
     own = np.zeros(len(total))
     np.add.at(own, [bus_lookup[b] for b in loads["bus"]], np.asarray(loads["p_mw"], dtype=float))
     for kind, b, p in zip(units["kind"], units["bus"], units["p0"], strict=True):

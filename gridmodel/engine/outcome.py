@@ -1,7 +1,7 @@
 """What evaluating a grid state gives: the :class:`Outcome`, and its invariants.
 
 Every outcome the engine hands out has passed :func:`check_outcome`: served
-load within ``[0, demand]`` per load, nothing served on a dark load, the
+load between 0 and its demand per load, nothing served on a dark load, the
 dispatch within the units' limits, supply equal to demand in every energised
 island, and finite flows. A violation is a bug in the engine, raised as an
 :class:`~gridmodel.errors.InternalError`, never clamped away.
@@ -86,7 +86,9 @@ def check_outcome(compiled: CompiledGrid, outcome: Outcome) -> None:
     """Raise :class:`~gridmodel.errors.InternalError` if ``outcome`` breaks an invariant.
 
     Checked (within :data:`ABSOLUTE_TOL_MW` plus :data:`RELATIVE_TOL` of the
-    quantity): served load in ``[0, demand]`` per load and zero on dark loads;
+    quantity): served load between 0 and its demand per load (a negative
+    demand, generation modelled as a load, is served in ``[demand, 0]``) and
+    zero on dark loads;
     unit output within ``[min(p0, 0), pmax]``; in every energised island,
     generation equal to served load plus fixed consumption; finite flows and
     non-negative loadings.
@@ -99,8 +101,9 @@ def check_outcome(compiled: CompiledGrid, outcome: Outcome) -> None:
     unit_tol = ABSOLUTE_TOL_MW + RELATIVE_TOL * np.abs(unit_p)
     if not (np.isfinite(served).all() and np.isfinite(unit_p[on]).all()):
         raise InternalError("served load or unit output is not finite")
-    _excess("served above demand", served - demand, tol)
-    _excess("negative served load", -served, tol)
+    # a load with negative demand (generation modelled as load) is served in [demand, 0]
+    _excess("served above demand", served - np.maximum(demand, 0.0), tol)
+    _excess("served below zero (or below a negative demand)", np.minimum(demand, 0.0) - served, tol)
     _excess("served load on a dark load", np.where(outcome.load_dark, np.abs(served), 0.0), tol)
     high = np.where(on, unit_p - compiled.unit_pmax_mw, 0.0)
     _excess("unit output above its maximum", high, unit_tol)

@@ -23,6 +23,8 @@ HiGHS (``scipy.optimize.linprog(method="highs")``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
@@ -72,6 +74,32 @@ def shed_overloads(
     return make_outcome(compiled, topo, branch_ok, demand, served, unit_p, load_dark, flow)
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Variables of the program: ``theta | p | s | dev_up | dev_down`` and what they index."""
+
+    buses: np.ndarray  # energised internal buses (one angle each)
+    bus_pos: np.ndarray  # position of each internal bus among ``buses`` (-1 if dark)
+    units: np.ndarray  # units in service (one output each)
+    loads: np.ndarray  # loads not dark (one served MW each)
+
+    @property
+    def o_p(self) -> int:
+        return len(self.buses)
+
+    @property
+    def o_s(self) -> int:
+        return self.o_p + len(self.units)
+
+    @property
+    def o_up(self) -> int:
+        return self.o_s + len(self.loads)
+
+    @property
+    def n_var(self) -> int:
+        return self.o_up + 2 * len(self.units)
+
+
 def _solve_lp(
     compiled: CompiledGrid,
     topo: Topology,
@@ -80,77 +108,23 @@ def _solve_lp(
     load_dark: np.ndarray,
     unit_p0: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    base = compiled.base_mva
     buses = np.flatnonzero(topo.bus_energized)
     bus_pos = np.full(compiled.n_bus, -1)
     bus_pos[buses] = np.arange(len(buses))
-    units = np.flatnonzero(topo.unit_ok)
-    loads = np.flatnonzero(~load_dark)
+    lay = _Layout(buses, bus_pos, np.flatnonzero(topo.unit_ok), np.flatnonzero(~load_dark))
     live = np.flatnonzero(branch_ok & topo.bus_energized[compiled.branch_from])
-    n_t, n_u, n_l = len(buses), len(units), len(loads)
-    # variable layout: theta | p | s | dev_up | dev_down
-    o_p, o_s = n_t, n_t + n_u
-    o_up, o_dn = o_s + n_l, o_s + n_l + n_u
-    n_var = o_dn + n_u
-
-    b_mw = compiled.branch_b_pu[live] * base
+    b_mw = compiled.branch_b_pu[live] * compiled.base_mva
     f = bus_pos[compiled.branch_from[live]]
     t = bus_pos[compiled.branch_to[live]]
     pf_inj = -b_mw * compiled.branch_shift_rad[live]
-    inj = np.zeros(n_t)
-    np.add.at(inj, f, pf_inj)
-    np.subtract.at(inj, t, pf_inj)
-
-    # nodal balance: p - s - B theta = fixed + inj
-    rows = [np.concatenate([f, t, f, t])]
-    cols = [np.concatenate([f, t, t, f])]
-    vals = [-np.concatenate([b_mw, b_mw, -b_mw, -b_mw])]
-    rows.append(bus_pos[compiled.unit_bus[units]])
-    cols.append(o_p + np.arange(n_u))
-    vals.append(np.ones(n_u))
-    rows.append(bus_pos[compiled.load_bus[loads]])
-    cols.append(o_s + np.arange(n_l))
-    vals.append(-np.ones(n_l))
-    # dispatch deviation: p - up + down = p0
-    r = n_t + np.arange(n_u)
-    rows += [r, r, r]
-    cols += [o_p + np.arange(n_u), o_up + np.arange(n_u), o_dn + np.arange(n_u)]
-    vals += [np.ones(n_u), -np.ones(n_u), np.ones(n_u)]
-    a_eq = sp.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(n_t + n_u, n_var),
-    )
-    b_eq = np.concatenate([compiled.bus_fixed_mw[buses] + inj, unit_p0[units]])
-
-    # branch limits on rated branches: |b (theta_f - theta_t) + pf_inj| <= R
-    rating = compiled.branch_rating_mw[live] * compiled.options.overload_limit_percent / 100.0
-    rated = np.isfinite(rating)
-    k = np.flatnonzero(rated)
-    m = len(k)
-    rr = np.concatenate([np.arange(m), np.arange(m)])
-    cc = np.concatenate([f[k], t[k]])
-    vv = np.concatenate([b_mw[k], -b_mw[k]])
-    flow_rows = sp.csr_matrix((vv, (rr, cc)), shape=(m, n_var))
-    a_ub = sp.vstack([flow_rows, -flow_rows]).tocsr()
-    b_ub = np.concatenate([rating[k] - pf_inj[k], rating[k] + pf_inj[k]])
-
-    bounds = np.zeros((n_var, 2))
-    bounds[:n_t] = (-np.inf, np.inf)
-    refs = bus_pos[reference_buses(compiled, topo)]
-    bounds[refs] = (0.0, 0.0)
-    lo = np.where(compiled.unit_forming, np.minimum(compiled.unit_p0_mw, 0.0), 0.0)
-    hi = np.where(
-        compiled.unit_forming, compiled.unit_pmax_mw, np.maximum(compiled.unit_p0_mw, 0.0)
-    )
-    bounds[o_p : o_p + n_u, 0] = lo[units]
-    bounds[o_p : o_p + n_u, 1] = hi[units]
-    bounds[o_s : o_s + n_l, 1] = demand[loads]
-    bounds[o_up:, 1] = np.inf
-
-    weight = np.array([PRIORITY_WEIGHT.get(int(p), 1.0) for p in compiled.load_priority[loads]])
-    cost = np.zeros(n_var)
-    cost[o_s : o_s + n_l] = -weight
-    cost[o_up:] = REDISPATCH_COST
+    a_eq, b_eq = _balance_rows(compiled, lay, f, t, b_mw, pf_inj, unit_p0)
+    a_ub, b_ub = _limit_rows(compiled, lay, live, f, t, b_mw, pf_inj)
+    n_u, n_l = len(lay.units), len(lay.loads)
+    weight = np.array([PRIORITY_WEIGHT.get(int(p), 1.0) for p in compiled.load_priority[lay.loads]])
+    cost = np.zeros(lay.n_var)
+    cost[lay.o_s : lay.o_s + n_l] = -weight
+    cost[lay.o_up :] = REDISPATCH_COST
+    bounds = _bounds(compiled, topo, lay, demand)
     result = linprog(
         cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs"
     )
@@ -158,7 +132,85 @@ def _solve_lp(
         return None
     x = result.x
     served = np.zeros(len(demand))
-    served[loads] = np.clip(x[o_s : o_s + n_l], 0.0, demand[loads])
+    # HiGHS meets the bounds within its feasibility tolerance (1e-7): the solution
+    # is put on them exactly, so a served load never exceeds its demand
+    served[lay.loads] = np.clip(x[lay.o_s : lay.o_s + n_l], 0.0, demand[lay.loads])
     unit_p = np.zeros(len(compiled.unit_kind))
-    unit_p[units] = x[o_p : o_p + n_u]
+    unit_p[lay.units] = x[lay.o_p : lay.o_p + n_u]
     return served, unit_p
+
+
+def _balance_rows(
+    compiled: CompiledGrid,
+    lay: _Layout,
+    f: np.ndarray,
+    t: np.ndarray,
+    b_mw: np.ndarray,
+    pf_inj: np.ndarray,
+    unit_p0: np.ndarray,
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Nodal balance ``p - s - B theta = fixed + inj`` and dispatch deviation
+    ``p - up + down = p0``."""
+    n_t, n_u, n_l = len(lay.buses), len(lay.units), len(lay.loads)
+    inj = np.zeros(n_t)
+    np.add.at(inj, f, pf_inj)
+    np.subtract.at(inj, t, pf_inj)
+    rows = [np.concatenate([f, t, f, t])]
+    cols = [np.concatenate([f, t, t, f])]
+    vals = [-np.concatenate([b_mw, b_mw, -b_mw, -b_mw])]
+    rows.append(lay.bus_pos[compiled.unit_bus[lay.units]])
+    cols.append(lay.o_p + np.arange(n_u))
+    vals.append(np.ones(n_u))
+    rows.append(lay.bus_pos[compiled.load_bus[lay.loads]])
+    cols.append(lay.o_s + np.arange(n_l))
+    vals.append(-np.ones(n_l))
+    r = n_t + np.arange(n_u)
+    o_dn = lay.o_up + n_u
+    rows += [r, r, r]
+    cols += [lay.o_p + np.arange(n_u), lay.o_up + np.arange(n_u), o_dn + np.arange(n_u)]
+    vals += [np.ones(n_u), -np.ones(n_u), np.ones(n_u)]
+    a_eq = sp.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_t + n_u, lay.n_var),
+    )
+    b_eq = np.concatenate([compiled.bus_fixed_mw[lay.buses] + inj, unit_p0[lay.units]])
+    return a_eq, b_eq
+
+
+def _limit_rows(
+    compiled: CompiledGrid,
+    lay: _Layout,
+    live: np.ndarray,
+    f: np.ndarray,
+    t: np.ndarray,
+    b_mw: np.ndarray,
+    pf_inj: np.ndarray,
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Branch limits on rated branches: ``|b (theta_f - theta_t) + pf_inj| <= R``."""
+    rating = compiled.branch_rating_mw[live] * compiled.options.overload_limit_percent / 100.0
+    k = np.flatnonzero(np.isfinite(rating))
+    m = len(k)
+    rr = np.concatenate([np.arange(m), np.arange(m)])
+    cc = np.concatenate([f[k], t[k]])
+    vv = np.concatenate([b_mw[k], -b_mw[k]])
+    flow_rows = sp.csr_matrix((vv, (rr, cc)), shape=(m, lay.n_var))
+    a_ub = sp.vstack([flow_rows, -flow_rows]).tocsr()
+    b_ub = np.concatenate([rating[k] - pf_inj[k], rating[k] + pf_inj[k]])
+    return a_ub, b_ub
+
+
+def _bounds(compiled: CompiledGrid, topo: Topology, lay: _Layout, demand: np.ndarray) -> np.ndarray:
+    """Free angles (zero at each island's reference), unit limits, ``0 <= s <= demand``."""
+    n_t, n_u, n_l = len(lay.buses), len(lay.units), len(lay.loads)
+    bounds = np.zeros((lay.n_var, 2))
+    bounds[:n_t] = (-np.inf, np.inf)
+    bounds[lay.bus_pos[reference_buses(compiled, topo)]] = (0.0, 0.0)
+    lo = np.where(compiled.unit_forming, np.minimum(compiled.unit_p0_mw, 0.0), 0.0)
+    hi = np.where(
+        compiled.unit_forming, compiled.unit_pmax_mw, np.maximum(compiled.unit_p0_mw, 0.0)
+    )
+    bounds[lay.o_p : lay.o_p + n_u, 0] = lo[lay.units]
+    bounds[lay.o_p : lay.o_p + n_u, 1] = hi[lay.units]
+    bounds[lay.o_s : lay.o_s + n_l, 1] = demand[lay.loads]
+    bounds[lay.o_up :, 1] = np.inf
+    return bounds

@@ -135,6 +135,21 @@ def _balance(
     for isl in range(n_isl):
         need[isl] += fixed[isl]
         cap[isl] += cap_sg[isl]
+    _shed_short_islands(
+        n_isl, labels, energized_island, load_bus, priority, served, dark, need, cap, fixed, tol
+    )
+    unit_p = _distributed_slack(
+        n_isl, labels, unit_bus, unit_ok, unit_forming, unit_p0, pmax, p0, need
+    )
+    return served, unit_p, dark
+
+
+@njit(cache=True)
+def _shed_short_islands(
+    n_isl, labels, energized_island, load_bus, priority, served, dark, need, cap, fixed, tol
+):
+    """Shed load (in place) in every energised island whose need exceeds its capacity."""
+    n_load = len(served)
     for isl in range(n_isl):
         if not (energized_island[isl] and need[isl] > cap[isl] + tol):
             continue
@@ -154,7 +169,12 @@ def _balance(
             served[members[k]] = shed[k]
             total += shed[k]
         need[isl] = total + fixed[isl]
-    # distributed slack
+
+
+@njit(cache=True)
+def _distributed_slack(n_isl, labels, unit_bus, unit_ok, unit_forming, unit_p0, pmax, p0, need):
+    """Unit outputs: the base dispatch ``p0`` moved to meet each island's ``need``."""
+    n_unit = len(unit_bus)
     out = np.zeros(n_isl)
     n_unlimited = np.zeros(n_isl)
     head_sum = np.zeros(n_isl)
@@ -203,4 +223,4 @@ def _balance(
         if n_unlimited[isl] > 0 and not (unit_forming[u] and np.isinf(pmax[u])):
             up = 0.0  # an unlimited source takes all of an increase
         unit_p[u] += up * share_up[isl] - room[u] * share_down[isl] - sg[u] * share_sg[isl]
-    return served, unit_p, dark
+    return unit_p

@@ -13,6 +13,11 @@ Three sources, looked up in this order:
    bundled network folder anywhere on disk.
 
 Pickle files are refused: unpickling runs code from the file.
+
+Parsed nets are kept for the life of the process, keyed by value (a built-in
+case's name; a file's resolved path, modification time and size), in
+``functools.lru_cache`` memos, which are thread-safe; every caller gets a
+deep copy, so nothing a caller does to its net reaches another.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from typing import Any
 
 from gridmodel._version import __version__
 from gridmodel.errors import GridModelError
-from gridmodel.network import catalog, grid, metadata
+from gridmodel.network import catalog, defaults, grid, metadata
 from gridmodel.network.catalog import NetworkEntry, load_network, network_entries, summarize
 
 #: Environment variable naming gridmodel's cache folder.
@@ -41,7 +41,7 @@ CATALOG_FILE = "catalog.json"
 ROW_FORMAT = 1
 
 #: Modules whose code makes a row (see :func:`_code_stamp`).
-_SUMMARY_MODULES = (catalog, grid, metadata)
+_SUMMARY_MODULES = (catalog, defaults, grid, metadata)
 
 #: Columns of a listed network besides ``name`` and ``kind``, with their types.
 COLUMNS: dict[str, tuple[type, ...]] = {

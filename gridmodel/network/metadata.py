@@ -12,24 +12,13 @@ regions not listed get the defaults. Everything is checked on load; a problem
 is a :class:`~gridmodel.errors.NetworkError` naming the file, the column and
 what is allowed.
 
-Defaults for a network without metadata (pandapower cases, MATPOWER files):
-
-- one substation per bus, id ``f"bus{index}"`` (so ``substation:bus7`` holds
-  exactly ``bus:7``), named after the bus's ``name`` when it has one;
-- region from the bus ``zone`` column (``1.0`` becomes ``"1"``), or
-  :data:`DEFAULT_REGION` when the net has no zones;
-- ``lat``/``lon`` from the bus ``geo`` column (GeoJSON point, ``[lon, lat]``).
-  pandapower's test cases carry *layout* coordinates there, not geography;
-  a bus without ``geo`` gets NaN. Bundled networks must have real coordinates
-  (checked by :func:`gridmodel.network.catalog.load_network`);
-- customers from MW with :data:`CUSTOMERS_PER_MW`, priority
-  :data:`DEFAULT_PRIORITY`, :data:`DEFAULT_GROUPS` groups per region.
+A network without metadata (pandapower cases, MATPOWER files) gets the
+defaults of :mod:`gridmodel.network.defaults`. Bundled networks must have
+real coordinates (checked by :func:`gridmodel.network.catalog.load_network`).
 """
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,20 +34,18 @@ from gridmodel.network.columns import (
     read_table,
     require_columns,
     text,
-    text_value,
+)
+from gridmodel.network.defaults import (
+    CUSTOMERS_PER_MW,
+    DEFAULT_GROUPS,
+    DEFAULT_PRIORITY,
+    DEFAULT_REGION,
+    bus_coordinates,
+    bus_regions,
+    default_customers,
+    default_substations,
 )
 from gridmodel.network.grid import PRIORITY_CLASSES, Grid
-
-#: Customers per MW of load when a network does not say. A household customer
-#: draws about 2 kW at the diversified winter evening peak (electric heating and
-#: cooking in a share of homes), so 1 MW of peak load serves about 500 customers.
-CUSTOMERS_PER_MW: int = 500
-#: Priority class of a load without metadata: 4, households.
-DEFAULT_PRIORITY: int = 4
-#: Rotation groups (queues) per region without metadata; Ukrainian DSOs use 6.
-DEFAULT_GROUPS: int = 6
-#: Region of every substation when the net has no ``zone`` column.
-DEFAULT_REGION: str = "all"
 
 SUBSTATIONS_FILE = "substations.csv"
 BUSES_FILE = "buses.csv"
@@ -161,66 +148,6 @@ def build_grid(net: Any, *, name: str, source: str, tables: MetadataTables | Non
         regions=regions,
         source=source,
     )
-
-
-def default_customers(p_mw: pd.Series) -> pd.Series:
-    """Customers served by loads of ``p_mw`` MW, using :data:`CUSTOMERS_PER_MW`.
-
-    ``p_mw`` is the load as drawn (pandapower's ``p_mw x scaling``).
-
-    A load drawing power serves at least one customer; a load with zero or
-    negative power (a generator modelled as negative load) serves none.
-    """
-    p = pd.to_numeric(p_mw, errors="coerce").fillna(0.0).astype(float)
-    customers = np.rint(p.clip(lower=0.0) * CUSTOMERS_PER_MW).astype(np.int64)
-    customers = np.where(p > 0, np.maximum(customers, 1), 0)
-    return pd.Series(customers, index=p_mw.index, name="customers", dtype="int64")
-
-
-def bus_coordinates(net: Any) -> pd.DataFrame:
-    """Latitude and longitude of every bus from its GeoJSON ``geo`` point (NaN if none)."""
-    lat = np.full(len(net.bus), np.nan)
-    lon = np.full(len(net.bus), np.nan)
-    if "geo" in net.bus.columns:
-        for i, geo in enumerate(net.bus["geo"].tolist()):
-            point = _point(geo)
-            if point is not None:
-                lon[i], lat[i] = point
-    return pd.DataFrame({"lat": lat, "lon": lon}, index=net.bus.index)
-
-
-def bus_regions(net: Any) -> pd.Series:
-    """Region name of every bus from the ``zone`` column (integral floats as ints)."""
-    if "zone" not in net.bus.columns:
-        return pd.Series(DEFAULT_REGION, index=net.bus.index, dtype=object)
-    return net.bus["zone"].map(_zone_name)
-
-
-def default_substations(net: Any) -> tuple[pd.DataFrame, pd.Series]:
-    """One substation per bus: the metadata of a network that has none.
-
-    Returns
-    -------
-    (substations, bus_substation)
-        As in :class:`~gridmodel.network.grid.Grid` (without ``vn_kv``).
-    """
-    index = net.bus.index
-    ids = pd.Series([f"bus{int(b)}" for b in index], index=index)
-    names = [
-        text_value(n) or sid for n, sid in zip(net.bus["name"].tolist(), ids.tolist(), strict=True)
-    ]
-    coords = bus_coordinates(net)
-    substations = pd.DataFrame(
-        {
-            "name": names,
-            "region": bus_regions(net).to_numpy(),
-            "lat": coords["lat"].to_numpy(),
-            "lon": coords["lon"].to_numpy(),
-        },
-        index=pd.Index(ids.to_numpy(), name="substation"),
-    )
-    bus_substation = pd.Series(ids.to_numpy(), index=index.rename("bus"), name="substation")
-    return substations, bus_substation
 
 
 def metadata_tables(grid: Grid) -> dict[str, pd.DataFrame]:
@@ -393,26 +320,29 @@ def _parse_regions(
     ).astype({"groups": "int64"})
 
 
-def _zone_name(zone: Any) -> str:
-    if zone is None or (isinstance(zone, float) and math.isnan(zone)) or str(zone) == "":
-        return DEFAULT_REGION
-    if isinstance(zone, float | np.floating) and float(zone).is_integer():
-        return str(int(zone))
-    return str(zone).strip()
-
-
-def _point(geo: Any) -> tuple[float, float] | None:
-    if geo is None or (isinstance(geo, float) and math.isnan(geo)):
-        return None
-    try:
-        obj = json.loads(geo) if isinstance(geo, str) else geo
-        x, y = obj["coordinates"][:2]
-        return float(x), float(y)
-    except (ValueError, TypeError, KeyError, IndexError):
-        return None
-
-
 def _span(indices: set[int]) -> str:
     if not indices:
         return "none"
     return f"{len(indices)} between {min(indices)} and {max(indices)}"
+
+
+__all__ = [
+    "BUSES_FILE",
+    "COLUMNS",
+    "CUSTOMERS_PER_MW",
+    "DEFAULT_GROUPS",
+    "DEFAULT_PRIORITY",
+    "DEFAULT_REGION",
+    "LOADS_FILE",
+    "REGIONS_FILE",
+    "SUBSTATIONS_FILE",
+    "MetadataTables",
+    "build_grid",
+    "bus_coordinates",
+    "bus_regions",
+    "default_customers",
+    "default_substations",
+    "metadata_tables",
+    "read_metadata",
+    "write_metadata",
+]

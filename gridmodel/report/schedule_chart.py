@@ -113,7 +113,6 @@ def schedule_chart(schedule: pd.DataFrame, *, groups: pd.DataFrame | None = None
     if not regions:
         return go.Figure()
     axis = pd.date_range(hours["hour"].min(), hours["hour"].max(), freq="h")
-    position = {h: k for k, h in enumerate(axis)}
     # first shown: the region with the most planned (rotating) outage hours
     planned = hours[hours["state"] == "off"].groupby("region")["hour"].count()
     dark = hours[hours["state"].isin(["off", "emergency"])].groupby("region")["hour"].count()
@@ -132,59 +131,74 @@ def schedule_chart(schedule: pd.DataFrame, *, groups: pd.DataFrame | None = None
     for region in regions:
         part = hours[hours["region"] == region]
         names = sorted(dict.fromkeys(part["group"]), key=_natural)
-        row_of = {g: k for k, g in enumerate(names)}
-        z = np.full((len(names), len(axis)), np.nan, dtype=np.float32)
-        text = np.full(z.shape, "", dtype=object)
-        for group, hour, state in zip(part["group"], part["hour"], part["state"], strict=True):
-            z[row_of[group], position[hour]] = STATE_CODES.index(state)
-            text[row_of[group], position[hour]] = state
-        fig.add_trace(
-            go.Heatmap(
-                z=z,
-                x0=(axis[0] + pd.Timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M"),
-                dx=3_600_000,
-                y=[f"group {escape(g)}" for g in names],
-                text=text,
-                zmin=-0.5,
-                zmax=3.5,
-                colorscale=_colourscale(),
-                xgap=1,
-                ygap=1,
-                visible=region == first,
-                name=escape(region),
-                colorbar={
-                    "tickvals": [0, 1, 2, 3],
-                    "ticktext": list(STATE_CODES),
-                    "len": 0.55,
-                    "y": 1.0,
-                    "yanchor": "top",
-                    "thickness": 14,
-                },
-                hovertemplate="%{y}, %{x|%d %b %H:%M}: %{text}<extra></extra>",
-            ),
-            row=1,
-            col=1,
-        )
+        fig.add_trace(_heatmap(part, names, axis, visible=region == first), row=1, col=1)
         owner.append(region)
-        days = per_day[per_day["region"] == region]
-        dates = sorted(dict.fromkeys(days["date"]))
-        for number, group in enumerate(names):
-            mine = days[days["group"] == group].set_index("date").reindex(dates).fillna(0.0)
-            fig.add_trace(
-                go.Bar(
-                    x=[escape(str(d)) for d in dates],
-                    y=(mine["off_h"] + mine["emergency_h"]).to_numpy(dtype=float),
-                    name=f"group {escape(group)}",
-                    visible=region == first,
-                    marker_color=_GROUP_COLOURS[number % len(_GROUP_COLOURS)],
-                    customdata=mine["possible_h"].to_numpy(dtype=float),
-                    hovertemplate=f"group {escape(group)}, %{{x}}: %{{y:.1f}} h off, "
-                    "%{customdata:.1f} h possible<extra></extra>",
-                ),
-                row=2,
-                col=1,
-            )
+        for bar in _day_bars(per_day[per_day["region"] == region], names, visible=region == first):
+            fig.add_trace(bar, row=2, col=1)
             owner.append(region)
+    _layout(fig, regions, owner, first, axis)
+    return fig
+
+
+def _heatmap(part: pd.DataFrame, names: list[str], axis: pd.DatetimeIndex, *, visible: bool) -> Any:
+    """The group x hour heatmap of one region's hourly states."""
+    position = {h: k for k, h in enumerate(axis)}
+    row_of = {g: k for k, g in enumerate(names)}
+    z = np.full((len(names), len(axis)), np.nan, dtype=np.float32)
+    text = np.full(z.shape, "", dtype=object)
+    for group, hour, state in zip(part["group"], part["hour"], part["state"], strict=True):
+        z[row_of[group], position[hour]] = STATE_CODES.index(state)
+        text[row_of[group], position[hour]] = state
+    return go.Heatmap(
+        z=z,
+        x0=(axis[0] + pd.Timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M"),
+        dx=3_600_000,
+        y=[f"group {escape(g)}" for g in names],
+        text=text,
+        zmin=-0.5,
+        zmax=3.5,
+        colorscale=_colourscale(),
+        xgap=1,
+        ygap=1,
+        visible=visible,
+        name=escape(str(part["region"].iloc[0])) if len(part) else "",
+        colorbar={
+            "tickvals": [0, 1, 2, 3],
+            "ticktext": list(STATE_CODES),
+            "len": 0.55,
+            "y": 1.0,
+            "yanchor": "top",
+            "thickness": 14,
+        },
+        hovertemplate="%{y}, %{x|%d %b %H:%M}: %{text}<extra></extra>",
+    )
+
+
+def _day_bars(days: pd.DataFrame, names: list[str], *, visible: bool) -> list[Any]:
+    """One bar trace per group: off + emergency hours per day."""
+    dates = sorted(dict.fromkeys(days["date"]))
+    bars = []
+    for number, group in enumerate(names):
+        mine = days[days["group"] == group].set_index("date").reindex(dates).fillna(0.0)
+        bars.append(
+            go.Bar(
+                x=[escape(str(d)) for d in dates],
+                y=(mine["off_h"] + mine["emergency_h"]).to_numpy(dtype=float),
+                name=f"group {escape(group)}",
+                visible=visible,
+                marker_color=_GROUP_COLOURS[number % len(_GROUP_COLOURS)],
+                customdata=mine["possible_h"].to_numpy(dtype=float),
+                hovertemplate=f"group {escape(group)}, %{{x}}: %{{y:.1f}} h off, "
+                "%{customdata:.1f} h possible<extra></extra>",
+            )
+        )
+    return bars
+
+
+def _layout(
+    fig: go.Figure, regions: list[str], owner: list[str], first: str, axis: pd.DatetimeIndex
+) -> None:
+    """Axes, the region dropdown and the first region's title."""
     buttons = [
         {
             "label": escape(region),
@@ -219,7 +233,6 @@ def schedule_chart(schedule: pd.DataFrame, *, groups: pd.DataFrame | None = None
         plot_bgcolor="#f3f3f3",
         legend={"orientation": "h", "y": -0.12},
     )
-    return fig
 
 
 def _colourscale() -> list[list[float | str]]:

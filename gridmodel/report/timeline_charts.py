@@ -202,22 +202,7 @@ def strategy_comparison(
     ordered = rows.sort_values("rank", kind="stable") if "rank" in rows.columns else rows
     strategies = list(dict.fromkeys(str(s) for s in ordered["strategy"]))
     if served is not None and has_curves:
-        curves = served.groupby(["strategy", "hour"], sort=True)["served_mw"].sum().reset_index()
-        for number, name in enumerate(dict.fromkeys(str(s) for s in curves["strategy"])):
-            part = curves[curves["strategy"].astype(str) == name]
-            fig.add_trace(
-                go.Scatter(
-                    x=part["hour"].to_numpy(dtype=float),
-                    y=part["served_mw"].to_numpy(dtype=float),
-                    mode="lines",
-                    name=f"served: {escape(name)}",
-                    line={"color": _PALETTE[number % len(_PALETTE)], "width": 2},
-                    hovertemplate=f"{escape(name)}, hour %{{x}}: %{{y:,.0f}} MW<extra></extra>",
-                ),
-                row=1,
-                col=1,
-            )
-        fig.update_xaxes(title_text="hours after the strike", row=1, col=1)
+        _add_curves(fig, served)
     for col, metric in enumerate(metrics, start=1):
         part = (
             rows[rows["metric"] == metric]
@@ -225,41 +210,60 @@ def strategy_comparison(
             .reindex(strategies)
             .dropna(subset=["mean"])
         )
-        mean = part["mean"].to_numpy(dtype=float)
-        low = part["ci_low"].to_numpy(dtype=float)
-        high = part["ci_high"].to_numpy(dtype=float)
-        diff = _column(part, "diff_to_best")
-        diff_low, diff_high = _column(part, "diff_ci_low"), _column(part, "diff_ci_high")
-        fig.add_trace(
-            go.Bar(
-                x=[escape(str(s)) for s in part.index],
-                y=mean,
-                name=metric,
-                marker_color=["#525252"] * len(mean),
-                showlegend=False,
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": np.nan_to_num(high - mean),
-                    "arrayminus": np.nan_to_num(mean - low),
-                    "color": "#d7191c",
-                },
-                customdata=np.column_stack([low, high, diff, diff_low, diff_high])
-                if len(mean)
-                else None,
-                hovertemplate="%{x}: %{y:,.0f} (95 % CI %{customdata[0]:,.0f} to "
-                "%{customdata[1]:,.0f})<br>vs the best: %{customdata[2]:+,.0f} "
-                "(95 % CI %{customdata[3]:+,.0f} to %{customdata[4]:+,.0f})<extra></extra>",
-            ),
-            row=bar_row,
-            col=col,
-        )
+        fig.add_trace(_metric_bars(part, metric), row=bar_row, col=col)
     fig.update_layout(
         height=700 if has_curves else 380,
         legend={"orientation": "h", "y": -0.08},
         margin={"t": 50},
     )
     return fig
+
+
+def _add_curves(fig: go.Figure, served: pd.DataFrame) -> None:
+    """One served-load line per strategy in the top row."""
+    curves = served.groupby(["strategy", "hour"], sort=True)["served_mw"].sum().reset_index()
+    for number, name in enumerate(dict.fromkeys(str(s) for s in curves["strategy"])):
+        part = curves[curves["strategy"].astype(str) == name]
+        fig.add_trace(
+            go.Scatter(
+                x=part["hour"].to_numpy(dtype=float),
+                y=part["served_mw"].to_numpy(dtype=float),
+                mode="lines",
+                name=f"served: {escape(name)}",
+                line={"color": _PALETTE[number % len(_PALETTE)], "width": 2},
+                hovertemplate=f"{escape(name)}, hour %{{x}}: %{{y:,.0f}} MW<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+    fig.update_xaxes(title_text="hours after the strike", row=1, col=1)
+
+
+def _metric_bars(part: pd.DataFrame, metric: str) -> go.Bar:
+    """Bars of one metric's means per strategy with the 95 % interval as error bars."""
+    mean = part["mean"].to_numpy(dtype=float)
+    low = part["ci_low"].to_numpy(dtype=float)
+    high = part["ci_high"].to_numpy(dtype=float)
+    diff = _column(part, "diff_to_best")
+    diff_low, diff_high = _column(part, "diff_ci_low"), _column(part, "diff_ci_high")
+    return go.Bar(
+        x=[escape(str(s)) for s in part.index],
+        y=mean,
+        name=metric,
+        marker_color=["#525252"] * len(mean),
+        showlegend=False,
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": np.nan_to_num(high - mean),
+            "arrayminus": np.nan_to_num(mean - low),
+            "color": "#d7191c",
+        },
+        customdata=np.column_stack([low, high, diff, diff_low, diff_high]) if len(mean) else None,
+        hovertemplate="%{x}: %{y:,.0f} (95 % CI %{customdata[0]:,.0f} to "
+        "%{customdata[1]:,.0f})<br>vs the best: %{customdata[2]:+,.0f} "
+        "(95 % CI %{customdata[3]:+,.0f} to %{customdata[4]:+,.0f})<extra></extra>",
+    )
 
 
 def strategy_rows(comparison: pd.DataFrame) -> pd.DataFrame:

@@ -122,15 +122,32 @@ def parse_scenario(text: str, *, file: str | Path | None = None) -> Scenario:
 def load_scenario(path: str | Path) -> Scenario:
     """Load and validate a scenario file.
 
-    Network references (substation ids, region names, element indices) are
-    checked later against the network, by
-    :func:`gridmodel.scenario.check.check_scenario` (called by
-    :func:`gridmodel.strikes.realise.realise`) or :func:`validate_scenario`.
+    Parameters
+    ----------
+    path
+        A TOML scenario file (see ``scenarios/*.toml`` and ``scenarios/README.md``).
+
+    Returns
+    -------
+    Scenario
+        The validated scenario; ``scenario.file`` is ``path``.
 
     Raises
     ------
     ScenarioError
-        The first problem; its message says how many more there are.
+        The first problem (TOML syntax, unknown key, wrong type, value out of
+        range, unknown strategy, policy or profile name); its message says
+        how many more there are. Network references (substation ids, region
+        names, element indices) are checked against the network later, by
+        :func:`gridmodel.scenario.check.check_scenario` (every run does) or
+        :func:`validate_scenario`.
+
+    Examples
+    --------
+    >>> import gridmodel
+    >>> scenario = gridmodel.load_scenario("scenarios/case118-salvo.toml")
+    >>> scenario.network
+    'case118'
     """
     return parse_scenario(read_text(path), file=path)
 

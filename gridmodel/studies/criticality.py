@@ -22,7 +22,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gridmodel.contract import CRITICALITY_FILE, RUN_INFO_FILE, SUMMARY_FILE, write_json
+from gridmodel.contract import (
+    CRITICALITY_FILE,
+    RUN_INFO_FILE,
+    SCHEMA_VERSION,
+    SUMMARY_FILE,
+    write_json,
+)
 from gridmodel.engine import CompiledGrid, EngineCache, compile_grid
 from gridmodel.errors import OptionError
 from gridmodel.network.grid import Grid
@@ -213,6 +219,7 @@ def criticality_summary(
     """The ``summary.json`` of a criticality folder (the ``top`` outages)."""
     engine = compiled.options
     return {
+        "schema_version": SCHEMA_VERSION,
         "network": compiled.grid.name,
         "k": options.k,
         "options": {

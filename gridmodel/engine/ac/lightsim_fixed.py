@@ -338,8 +338,32 @@ def build_fixed(
     v = g.ac_pf(np.ones(len(dead), dtype=complex), max_iterations, tolerance_pu)  # v_start
     if len(v) == 0 or not np.isfinite(v).all():
         return None
+    params, have = _parameters(g, line)
+    fixed = FixedPattern(
+        grid=g,
+        primed=primed,
+        island=buses,
+        slack=slack,
+        branch_ref=branch_ref,
+        gen_ref=gen_ref,
+        r_pu=params["r"],
+        x_pu=params["x"],
+        h1_pu=params["h1"],
+        h2_pu=params["h2"],
+        v_start=np.asarray(v),
+        n_analyze=int(g.get_algo().get_linear_solver_stats().nb_analyze),
+        scale=np.ones(compiled.n_branch),
+        have=have,
+        reference={k: a.copy() for k, a in have.items()},
+    )
+    return fixed if fixed._reset(max_iterations, tolerance_pu) else None
+
+
+def _parameters(g: Any, line: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """lightsim2grid's own branch parameters (r, x, h1, h2 per branch; ``line``: bool
+    per branch) and the injections ``g`` holds now."""
+    n_br = len(line)
     lines, trafos = list(g.get_lines()), list(g.get_trafos())
-    n_br = compiled.n_branch
     params = {
         k: np.zeros(n_br, dtype=complex if k[0] == "h" else float) for k in ("r", "x", "h1", "h2")
     }
@@ -362,21 +386,4 @@ def build_fixed(
         "shunt_p": np.array([e.target_p_mw for e in shunts], dtype=float),
         "shunt_q": np.array([e.target_q_mvar for e in shunts], dtype=float),
     }
-    fixed = FixedPattern(
-        grid=g,
-        primed=primed,
-        island=buses,
-        slack=slack,
-        branch_ref=branch_ref,
-        gen_ref=gen_ref,
-        r_pu=params["r"],
-        x_pu=params["x"],
-        h1_pu=params["h1"],
-        h2_pu=params["h2"],
-        v_start=np.asarray(v),
-        n_analyze=int(g.get_algo().get_linear_solver_stats().nb_analyze),
-        scale=np.ones(n_br),
-        have=have,
-        reference={k: a.copy() for k, a in have.items()},
-    )
-    return fixed if fixed._reset(max_iterations, tolerance_pu) else None
+    return params, have

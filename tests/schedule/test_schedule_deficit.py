@@ -1,0 +1,183 @@
+"""Deficit inputs: run timeline, deficit CSV, fraction, queues, Eskom stages."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gridmodel.errors import OptionError
+from gridmodel.schedule import (
+    ScheduleOptions,
+    build_groups,
+    check_deficit,
+    deficit_from_fraction,
+    deficit_from_queues,
+    deficit_from_stage,
+    deficit_from_timeline,
+    read_deficit_csv,
+    read_queues,
+    read_run_timeline,
+    rotate,
+)
+from gridmodel.schedule.slots import day_start, hour_starts
+
+TZ = "Europe/Kyiv"
+
+
+def timeline_rows() -> pd.DataFrame:
+    """Three hours of one region as a run writes them (times as ISO strings with offset)."""
+    return pd.DataFrame(
+        {
+            "hour": [0, 1, 2],
+            "time": [
+                "2022-11-23T14:00:00+02:00",
+                "2022-11-23T15:00:00+02:00",
+                "2022-11-23T16:00:00+02:00",
+            ],
+            "region": ["Kyiv"] * 3,
+            "demand_mw": [500.0, 520.0, 540.0],
+            "served_mw": [450.0, 420.0, 540.0],
+            "unserved_mw": [50.0, 100.0, 0.0],
+            "dark_mw": [0.0, 20.0, 0.0],
+            "shed_mw": [50.0, 80.0, 0.0],
+            "critical_mw": [100.0, 100.0, 100.0],
+            "wave_h": [np.nan, np.nan, 2.0],
+        }
+    )
+
+
+def test_timeline_gives_deficit_rotatable_and_emergency() -> None:
+    table = deficit_from_timeline(timeline_rows(), tz=TZ)
+    assert list(table.columns) == ["time", "region", "deficit_mw", "rotatable_mw", "emergency"]
+    # deficit = shed; rotatable = demand - dark - critical: 500-0-100, 520-20-100, 540-0-100
+    assert table["deficit_mw"].tolist() == pytest.approx([50.0, 80.0, 0.0])
+    assert table["rotatable_mw"].tolist() == pytest.approx([400.0, 400.0, 440.0])
+    # hour 1 has dark load, hour 2 is 2 h after a strike wave (< 12 h): both emergency
+    assert table["emergency"].tolist() == [False, True, True]
+    assert str(table["time"].iloc[0]) == "2022-11-23 14:00:00+02:00"
+
+
+def test_timeline_from_run_folder_parquet(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    rows = timeline_rows()
+    rows["time"] = pd.to_datetime(rows["time"], utc=True).dt.tz_convert(TZ)  # tz-aware column
+    rows.to_parquet(run / "timeline.parquet")
+    timeline, path = read_run_timeline(run)
+    assert path.name == "timeline.parquet"
+    table = deficit_from_timeline(timeline, tz=TZ, file=path)
+    assert table["deficit_mw"].tolist() == pytest.approx([50.0, 80.0, 0.0])
+
+
+def test_timeline_missing_column_names_it(tmp_path: Path) -> None:
+    with pytest.raises(OptionError) as info:
+        deficit_from_timeline(timeline_rows().drop(columns="shed_mw"), tz=TZ, file="t.parquet")
+    assert info.value.field == "shed_mw"
+    with pytest.raises(OptionError, match="no timeline"):
+        read_run_timeline(tmp_path)
+
+
+def test_deficit_csv_hours_count_real_hours_across_dst(tmp_path: Path) -> None:
+    path = tmp_path / "deficit.csv"
+    path.write_text("hour,region,deficit_mw\n0,Kyiv,100\n4,Kyiv,50\n")
+    groups = build_groups(pd.DataFrame({"region": ["Kyiv"], "load_mw": [600.0]}))
+    origin = day_start(date(2022, 10, 30), TZ)
+    table = read_deficit_csv(path, groups, origin=origin, tz=TZ)
+    # midnight is 00:00+03:00 (21:00 UTC); 4 real hours later is 01:00 UTC, after the clocks
+    # went back at 04:00 EEST: 03:00+02:00
+    assert [t.isoformat() for t in table["time"]] == [
+        "2022-10-30T00:00:00+03:00",
+        "2022-10-30T03:00:00+02:00",
+    ]
+    assert table["rotatable_mw"].tolist() == [600.0, 600.0]  # from the region table
+
+
+def test_deficit_csv_errors_name_file_and_field(tmp_path: Path) -> None:
+    groups = build_groups(pd.DataFrame({"region": ["Kyiv"], "load_mw": [600.0]}))
+    origin = day_start(date(2022, 12, 17), TZ)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("hour,region,deficit_mw\n0,Kyiv,-5\n")
+    with pytest.raises(OptionError) as info:
+        read_deficit_csv(bad, groups, origin=origin, tz=TZ)
+    assert info.value.field == "deficit_mw" and "bad.csv" in info.value.line()
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("hour,region,deficit_mw\n0,Kiev,5\n")
+    with pytest.raises(OptionError, match="did you mean 'Kyiv'"):
+        read_deficit_csv(unknown, groups, origin=origin, tz=TZ)
+    ambiguous = tmp_path / "ambiguous.csv"  # 03:30 happens twice on 2022-10-30
+    ambiguous.write_text("time,region,deficit_mw\n2022-10-30 03:30,Kyiv,5\n")
+    with pytest.raises(OptionError, match="occurs twice or never"):
+        read_deficit_csv(ambiguous, groups, origin=origin, tz=TZ)
+
+
+def test_duplicate_rows_are_refused() -> None:
+    t = pd.Timestamp("2022-12-17T18:00", tz=TZ)
+    table = pd.DataFrame(
+        {
+            "time": [t, t],
+            "region": ["A", "A"],
+            "deficit_mw": [1.0, 2.0],
+            "rotatable_mw": [10.0, 10.0],
+            "emergency": [False, False],
+        }
+    )
+    with pytest.raises(OptionError, match="two rows"):
+        check_deficit(table)
+
+
+def test_fraction_and_stage_need_known_load() -> None:
+    hours = hour_starts(date(2022, 12, 17), 1, TZ)
+    unknown = build_groups(pd.DataFrame({"region": ["A"]}))
+    with pytest.raises(OptionError, match="--network"):
+        deficit_from_fraction(0.2, unknown, hours)
+    known = build_groups(pd.DataFrame({"region": ["A"], "load_mw": [100.0]}))
+    with pytest.raises(OptionError):
+        deficit_from_fraction(1.5, known, hours)
+    table = deficit_from_fraction(0.2, known, hours)
+    assert len(table) == 24 and table["deficit_mw"].eq(20.0).all()
+
+
+def test_stage_spreads_national_mw_by_load() -> None:
+    groups = build_groups(pd.DataFrame({"region": ["A", "B"], "load_mw": [3000.0, 1000.0]}))
+    hours = hour_starts(date(2023, 2, 1), 1, "Africa/Johannesburg")
+    table = deficit_from_stage(2, groups, hours, stage_mw=1000.0)
+    # stage 2 = 2000 MW nationally; A holds 3/4 of the load, B 1/4
+    first = table[table["time"] == hours[0]].set_index("region")["deficit_mw"]
+    assert first.to_dict() == pytest.approx({"A": 1500.0, "B": 500.0})
+
+
+def test_half_queue_is_one_subgroup_with_6x2_and_rounds_up_without() -> None:
+    hours = hour_starts(date(2024, 6, 1), 1, TZ)
+    queues = pd.DataFrame({"time": hours, "queues": 2.5})
+    options = ScheduleOptions(slot_hours=1, days=1)
+    for spec, expected_off in (("6x2", 5), ("6", 3)):
+        groups = build_groups(pd.DataFrame({"region": ["Kyiv"], "load_mw": [1200.0]}), groups=spec)
+        table = deficit_from_queues(queues, groups)
+        # 2.5 of 6 queues = 2.5/6 of 1200 MW = 500 MW every hour
+        assert table["deficit_mw"].to_numpy() == pytest.approx(np.full(24, 500.0))
+        schedule = rotate(table, groups, options=options)
+        off = schedule.table[schedule.table["state"] == "off"].groupby("start").size()
+        # 6x2: 5 subgroups of 100 MW cover exactly; 6 groups of 200 MW need 3 (600 MW)
+        assert off.eq(expected_off).all()
+
+
+def test_queues_from_number_or_file(tmp_path: Path) -> None:
+    groups = build_groups(pd.DataFrame({"region": ["A", "B"], "load_mw": [600.0, 300.0]}))
+    hours = hour_starts(date(2022, 12, 17), 1, TZ)
+    constant = read_queues("2", groups, hours=hours, tz=TZ)
+    assert len(constant) == 48  # 24 hours x 2 regions
+    # 2 of 6 queues: a third of each region's load
+    assert constant.groupby("region")["deficit_mw"].first().to_dict() == pytest.approx(
+        {"A": 200.0, "B": 100.0}
+    )
+    path = tmp_path / "queues.csv"
+    path.write_text("hour,region,queues\n18,A,1.5\n19,A,3\n")
+    table = read_queues(path, groups, hours=hours, tz=TZ)
+    assert table["deficit_mw"].tolist() == pytest.approx([150.0, 300.0])
+    path.write_text("hour,queues\n18,1.25\n")
+    with pytest.raises(OptionError, match=r"steps of 0\.5"):
+        read_queues(path, groups, hours=hours, tz=TZ)
