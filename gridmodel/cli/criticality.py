@@ -50,10 +50,12 @@ def criticality(
     from gridmodel import criticality as rank_criticality
     from gridmodel import load_network
     from gridmodel.outputs import check_target
+    from gridmodel.studies.criticality import check_counts
     from gridmodel.studies.impact import engine_options
     from gridmodel.studies.outages import CriticalityOptions, outage_set
 
     options = CriticalityOptions(k=k, max_pairs=max_pairs, seed=seed)  # checked before any work
+    check_counts(top=top, workers=workers)
     engine_options(
         mode=mode, overload=overload, ratings=ratings, limit=limit, ac_backend=ac_backend
     )

@@ -74,7 +74,14 @@ def montecarlo(
     )
 
     from gridmodel.scenario import load_scenario
-    from gridmodel.studies.montecarlo import SweepOptions, read_manifest, run_montecarlo
+    from gridmodel.studies.montecarlo import (
+        SweepOptions,
+        read_manifest,
+        run_montecarlo,
+        with_seed,
+    )
+    from gridmodel.studies.montecarlo.sampling import cached_context
+    from gridmodel.studies.restore import check_strategy
 
     if chunk_size is None and resume:
         manifest = read_manifest(out) or {}
@@ -90,6 +97,9 @@ def montecarlo(
         timeline=timeline,
     )
     loaded = load_scenario(scenario)
+    context = cached_context(with_seed(loaded, options.seed))  # checked before the bar
+    if options.timeline:
+        check_strategy(context.scenario, None)
     console = Console(stderr=True)
     bar = Progress(
         TextColumn("samples"),

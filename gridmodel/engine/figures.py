@@ -11,7 +11,10 @@ Definitions, per load (``demand`` at the evaluated hour):
 * the unserved share of a load is 1 when dark, else ``unserved / demand``
   (0 for a load without demand): a load shed by a share ``x`` of its demand
   has ``x`` of its customers off (rotation spreads the cut over them);
-* ``critical`` loads are priority class 1 (hospitals, water, heat).
+* ``critical`` loads are priority class 1 (hospitals, water, heat);
+* a load with negative demand is generation modelled as a load: the supply
+  balance may curtail it, and what is curtailed counts as negative unserved
+  load (its demand minus what it delivered).
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ and units:
   at their set point) sheds load, lowest priority class first (households,
   then essential goods, defence, and critical load last), in proportion
   within a class;
+* generation modelled as negative load is curtailed, pro rata, where the
+  island's units cannot come down far enough to absorb it;
 * the rest of the mismatch to the base dispatch is shared by the island's
   grid-forming units in proportion to their headroom (up) or output above
   their floor (down; static generators go down last). An unlimited source (an
@@ -138,6 +140,11 @@ def _balance(
     _shed_short_islands(
         n_isl, labels, energized_island, load_bus, priority, served, dark, need, cap, fixed, tol
     )
+    floor = np.zeros(n_isl)  # the least the island's units can produce together
+    for u in range(n_unit):
+        if unit_ok[u]:
+            floor[labels[unit_bus[u]]] += min(unit_p0[u], 0.0)
+    _curtail_surplus(n_isl, labels, load_bus, served, dark, need, floor, tol)
     unit_p = _distributed_slack(
         n_isl, labels, unit_bus, unit_ok, unit_forming, unit_p0, pmax, p0, need
     )
@@ -169,6 +176,27 @@ def _shed_short_islands(
             served[members[k]] = shed[k]
             total += shed[k]
         need[isl] = total + fixed[isl]
+
+
+@njit(cache=True)
+def _curtail_surplus(n_isl, labels, load_bus, served, dark, need, floor, tol):
+    """Curtail generation modelled as negative load (in place) where an island's
+    units cannot come down far enough to absorb it, pro rata."""
+    n_load = len(served)
+    for isl in range(n_isl):
+        if need[isl] >= floor[isl] - tol:
+            continue
+        negative = 0.0
+        for i in range(n_load):
+            if not dark[i] and labels[load_bus[i]] == isl and served[i] < 0.0:
+                negative += served[i]
+        if negative >= 0.0:
+            continue  # nothing to curtail: the balance check will report the surplus
+        share = min((floor[isl] - need[isl]) / -negative, 1.0)
+        for i in range(n_load):
+            if not dark[i] and labels[load_bus[i]] == isl and served[i] < 0.0:
+                served[i] *= 1.0 - share
+        need[isl] -= share * negative
 
 
 @njit(cache=True)

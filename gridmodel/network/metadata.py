@@ -115,6 +115,7 @@ def build_grid(net: Any, *, name: str, source: str, tables: MetadataTables | Non
         If a table is inconsistent with the net or holds a bad value.
     """
     tables = tables or MetadataTables()
+    check_power_values(net, source)
     files = {f: str(Path(tables.folder) / f) if tables.folder else f for f in COLUMNS}
     if tables.substations is None and tables.buses is None:
         substations, bus_substation = default_substations(net)
@@ -148,6 +149,45 @@ def build_grid(net: Any, *, name: str, source: str, tables: MetadataTables | Non
         regions=regions,
         source=source,
     )
+
+
+#: Columns of the net that must hold finite numbers (``max_p_mw`` may be infinite:
+#: an unlimited source).
+FINITE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("load", "p_mw"),
+    ("load", "q_mvar"),
+    ("load", "scaling"),
+    ("gen", "p_mw"),
+    ("gen", "scaling"),
+    ("sgen", "p_mw"),
+    ("sgen", "q_mvar"),
+    ("sgen", "scaling"),
+    ("bus", "vn_kv"),
+)
+
+
+def check_power_values(net: Any, source: str) -> None:
+    """Refuse a net whose loads, generators or bus voltages are not finite numbers.
+
+    Raises
+    ------
+    NetworkError
+        Naming the table, the column and the first element with a bad value.
+    """
+    for table_name, column in FINITE_COLUMNS:
+        table = getattr(net, table_name, None)
+        if table is None or column not in table or not len(table):
+            continue
+        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            index = table.index[int(np.flatnonzero(bad)[0])]
+            raise NetworkError(
+                f"{table_name} {index} has {column} = {table[column].loc[index]}",
+                file=source,
+                field=f"{table_name}.{column}",
+                allowed="finite numbers",
+            )
 
 
 def metadata_tables(grid: Grid) -> dict[str, pd.DataFrame]:

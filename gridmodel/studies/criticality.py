@@ -179,9 +179,7 @@ def criticality(
     """
     if out is not None:
         check_target(Path(out), overwrite=overwrite)  # before any work
-    for name, value in (("top", top), ("workers", workers)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise OptionError(f"must be a whole number >= 1, got {value!r}", field=name)
+    check_counts(top=top, workers=workers)
     options = CriticalityOptions(k=k, max_pairs=max_pairs, seed=seed)
     engine = engine_options(
         mode=mode, overload=overload, ratings=ratings, limit=limit, ac_backend=ac_backend
@@ -206,6 +204,19 @@ def criticality(
             overwrite=overwrite,
         )
     return table
+
+
+def check_counts(*, top: int, workers: int) -> None:
+    """Check ``top`` and ``workers`` of :func:`criticality` (whole numbers >= 1).
+
+    Raises
+    ------
+    OptionError
+        Naming the parameter.
+    """
+    for name, value in (("top", top), ("workers", workers)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise OptionError(f"must be a whole number >= 1, got {value!r}", field=name)
 
 
 def criticality_summary(

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gridmodel.network.catalog import ENV_PATH
 from gridmodel.cli import app
+from gridmodel.network.catalog import ENV_PATH
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -175,6 +175,7 @@ def test_list_shows_builtin_and_bundled(runner: CliRunner, networks_dir: Path) -
     assert_one_line_error(result, str(networks_dir / "broken" / "network.json"))
 
 
+@pytest.mark.slow
 def test_real_process_is_quiet(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != ENV_PATH}
     ok = subprocess.run(

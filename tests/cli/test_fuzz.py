@@ -14,7 +14,7 @@ types, out-of-range numbers, garbage bytes).
 The number of examples per test is ``GRIDMODEL_FUZZ_EXAMPLES`` (default: a
 few dozen, so the suite stays quick); set it to thousands for a long session::
 
-    GRIDMODEL_FUZZ_EXAMPLES=2000 pytest tests/test_fuzz.py -p no:randomly
+    GRIDMODEL_FUZZ_EXAMPLES=2000 pytest tests/cli/test_fuzz.py -p no:randomly
 """
 
 from __future__ import annotations
@@ -200,6 +200,7 @@ OPTIONS = st.tuples(
 )
 
 
+@pytest.mark.slow
 @fuzz_settings(15)
 @given(data=st.data())
 def test_impact_on_random_grids(data: st.DataObject) -> None:
@@ -404,6 +405,7 @@ def mutate(data: dict[str, Any], draw: st.DrawFn) -> dict[str, Any] | str | byte
     return data
 
 
+@pytest.mark.slow
 @fuzz_settings(15)
 @given(data=st.data())
 def test_mutated_scenarios_run_or_exit_2(data: st.DataObject) -> None:
@@ -418,3 +420,48 @@ def test_mutated_scenarios_run_or_exit_2(data: st.DataObject) -> None:
             assert_run_invariants(out, net)
         else:
             assert not out.exists()
+
+
+# ------------------------------------------------------------------ found by fuzzing
+
+
+def zero_impedance_transformer_net() -> Any:
+    """A grid the fuzzer found (minimised): buses 0-2 (220, 110, 220 kV), an external
+    grid at bus 2, a transformer 2-1 with ``vk_percent`` 0 (no impedance) and a line
+    2-0 of 100 kOhm resistance; no load. lightsim2grid converged on it with a NaN
+    transformer flow, which ``gridmodel impact --mode ac`` reported as an internal
+    error (exit 1)."""
+    net = pp.create_empty_network()
+    for kv in (220.0, 110.0, 220.0):
+        pp.create_bus(net, vn_kv=kv)
+    pp.create_line_from_parameters(
+        net, 2, 0, length_km=0.1, r_ohm_per_km=1e6, x_ohm_per_km=0.01, c_nf_per_km=0.0,
+        max_i_ka=0.5,
+    )  # fmt: skip
+    pp.create_transformer_from_parameters(
+        net, 2, 1, sn_mva=1e5, vn_hv_kv=220.0, vn_lv_kv=110.0, vkr_percent=0.0,
+        vk_percent=0.0, pfe_kw=0.0, i0_percent=0.0,
+    )  # fmt: skip
+    pp.create_ext_grid(net, 2, max_p_mw=1e5, min_p_mw=0.0)
+    return net
+
+
+@pytest.mark.parametrize("backend", ["pandapower", "lightsim2grid"])
+def test_ac_flow_without_finite_branch_flows_is_not_converged(tmp_path: Path, backend: str) -> None:
+    if backend == "lightsim2grid":
+        pytest.importorskip("lightsim2grid")
+    net = zero_impedance_transformer_net()
+    # the independent reference: pandapower's own AC power flow has no answer here
+    with pytest.raises(FloatingPointError), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pp.runpp(copy.deepcopy(net))
+    path = tmp_path / "net.json"
+    pp.to_json(net, str(path))
+    args = ["impact", str(path), "--json", "--mode", "ac", "--ac-backend", backend]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, (result.output, result.exception)
+    impact = json.loads(result.stdout, parse_constant=_reject)
+    # no AC flow: the DC answer, marked as not converged (never NaN, never a crash)
+    assert impact["converged"] is False
+    assert any("did not converge" in w for w in impact["warnings"]), impact["warnings"]
+    assert_impact_invariants(impact, net, [])

@@ -105,7 +105,7 @@ def test_network_from_catalog(runner: CliRunner, tmp_path: Path) -> None:
         ([], ("exactly one deficit input",)),
         (["--deficit-fraction", "0.2", "--stage", "1"], ("--deficit-fraction, --stage",)),
         (["--deficit-fraction", "0.2", "--policy", "fair"], ("unknown schedule policy",)),
-        (["--deficit-fraction", "0.2", "--slot-hours", "3"], ("slot_hours", "1, 2, 4")),
+        (["--deficit-fraction", "0.2", "--slot-hours", "3"], ("--slot-hours", "1, 2, 4")),
         (["--deficit-fraction", "0.2", "--tz", "Mars/Base"], ("unknown time zone",)),
         (["--deficit-fraction", "0.2", "--groups", "6y2"], ("bad group count",)),
         (["--deficit-fraction", "0.2", "--start", "17.12.2022"], ("bad date",)),

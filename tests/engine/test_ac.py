@@ -433,7 +433,7 @@ def test_island_memo_gives_the_answer_of_a_new_solve(monkeypatch: pytest.MonkeyP
     # the same evaluation with the memo switched off (every island solved
     # again), exactly (tolerance 0: a solve depends on its inputs alone).
     pytest.importorskip("lightsim2grid", reason="lightsim2grid is not installed")
-    import gridmodel.engine.ac.lightsim as lightsim
+    import gridmodel.engine.ac.lightsim_model as lightsim_model
 
     grid = load_network("case1354pegase")
     options = EngineOptions(mode="ac", ac_backend="lightsim2grid")
@@ -441,7 +441,7 @@ def test_island_memo_gives_the_answer_of_a_new_solve(monkeypatch: pytest.MonkeyP
     state = compiled.state(PEGASE_CASCADE)
     [with_memo] = evaluate(compiled, [state], cache=EngineCache())
     assert len(with_memo.tripped) > 100 and with_memo.energized_islands > 10
-    monkeypatch.setattr(lightsim, "MEMO_SIZE", 0)  # a new model that keeps no island flow
+    monkeypatch.setattr(lightsim_model, "MEMO_SIZE", 0)  # a new model that keeps no island flow
     [without] = evaluate(compiled, [state], cache=EngineCache())
     assert with_memo.tripped == without.tripped
     assert with_memo.converged == without.converged

@@ -10,6 +10,7 @@ import pandapower as pp
 import pandapower.networks as pn
 import pytest
 
+from gridmodel.errors import GridModelError, NetworkError, OptionError
 from gridmodel.network.bundle import import_network
 from gridmodel.network.catalog import (
     ENV_PATH,
@@ -18,7 +19,6 @@ from gridmodel.network.catalog import (
     network_entries,
     summarize,
 )
-from gridmodel.errors import GridModelError, NetworkError, OptionError
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 REQUIRED_CASES = [

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gridmodel.network import columns
 from gridmodel.errors import NetworkError, OptionError
+from gridmodel.network import columns
 from gridmodel.schedule import tables
 
 

@@ -9,9 +9,9 @@ import pandapower as pp
 import pytest
 from typer.testing import CliRunner
 
+from gridmodel.cli import app
 from gridmodel.network import catalog
 from gridmodel.network.catalog import ENV_PATH
-from gridmodel.cli import app
 from gridmodel.network.listing import CATALOG_FILE, ENV_CACHE, summarize_catalog
 
 

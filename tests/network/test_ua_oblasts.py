@@ -19,10 +19,9 @@ import pandas as pd
 import pytest
 from pandapower.toolbox import nets_equal
 
+from gridmodel.engine import EngineCache, EngineOptions, compile_grid, evaluate
 from gridmodel.engine.ac.check import VOLTAGE_BAND_PU
 from gridmodel.network.catalog import load_network
-from gridmodel.engine.compiled import EngineOptions, compile_grid
-from gridmodel.engine.dc import evaluate
 from gridmodel.network.grid import Element, Grid
 
 FOLDER = Path(__file__).resolve().parents[2] / "networks" / "ua-oblasts"
@@ -327,10 +326,12 @@ def test_every_single_substation_strike_converges_in_ac_with_voltages_in_band(gr
     # Chernihiv and in the Kyiv area) and SOUTH_UKRAINE_NPP tripped the Odesa infeeds.
     # No branch may trip in cascade either (the README states it).
     assert VOLTAGE_BAND_PU == (0.90, 1.10)
-    compiled = compile_grid(grid, options=EngineOptions(mode="ac"))
+    cache = EngineCache()
+    compiled = compile_grid(grid, options=EngineOptions(mode="ac"), cache=cache)
     failures: dict[str, object] = {}
     for substation in grid.substations.index:
-        outcome = evaluate(compiled, compiled.state([Element("substation", str(substation))]))
+        state = compiled.state([Element("substation", str(substation))])
+        [outcome] = evaluate(compiled, [state], cache=cache)
         assert outcome.mode == "ac"
         voltage_notes = [w for w in outcome.warnings if " pu " in w or w.endswith(" pu)")]
         if not outcome.converged or voltage_notes or outcome.tripped:

@@ -58,9 +58,8 @@ STRATEGIES = ("critical_first", "largest_load_first", "nearest_first")
 
 def write_run_folder(folder: Path, *, hostile: bool = False) -> dict:
     """Write the run folder; return its summary (as written)."""
-    from gridmodel.studies.run import run_scenario, write_run
-    from gridmodel.studies.network_state import write_network_state
     from gridmodel.scenario import load_scenario
+    from gridmodel.studies.run import run
 
     text = SCENARIO.read_text(encoding="utf-8").replace(
         'ratings = "raise-base"', 'ratings = "margin:0.1"'
@@ -71,9 +70,8 @@ def write_run_folder(folder: Path, *, hostile: bool = False) -> dict:
         )
     scenario_file = folder.parent / f"{folder.name}-scenario.toml"
     scenario_file.write_text(text, encoding="utf-8")
-    result = run_scenario(load_scenario(scenario_file))
-    write_run(result, folder)
-    write_network_state(result, folder)
+    result = run(load_scenario(scenario_file))
+    result.write(folder)  # summary.json, network_state.json and the later stages' files
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     summary["metrics"] = METRICS
     (folder / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")

@@ -69,7 +69,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         page.wait_for_function(
             "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
             arg=EXPECTED_CHARTS,
-            timeout=20_000,
+            timeout=120_000,  # a readiness wait, generous for a loaded machine
         )
         seen.update(page=page, folder=folder, report=report)
         yield seen
@@ -130,7 +130,7 @@ def test_region_selector_changes_the_restoration_chart(loaded: dict[str, Any]) -
     buttons = chart.locator(".updatemenu-dropdown-button")
     assert buttons.count() == 4  # all regions + the 3 regions of the timeline
     buttons.nth(1).click()
-    page.wait_for_function(f"!({visible})[0]", timeout=5_000)
+    page.wait_for_function(f"!({visible})[0]", timeout=60_000)
     after = page.evaluate(visible)
     assert after[:3] == [False, False, False]
     assert after[3:6] == [True, True, True] and not any(after[6:])

@@ -1,6 +1,6 @@
 """Report charts as plotly figures, and the page built from them.
 
-The run folder (tests/report_run.py) has a real ``summary.json`` and
+The run folder (tests/report/report_run.py) has a real ``summary.json`` and
 ``network_state.json`` from the pipeline on ``ua-oblasts`` and hand-made
 tables for the later stages; expected numbers are worked out by hand from
 those tables (stated in comments) or taken from the pipeline's own JSON, never
@@ -33,8 +33,8 @@ from report_run import (
 )
 from typer.testing import CliRunner
 
-from gridmodel.network.catalog import load_network
 from gridmodel.cli import app
+from gridmodel.network.catalog import load_network
 from gridmodel.report import figures, read_run_folder, render_report
 from gridmodel.report.render import headline_cards, sections
 from gridmodel.report.schedule_chart import STATE_CODES, STATE_COLOURS
@@ -420,6 +420,7 @@ def test_report_is_one_offline_file_with_every_section(run_dir: Path) -> None:
     assert page.count("Plotly.newPlot(") == 8
 
 
+@pytest.mark.slow  # a whole run of the 16 Dec replay and its report: 5-7 s
 def test_names_from_files_are_escaped(tmp_path: Path) -> None:
     folder = tmp_path / "run"
     write_run_folder(folder, hostile=True)

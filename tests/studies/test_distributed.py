@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from gridmodel.cli import app
-from gridmodel.studies.montecarlo import SweepOptions, run_montecarlo
 from gridmodel.scenario import load_scenario
+from gridmodel.studies.montecarlo import SweepOptions, run_montecarlo
 
 distributed = pytest.importorskip("distributed", reason="Dask (gridmodel[distributed]) missing")
 

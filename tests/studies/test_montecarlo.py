@@ -18,6 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from gridmodel.cli import app
+from gridmodel.outputs import MARKER
+from gridmodel.scenario import load_scenario
 from gridmodel.studies.montecarlo import (
     ChunkStore,
     SweepOptions,
@@ -26,9 +28,7 @@ from gridmodel.studies.montecarlo import (
     run_montecarlo,
 )
 from gridmodel.studies.montecarlo.sampling import cached_context, sample_row
-from gridmodel.outputs import MARKER
-from gridmodel.studies.run import run_scenario
-from gridmodel.scenario import load_scenario
+from gridmodel.studies.run import run
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE118 = ROOT / "scenarios" / "case118-salvo.toml"
@@ -52,13 +52,13 @@ def reference(tmp_path_factory: pytest.TempPathFactory, scenario) -> Path:
 
 
 def test_sample_row_equals_gridmodel_run_of_that_sample(scenario) -> None:
-    # independent path: run_scenario realises the strikes afresh and builds the
-    # impact JSON through impact_summary/by_region; the row must carry the same figures
+    # independent path: run() realises the strikes afresh and builds the impact
+    # JSON through Impact.to_dict() (per-region figures); the row must carry the same figures
     context = cached_context(scenario)
     for sample in (0, 17):
         row = sample_row(context, sample, seed=scenario.seed)
-        result = run_scenario(scenario, sample=sample)
-        impact = result.impact
+        result = run(scenario, sample=sample)
+        impact = result.impact.to_dict()
         assert row["sample"] == sample and row["seed"] == scenario.seed == 118
         assert row["missiles"] == result.damage.missiles == 30  # 24 + 6 salvo missiles
         assert row["intercepted"] == result.damage.intercepted
@@ -74,7 +74,7 @@ def test_timeline_metrics_equal_gridmodel_run_of_that_sample(scenario) -> None:
     # independent path: gridmodel run's restoration stage and its summary metrics
     context = cached_context(scenario)
     row = sample_row(context, 5, seed=scenario.seed, timeline=True)
-    metrics = run_scenario(scenario, sample=5).restoration.metrics.total
+    metrics = run(scenario, sample=5).restoration.metrics.total
     for key in ("ens_mwh", "customer_hours", "saidi_h", "saifi", "peak_deficit_mw"):
         assert row[key] == pytest.approx(metrics[key], abs=1e-6), key
     for share in ("50", "90", "100"):
@@ -117,6 +117,7 @@ def test_complete_run_layout_and_summary(reference: Path) -> None:
     assert (reference / MARKER).is_file() and not (reference / "INCOMPLETE").exists()
     assert read_manifest(reference)["status"] == "complete"
     summary = json.loads((reference / "summary.json").read_text())
+    assert next(iter(summary)) == "schema_version" and summary["schema_version"] == 1
     assert summary["samples"] == 120 and summary["seed"] == 118
     # quantiles recomputed with pandas from the stored rows (linear interpolation)
     for column in ("unserved_mw", "customers_off"):
@@ -277,19 +278,21 @@ def test_earlier_result_is_replaced_and_foreign_folder_refused(tmp_path: Path, s
 @pytest.mark.parametrize(
     ("extra", "needle"),
     [
-        (["--samples", "0"], "--samples"),
-        (["--samples", "5", "--workers", "0"], "--workers"),
-        (["--samples", "5", "--chunk-size", "0"], "--chunk-size"),
-        (["--samples", "5", "--scheduler", "my-cluster"], "--scheduler"),
-        (["--samples", "5", "--scheduler", "tcp://host:99999"], "--scheduler"),
-        (["--samples", "5", "--seed", "-1"], "--seed"),
+        # options of the Python API are named by their parameter; --scheduler by its flag
+        (["--samples", "0"], "samples: "),
+        (["--samples", "5", "--workers", "0"], "workers: "),
+        (["--samples", "5", "--chunk-size", "0"], "chunk_size: "),
+        (["--samples", "5", "--scheduler", "my-cluster"], "--scheduler: "),
+        (["--samples", "5", "--scheduler", "tcp://host:99999"], "--scheduler: "),
+        (["--samples", "5", "--seed", "-1"], "seed: "),
     ],
 )
 def test_bad_options_exit_2_with_one_line(tmp_path: Path, extra: list[str], needle: str) -> None:
     out = tmp_path / "run"
     result = CliRunner().invoke(app, ["montecarlo", str(CASE118), *extra, "--out", str(out)])
     assert result.exit_code == 2, result.output
-    assert needle in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"gridmodel: error: {needle}"), lines
     assert "Traceback" not in result.output
     assert not out.exists()
 
@@ -328,12 +331,16 @@ def test_killed_process_resumes_to_the_uninterrupted_result(
            "--impact-only"]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if len(list((out / "samples").glob("part-*.parquet"))) >= 3:
-                break
-            time.sleep(0.02)
+        # readiness, not a fixed sleep: wait (generously, the machine may be loaded)
+        # until three chunks are on disk, then interrupt
+        ready = False
+        deadline = time.monotonic() + 600
+        while not ready and time.monotonic() < deadline and proc.poll() is None:
+            ready = len(list((out / "samples").glob("part-*.parquet"))) >= 3
+            if not ready:
+                time.sleep(0.02)
         assert proc.poll() is None, "the run ended before it could be interrupted"
+        assert ready, "three chunks were not written within 600 s"
         os.kill(proc.pid, how)
         _, stderr = proc.communicate(timeout=60)
     finally:

@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from gridmodel.cli import app
-from gridmodel.studies.compare import compare
-from gridmodel.scenario import load_scenario
 from gridmodel.restoration.timeline import COLUMNS
+from gridmodel.scenario import load_scenario
+from gridmodel.studies.compare import compare
 
 runner = CliRunner()
 

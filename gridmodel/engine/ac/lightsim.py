@@ -32,8 +32,9 @@ island whose Newton-Raphson does not converge is solved once more from its DC
 angles (pandapower's ``init="dc"``) on an instance that keeps nothing from one
 solve to the next, so that the answer depends on the state alone. Island
 flows are kept per grid under a key of everything they depend on
-(:data:`MEMO_SIZE`), so the AC steps of a cascade solve only the islands that
-changed.
+(:mod:`~gridmodel.engine.ac.lightsim_model`), so the AC steps of a cascade
+solve only the islands that changed. The model is kept in the caller's
+:class:`~gridmodel.engine.cache.EngineCache`.
 
 Grids or states this model cannot represent exactly raise
 :class:`Unsupported` (bus-bus switches, three-winding transformers, storage,

@@ -41,6 +41,21 @@ class _Diverged:
     """A Newton-Raphson that did not converge (kept in the memo)."""
 
 
+def _finite_flows(
+    solved: tuple[np.ndarray, np.ndarray, np.ndarray] | None, sel: np.ndarray
+) -> bool:
+    """Whether a solve converged with finite flows on the island's branches ``sel``.
+
+    lightsim2grid can converge on finite voltages and still give a NaN flow on
+    a branch it cannot compute (a transformer with ``vk_percent`` 0): that is
+    no usable AC flow, as pandapower's ``runpp`` fails on it.
+    """
+    if solved is None:
+        return False
+    p, q, _ = solved
+    return bool(np.isfinite(p[sel]).all() and np.isfinite(q[sel]).all())
+
+
 def _island_key(
     compiled: CompiledGrid,
     topo: Topology,
@@ -143,6 +158,7 @@ class Model:
         magnitude of its buses."""
         args = (compiled, topo, outcome, buses)
         n, tol = MAX_ITERATIONS, TOLERANCE_PU
+        sel = outcome.branch_in_service & (topo.labels[compiled.branch_from] == island)
         if fixed is not None and island == fast:
             solved = fixed.solve(*args, self.maps, max_iterations=n, tolerance_pu=tol)
         else:
@@ -150,14 +166,13 @@ class Model:
             solved = instance.solve(
                 *args, slack, self.maps, max_iterations=n, tolerance_pu=tol, start="flat"
             )
-        if solved is None:  # once more from the DC angles, analysed afresh
+        if not _finite_flows(solved, sel):  # once more from the DC angles, analysed afresh
             solved = self.retry.solve(
                 *args, slack, self.maps, max_iterations=n, tolerance_pu=tol, start="dc"
             )
-        if solved is None:
+        if solved is None or not _finite_flows(solved, sel):
             return _Diverged()
         p, q, v = solved
-        sel = outcome.branch_in_service & (topo.labels[compiled.branch_from] == island)
         return p[sel], q[sel], np.abs(v[self.maps.bus_ls[buses]])
 
     def _fixed_island(
