@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from gridmodel.engine.compiled import CompiledGrid
 from gridmodel.errors import InternalError
@@ -93,44 +94,121 @@ def check_outcome(compiled: CompiledGrid, outcome: Outcome) -> None:
     generation equal to served load plus fixed consumption; finite flows and
     non-negative loadings.
     """
-    demand, served = outcome.load_demand_mw, outcome.load_served_mw
-    tol = ABSOLUTE_TOL_MW + RELATIVE_TOL * np.abs(demand)
-    labels, live = outcome.bus_island, outcome.bus_energized
-    unit_p = outcome.unit_p_mw
-    on = live[compiled.unit_bus]
-    unit_tol = ABSOLUTE_TOL_MW + RELATIVE_TOL * np.abs(unit_p)
-    if not (np.isfinite(served).all() and np.isfinite(unit_p[on]).all()):
-        raise InternalError("served load or unit output is not finite")
-    # a load with negative demand (generation modelled as load) is served in [demand, 0]
-    _excess("served above demand", served - np.maximum(demand, 0.0), tol)
-    _excess("served below zero (or below a negative demand)", np.minimum(demand, 0.0) - served, tol)
-    _excess("served load on a dark load", np.where(outcome.load_dark, np.abs(served), 0.0), tol)
-    high = np.where(on, unit_p - compiled.unit_pmax_mw, 0.0)
-    _excess("unit output above its maximum", high, unit_tol)
-    low = np.where(on, np.minimum(compiled.unit_p0_mw, 0.0) - unit_p, 0.0)
-    _excess("unit output below its minimum", low, unit_tol)
-    n = outcome.islands
-    units = np.flatnonzero(on)
-    supply = np.bincount(labels[compiled.unit_bus[units]], weights=unit_p[units], minlength=n)
-    fed = np.flatnonzero(~outcome.load_dark)
-    load_island = labels[compiled.load_bus[fed]]
-    need = np.bincount(load_island, weights=served[fed], minlength=n)
-    scale = np.bincount(load_island, weights=np.abs(demand[fed]), minlength=n)
-    buses = np.flatnonzero(live)
-    fixed = np.bincount(labels[buses], weights=compiled.bus_fixed_mw[buses], minlength=n)
-    balance_tol = 10 * ABSOLUTE_TOL_MW + RELATIVE_TOL * (scale + np.abs(fixed))
-    _excess("supply does not meet demand in an island", np.abs(supply - need - fixed), balance_tol)
-    if not np.isfinite(outcome.branch_flow_mw).all():
-        raise InternalError("a branch flow is not finite")
-    if not (outcome.branch_loading_percent >= 0).all():
-        raise InternalError("a branch loading is negative or not a number")
+    code, count, excess, where = _violation(
+        outcome.load_demand_mw,
+        outcome.load_served_mw,
+        outcome.load_dark,
+        compiled.load_bus,
+        outcome.bus_island,
+        outcome.bus_energized,
+        compiled.bus_fixed_mw,
+        outcome.unit_p_mw,
+        compiled.unit_bus,
+        compiled.unit_p0_mw,
+        compiled.unit_pmax_mw,
+        outcome.branch_flow_mw,
+        outcome.branch_loading_percent,
+        max(outcome.islands, 0),
+        ABSOLUTE_TOL_MW,
+        RELATIVE_TOL,
+    )
+    if code:
+        what = _VIOLATIONS[code]
+        if count:
+            what += f" ({count} of them, worst by {excess:.6g} MW at {where})"
+        raise InternalError(what)
 
 
-def _excess(what: str, excess: np.ndarray, tol: np.ndarray | float) -> None:
-    """Raise if ``excess`` is above ``tol`` anywhere, naming the worst position."""
-    bad = np.flatnonzero(excess > tol)
-    if len(bad):
-        worst = int(bad[np.argmax(excess[bad])])
-        raise InternalError(
-            f"{what} ({len(bad)} of them, worst by {float(excess[worst]):.6g} MW at {worst})"
-        )
+#: What each code of :func:`_violation` means.
+_VIOLATIONS = {
+    1: "served load or unit output is not finite",
+    2: "served above demand",
+    3: "served below zero (or below a negative demand)",
+    4: "served load on a dark load",
+    5: "unit output above its maximum",
+    6: "unit output below its minimum",
+    7: "supply does not meet demand in an island",
+    8: "a branch flow is not finite",
+    9: "a branch loading is negative or not a number",
+}
+
+
+@njit(cache=True)
+def _worse(state, code, excess, position):
+    """Keep the first failing check's code, its count and its worst excess."""
+    if state[0] == 0 or state[0] == code:
+        state[0] = code
+        state[1] += 1
+        if excess > state[2]:
+            state[2] = excess
+            state[3] = position
+
+
+@njit(cache=True)
+def _violation(
+    demand,
+    served,
+    dark,
+    load_bus,
+    labels,
+    live,
+    bus_fixed,
+    unit_p,
+    unit_bus,
+    unit_p0,
+    pmax,
+    flow,
+    loading,
+    n_islands,
+    abs_tol,
+    rel_tol,
+):
+    """The first broken invariant: (code, count, worst excess MW, position); code 0 if none."""
+    state = np.zeros(4)
+    need = np.zeros(n_islands)
+    scale = np.zeros(n_islands)
+    for i in range(len(demand)):
+        d, s = demand[i], served[i]
+        tol = abs_tol + rel_tol * abs(d)
+        if not np.isfinite(s):
+            return 1, 0, 0.0, i
+        if s - max(d, 0.0) > tol:
+            _worse(state, 2, s - max(d, 0.0), i)
+        if min(d, 0.0) - s > tol:
+            _worse(state, 3, min(d, 0.0) - s, i)
+        if dark[i]:
+            if abs(s) > tol:
+                _worse(state, 4, abs(s), i)
+        else:
+            isl = labels[load_bus[i]]
+            need[isl] += s
+            scale[isl] += abs(d)
+    supply = np.zeros(n_islands)
+    for u in range(len(unit_p)):
+        if not live[unit_bus[u]]:
+            continue
+        p = unit_p[u]
+        if not np.isfinite(p):
+            return 1, 0, 0.0, u
+        tol = abs_tol + rel_tol * abs(p)
+        if p - pmax[u] > tol:
+            _worse(state, 5, p - pmax[u], u)
+        if min(unit_p0[u], 0.0) - p > tol:
+            _worse(state, 6, min(unit_p0[u], 0.0) - p, u)
+        supply[labels[unit_bus[u]]] += p
+    fixed = np.zeros(n_islands)
+    for b in range(len(live)):
+        if live[b]:
+            fixed[labels[b]] += bus_fixed[b]
+    for isl in range(n_islands):
+        gap = abs(supply[isl] - need[isl] - fixed[isl])
+        if gap > 10 * abs_tol + rel_tol * (scale[isl] + abs(fixed[isl])):
+            _worse(state, 7, gap, isl)
+    if state[0] != 0:
+        return int(state[0]), int(state[1]), state[2], int(state[3])
+    for k in range(len(flow)):
+        if not np.isfinite(flow[k]):
+            return 8, 0, 0.0, k
+        if not loading[k] >= 0.0:
+            return 9, 0, 0.0, k
+    return 0, 0, 0.0, -1
