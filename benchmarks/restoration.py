@@ -31,7 +31,7 @@ from gridmodel.restoration.timeline import prepare, run_strategy
 from gridmodel.scenario import load_scenario
 from gridmodel.strikes import Damage, Hit
 from gridmodel.studies.context import prepare_scenario
-from gridmodel.studies.restore import wave_times
+from gridmodel.studies.restore import repair_problem, wave_times
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ("ua-2022-11-23.toml", "ua-2022-12-16.toml")
@@ -48,15 +48,7 @@ def timelines() -> None:
             if strategy == "optimal":
                 continue
             began = time.perf_counter()
-            problem = prepare(
-                context.compiled,
-                damage,
-                tasks,
-                repair=scenario.repair,
-                demand=scenario.demand,
-                start=scenario.start_time,
-                timezone=scenario.timezone,
-            )
+            problem = repair_problem(context, damage, tasks)
             timeline = run_strategy(problem, strategy, wave_times_h=wave_times(scenario))
             compute_metrics(timeline.frame)
             wall = time.perf_counter() - began

@@ -44,11 +44,11 @@ from gridmodel.outputs import atomic_output_dir, safe_csv
 from gridmodel.report import render_report_before_rename
 from gridmodel.restoration.metrics import Metrics, compute_metrics
 from gridmodel.restoration.strategies import check_names, names
-from gridmodel.restoration.timeline import prepare, run_strategy
+from gridmodel.restoration.timeline import run_strategy
 from gridmodel.scenario import Scenario
 from gridmodel.strikes import Damage
 from gridmodel.studies.context import ScenarioContext, prepare_scenario
-from gridmodel.studies.restore import wave_times
+from gridmodel.studies.restore import repair_problem, wave_times
 
 #: Metrics compared (all lower is better).
 COMPARED: tuple[str, ...] = (
@@ -194,15 +194,7 @@ def _strategies_of(
     """
     scenario = context.scenario
     tasks = context.tasks(damage, sample, seed=seed)
-    problem = prepare(
-        context.compiled,
-        damage,
-        tasks,
-        repair=scenario.repair,
-        demand=scenario.demand,
-        start=scenario.start_time,
-        timezone=scenario.timezone,
-    )
+    problem = repair_problem(context, damage, tasks)
     out = []
     for name in list(chosen):
         try:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gridmodel.errors import GridModelError, ScenarioError
+from gridmodel.restoration.crews import RepairProblem
 from gridmodel.restoration.metrics import Metrics, compute_metrics
 from gridmodel.restoration.strategies import get
 from gridmodel.restoration.tasks import Task
-from gridmodel.restoration.timeline import Timeline, simulate
+from gridmodel.restoration.timeline import Timeline, prepare, run_strategy
 from gridmodel.scenario import Scenario
 from gridmodel.strikes import Damage
 from gridmodel.studies.context import ScenarioContext
@@ -62,7 +63,19 @@ def restore(
     scenario = context.scenario
     name = check_strategy(scenario, strategy)
     tasks = context.tasks(damage, sample, seed=seed)
-    timeline = simulate(
+    problem = repair_problem(context, damage, tasks)
+    timeline = run_strategy(problem, name, wave_times_h=wave_times(scenario))
+    first = min((w.time_h for w in scenario.waves), default=0.0)
+    return Restoration(name, tasks, timeline, compute_metrics(timeline.frame, first_wave_h=first))
+
+
+def repair_problem(
+    context: ScenarioContext, damage: Damage, tasks: tuple[Task, ...]
+) -> RepairProblem:
+    """The repair problem of one sample with the scenario's ``[repair]`` and ``[demand]``
+    options and clock (strategies compared on a sample share it)."""
+    scenario = context.scenario
+    return prepare(
         context.compiled,
         damage,
         tasks,
@@ -70,11 +83,7 @@ def restore(
         demand=scenario.demand,
         start=scenario.start_time,
         timezone=scenario.timezone,
-        strategy=name,
-        wave_times_h=wave_times(scenario),
     )
-    first = min((w.time_h for w in scenario.waves), default=0.0)
-    return Restoration(name, tasks, timeline, compute_metrics(timeline.frame, first_wave_h=first))
 
 
 def wave_times(scenario: Scenario) -> tuple[float, ...]:
