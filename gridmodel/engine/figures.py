@@ -143,15 +143,17 @@ def deenergized_buses(compiled: CompiledGrid, outcome: Outcome) -> list[int]:
     return sorted(b for pos in dark for b in compiled.bus_pp[pos])
 
 
-def totals(compiled: CompiledGrid, outcome: Outcome) -> dict[str, float | int | bool]:
+def totals(
+    compiled: CompiledGrid, outcome: Outcome, *, regions: Figures | None = None
+) -> dict[str, float | int | bool]:
     """The scalar figures of an outcome: the engine's totals and the summed region figures.
 
     Keys: ``load_mw``, ``served_mw``, ``unserved_mw``, ``dark_mw``,
     ``shed_mw``, ``critical_unserved_mw``, ``customers_off`` (float: shedding
     is pro rata), ``tripped`` (branches), ``islands``, ``energized_islands``,
-    ``converged``.
+    ``converged``. ``regions``: the outcome's region figures, if already reduced.
     """
-    regions = figures(compiled, outcome)
+    regions = regions if regions is not None else figures(compiled, outcome)
     return {
         "load_mw": outcome.load_mw,
         "served_mw": outcome.served_mw,

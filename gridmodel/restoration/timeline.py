@@ -52,7 +52,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from gridmodel.engine import CompiledGrid
+from gridmodel.engine import CompiledGrid, EngineCache
 from gridmodel.restoration.crews import CrewPlan, RepairProblem, crews_for, dispatch
 from gridmodel.restoration.demand import demand_curve, hour_times
 from gridmodel.restoration.evaluations import PEAK, EvaluationCache
@@ -124,6 +124,7 @@ def prepare(
     start: datetime = DEFAULT_START,
     timezone: str = DEFAULT_TIMEZONE,
     evaluations: EvaluationCache | None = None,
+    engine: EngineCache | None = None,
 ) -> RepairProblem:
     """The repair problem of one sample (share it between strategies of one sample).
 
@@ -141,6 +142,9 @@ def prepare(
         Local time of hour 0 (a naive ``start`` is local in ``timezone``).
     evaluations
         Evaluations to reuse (same grid, same demand curve).
+    engine
+        The engine cache new evaluations use (factorisations, the AC model);
+        default a new one.
     """
     if evaluations is None:
         times = hour_times(start, repair.hours, timezone=timezone)
@@ -151,7 +155,7 @@ def prepare(
             profile=demand.profile,
             scale=demand.scale,
         )
-        evaluations = EvaluationCache(compiled, curve)
+        evaluations = EvaluationCache(compiled, curve, engine=engine)
     working = None
     if not repair.around_the_clock:
         first, last = repair.shift_hours

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gridmodel.contract import GROUPS_FILE, SCHEDULE_CSV, SCHEDULE_ICS, SCHEDULE_JSON
 from gridmodel.errors import OutputError
 from gridmodel.outputs import safe_cell, safe_csv
 from gridmodel.schedule.calendar import to_ics
@@ -52,7 +53,7 @@ YASNO_TYPE: dict[str, str] = {
     OFF: "Definite",
     EMERGENCY: "Definite",
 }
-FILES: tuple[str, ...] = ("schedule.csv", "schedule.json", "schedule.ics", "groups.csv")
+FILES: tuple[str, ...] = (SCHEDULE_CSV, SCHEDULE_JSON, SCHEDULE_ICS, GROUPS_FILE)
 # When two slots share wall-clock minutes (the repeated hour of a fall-back
 # day), the darker state wins.
 _DARKNESS = {ON: 0, POSSIBLE: 1, OFF: 2, EMERGENCY: 3}

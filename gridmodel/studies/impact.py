@@ -23,7 +23,7 @@ from gridmodel.engine import (
     evaluate,
     figures,
 )
-from gridmodel.engine.figures import deenergized_buses
+from gridmodel.engine.figures import deenergized_buses, totals
 from gridmodel.errors import OptionError
 from gridmodel.network.grid import Element, Grid, parse_element
 from gridmodel.schema import build
@@ -78,16 +78,17 @@ class Impact:
         well and is identical across platforms.
         """
         outcome, regions = self.outcome, self.figures
+        sums = totals(self.compiled, outcome, regions=regions)
         return {
-            "load_mw": round_mw(outcome.load_mw),
-            "served_mw": round_mw(outcome.served_mw),
-            "unserved_mw": round_mw(outcome.unserved_mw),
-            "dark_mw": round_mw(outcome.dark_mw),
-            "shed_mw": round_mw(outcome.shed_mw),
-            "critical_unserved_mw": round_mw(regions.total("critical_unserved_mw")),
-            "customers_off": round(regions.total("customers_off")),
-            "islands": int(outcome.islands),
-            "energized_islands": int(outcome.energized_islands),
+            "load_mw": round_mw(float(sums["load_mw"])),
+            "served_mw": round_mw(float(sums["served_mw"])),
+            "unserved_mw": round_mw(float(sums["unserved_mw"])),
+            "dark_mw": round_mw(float(sums["dark_mw"])),
+            "shed_mw": round_mw(float(sums["shed_mw"])),
+            "critical_unserved_mw": round_mw(float(sums["critical_unserved_mw"])),
+            "customers_off": round(float(sums["customers_off"])),
+            "islands": int(sums["islands"]),
+            "energized_islands": int(sums["energized_islands"]),
             "deenergized_buses": deenergized_buses(self.compiled, outcome),
             "tripped_branches": [
                 {

@@ -73,7 +73,9 @@ def repair_problem(
     context: ScenarioContext, damage: Damage, tasks: tuple[Task, ...]
 ) -> RepairProblem:
     """The repair problem of one sample with the scenario's ``[repair]`` and ``[demand]``
-    options and clock (strategies compared on a sample share it)."""
+    options and clock (strategies compared on a sample share it); its evaluations
+    use the context's engine cache, so factorisations and the AC model carry over
+    from sample to sample."""
     scenario = context.scenario
     return prepare(
         context.compiled,
@@ -83,6 +85,7 @@ def repair_problem(
         demand=scenario.demand,
         start=scenario.start_time,
         timezone=scenario.timezone,
+        engine=context.cache,
     )
 
 

@@ -99,7 +99,7 @@ def sample_row(
     compiled = context.compiled
     damage = context.damage(sample, seed=seed)
     impact = impact_of(compiled, damage.first_wave_out(), cache=context.cache)
-    figures = totals(compiled, impact.outcome)
+    figures = totals(compiled, impact.outcome, regions=impact.figures)
     row: dict[str, Any] = {
         "sample": int(sample),
         "seed": int(seed),

@@ -35,7 +35,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gridmodel.contract import SCHEMA_VERSION, round_mw
+from gridmodel.contract import (
+    INCOMPLETE_FILE,
+    RUN_INFO_FILE,
+    SAMPLES_DIR,
+    SCHEMA_VERSION,
+    SUMMARY_FILE,
+    round_mw,
+)
 from gridmodel.errors import OptionError, OutputError
 from gridmodel.outputs import MARKER, check_target
 from gridmodel.studies.montecarlo.sampling import IMPACT_FIELDS, SUMMARY_COLUMNS
@@ -85,7 +92,7 @@ class ChunkStore:
     def __init__(self, out: Path, spec: RunSpec) -> None:
         self.out = out
         self.spec = spec
-        self.samples_dir = out / "samples"
+        self.samples_dir = out / SAMPLES_DIR
 
     # -- opening ---------------------------------------------------------
 
@@ -188,11 +195,11 @@ class ChunkStore:
         if self.missing_chunks():
             raise OutputError("cannot finish: chunks are missing", file=self.samples_dir)
         summary = summarize(self)
-        _write_json(self.out / "summary.json", summary)
-        _write_json(self.out / "run.json", run_info)
+        _write_json(self.out / SUMMARY_FILE, summary)
+        _write_json(self.out / RUN_INFO_FILE, run_info)
         self._write_manifest("complete")
         (self.out / MARKER).write_text("written by gridmodel\n", encoding="utf-8")
-        (self.out / "INCOMPLETE").unlink(missing_ok=True)
+        (self.out / INCOMPLETE_FILE).unlink(missing_ok=True)
         return summary
 
     def column(self, name: str) -> np.ndarray:
@@ -231,7 +238,7 @@ class ChunkStore:
         }
         if status != "complete":
             (self.out / MARKER).unlink(missing_ok=True)
-            (self.out / "INCOMPLETE").write_text(_INCOMPLETE_TEXT, encoding="utf-8")
+            (self.out / INCOMPLETE_FILE).write_text(_INCOMPLETE_TEXT, encoding="utf-8")
         _write_json(self.out / "manifest.json", data)
 
     def _clean_partial_files(self) -> None:
