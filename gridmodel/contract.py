@@ -112,12 +112,24 @@ BranchState = TypedDict(
 )
 
 
+class RegionOutline(TypedDict):
+    """One region outline of ``network_state.json``: closed rings of ``[lon, lat]`` in degrees."""
+
+    region: str
+    rings: list[list[list[float]]]
+
+
 class NetworkStateJson(TypedDict):
-    """``network_state.json``: what the report's map draws."""
+    """``network_state.json``: what the report's map draws.
+
+    ``outlines`` is empty for a network without region outlines; run folders
+    written before it existed lack the key.
+    """
 
     network: str
     substations: list[SubstationState]
     branches: list[BranchState]
+    outlines: list[RegionOutline]
 
 
 def round_mw(value: float) -> float:

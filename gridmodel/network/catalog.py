@@ -3,7 +3,8 @@
 Three sources, looked up in this order:
 
 1. bundled networks: a folder ``<name>/`` holding ``network.json`` (and the
-   metadata CSVs of :mod:`gridmodel.network.metadata`) in one of the folders of
+   metadata CSVs of :mod:`gridmodel.network.metadata`, and the region outlines
+   of :mod:`gridmodel.network.outlines`) in one of the folders of
    :func:`network_dirs`: the entries of ``GRIDMODEL_NETWORKS_PATH``
    (``os.pathsep``-separated), the ``networks/`` folder of a source checkout,
    and the copy shipped inside a wheel (``gridmodel/_bundled_networks``);
@@ -23,6 +24,7 @@ deep copy, so nothing a caller does to its net reaches another.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import io
 import logging
@@ -41,6 +43,7 @@ import pandas as pd
 from gridmodel.errors import NetworkError, unknown_name
 from gridmodel.network.grid import Grid
 from gridmodel.network.metadata import build_grid, read_metadata
+from gridmodel.network.outlines import OUTLINES_FILE, read_outlines
 
 #: pandapower built-in cases offered by name (function names in ``pandapower.networks``).
 BUILTIN_CASES: tuple[str, ...] = (
@@ -274,6 +277,8 @@ def _load_folder(folder: Path, *, name: str) -> Grid:
             file=folder / "substations.csv",
             field="lat",
         )
+    if (folder / OUTLINES_FILE).is_file():
+        grid = dataclasses.replace(grid, outlines=read_outlines(folder / OUTLINES_FILE))
     return grid
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from gridmodel.errors import close_matches
+from gridmodel.network.outlines import Outline
 
 #: Element kinds a strike or a repair can name.
 ELEMENT_KINDS: tuple[str, ...] = (
@@ -92,6 +93,10 @@ class Grid:
         rotation groups (queues) in the region.
     source
         Where the network came from (catalog name or file path), for messages.
+    outlines
+        Region outlines for the map (a bundled folder's ``regions.geojson``),
+        empty when the network has none. Regions without substations may
+        have one.
     """
 
     name: str
@@ -101,6 +106,7 @@ class Grid:
     loads: pd.DataFrame
     regions: pd.DataFrame
     source: str
+    outlines: tuple[Outline, ...] = ()
 
     def buses_of(self, substation: str) -> list[int]:
         """Bus indices that belong to ``substation``."""

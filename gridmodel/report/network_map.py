@@ -2,8 +2,10 @@
 
 Plain cartesian axes (``go.Scatter``), not a geographic map: a geographic map
 would need base-map tiles or topojson from the internet, and the report must
-open offline. The latitude axis is scaled by ``1 / cos(latitude)`` so that
-distances look right near the network's mean latitude.
+open offline. Region outlines, when the network has them, come from the run
+folder's ``network_state.json`` and are drawn as plain lines too. The latitude
+axis is scaled by ``1 / cos(latitude)`` so that distances look right near the
+network's mean latitude.
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ LOADING_CLASSES: tuple[tuple[float, str, str], ...] = (
     (100.0, "#f46d43", "loading 80-100 %"),
     (math.inf, "#a50026", "loading ≥ 100 %"),
 )
+
+#: Line colour and width (px) of region outlines: neutral, under the grid.
+OUTLINE_STYLE: tuple[str, float] = ("#c8c8c8", 0.8)
+#: Trace name of the region outlines (not in the legend).
+OUTLINE_NAME = "region outlines"
 
 #: Style of branches not in service: (colour, dash, legend label).
 BRANCH_OUT_STYLE: dict[str, tuple[str, str, str]] = {
@@ -61,7 +68,10 @@ def network_map(state: Mapping[str, Any]) -> go.Figure:
     Returns
     -------
     plotly.graph_objects.Figure
-        One line trace per branch class (loading class, tripped, struck, out)
+        First, when the state has region outlines, one thin grey line trace
+        of them all (named :data:`OUTLINE_NAME`; no fill, no legend entry, no
+        hover; each ring followed by a ``None`` gap). Then one line trace per
+        branch class (loading class, tripped, struck, out)
         with hover markers at branch midpoints, one marker trace per
         substation state (``struck``, ``dark``, ``energised``; legend name
         ``"substations: <state>"``) and one text trace of region labels.
@@ -69,6 +79,7 @@ def network_map(state: Mapping[str, Any]) -> go.Figure:
     """
     subs = {str(s["substation"]): s for s in state.get("substations", [])}
     fig = go.Figure()
+    _add_outlines(fig, state.get("outlines") or [])
     _add_branches(fig, state.get("branches", []), subs)
     _add_substations(fig, list(subs.values()))
     _add_region_labels(fig, list(subs.values()))
@@ -95,6 +106,30 @@ def network_map(state: Mapping[str, Any]) -> go.Figure:
 def _placed(sub: Mapping[str, Any]) -> bool:
     """True if the substation has coordinates (a net without geodata has none)."""
     return sub.get("lat") is not None and sub.get("lon") is not None
+
+
+def _add_outlines(fig: go.Figure, outlines: list[Mapping[str, Any]]) -> None:
+    """Every region outline in one trace, drawn first so the grid lies on top."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for outline in outlines:
+        for ring in outline.get("rings", []):
+            xs += [float(p[0]) for p in ring] + [None]
+            ys += [float(p[1]) for p in ring] + [None]
+    if not xs:
+        return
+    colour, width = OUTLINE_STYLE
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            name=OUTLINE_NAME,
+            showlegend=False,
+            line={"color": colour, "width": width},
+            hoverinfo="skip",
+        )
+    )
 
 
 def _add_branches(fig: go.Figure, branches: list[Mapping[str, Any]], subs: dict) -> None:

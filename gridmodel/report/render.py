@@ -303,7 +303,8 @@ MAP_TEXT = (
     "Each marker is a substation at its longitude and latitude: red crosses were struck, "
     "dark grey dots lost power, green dots kept it (bigger dots carry more load). Lines are "
     "coloured by how loaded they are after the strike; dashed purple lines tripped on "
-    "overload and dotted grey ones are out of service. Hover for names and numbers."
+    "overload and dotted grey ones are out of service. Thin light-grey lines, where the "
+    "network has them, are region borders. Hover for names and numbers."
 )
 IMPACT_TEXT = (
     "Load each region lost right after the strike (red; grey is the load still served) and "

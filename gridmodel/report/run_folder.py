@@ -10,6 +10,7 @@ saying why, so one damaged file never costs the reader the whole page.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,7 +105,7 @@ def read_run_folder(run_dir: str | Path, *, name: str | None = None) -> RunFolde
         path=path,
         name=path.resolve().name if name is None else name,
         summary=_guarded(notes, path / SUMMARY_FILE, _json),
-        network=_guarded(notes, path / NETWORK_STATE_FILE, _json),
+        network=_network_state(notes, path / NETWORK_STATE_FILE),
         timeline=table(timeline_name, ("hour", "region", "demand_mw", "served_mw")),
         schedule=table(SCHEDULE_CSV, ("region", "group", "start", "end", "state")),
         groups=table(GROUPS_FILE, ("region", "group", "date")),
@@ -126,6 +127,50 @@ def _guarded(notes: list[str], file: Path, read: Callable[[Path], Any]) -> Any:
     except OptionError as exc:
         notes.append(f"{file.name}: {exc.message}; its section is left out")
         return None
+
+
+def _network_state(notes: list[str], file: Path) -> dict[str, Any] | None:
+    """``network_state.json``; outlines of a bad shape are left out of the map with a note.
+
+    ``outlines`` is optional (run folders written before it existed lack it);
+    when present it must be a list of ``{"region": str, "rings": [[[lon, lat],
+    ...], ...]}`` with finite coordinates.
+    """
+    state = _guarded(notes, file, _json)
+    if state is None or "outlines" not in state:
+        return state
+    problem = _outline_problem(state["outlines"])
+    if problem:
+        notes.append(f"{file.name}: outlines: {problem}; the region outlines are left out")
+        state = {k: v for k, v in state.items() if k != "outlines"}
+    return state
+
+
+def _outline_problem(outlines: Any) -> str | None:
+    """What is wrong with the ``outlines`` of ``network_state.json``, or ``None``."""
+    if not isinstance(outlines, list):
+        return "not a list"
+    for i, outline in enumerate(outlines):
+        if not isinstance(outline, dict) or not isinstance(outline.get("region"), str):
+            return f"item {i} is not an object with a region name"
+        rings = outline.get("rings")
+        if not isinstance(rings, list):
+            return f"rings of region {outline['region']!r} is not a list"
+        for ring in rings:
+            if not isinstance(ring, list) or not all(_lon_lat(p) for p in ring):
+                return f"a ring of region {outline['region']!r} is not a list of [lon, lat]"
+    return None
+
+
+def _lon_lat(point: Any) -> bool:
+    return (
+        isinstance(point, list)
+        and len(point) == 2
+        and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            for v in point
+        )
+    )
 
 
 def _json(file: Path) -> dict[str, Any] | None:

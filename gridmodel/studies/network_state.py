@@ -2,7 +2,8 @@
 
 Per substation its place, region and state (``struck``, ``dark`` or
 ``energised``) with the load it lost; per branch its end substations, flow,
-loading and state (``in_service``, ``out``, ``struck`` or ``tripped``). The
+loading and state (``in_service``, ``out``, ``struck`` or ``tripped``); per
+region outline of the network (if it has any) its rings of ``[lon, lat]``. The
 state of the grid right after the first wave is decided here, where the
 damage and the engine's outcome are known; the report only draws it.
 """
@@ -11,7 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from gridmodel.contract import BranchState, NetworkStateJson, SubstationState, finite_or_none
+from gridmodel.contract import (
+    BranchState,
+    NetworkStateJson,
+    RegionOutline,
+    SubstationState,
+    finite_or_none,
+)
 from gridmodel.engine import CompiledGrid, Outcome, figures
 from gridmodel.strikes import Damage
 
@@ -53,7 +60,16 @@ def network_state(compiled: CompiledGrid, outcome: Outcome, damage: Damage) -> N
             }
         )
     branches = _branches(compiled, outcome, pos_sub, struck_branches)
-    return {"network": grid.name, "substations": substations, "branches": branches}
+    outlines: list[RegionOutline] = [
+        {"region": o.region, "rings": [[[lon, lat] for lon, lat in ring] for ring in o.rings]}
+        for o in grid.outlines
+    ]
+    return {
+        "network": grid.name,
+        "substations": substations,
+        "branches": branches,
+        "outlines": outlines,
+    }
 
 
 def _struck(compiled: CompiledGrid, damage: Damage) -> tuple[set[str], set[tuple[str, int]]]:
