@@ -8,9 +8,9 @@ Modelling rules (DESIGN.md):
    (``ext_grid`` or ``gen``). Static generators (``sgen``) deliver power only
    inside an energised island. All load in a dark island is unserved.
 3. In an energised island, supply is limited by the sources' maximum output.
-   If demand exceeds it, load is shed, lowest priority class first
-   (households, then essential goods, defence, and critical load last), in
-   proportion within a class (:mod:`gridmodel.engine.supply`).
+   If demand exceeds it, load is shed, lowest priority class first (other
+   industry, then households, essential goods, defence, and critical load
+   last), in proportion within a class (:mod:`gridmodel.engine.supply`).
 4. Otherwise the mismatch to the base dispatch is shared by the grid-forming
    sources in proportion to their headroom (up) or output (down): a
    distributed slack. In the intact grid this reproduces the file's dispatch.

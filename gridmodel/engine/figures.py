@@ -26,9 +26,11 @@ import pandas as pd
 
 from gridmodel.engine.compiled import CompiledGrid
 from gridmodel.engine.outcome import Outcome
+from gridmodel.network.grid import PRIORITY_CLASSES as CLASS_NAMES
 
-#: Priority classes, in order (1 critical ... 4 households).
-PRIORITY_CLASSES: tuple[int, ...] = (1, 2, 3, 4)
+#: Priority classes, highest first (1 critical ... 4 households, 5 other industry;
+#: :data:`gridmodel.network.grid.PRIORITY_CLASSES`).
+PRIORITY_CLASSES: tuple[int, ...] = tuple(sorted(CLASS_NAMES))
 #: Priority class of critical load.
 CRITICAL = 1
 

@@ -21,9 +21,11 @@ from gridmodel.schema import StrictModel, allowed_field, fail
 RATINGS_ALLOWED = "file, raise-base, margin:X with X > 0 (e.g. margin:0.2)"
 
 #: Weight of unserved energy per priority class in the shedding linear program
-#: (class 1 critical ... class 4 households). Each class is worth ten of the next,
-#: so critical load is shed only when nothing else helps.
-PRIORITY_WEIGHT = {1: 1000.0, 2: 100.0, 3: 10.0, 4: 1.0}
+#: (class 1 critical ... class 4 households, class 5 other industry; see
+#: :data:`gridmodel.network.grid.PRIORITY_CLASSES`). Each class is worth ten of
+#: the next, so other industry is shed first and critical load only when nothing
+#: else helps.
+PRIORITY_WEIGHT = {1: 1000.0, 2: 100.0, 3: 10.0, 4: 1.0, 5: 0.1}
 
 #: How the command line spells the fields (for error messages).
 CLI_NAMES = {

@@ -7,9 +7,9 @@ and units:
   served in full unless their island is short;
 * an island whose demand (plus fixed injections such as shunts) exceeds what
   its sources can deliver (forming units at maximum output, static generators
-  at their set point) sheds load, lowest priority class first (households,
-  then essential goods, defence, and critical load last), in proportion
-  within a class;
+  at their set point) sheds load, lowest priority class first (other
+  industry, then households, essential goods, defence, and critical load
+  last), in proportion within a class;
 * generation modelled as negative load is curtailed, pro rata, where the
   island's units cannot come down far enough to absorb it;
 * the rest of the mismatch to the base dispatch is shared by the island's

@@ -126,7 +126,10 @@ def _where(row: int, ids: Sequence[Any] | np.ndarray | None, label: str) -> str:
     """Where a cell is: ``in row 3`` (its CSV line) or ``for load 7``."""
     if ids is None:
         return f"in row {row + 2}"
-    return f"for {label} {ids[row]!r}" if label else f"for {ids[row]!r}"
+    key = ids[row]
+    if isinstance(key, np.generic):  # numpy 2 writes np.int64(0) for 0
+        key = key.item()
+    return f"for {label} {key!r}" if label else f"for {key!r}"
 
 
 def text(column: pd.Series) -> pd.Series:

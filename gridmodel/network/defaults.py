@@ -28,7 +28,8 @@ from gridmodel.network.columns import text_value
 #: draws about 2 kW at the diversified winter evening peak (electric heating and
 #: cooking in a share of homes), so 1 MW of peak load serves about 500 customers.
 CUSTOMERS_PER_MW: int = 500
-#: Priority class of a load without metadata: 4, households.
+#: Priority class of a load without metadata: 4, households
+#: (:data:`gridmodel.network.grid.PRIORITY_CLASSES`).
 DEFAULT_PRIORITY: int = 4
 #: Rotation groups (queues) per region without metadata; Ukrainian DSOs use 6.
 DEFAULT_GROUPS: int = 6

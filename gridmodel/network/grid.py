@@ -34,12 +34,19 @@ ELEMENT_KINDS: tuple[str, ...] = (
 #: Kinds whose identifier is a pandapower table index (an integer).
 TABLE_KINDS: frozenset[str] = frozenset(ELEMENT_KINDS) - {"substation"}
 
-#: Priority classes of loads (restoration priority set in Dec 2022, public figures).
+#: Priority classes of loads, highest first: a lower number is shed later and
+#: restored sooner. Classes 1-4 are the restoration priority Ukraine set in Dec
+#: 2022 (public figures, DOMAIN.md): 1) critical infrastructure, 2) defence
+#: industry, 3) producers of essential goods, 4) households. Other industry is
+#: not on that list, so it comes last as class 5: shed first, restored last.
+#: (Households keep class 4 so that existing networks and the default class
+#: :data:`~gridmodel.network.defaults.DEFAULT_PRIORITY` are unchanged.)
 PRIORITY_CLASSES: dict[int, str] = {
     1: "critical (hospitals, water, heat)",
     2: "defence industry",
     3: "essential goods",
     4: "households",
+    5: "industry (other than defence and essential goods)",
 }
 
 
@@ -86,8 +93,8 @@ class Grid:
         Index: every bus index of ``net.bus``; values: substation id.
     loads
         Index: every load index of ``net.load``. Columns ``customers`` (int),
-        ``priority`` (int, 1 critical ... 4 households, see
-        :data:`PRIORITY_CLASSES`).
+        ``priority`` (int, 1 critical ... 4 households, 5 other industry;
+        see :data:`PRIORITY_CLASSES`).
     regions
         Index ``region`` (str). Column ``groups`` (int): the number of
         rotation groups (queues) in the region.

@@ -22,7 +22,9 @@ state at every decision instead.
 ``largest_load_first`` most restored MW first
 ``load_per_hour``    most restored MW per repair hour first (Smith's rule)
 ``critical_first``   tasks restoring critical load (priority 1) first, then
-                     priority 2, 3, 4; within a class by MW per repair hour
+                     priority 2, 3, 4 and other industry (5) last: a task
+                     ranks by the highest class it restores any load of;
+                     within a class by MW per repair hour
 ``greedy_marginal``  most served MW gained per repair hour, measured with the
                      engine on the current state and demand at each decision
 ``optimal``          exact minimum energy not served (see :mod:`gridmodel.restoration.optimal`)
@@ -92,7 +94,8 @@ def check_names(requested: list[str], *, field: str = "strategies") -> list[str]
 
 
 def restored_by_class(problem: RepairProblem, task_id: int) -> np.ndarray:
-    """MW per priority class (1..4) the task restores on its own (see module notes)."""
+    """MW per priority class (1..5, :data:`~gridmodel.engine.figures.PRIORITY_CLASSES`)
+    the task restores on its own (see module notes)."""
     cache = problem.memo.setdefault("restored", {})
     hit = cache.get(task_id)
     if hit is None:

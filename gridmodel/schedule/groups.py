@@ -2,7 +2,8 @@
 
 How load is split into groups
 -----------------------------
-Every non-critical load (priority class 2..4) is split **evenly** over the
+Every non-critical load (priority class 2..5: defence, essential goods,
+households and other industry alike) is split **evenly** over the
 groups of its region: with ``n`` groups, each group holds ``1/n`` of every
 load's MW and (up to rounding) ``1/n`` of its customers. A load in a
 transmission model stands for a whole city's distribution feeders, and a
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.errors import OptionError, unknown_name
+from gridmodel.network.defaults import DEFAULT_PRIORITY
 from gridmodel.network.grid import Grid
 from gridmodel.schedule.tables import numbers, read_csv_table, require_columns
 
@@ -203,7 +205,7 @@ def groups_from_grid(grid: Grid, *, groups: int | str | None = None) -> Groups:
     if "in_service" in load.columns:
         p_mw = p_mw.where(load["in_service"].astype(bool), 0.0)
     region = grid.load_region().astype(str)
-    priority = grid.loads["priority"].reindex(load.index).fillna(4).astype(int)
+    priority = grid.loads["priority"].reindex(load.index).fillna(DEFAULT_PRIORITY).astype(int)
     customers = grid.loads["customers"].reindex(load.index).fillna(0).astype(float)
     critical = priority == CRITICAL_PRIORITY
     names = list(dict.fromkeys([*grid.region_names(), *region.tolist()]))

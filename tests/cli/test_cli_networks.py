@@ -54,13 +54,73 @@ def test_show_json_case9(runner: CliRunner) -> None:
     assert region["customers"] == 157_500
 
 
+def table_rows(stdout: str, title: str) -> list[list[str]]:
+    """The cells of every row of the rich table titled ``title``."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == title)
+    rows = []
+    for line in lines[start + 1 :]:
+        if line.startswith("└"):
+            break
+        if line.startswith("│"):
+            rows.append([cell.strip() for cell in line.split("│")[1:-1]])
+    return rows
+
+
 def test_show_table_has_one_row_per_region(runner: CliRunner) -> None:
     result = runner.invoke(app, ["networks", "show", "case30"])
     assert result.exit_code == 0, result.output
-    rows = [line for line in result.stdout.splitlines() if line.startswith("│")]
+    rows = table_rows(result.stdout, "Regions")
     # regions 1, 2, 3 (zones of case30) and the total row
-    assert [r.split("│")[1].strip() for r in rows] == ["1", "2", "3", "total"]
-    assert "189.2" in result.stdout  # case30 total load, MW
+    assert [r[0] for r in rows] == ["1", "2", "3", "total"]
+    assert rows[-1][3] == "189.2"  # case30 total load, MW
+
+
+def test_show_ua_oblasts_equipment_tables(runner: CliRunner) -> None:
+    # Figures of networks/ua-oblasts/README.md (derived from its inputs in
+    # tests/network/test_inventory.py): 12 substations with a 750 kV bus of 30;
+    # 750 kV: 12 circuits in service, 1 out (3,100 km in all); 330 kV: 65
+    # circuits, 10,429 km; 24 plants, 36,350 MW installed, 30,000 MW in
+    # service, 24,092 MW available; the EU import (700 MW) apart.
+    result = runner.invoke(app, ["networks", "show", "ua-oblasts"])
+    assert result.exit_code == 0, result.output
+    assert table_rows(result.stdout, "Substations") == [["750 kV", "12"], ["330 kV", "18"]]
+    lines = table_rows(result.stdout, "Lines by voltage (km of circuit)")
+    assert [row[0] for row in lines] == ["750 kV", "330 kV"]
+    assert (lines[0][1], lines[0][3]) == ("12", "1")
+    assert lines[1][:2] == ["330 kV", "65"] and lines[1][2].startswith("10,429.")
+    generation = table_rows(result.stdout, "Generation by type")
+    assert generation[-1] == ["total", "24", "22", "36,350.0", "30,000.0", "24,092.0"]
+    assert ["nuclear", "4", "3", "13,835.0", "7,835.0", "7,835.0"] in generation
+    assert "1 of 1 in service, max 700.0 MW" in result.stdout
+    regions = table_rows(result.stdout, "Regions")
+    assert len(regions) == 25 and regions[-1][3] == "18,000.0"  # peak demand, MW
+
+
+def test_show_json_has_the_equipment_tables(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["networks", "show", "ua-oblasts", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["substations_by_voltage"] == [
+        {"vn_kv": 750.0, "substations": 12},
+        {"vn_kv": 330.0, "substations": 18},
+    ]
+    by_kv = {row["vn_kv"]: row for row in data["lines_by_voltage"]}
+    assert by_kv[750.0]["length_km"] + by_kv[750.0]["length_out_km"] == pytest.approx(3100, abs=0.5)
+    assert by_kv[330.0]["length_km"] == pytest.approx(10429, abs=0.5)
+    assert data["generation_total"]["installed_mw"] == pytest.approx(36350.0)
+    assert {row["type"] for row in data["generation_by_type"]} == {
+        "nuclear",
+        "thermal",
+        "chp",
+        "hydro",
+        "pumped_storage",
+    }
+    assert data["external_grids"]["max_p_mw"] == pytest.approx(700.0)
+    assert data["load_mw"] == pytest.approx(18000.0) and len(data["regions"]) == 24
+    help_text = runner.invoke(app, ["networks", "show", "--help"]).stdout
+    for key in ("substations_by_voltage", "lines_by_voltage", "generation_total"):
+        assert key in help_text
 
 
 def test_show_file_path(runner: CliRunner) -> None:
@@ -95,7 +155,7 @@ def test_show_bad_metadata_names_file_and_field(runner: CliRunner, networks_dir:
     loads = networks_dir / "nine" / "loads.csv"
     loads.write_text("load,customers,priority\n0,100,7\n")
     result = runner.invoke(app, ["networks", "show", "nine"])
-    assert_one_line_error(result, str(loads), "priority", "allowed: 1, 2, 3, 4")
+    assert_one_line_error(result, str(loads), "priority", "allowed: 1, 2, 3, 4, 5")
 
 
 def test_import_then_show_and_list(runner: CliRunner, networks_dir: Path) -> None:

@@ -29,6 +29,7 @@ from gridmodel.engine import (
     compile_grid,
     evaluate,
 )
+from gridmodel.engine.figures import figures
 from gridmodel.engine.islands import topology
 from gridmodel.engine.overload import solve_plain
 from gridmodel.network.grid import Element, Grid
@@ -96,6 +97,43 @@ def test_island_short_of_generation_sheds_households_first() -> None:
     np.testing.assert_allclose(outcome.load_served_mw, [20.0, 10.0], atol=TOL)
     assert outcome.shed_mw == pytest.approx(30.0, abs=TOL)
     assert outcome.dark_mw == 0.0
+
+
+def industry_island() -> Any:
+    """ext_grid (bus 0) -- line 0 -- bus 1: gen A (10 of 30 MW), gen B (10 of 40 MW),
+    loads 20 MW critical, 40 MW households, 15 MW other industry (class 5)."""
+    net = pp.create_empty_network()
+    b0, b1 = pp.create_bus(net, vn_kv=VN_KV), pp.create_bus(net, vn_kv=VN_KV)
+    pp.create_ext_grid(net, b0)
+    line(net, b0, b1)
+    pp.create_gen(net, b1, p_mw=10.0, max_p_mw=30.0)
+    pp.create_gen(net, b1, p_mw=10.0, max_p_mw=40.0)
+    pp.create_load(net, b1, p_mw=20.0)
+    pp.create_load(net, b1, p_mw=40.0)
+    pp.create_load(net, b1, p_mw=15.0)
+    return net
+
+
+def test_island_short_of_generation_sheds_industry_before_households() -> None:
+    # Line 0 struck: gens A + B can give 30 + 40 = 70 MW for 20 + 40 + 15 = 75 MW.
+    # The 5 MW short come out of industry alone: critical 20, households 40,
+    # industry 15 - 5 = 10 MW served.
+    compiled = compile_grid(grid_of(industry_island(), [1, 4, 5]))
+    [outcome] = evaluate(compiled, [compiled.state([Element("line", 0)])])
+    np.testing.assert_allclose(outcome.load_served_mw, [20.0, 40.0, 10.0], atol=TOL)
+    assert outcome.shed_mw == pytest.approx(5.0, abs=TOL)
+    served = figures(compiled, outcome).served_by_class_mw
+    np.testing.assert_allclose(served, [20.0, 0.0, 0.0, 40.0, 10.0], atol=TOL)
+
+
+def test_island_shedding_all_industry_then_households() -> None:
+    # Line 0 and gen B struck: gen A alone gives 30 MW. Critical 20 MW first,
+    # households get the remaining 30 - 20 = 10 MW, industry nothing:
+    # shed 15 (industry) + 30 (households) = 45 MW = 75 - 30.
+    compiled = compile_grid(grid_of(industry_island(), [1, 4, 5]))
+    [outcome] = evaluate(compiled, [compiled.state([Element("line", 0), Element("gen", 1)])])
+    np.testing.assert_allclose(outcome.load_served_mw, [20.0, 10.0, 0.0], atol=TOL)
+    assert outcome.shed_mw == pytest.approx(45.0, abs=TOL)
 
 
 def test_critical_load_is_shed_pro_rata_when_even_it_exceeds_supply() -> None:
@@ -214,7 +252,7 @@ def nets_and_strikes(draw: st.DrawFn) -> tuple[Any, list[Element], list[int]]:
         out = elements  # everything struck
     else:
         out = draw(st.lists(st.sampled_from(elements), max_size=6, unique=True))
-    priority = draw(st.lists(st.integers(1, 4), min_size=len(net.load), max_size=len(net.load)))
+    priority = draw(st.lists(st.integers(1, 5), min_size=len(net.load), max_size=len(net.load)))
     return net, out, priority
 
 

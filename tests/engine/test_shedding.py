@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 
 from gridmodel.engine import EngineOptions, compile_grid, evaluate
-from gridmodel.network.grid import Element, Grid
+from gridmodel.engine.options import PRIORITY_WEIGHT
+from gridmodel.network.grid import PRIORITY_CLASSES, Element, Grid
 from gridmodel.network.metadata import build_grid
 
 TOL_MW = 1e-6
@@ -81,6 +82,30 @@ def test_priorities_decide_who_is_shed() -> None:
     compiled = compile_grid(grid, options=EngineOptions(overload="shed", ratings="file"))
     [outcome] = evaluate(compiled, [compiled.base])
     np.testing.assert_allclose(outcome.load_served_mw, [0.0, 30.0], atol=TOL_MW)
+
+
+def test_shed_prefers_industry_to_households() -> None:
+    # Same radial grid, load 0 (20 MW) households, load 1 (30 MW) other industry.
+    # 50 MW behind a 30 MW line: 20 MW must go. Weight 1/MW for households and
+    # 0.1/MW for industry, so households are served in full (20 MW) and
+    # industry gets the rest of the line, 30 - 20 = 10 MW: 20 MW of industry shed.
+    grid = grid_with_priorities(radial_net(), [4, 5])
+    compiled = compile_grid(grid, options=EngineOptions(overload="shed", ratings="file"))
+    [outcome] = evaluate(compiled, [compiled.base])
+    np.testing.assert_allclose(outcome.load_served_mw, [20.0, 10.0], atol=TOL_MW)
+    assert outcome.shed_mw == pytest.approx(20.0, abs=TOL_MW)
+    assert outcome.branch_flow_mw[0] == pytest.approx(30.0, abs=TOL_MW)
+    # Swapped: 30 MW households fill the line, all 20 MW of industry are shed.
+    grid = grid_with_priorities(radial_net(), [5, 4])
+    compiled = compile_grid(grid, options=EngineOptions(overload="shed", ratings="file"))
+    [outcome] = evaluate(compiled, [compiled.base])
+    np.testing.assert_allclose(outcome.load_served_mw, [0.0, 30.0], atol=TOL_MW)
+
+
+def test_every_priority_class_has_a_weight_ten_times_the_next() -> None:
+    assert sorted(PRIORITY_WEIGHT) == sorted(PRIORITY_CLASSES)
+    weights = [PRIORITY_WEIGHT[c] for c in sorted(PRIORITY_CLASSES)]
+    assert weights == pytest.approx([1000.0, 100.0, 10.0, 1.0, 0.1])
 
 
 def test_trip_mode_trips_the_line_and_the_bus_goes_dark() -> None:

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from gridmodel.errors import NetworkError
+from gridmodel.network.grid import PRIORITY_CLASSES
 from gridmodel.network.metadata import (
     CUSTOMERS_PER_MW,
     DEFAULT_GROUPS,
@@ -163,6 +164,21 @@ def test_empty_cells_in_loads_take_defaults(tmp_path: Path) -> None:
     assert grid.loads.loc[1].tolist() == [1250, 2]
 
 
+def test_industry_loads_take_priority_class_5(tmp_path: Path) -> None:
+    # class 5: industry other than defence and essential goods (shed first, restored last)
+    folder = write(
+        tmp_path / "n",
+        substations=SUBSTATIONS,
+        buses=BUSES,
+        loads="load,customers,priority\n0,40,5\n1,,5\n",
+    )
+    grid = grid_from(folder)
+    assert grid.loads["priority"].tolist() == [5, 5]
+    assert grid.loads.loc[1].tolist() == [1250, 5]  # empty customers: 2.5 MW x 500
+    assert PRIORITY_CLASSES[5] == "industry (other than defence and essential goods)"
+    assert sorted(PRIORITY_CLASSES) == [1, 2, 3, 4, 5] and DEFAULT_PRIORITY == 4
+
+
 def test_written_metadata_reads_back_identical(tmp_path: Path) -> None:
     folder = write(
         tmp_path / "n", substations=SUBSTATIONS, buses=BUSES, loads=LOADS, regions=REGIONS
@@ -193,10 +209,10 @@ BAD_CASES = {
         "without a substation: 2",
     ),
     "priority too high": (
-        dict(loads="load,customers,priority\n0,10,5\n"),
+        dict(loads="load,customers,priority\n0,10,6\n"),
         "loads.csv",
         "priority",
-        "1, 2, 3, 4",
+        "bad value '6' for load 0 (allowed: 1, 2, 3, 4, 5)",
     ),
     "priority zero": (
         dict(loads="load,customers,priority\n0,10,0\n"),

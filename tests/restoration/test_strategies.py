@@ -142,6 +142,23 @@ def test_critical_first_puts_critical_load_before_more_mw_per_hour() -> None:
     assert tuple(per_hour) == (0, 1)
 
 
+def test_critical_first_restores_households_before_other_industry() -> None:
+    # line 0: 50 MW other industry (class 5) in 1 h (50 MW/h); line 1: 5 MW
+    # households (class 4) in 5 h (1 MW/h). Industry is not on the Dec 2022
+    # priority list, so critical_first takes the households first although
+    # industry gives more MW per hour (which load_per_hour follows).
+    grid = radial_grid([50.0, 5.0], priorities=[5, 4])
+    damage, tasks = line_tasks(grid, [1.0, 5.0])
+    problem = prepare(compiled_of(grid), damage, tasks, repair=REPAIR, demand=FLAT)
+    first = run_strategy(problem, "critical_first").tasks.sort_values("start_h")["task"]
+    assert tuple(first) == (1, 0)
+    per_hour = run_strategy(problem, "load_per_hour").tasks.sort_values("start_h")["task"]
+    assert tuple(per_hour) == (0, 1)
+    # what each task restores on its own, per class 1..5
+    assert strategies.restored_by_class(problem, 0) == pytest.approx([0, 0, 0, 0, 50.0])
+    assert strategies.restored_by_class(problem, 1) == pytest.approx([0, 0, 0, 5.0, 0])
+
+
 # ---------------------------------------------------------------------------
 # Contract: every registered strategy.
 # case9: substation "bus4" (bus 4) and lines ending in it are damaged, plus

@@ -106,6 +106,23 @@ def test_grid_groups_leave_critical_loads_out() -> None:
     assert groups.labels("B") == group_labels(6)
 
 
+def test_industry_loads_rotate_like_households() -> None:
+    # Load 2 (60 MW, 6001 customers) becomes other industry (class 5): it is not
+    # protected, so A's groups still hold 30 + 60 = 90 MW, 30 MW each, and
+    # the industry load is split over the three groups like the household load.
+    grid = small_grid()
+    grid.loads.loc[2, "priority"] = 5
+    groups = groups_from_grid(grid)
+    a = groups.regions.loc["A"]
+    assert a["load_mw"] == pytest.approx(90.0) and a["critical_mw"] == pytest.approx(10.0)
+    assert a["customers"] == 9001
+    rows = groups.table[groups.table["region"] == "A"]
+    assert rows["load_mw"].tolist() == pytest.approx([30.0] * 3)
+    industry = groups.members[groups.members["load"] == 2]
+    assert industry["group"].tolist() == ["1", "2", "3"]
+    assert industry["fraction"].tolist() == pytest.approx([1 / 3] * 3)
+
+
 def test_critical_loads_never_off_even_when_all_groups_are() -> None:
     grid = small_grid()
     groups = groups_from_grid(grid, groups=3)
