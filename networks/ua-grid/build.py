@@ -141,12 +141,18 @@ def _plant_stations(
     buses: dict[int, topology.SourceBus],
     station_of: dict[int, topology.Station],
 ) -> dict[int, tuple[str, str]]:
-    """Station key -> (plant id, plant name) of the first plant connected there."""
+    """Station key -> (plant id, plant name) of the first plant at a station the map marks as a plant.
+
+    The map marks plant nodes with the plant's type; a plant that GridKit
+    attached to an ordinary substation leaves the substation's name alone.
+    """
     named: dict[int, tuple[str, str]] = {}
     for plant in plants.itertuples():
         if pd.isna(plant.bus) or int(plant.bus) not in station_of:
             continue
         station = station_of[int(plant.bus)]
+        if buses[int(plant.bus)].symbol == "Substation":
+            continue
         named.setdefault(station.key, (str(plant.plant), str(plant.name)))
     return named
 

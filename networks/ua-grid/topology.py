@@ -70,6 +70,7 @@ class SourceBus:
     region: str
     status: str  # "kept", "out_of_service" or "left_out"
     reason: str = ""
+    symbol: str = "Substation"  # the map's station type: "Substation" or a plant type
 
 
 @dataclass
@@ -133,7 +134,7 @@ def classify_buses(
         region = (region_of(lon, lat) or "") if country in ("UA", "") else country
         bus = SourceBus(
             int(row.bus_id), int(row.station_id), NOMINAL_KV[float(row.voltage)], country,
-            lon, lat, region, "kept",
+            lon, lat, region, "kept", symbol=str(row.symbol),
         )  # fmt: skip
         fixed = override.get(bus.station_id)
         if fixed is not None and isinstance(fixed.region, str) and fixed.region:
