@@ -14,9 +14,11 @@
   joined by transformers) with the ``ext_grid``: the slack, limited to the
   import capacity of winter 2022-23.
 - **Moldova**: its border stations stay as they are; behind them one
-  equivalent station at Chisinau, reached from each over an equivalent line
-  (great-circle distance x :data:`ROUTE_FACTOR`), holds Moldova's load and
-  plants, dispatched to cover that load.
+  equivalent station (drawn at Chisinau), reached from each over a short
+  equivalent line (:data:`MOLDOVA_TIE_KM`), holds Moldova's load and plants,
+  dispatched to cover that load. Southern Bessarabia (Odesa oblast west of the
+  Dniester) is fed through Moldova in the map, as it was until new 330 kV
+  lines were built.
 - **Loads**: five per load substation (one per class), see :mod:`demand`.
 - **Plants**: one ``gen`` per plant, ``max_p_mw`` = available MW, nameplate in
   the extra column ``installed_mw``; dispatch as in ``ua-oblasts``.
@@ -35,7 +37,13 @@ from topology import SourceBus, SourceLine, Station, great_circle_km
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
 F_HZ = 50.0
-ROUTE_FACTOR = 1.2
+#: Length of the equivalent line from each Moldovan border station to the Moldova
+#: equivalent (km): Moldova's own 330/110 kV network is not in the map, and is
+#: taken as a strong node next to each border station.
+MOLDOVA_TIE_KM = 10.0
+#: Rating of those equivalent lines (MVA): they stand for a network, not a circuit,
+#: and are not meant to limit anything.
+MOLDOVA_TIE_MVA = 1000.0
 GEN_VM_PU = {750: 1.02, 330: 1.03, 220: 1.03, 110: 1.02}
 EXT_GRID_VM_PU = 1.02
 GEN_RATED_PF = 0.85
@@ -247,16 +255,15 @@ def _moldova_ties(net: Any, parts: Parts, md: Station, bus_of: dict[tuple[str, i
     for station in sorted((s for s in parts.stations if s.country == "MD"), key=lambda s: s.id):
         for kv in sorted(station.buses):
             data = line_type(kv)
-            km = round(great_circle_km(station.lat, station.lon, md.lat, md.lon) * ROUTE_FACTOR, 3)
             pp.create_line_from_parameters(
                 net,
                 from_bus=bus_of[(station.id, kv)],
                 to_bus=bus_of[(md.id, kv)],
-                length_km=max(km, 1.0),
+                length_km=MOLDOVA_TIE_KM,
                 r_ohm_per_km=data["r_ohm_per_km"],
                 x_ohm_per_km=data["x_ohm_per_km"],
                 c_nf_per_km=data["c_nf_per_km"],
-                max_i_ka=round(data["rating_mva"] / (math.sqrt(3) * kv), 4),
+                max_i_ka=round(MOLDOVA_TIE_MVA / (math.sqrt(3) * kv), 4),
                 name=f"{station.id}-{md.id} {kv} kV (equivalent)",
                 type="ol",
             )
@@ -417,10 +424,14 @@ def _provenance(
         station = parts.station_of.get(b)
         if station is not None and station.key == bus.station_id:
             continue
-        status, reason = ("merged", f"within 1 km of {station.id}") if station else (
-            bus.status if bus.status == "left_out" else "unused",
-            bus.reason or "no line of the model ends here",
-        )  # fmt: skip
+        if station is not None:
+            status, reason = "merged", f"within 1 km of {station.id}"
+        elif bus.status == "left_out":
+            status, reason = "left_out", bus.reason
+        elif bus.country == "":
+            status, reason = "merged", "joint between two lines: they are one line of the model"
+        else:
+            status, reason = "unused", bus.reason or "no line of the model ends here: its lines are under construction or left out"
         rows.append({"element": "source_bus", "index": "", "substation": station.id if station else "",
                      "source": str(b), "status": status, "reason": reason})  # fmt: skip
     for line_id, reason in parts.dropped:

@@ -288,28 +288,29 @@ def prune_islands(
             b = parent[b]
         return b
 
-    by_station: dict[int, int] = {}
-    for bus in buses.values():
-        if bus.status == "kept":
-            first = by_station.setdefault(bus.station_id, bus.bus_id)
-            parent[root(bus.bus_id)] = root(first)
-    for line in lines:
-        if line.in_service:
-            parent[root(line.bus0)] = root(line.bus1)
-    size: dict[int, int] = {}
-    for bus in buses.values():
-        if bus.status == "kept":
-            size[root(bus.bus_id)] = size.get(root(bus.bus_id), 0) + 1
-    main = max(size, key=lambda r: (size[r], -r))
     ends: dict[int, int] = {}
     for line in lines:
         for end in (line.bus0, line.bus1):
             ends[end] = ends.get(end, 0) + 1
-    for bus in buses.values():
-        if bus.status == "kept" and bus.country == "" and ends.get(bus.bus_id, 0) == 1:
+    used = [b for b in buses.values() if b.status == "kept" and b.bus_id in ends]
+    group: dict[int | str, int] = {}
+    for bus in used:
+        # one station; the Moldovan (and the EU) border stations are joined by their equivalent
+        key: int | str = bus.country if bus.country in ("MD", *EU_COUNTRIES) else bus.station_id
+        key = "EU" if key in EU_COUNTRIES else key
+        parent[root(bus.bus_id)] = root(group.setdefault(key, bus.bus_id))
+    for line in lines:
+        if line.in_service:
+            parent[root(line.bus0)] = root(line.bus1)
+    size: dict[int, int] = {}
+    for bus in used:
+        size[root(bus.bus_id)] = size.get(root(bus.bus_id), 0) + 1
+    main = max(size, key=lambda r: (size[r], -r))
+    for bus in used:
+        if bus.country == "" and ends[bus.bus_id] == 1:
             bus.status = "left_out"
             bus.reason = "joint at the end of a single line: its other lines are left out"
-    for bus in buses.values():
+    for bus in used:
         if bus.status == "kept" and root(bus.bus_id) != main:
             bus.status = "left_out"
             bus.reason = "no line in service joins it to the grid (its other lines are left out)"
