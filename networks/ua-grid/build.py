@@ -144,14 +144,15 @@ def _plant_stations(
     """Station key -> (plant id, plant name) of the first plant at a station the map marks as a plant.
 
     The map marks plant nodes with the plant's type; a plant that GridKit
-    attached to an ordinary substation leaves the substation's name alone.
+    attached to an ordinary substation leaves the substation's name alone,
+    except a nuclear plant, whose 750/330 kV switchyard is the station.
     """
     named: dict[int, tuple[str, str]] = {}
     for plant in plants.itertuples():
         if pd.isna(plant.bus) or int(plant.bus) not in station_of:
             continue
         station = station_of[int(plant.bus)]
-        if buses[int(plant.bus)].symbol == "Substation":
+        if buses[int(plant.bus)].symbol == "Substation" and plant.type != "nuclear":
             continue
         named.setdefault(station.key, (str(plant.plant), str(plant.name)))
     return named
