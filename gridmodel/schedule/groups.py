@@ -196,7 +196,8 @@ def groups_from_grid(grid: Grid, *, groups: int | str | None = None) -> Groups:
     -------
     Groups
         Load MW is pandapower's ``p_mw * scaling`` of in-service loads.
-        Priority-1 loads are left out of every group.
+        Priority-1 loads are left out of every group. Regions without load
+        (no in-service load drawing power) have no groups.
     """
     load = grid.net.load
     p_mw = load["p_mw"].astype(float)
@@ -208,7 +209,9 @@ def groups_from_grid(grid: Grid, *, groups: int | str | None = None) -> Groups:
     priority = grid.loads["priority"].reindex(load.index).fillna(DEFAULT_PRIORITY).astype(int)
     customers = grid.loads["customers"].reindex(load.index).fillna(0).astype(float)
     critical = priority == CRITICAL_PRIORITY
-    names = list(dict.fromkeys([*grid.region_names(), *region.tolist()]))
+    has_load = set(region[p_mw > 0].tolist())
+    # A region without load (a foreign equivalent, a disconnected border) has no consumers to rotate.
+    names = [r for r in dict.fromkeys([*grid.region_names(), *region.tolist()]) if r in has_load]
 
     def per_region(values: pd.Series, mask: pd.Series) -> np.ndarray:
         sums = values[mask].groupby(region[mask]).sum()
@@ -223,7 +226,7 @@ def groups_from_grid(grid: Grid, *, groups: int | str | None = None) -> Groups:
     rows = [
         (int(idx), region[idx], label, 1.0 / len(labels[region[idx]]))
         for idx in load.index[~critical]
-        for label in labels[region[idx]]
+        for label in labels.get(region[idx], ())
     ]
     members = pd.DataFrame(rows, columns=["load", "region", "group", "fraction"])
     return _split(

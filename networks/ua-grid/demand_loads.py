@@ -1,4 +1,4 @@
-"""The loads of ``ua-grid``: five per load substation, and Moldova's (see :mod:`demand`)."""
+"""The loads of ``ua-grid``: five per load substation (see :mod:`demand`)."""
 
 from __future__ import annotations
 
@@ -92,11 +92,6 @@ def create_loads(
                 index = pp.create_load(net, bus=bus, p_mw=p_mw, q_mvar=round(p_mw * tan_phi, 3),
                                        name=f"{station.id} {label}")  # fmt: skip
                 rows.append({"load": int(index), "customers": int(round(customers)), "priority": priority})
-    md_bus = bus_of[("MOLDOVA", 330)]
-    p_md = s["moldova_load_mw"]
-    index = pp.create_load(net, bus=md_bus, p_mw=p_md, q_mvar=round(p_md * tan_phi, 3),
-                           name="MOLDOVA load (equivalent)")  # fmt: skip
-    rows.append({"load": int(index), "customers": 0, "priority": 4})
     return pd.DataFrame(rows, columns=["load", "customers", "priority"])
 
 

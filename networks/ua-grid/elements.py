@@ -14,9 +14,12 @@
   joined by transformers) with the ``ext_grid``: the slack, limited to the
   import capacity of winter 2022-23.
 - **Moldova**: its border stations stay as they are; behind them one
-  equivalent station (drawn at Chisinau), reached from each over a short
-  equivalent line (:data:`MOLDOVA_TIE_KM`), holds Moldova's load and plants,
-  dispatched to cover that load. Southern Bessarabia (Odesa oblast west of the
+  equivalent station (drawn at Chisinau) is reached from each over a short
+  equivalent line (:data:`MOLDOVA_TIE_KM`). It holds no load and no plant:
+  Moldova's plants and imports cover its own load, so its net injection is
+  zero and the equivalent carries only the flows through Moldova. A generator
+  of 0 MW there (type ``condenser``) holds the equivalent's voltage, as
+  Moldova's plants do. Southern Bessarabia (Odesa oblast west of the
   Dniester) is fed through Moldova in the map, as it was until new 330 kV
   lines were built.
 - **Loads**: five per load substation (one per class), see :mod:`demand`.
@@ -107,7 +110,11 @@ def build_net(parts: Parts) -> Built:
     _create_transformers(net, stations, bus_of)
     _moldova_ties(net, parts, md, bus_of)
     loads = demand_loads.create_loads(net, parts, stations, bus_of)
-    _create_plants(net, parts, bus_of, md)
+    _create_plants(net, parts, bus_of)
+    condenser = pp.create_gen(net, bus=bus_of[(md.id, max(md.buses))], p_mw=0.0,
+                              vm_pu=GEN_VM_PU[330], max_p_mw=0.0, min_p_mw=0.0,
+                              name="Moldova (voltage support)", type="condenser")  # fmt: skip
+    net.gen.loc[condenser, ["installed_mw", "country"]] = [0.0, "MD"]
     pp.create_ext_grid(
         net,
         bus=bus_of[(CE_ID, 400)],
@@ -269,12 +276,13 @@ def _moldova_ties(net: Any, parts: Parts, md: Station, bus_of: dict[tuple[str, i
             )
 
 
-def _plant_bus(plant: Any, parts: Parts, bus_of: dict[tuple[str, int], int], md: Station) -> int:
+def _plant_bus(plant: Any, parts: Parts, bus_of: dict[tuple[str, int], int]) -> int:
     """The bus a plant connects to (see the module notes)."""
-    if plant.country == "MD":
-        return bus_of[(md.id, max(md.buses))]
-    if pd.isna(plant.bus):
-        candidates = [s for s in parts.stations if s.country == "UA" and 330 in s.buses]
+    if pd.isna(plant.bus):  # the nearest 330 kV substation that hosts no other plant
+        hosts = {parts.station_of[int(b)].key for b in parts.plants["bus"].dropna()}
+        candidates = [
+            s for s in parts.stations if s.country == "UA" and 330 in s.buses and s.key not in hosts
+        ]
         station = min(candidates, key=lambda s: great_circle_km(plant.lat, plant.lon, s.lat, s.lon))
     else:
         station = parts.station_of[int(plant.bus)]
@@ -285,9 +293,9 @@ def _plant_bus(plant: Any, parts: Parts, bus_of: dict[tuple[str, int], int], md:
     return bus_of[(station.id, kv)]
 
 
-def _create_plants(net: Any, parts: Parts, bus_of: dict[tuple[str, int], int], md: Station) -> None:
+def _create_plants(net: Any, parts: Parts, bus_of: dict[tuple[str, int], int]) -> None:
     for plant in parts.plants.itertuples():
-        bus = _plant_bus(plant, parts, bus_of, md)
+        bus = _plant_bus(plant, parts, bus_of)
         kv = int(net.bus.at[bus, "vn_kv"])
         installed = float(plant.installed_mw)
         index = pp.create_gen(
@@ -312,20 +320,16 @@ def _create_plants(net: Any, parts: Parts, bus_of: dict[tuple[str, int], int], m
 def _dispatch(net: Any, settings: dict[str, float]) -> None:
     """Set ``gen.p_mw`` so the intact AC case imports ``import_target_mw``.
 
-    Moldova's plants cover Moldova's load, pro rata to available MW; in
-    Ukraine nuclear, hydro and pumped storage run at fixed shares of their
-    available MW, thermal and CHP plants share the rest pro rata. Losses come
-    from solving the net a few times; dispatch is rounded to 0.1 MW.
+    Nuclear, hydro and pumped storage run at fixed shares of their available
+    MW, thermal and CHP plants share the rest pro rata. Losses come from
+    solving the net a few times; dispatch is rounded to 0.1 MW.
     """
     gen = net.gen
     on = gen["in_service"].astype(bool)
-    moldova = (gen["country"] == "MD") & on
     ukraine = (gen["country"] == "UA") & on
-    md_load = float(net.load.loc[net.load["name"].str.startswith(MD_ID), "p_mw"].sum())
-    md_mw = (gen["max_p_mw"] * md_load / float(gen.loc[moldova, "max_p_mw"].sum())).where(moldova, 0.0)
     share = {t: settings[f"dispatch_share_{t}"] for t in FIXED_TYPES}
     fixed = (gen["max_p_mw"] * gen["type"].map(share)).where(ukraine & gen["type"].isin(FIXED_TYPES), 0.0)
-    fixed = fixed.fillna(0.0).round(1) + md_mw.round(1)
+    fixed = fixed.fillna(0.0).round(1)
     flexible = ukraine & gen["type"].isin(FLEXIBLE_TYPES)
     flexible_mw = float(gen.loc[flexible, "max_p_mw"].sum())
     load_mw = float(net.load.loc[net.load["in_service"], "p_mw"].sum())
@@ -426,10 +430,8 @@ def _provenance(
             continue
         if station is not None:
             status, reason = "merged", f"within 1 km of {station.id}"
-        elif bus.status == "left_out":
-            status, reason = "left_out", bus.reason
-        elif bus.country == "":
-            status, reason = "merged", "joint between two lines: they are one line of the model"
+        elif bus.status in ("left_out", "merged"):
+            status, reason = bus.status, bus.reason
         else:
             status, reason = "unused", bus.reason or "no line of the model ends here: its lines are under construction or left out"
         rows.append({"element": "source_bus", "index": "", "substation": station.id if station else "",

@@ -68,7 +68,7 @@ class SourceBus:
     lon: float
     lat: float
     region: str
-    status: str  # "kept", "out_of_service" or "left_out"
+    status: str  # "kept", "out_of_service", "left_out" or "merged" (a joint merged away)
     reason: str = ""
     symbol: str = "Substation"  # the map's station type: "Substation" or a plant type
 
@@ -202,6 +202,8 @@ def _merge_joints(lines: list[SourceLine], buses: dict[int, SourceBus]) -> list[
         )  # fmt: skip
         if joint is None:
             return lines
+        buses[joint].status = "merged"
+        buses[joint].reason = "joint between two lines: they are one line of the model"
         first, second = (lines[k] for k in at[joint])
         far0 = first.bus1 if first.bus0 == joint else first.bus0
         far1 = second.bus1 if second.bus0 == joint else second.bus0

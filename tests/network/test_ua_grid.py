@@ -48,9 +48,9 @@ MW_TOL = 1e-6
 #: Loads are rounded to 1 kW each; the totals are pinned to 0.01 MW.
 DEMAND_TOL_MW = 0.01
 
-#: National winter peak after the 2022 invasion, ~18 GW (public figures); Moldova's
-#: equivalent load (inputs/settings.csv: right bank 650-800 MW plus ~150 MW left bank).
-UKRAINE_PEAK_MW, MOLDOVA_MW = 18_000.0, 875.0
+#: National winter peak after the 2022 invasion, ~18 GW (public figures). Moldova's
+#: equivalent holds no load.
+UKRAINE_PEAK_MW = 18_000.0
 #: Kyiv city's winter need (inputs/oblast_demand.csv, Ukrenergo and Yasno figures).
 KYIV_CITY_MW = 1_400.0
 
@@ -86,15 +86,15 @@ DOMAIN_PLANTS: dict[str, tuple[str, float]] = {
 CUSTOM_PLANTS: dict[str, tuple[str, str]] = {
     "Sloviansk TPP": ("thermal", "Slavyanskaya"),
     "Chernihiv CHP": ("chp", "Chernihiv"),
-    "Kamianske (Dniprodzerzhynsk) HPP": ("hydro", "Dniprodzerzhynsk"),
+    "Kramatorsk TPP": ("thermal", "Kramatorskaya"),
     "Tashlyk pumped storage": ("pumped_storage", "Tashlyk"),
 }
 #: Installed MW by type in Ukraine, summed by hand from the two lists above.
 INSTALLED_BY_TYPE_MW = {
     "nuclear": 13_835.0,  # 2,835 + 2,000 + 3,000 + 6,000
-    "thermal": 15_538.0,  # 14,800 (DOMAIN.md) + Sloviansk 738
+    "thermal": 15_658.0,  # 14,800 (DOMAIN.md) + Sloviansk 738 + Kramatorsk 120
     "chp": 1_940.0,  # 1,740 + Chernihiv 200
-    "hydro": 4_450.0,  # 4,090 + Kamianske 360
+    "hydro": 4_090.0,  # Middle Dnipro is the Kamianske (Dniprodzerzhynsk) plant
     "pumped_storage": 1_821.0,  # 1,535 + Tashlyk 286
 }
 #: Occupied (Zaporizhzhia NPP, off the grid from Sep 2022) or not operating (Sloviansk).
@@ -345,7 +345,7 @@ def test_intact_grid_serves_all_load_in_one_island(grid: Grid, mode: str) -> Non
     assert result["converged"] is True
     assert result["unserved_mw"] == pytest.approx(0.0, abs=MW_TOL)
     assert result["served_mw"] == pytest.approx(result["load_mw"], abs=MW_TOL)
-    assert result["load_mw"] == pytest.approx(UKRAINE_PEAK_MW + MOLDOVA_MW, abs=DEMAND_TOL_MW)
+    assert result["load_mw"] == pytest.approx(UKRAINE_PEAK_MW, abs=DEMAND_TOL_MW)
     assert result["islands"] == 1 and result["energized_islands"] == 1
     assert result["tripped_branches"] == []
     # Dark: exactly the out-of-service buses, and those are the Russian and Belarusian ends.
@@ -427,17 +427,16 @@ def test_demand_totals_classes_and_city_infeeds(grid: Grid) -> None:
     loads["zone"] = net.bus.loc[loads["bus"], "zone"].to_numpy()
     loads["substation"] = loads["bus"].map(grid.bus_substation)
     oblasts = set(pd.read_csv(INPUTS / "oblasts.csv")["region"])
-    assert set(loads["zone"]) <= oblasts | {"Moldova"}
+    assert set(loads["zone"]) <= oblasts
     settings = pd.read_csv(INPUTS / "settings.csv").set_index("key")["value"]
     assert float(settings["peak_load_mw"]) == UKRAINE_PEAK_MW
     by_zone = loads.groupby("zone")["p_mw"].sum()
-    assert by_zone.drop("Moldova").sum() == pytest.approx(UKRAINE_PEAK_MW, abs=DEMAND_TOL_MW)
-    assert by_zone["Moldova"] == pytest.approx(MOLDOVA_MW, abs=DEMAND_TOL_MW)
+    assert by_zone.sum() == pytest.approx(UKRAINE_PEAK_MW, abs=DEMAND_TOL_MW)
     pinned = pd.read_csv(INPUTS / "oblast_demand.csv").set_index("region")["peak_mw"]
     assert float(pinned["Kyiv city"]) == KYIV_CITY_MW
     assert by_zone["Kyiv city"] == pytest.approx(KYIV_CITY_MW, abs=DEMAND_TOL_MW)
     # Five loads per Ukrainian load substation, one per priority class 1..5.
-    ukraine = loads[loads["zone"] != "Moldova"]
+    ukraine = loads
     classes = ukraine.groupby("substation")["priority"].apply(lambda p: sorted(p))
     bad = classes[classes.apply(lambda p: p != [1, 2, 3, 4, 5])]
     assert bad.empty, bad
@@ -504,15 +503,6 @@ def test_substation_ids_names_and_oblasts(
     assert not wrong, wrong
 
 
-# Known defects of the network, found while writing these tests (strict: when one
-# is fixed the test passes, fails as XPASS, and the marker must go).
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="Middle Dnipro HPP (DOMAIN.md) and Kamianske (Dniprodzerzhynsk) HPP (PyPSA-Eur) "
-    "are one plant, the Serednodniprovska HPP at Kamianske: its ~355 MW are counted twice",
-)
 def test_no_plant_is_listed_twice(grid: Grid) -> None:
     gen = grid.net.gen
     where = gen["bus"].map(grid.bus_substation)
@@ -520,11 +510,6 @@ def test_no_plant_is_listed_twice(grid: Grid) -> None:
     assert twice.empty, twice[["name", "type", "installed_mw"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="station_overrides.csv names the foreign border stations by GridKit bus id "
-    "(3331, 3335, 3341, 3194, 4542, 4407), not station id, so their names are never applied",
-)
 def test_station_overrides_name_gridkit_stations(
     overrides: pd.DataFrame, source_buses: pd.DataFrame
 ) -> None:
@@ -532,11 +517,6 @@ def test_station_overrides_name_gridkit_stations(
     assert not unknown, unknown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="joints 7874 and 7881 are listed as merged, but their lines are under "
-    "construction: no line of the model passes through them",
-)
 def test_every_merged_joint_joins_two_lines_of_the_model(
     provenance: pd.DataFrame, source_lines: pd.DataFrame, source_buses: pd.DataFrame
 ) -> None:
