@@ -106,6 +106,30 @@ def test_grid_groups_leave_critical_loads_out() -> None:
     assert groups.labels("B") == group_labels(6)
 
 
+def test_a_region_without_load_has_no_groups() -> None:
+    # A third region C holds only a bus (a foreign equivalent, a disconnected
+    # border station): it has no consumers, so no groups and no schedule rows;
+    # A and B keep theirs.
+    grid = small_grid()
+    bus = pp.create_bus(grid.net, vn_kv=110.0)
+    substations = pd.concat(
+        [
+            grid.substations,
+            pd.DataFrame(
+                {"name": ["SC"], "region": ["C"], "lat": [48.0], "lon": [32.0], "vn_kv": [110.0]},
+                index=pd.Index(["SC"], name="substation"),
+            ),
+        ]
+    )
+    bus_substation = pd.concat([grid.bus_substation, pd.Series(["SC"], index=pd.Index([bus]))])
+    regions = pd.DataFrame({"groups": [3, 6, 6]}, index=pd.Index(["A", "B", "C"], name="region"))
+    grid = Grid("small", grid.net, substations, bus_substation, grid.loads, regions, "test")
+    groups = groups_from_grid(grid)
+    assert groups.region_names() == ["A", "B"]
+    assert set(groups.table["region"]) == {"A", "B"}
+    assert groups.regions.loc["B", "load_mw"] == pytest.approx(40.0)
+
+
 def test_industry_loads_rotate_like_households() -> None:
     # Load 2 (60 MW, 6001 customers) becomes other industry (class 5): it is not
     # protected, so A's groups still hold 30 + 60 = 90 MW, 30 MW each, and
