@@ -210,7 +210,7 @@ def groups_from_grid(grid: Grid, *, groups: int | str | None = None) -> Groups:
     customers = grid.loads["customers"].reindex(load.index).fillna(0).astype(float)
     critical = priority == CRITICAL_PRIORITY
     has_load = set(region[p_mw > 0].tolist())
-    # A region without load (a foreign equivalent, a disconnected border) has no consumers to rotate.
+    # A region without load (a foreign equivalent, a disconnected border) rotates no one.
     names = [r for r in dict.fromkeys([*grid.region_names(), *region.tolist()]) if r in has_load]
 
     def per_region(values: pd.Series, mask: pd.Series) -> np.ndarray:

@@ -36,7 +36,6 @@ HERE = Path(__file__).resolve().parent
 INPUTS = HERE / "inputs"
 sys.path[:0] = [str(HERE), str(INPUTS)]
 
-import demand  # noqa: E402
 import elements  # noqa: E402
 import topology  # noqa: E402
 from make_oblasts import region_of  # noqa: E402
@@ -88,9 +87,11 @@ def read_inputs(folder: Path) -> Inputs:
         front={
             "type": "Feature",
             "properties": {"region": "occupied"},
-            "geometry": {"type": "Polygon", "coordinates": [ring + [ring[0]]]},
+            "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
         },
-        settings={str(k): float(v) for k, v in zip(settings["key"], settings["value"], strict=True)},
+        settings={
+            str(k): float(v) for k, v in zip(settings["key"], settings["value"], strict=True)
+        },
     )
 
 
@@ -141,7 +142,7 @@ def _plant_stations(
     buses: dict[int, topology.SourceBus],
     station_of: dict[int, topology.Station],
 ) -> dict[int, tuple[str, str]]:
-    """Station key -> (plant id, plant name) of the first plant at a station the map marks as a plant.
+    """Station key -> (plant id, plant name) of the first plant where the map marks a plant.
 
     The map marks plant nodes with the plant's type; a plant that GridKit
     attached to an ordinary substation leaves the substation's name alone,
@@ -188,11 +189,14 @@ def write_outputs(built: elements.Built, outlines: dict[str, Any], out: Path) ->
     kept = {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "properties": {"region": f["properties"]["region"]},
-             "geometry": f["geometry"]}
+            {
+                "type": "Feature",
+                "properties": {"region": f["properties"]["region"]},
+                "geometry": f["geometry"],
+            }
             for f in outlines["features"]
         ],
-    }  # fmt: skip
+    }
     assert regions  # every outline is kept: occupied oblasts are drawn too
     (out / "regions.geojson").write_text(json.dumps(kept, separators=(",", ":")) + "\n")
 

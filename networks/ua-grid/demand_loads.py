@@ -14,7 +14,7 @@ NUCLEAR_TYPES = ("nuclear",)
 
 
 def load_stations(parts: Any, stations: list[Station]) -> dict[str, list[Station]]:
-    """Load substations per oblast: Ukrainian substations in service, not tees or NPP switchyards."""
+    """Load substations per oblast: Ukrainian substations in service, not tees or NPP yards."""
     nuclear = {
         parts.station_of[int(p.bus)].key
         for p in parts.plants.itertuples()
@@ -61,7 +61,9 @@ def create_loads(
     nonres_mw = s["peak_load_mw"] - shares.mw["households"] + shares.small_consumers_mw
     accounts_per_mw = s["nonhousehold_accounts"] / nonres_mw
     pinned = dict(zip(parts.demand["region"], parts.demand["peak_mw"], strict=True))
-    region_mw = {r: _class_mw(r, shares, people, total_people, metal, city_people, total_city) for r in subs}
+    region_mw = {
+        r: _class_mw(r, shares, people, total_people, metal, city_people, total_city) for r in subs
+    }
     free = sum(sum(v.values()) for r, v in region_mw.items() if r not in pinned)
     scale_free = (s["peak_load_mw"] - sum(pinned.values())) / free
     for r, mw in region_mw.items():
@@ -73,7 +75,9 @@ def create_loads(
         held_share = people[region] / (float(region_row["population_m"]) * 1e6)
         if region == "Kyiv city":
             held_share = 1.0
-        households_accounts = s["household_accounts"] * float(region_row["population_m"]) * 1e6 * held_share / prewar
+        households_accounts = (
+            s["household_accounts"] * float(region_row["population_m"]) * 1e6 * held_share / prewar
+        )
         weights = substation_weights(people[region], subs[region], fed)
         city_weights = (
             substation_weights(0.0, subs[region], city_fed) if city_people[region] > 0 else weights
@@ -89,9 +93,16 @@ def create_loads(
                     customers = households_accounts * weight + small * weight * accounts_per_mw
                 else:
                     customers = p_mw * accounts_per_mw
-                index = pp.create_load(net, bus=bus, p_mw=p_mw, q_mvar=round(p_mw * tan_phi, 3),
-                                       name=f"{station.id} {label}")  # fmt: skip
-                rows.append({"load": int(index), "customers": int(round(customers)), "priority": priority})
+                index = pp.create_load(
+                    net,
+                    bus=bus,
+                    p_mw=p_mw,
+                    q_mvar=round(p_mw * tan_phi, 3),
+                    name=f"{station.id} {label}",
+                )
+                rows.append(
+                    {"load": int(index), "customers": round(customers), "priority": priority}
+                )
     return pd.DataFrame(rows, columns=["load", "customers", "priority"])
 
 

@@ -36,7 +36,7 @@ from typing import Any
 
 import pandapower as pp
 import pandas as pd
-from topology import SourceBus, SourceLine, Station, great_circle_km
+from topology import SourceBus, SourceLine, Station, great_circle_km, transformer_pairs
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
 F_HZ = 50.0
@@ -58,7 +58,11 @@ MIN_VM_PU = 0.97
 BANK_LIMIT = 1.5
 BANK_MVAR = 50.0
 COMPENSATION_ROUNDS = 20
-CE_ID, CE_NAME, CE_REGION = "CONTINENTAL_EUROPE", "Continental Europe (equivalent)", "Continental Europe"
+CE_ID, CE_NAME, CE_REGION = (
+    "CONTINENTAL_EUROPE",
+    "Continental Europe (equivalent)",
+    "Continental Europe",
+)
 MD_ID, MD_NAME, MD_REGION = "MOLDOVA", "Moldova (equivalent)", "Moldova"
 MD_LAT, MD_LON = 47.00902, 28.85938  # Chisinau (GeoNames)
 
@@ -111,9 +115,16 @@ def build_net(parts: Parts) -> Built:
     _moldova_ties(net, parts, md, bus_of)
     loads = demand_loads.create_loads(net, parts, stations, bus_of)
     _create_plants(net, parts, bus_of)
-    condenser = pp.create_gen(net, bus=bus_of[(md.id, max(md.buses))], p_mw=0.0,
-                              vm_pu=GEN_VM_PU[330], max_p_mw=0.0, min_p_mw=0.0,
-                              name="Moldova (voltage support)", type="condenser")  # fmt: skip
+    condenser = pp.create_gen(
+        net,
+        bus=bus_of[(md.id, max(md.buses))],
+        p_mw=0.0,
+        vm_pu=GEN_VM_PU[330],
+        max_p_mw=0.0,
+        min_p_mw=0.0,
+        name="Moldova (voltage support)",
+        type="condenser",
+    )
     net.gen.loc[condenser, ["installed_mw", "country"]] = [0.0, "MD"]
     pp.create_ext_grid(
         net,
@@ -156,8 +167,9 @@ def _continental_europe(parts: Parts) -> Station:
 
 def _moldova_station(parts: Parts) -> Station:
     levels = {kv for s in parts.stations if s.country == "MD" for kv in s.buses}
-    station = Station(-2, "equivalent", "MD", MD_REGION, MD_LON, MD_LAT,
-                      buses={kv: [] for kv in sorted(levels)})  # fmt: skip
+    station = Station(
+        -2, "equivalent", "MD", MD_REGION, MD_LON, MD_LAT, buses={kv: [] for kv in sorted(levels)}
+    )
     station.id, station.name = MD_ID, MD_NAME
     return station
 
@@ -227,16 +239,23 @@ def _create_lines(
             if line.kv == 750 and in_service and compensation > 0:
                 q = line.kv**2 * 2 * math.pi * F_HZ * data["c_nf_per_km"] * 1e-9 * line.length_km
                 for bus in (a, b):
-                    pp.create_shunt(net, bus=bus, q_mvar=round(q * compensation / 2, 1),
-                                    p_mw=0.0, vn_kv=750.0, name=f"reactor {label}")  # fmt: skip
+                    pp.create_shunt(
+                        net,
+                        bus=bus,
+                        q_mvar=round(q * compensation / 2, 1),
+                        p_mw=0.0,
+                        vn_kv=750.0,
+                        name=f"reactor {label}",
+                    )
     return rows
 
 
-def _create_transformers(net: Any, stations: list[Station], bus_of: dict[tuple[str, int], int]) -> None:
+def _create_transformers(
+    net: Any, stations: list[Station], bus_of: dict[tuple[str, int], int]
+) -> None:
     types = pd.read_csv(INPUTS / "transformer_types.csv").set_index(["hv_kv", "lv_kv"])
     for station in sorted(stations, key=lambda s: s.id):
-        levels = sorted(station.buses, reverse=True)
-        for hv, lv in zip(levels[:-1], levels[1:], strict=True):
+        for hv, lv in transformer_pairs(station):
             kind = types.loc[(hv, lv)]
             units = int(kind["units"]) if station.kind != "equivalent" else 1
             sn = float(kind["sn_mva"]) * (1 if station.kind != "equivalent" else 5)
@@ -328,7 +347,9 @@ def _dispatch(net: Any, settings: dict[str, float]) -> None:
     on = gen["in_service"].astype(bool)
     ukraine = (gen["country"] == "UA") & on
     share = {t: settings[f"dispatch_share_{t}"] for t in FIXED_TYPES}
-    fixed = (gen["max_p_mw"] * gen["type"].map(share)).where(ukraine & gen["type"].isin(FIXED_TYPES), 0.0)
+    fixed = (gen["max_p_mw"] * gen["type"].map(share)).where(
+        ukraine & gen["type"].isin(FIXED_TYPES), 0.0
+    )
     fixed = fixed.fillna(0.0).round(1)
     flexible = ukraine & gen["type"].isin(FLEXIBLE_TYPES)
     flexible_mw = float(gen.loc[flexible, "max_p_mw"].sum())
@@ -338,7 +359,9 @@ def _dispatch(net: Any, settings: dict[str, float]) -> None:
         needed = load_mw + losses - settings["import_target_mw"] - float(fixed.sum())
         if not 0 <= needed <= flexible_mw:
             raise ValueError(f"thermal and CHP plants cannot cover {needed:.0f} MW")
-        gen["p_mw"] = (fixed + (gen["max_p_mw"] * needed / flexible_mw).where(flexible, 0.0)).round(1)
+        gen["p_mw"] = (fixed + (gen["max_p_mw"] * needed / flexible_mw).where(flexible, 0.0)).round(
+            1
+        )
         solve_ac(net)
         imported = float(net.res_ext_grid["p_mw"].sum())
         losses = round(imported + float(gen.loc[on, "p_mw"].sum()) - load_mw, 1)
@@ -359,19 +382,31 @@ def _compensate(net: Any, loads: pd.DataFrame) -> None:
     reactive power the bus's loads draw: static compensators where long lines feed
     a large load), until none is or :data:`COMPENSATION_ROUNDS` are done.
     """
-    load_bus = net.load.loc[net.load["in_service"], ["bus", "q_mvar"]].groupby("bus")["q_mvar"].sum()
+    load_bus = (
+        net.load.loc[net.load["in_service"], ["bus", "q_mvar"]].groupby("bus")["q_mvar"].sum()
+    )
     banks: dict[int, float] = {}
     for _ in range(COMPENSATION_ROUNDS):
         solve_ac(net)
         vm = net.res_bus["vm_pu"]
-        low = [int(b) for b in load_bus.index if vm.at[b] < MIN_VM_PU and banks.get(b, 0.0) + BANK_MVAR <= BANK_LIMIT * load_bus.at[b]]
+        low = [
+            int(b)
+            for b in load_bus.index
+            if vm.at[b] < MIN_VM_PU and banks.get(b, 0.0) + BANK_MVAR <= BANK_LIMIT * load_bus.at[b]
+        ]
         if not low:
             break
         for b in low:
             banks[b] = banks.get(b, 0.0) + BANK_MVAR
     for b in sorted(banks):
-        pp.create_shunt(net, bus=b, q_mvar=-banks[b], p_mw=0.0, vn_kv=float(net.bus.at[b, "vn_kv"]),
-                        name=f"capacitor bank {net.bus.at[b, 'name']}")  # fmt: skip
+        pp.create_shunt(
+            net,
+            bus=b,
+            q_mvar=-banks[b],
+            p_mw=0.0,
+            vn_kv=float(net.bus.at[b, "vn_kv"]),
+            name=f"capacitor bank {net.bus.at[b, 'name']}",
+        )
 
 
 def _substations(stations: list[Station]) -> pd.DataFrame:
@@ -381,13 +416,14 @@ def _substations(stations: list[Station]) -> pd.DataFrame:
         {
             "substation": s.id,
             "name": s.name,
-            "region": s.region if s.country in ("UA", "") or s.kind == "equivalent"
+            "region": s.region
+            if s.country in ("UA", "") or s.kind == "equivalent"
             else COUNTRY_NAMES[s.country],
             "lat": round(s.lat, 6),
             "lon": round(s.lon, 6),
         }
         for s in sorted(stations, key=lambda s: s.id)
-    ]  # fmt: skip
+    ]
     return pd.DataFrame(rows)
 
 
@@ -397,7 +433,11 @@ def _regions(parts: Parts, stations: list[Station]) -> pd.DataFrame:
     rows = [{"region": str(r.region), "groups": int(r.groups)} for r in parts.oblasts.itertuples()]
     present = {r["region"] for r in rows}
     for s in sorted(stations, key=lambda s: s.id):
-        region = s.region if s.country in ("UA", "") or s.kind == "equivalent" else COUNTRY_NAMES[s.country]
+        region = (
+            s.region
+            if s.country in ("UA", "") or s.kind == "equivalent"
+            else COUNTRY_NAMES[s.country]
+        )
         if region not in present:
             present.add(region)
             rows.append({"region": region, "groups": 1})
@@ -417,12 +457,27 @@ def _provenance(
         sources.setdefault(pp_bus, []).append(b)
     for (sub, _kv), pp_bus in sorted(bus_of.items(), key=lambda x: x[1]):
         ids = sorted(sources.get(pp_bus, []))
-        rows.append({"element": "bus", "index": pp_bus, "substation": sub,
-                     "source": " ".join(map(str, ids)), "status": "model", "reason": ""})  # fmt: skip
+        rows.append(
+            {
+                "element": "bus",
+                "index": pp_bus,
+                "substation": sub,
+                "source": " ".join(map(str, ids)),
+                "status": "model",
+                "reason": "",
+            }
+        )
     for index, line in line_rows:
-        rows.append({"element": "line", "index": index, "substation": "",
-                     "source": " ".join(map(str, line.line_ids)), "status": "model",
-                     "reason": line.note})  # fmt: skip
+        rows.append(
+            {
+                "element": "line",
+                "index": index,
+                "substation": "",
+                "source": " ".join(map(str, line.line_ids)),
+                "status": "model",
+                "reason": line.note,
+            }
+        )
     for b in sorted(parts.buses):
         bus = parts.buses[b]
         station = parts.station_of.get(b)
@@ -433,10 +488,30 @@ def _provenance(
         elif bus.status in ("left_out", "merged"):
             status, reason = bus.status, bus.reason
         else:
-            status, reason = "unused", bus.reason or "no line of the model ends here: its lines are under construction or left out"
-        rows.append({"element": "source_bus", "index": "", "substation": station.id if station else "",
-                     "source": str(b), "status": status, "reason": reason})  # fmt: skip
+            status, reason = (
+                "unused",
+                bus.reason
+                or "no line of the model ends here: its lines are under construction or left out",
+            )
+        rows.append(
+            {
+                "element": "source_bus",
+                "index": "",
+                "substation": station.id if station else "",
+                "source": str(b),
+                "status": status,
+                "reason": reason,
+            }
+        )
     for line_id, reason in parts.dropped:
-        rows.append({"element": "source_line", "index": "", "substation": "", "source": str(line_id),
-                     "status": "left_out", "reason": reason})  # fmt: skip
+        rows.append(
+            {
+                "element": "source_line",
+                "index": "",
+                "substation": "",
+                "source": str(line_id),
+                "status": "left_out",
+                "reason": reason,
+            }
+        )
     return pd.DataFrame(rows)

@@ -101,7 +101,9 @@ def name_stations(
             base_id = ascii_id(name)
         else:
             place, lat, lon, km = nearest_place(station, places)
-            place = re.sub(r"['`’ʼ]", "", place)  # the soft sign, dropped as in Ukraine's 2010 romanisation
+            place = re.sub(
+                r"['`’ʼ]", "", place
+            )  # the soft sign, dropped as in Ukraine's 2010 romanisation
             name = place
             if km > CENTRE_KM:
                 name = f"{place} {bearing(lat, lon, station.lat, station.lon)}"

@@ -27,6 +27,7 @@ joined by transformers (:func:`transformer_pairs`). Stations closer than
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,7 +36,14 @@ from pathlib import Path
 import pandas as pd
 
 #: GridKit voltage (lower bound of the map's range) -> nominal kV in Ukraine.
-NOMINAL_KV: dict[float, int] = {750.0: 750, 500.0: 500, 380.0: 400, 300.0: 330, 220.0: 220, 132.0: 110}
+NOMINAL_KV: dict[float, int] = {
+    750.0: 750,
+    500.0: 500,
+    380.0: 400,
+    300.0: 330,
+    220.0: 220,
+    132.0: 110,
+}
 #: Stations closer than this are one substation (km).
 MERGE_KM = 1.0
 #: Countries whose border stations are in the model, and how.
@@ -133,9 +141,16 @@ def classify_buses(
         lon, lat = float(row.x), float(row.y)
         region = (region_of(lon, lat) or "") if country in ("UA", "") else country
         bus = SourceBus(
-            int(row.bus_id), int(row.station_id), NOMINAL_KV[float(row.voltage)], country,
-            lon, lat, region, "kept", symbol=str(row.symbol),
-        )  # fmt: skip
+            int(row.bus_id),
+            int(row.station_id),
+            NOMINAL_KV[float(row.voltage)],
+            country,
+            lon,
+            lat,
+            region,
+            "kept",
+            symbol=str(row.symbol),
+        )
         fixed = override.get(bus.station_id)
         if fixed is not None and isinstance(fixed.region, str) and fixed.region:
             bus.region = fixed.region
@@ -155,7 +170,9 @@ def classify_buses(
     return out
 
 
-def join_lines(lines: pd.DataFrame, buses: dict[int, SourceBus]) -> tuple[list[SourceLine], list[tuple[int, str]]]:
+def join_lines(
+    lines: pd.DataFrame, buses: dict[int, SourceBus]
+) -> tuple[list[SourceLine], list[tuple[int, str]]]:
     """Lines of the model: drop what cannot be built, merge lines through two-line joints."""
     kept: list[SourceLine] = []
     dropped: list[tuple[int, str]] = []
@@ -176,9 +193,15 @@ def join_lines(lines: pd.DataFrame, buses: dict[int, SourceBus]) -> tuple[list[S
         note = "" if in_service else "tie to Russia or Belarus, disconnected on 24 Feb 2022"
         kept.append(
             SourceLine(
-                (line_id,), a.bus_id, b.bus_id, NOMINAL_KV[float(row.voltage)],
-                int(row.circuits), float(row.length) / 1000.0, in_service, note,
-            )  # fmt: skip
+                (line_id,),
+                a.bus_id,
+                b.bus_id,
+                NOMINAL_KV[float(row.voltage)],
+                int(row.circuits),
+                float(row.length) / 1000.0,
+                in_service,
+                note,
+            )
         )
     return _merge_joints(kept, buses), dropped
 
@@ -194,12 +217,13 @@ def _merge_joints(lines: list[SourceLine], buses: dict[int, SourceBus]) -> list[
             (
                 j
                 for j, ks in sorted(at.items())
-                if buses[j].country == "" and len(ks) == 2
+                if buses[j].country == ""
+                and len(ks) == 2
                 and lines[ks[0]].kv == lines[ks[1]].kv
                 and lines[ks[0]].in_service == lines[ks[1]].in_service
             ),
             None,
-        )  # fmt: skip
+        )
         if joint is None:
             return lines
         buses[joint].status = "merged"
@@ -269,7 +293,7 @@ def _near(stations: Iterable[Station], bus: SourceBus) -> Station | None:
 def transformer_pairs(station: Station) -> list[tuple[int, int]]:
     """(hv, lv) kV pairs joined by transformers: each level to the next one up."""
     levels = sorted(station.buses, reverse=True)
-    return list(zip(levels[:-1], levels[1:], strict=True))
+    return list(itertools.pairwise(levels))
 
 
 def prune_islands(
@@ -316,6 +340,10 @@ def prune_islands(
         if bus.status == "kept" and root(bus.bus_id) != main:
             bus.status = "left_out"
             bus.reason = "no line in service joins it to the grid (its other lines are left out)"
-    gone = [x for x in lines if buses[x.bus0].status == "left_out" or buses[x.bus1].status == "left_out"]
-    dropped = [(i, "ends at a bus left out: not joined to the grid") for x in gone for i in x.line_ids]
+    gone = [
+        x for x in lines if buses[x.bus0].status == "left_out" or buses[x.bus1].status == "left_out"
+    ]
+    dropped = [
+        (i, "ends at a bus left out: not joined to the grid") for x in gone for i in x.line_ids
+    ]
     return [x for x in lines if x not in gone], dropped

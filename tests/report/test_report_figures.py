@@ -92,9 +92,7 @@ def test_map_colours_substations_struck_dark_energised(summary: dict, state: dic
         if subs:
             assert traces[0].type == "scatter"
             assert len(traces[0].x) == len(subs)
-            shown = {
-                html.unescape(re.search(r"<b>(.*?)</b>", t).group(1)) for t in traces[0].text
-            }
+            shown = {html.unescape(re.search(r"<b>(.*?)</b>", t).group(1)) for t in traces[0].text}
             assert shown == names
     # hover carries numbers: Kyiv was struck and lost all its load (pipeline JSON)
     kyiv = next(s for s in state["substations"] if s["substation"] == "KYIV")
