@@ -14,9 +14,11 @@ The parts:
   are in the model, and why not;
 - :mod:`naming`: substation ids and display names;
 - :mod:`demand`: peak demand by class, oblast and substation, and customers;
+- :mod:`demand_loads`: the loads;
 - :mod:`elements`: the pandapower elements (buses, lines, transformers,
-  reactors, the equivalents of Continental Europe and Moldova, loads,
-  plants) and the dispatch.
+  reactors, the equivalents of Continental Europe and Moldova, plants), the
+  dispatch and the compensation;
+- :mod:`tables`: ``substations.csv``, ``regions.csv``, ``provenance.csv``.
 
 ``README.md`` next to this script describes the model and every source.
 """
