@@ -2,10 +2,13 @@
 
 ``summary.json`` and ``network_state.json`` come from the real pipeline on the
 bundled ``ua-oblasts`` network (the 16 Dec 2022 replay with tight ratings, so
-that it has an overload cascade). The later stages' files (timeline,
-schedule, comparison, Monte Carlo samples, criticality) are small hand-made
-tables with the documented columns, so every number a test expects can be
-worked out by hand from this file.
+that it has an overload cascade). The scenario is that replay as it was
+bundled for ``ua-oblasts`` (``tests/data/ua-oblasts-2022-12-16.toml``): the
+bundled replay now runs on ``ua-grid``, and the map test relies on
+``ua-oblasts`` substations (Kyiv struck, with all its load lost). The later
+stages' files (timeline, schedule, comparison, Monte Carlo samples,
+criticality) are small hand-made tables with the documented columns, so every
+number a test expects can be worked out by hand from this file.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIO = ROOT / "scenarios" / "ua-2022-12-16.toml"
+SCENARIO = ROOT / "tests" / "data" / "ua-oblasts-2022-12-16.toml"
 HOSTILE_TITLE = "<script>alert(1)</script>"
 HOSTILE_REGION = "</script><!--<script>alert(2)</script>"
 HOSTILE_GROUP = "<img src=x onerror=alert(3)>"
