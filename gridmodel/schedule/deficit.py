@@ -166,6 +166,8 @@ def deficit_from_timeline(
     pandas.DataFrame
         Deficit table: ``deficit_mw = shed_mw`` (clipped at 0) and
         ``rotatable_mw = demand_mw - dark_mw - critical_mw`` (clipped at 0).
+        Regions with no demand in any hour (no consumers: they have no
+        rotation groups either) are left out.
         The rotatable load is a lower bound: dark critical load is subtracted
         twice, so the schedule may switch off a little more than needed but
         never less.
@@ -190,7 +192,9 @@ def deficit_from_timeline(
             "emergency": emergency,
         }
     )
-    return check_deficit(table, tz=tz, file=file)
+    # A region with no demand in any hour has no consumers, hence no rotation groups.
+    consumers = pd.Series(demand > 0, index=table.index).groupby(table["region"]).transform("any")
+    return check_deficit(table[consumers], tz=tz, file=file)
 
 
 def read_deficit_csv(

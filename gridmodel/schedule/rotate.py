@@ -127,6 +127,18 @@ def rotate(
                 }
             )
         )
+    if not frames:  # no region has consumers (a network without load): an empty schedule
+        frames.append(
+            pd.DataFrame(
+                {
+                    "region": pd.Series(dtype=object),
+                    "group": pd.Series(dtype=object),
+                    "start": pd.Series(dtype="datetime64[ns, UTC]"),
+                    "end": pd.Series(dtype="datetime64[ns, UTC]"),
+                    "state": pd.Series(dtype=object),
+                }
+            )
+        )
     table = pd.concat(frames, ignore_index=True)
     for column in ("start", "end"):
         table[column] = pd.DatetimeIndex(table[column]).tz_convert(timezone)

@@ -61,6 +61,16 @@ def test_timeline_gives_deficit_rotatable_and_emergency() -> None:
     assert str(table["time"].iloc[0]) == "2022-11-23 14:00:00+02:00"
 
 
+def test_timeline_leaves_out_a_region_without_demand() -> None:
+    # A foreign equivalent: no demand in any hour, so no consumers and no groups.
+    empty = timeline_rows().assign(region="Equivalent")
+    for column in ("demand_mw", "served_mw", "unserved_mw", "dark_mw", "shed_mw", "critical_mw"):
+        empty[column] = 0.0
+    table = deficit_from_timeline(pd.concat([timeline_rows(), empty]), tz=TZ)
+    assert table["region"].unique().tolist() == ["Kyiv"]
+    assert table["deficit_mw"].tolist() == pytest.approx([50.0, 80.0, 0.0])
+
+
 def test_timeline_from_run_folder_parquet(tmp_path: Path) -> None:
     run = tmp_path / "run"
     run.mkdir()

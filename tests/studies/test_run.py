@@ -127,3 +127,27 @@ def test_a_failing_report_leaves_no_run_folder_and_keeps_the_earlier_one(
     fresh = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path / "fresh")])
     assert fresh.exit_code == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case9.toml", "run"]
+
+
+def test_a_network_without_load_runs_with_an_empty_schedule(tmp_path: Path) -> None:
+    # case9 with its three loads removed: no region has consumers, so nothing
+    # rotates; the run still writes every file, the schedule with no rows.
+    import pandapower as pp
+    import pandapower.networks as pn
+
+    net = pn.case9()
+    net.load = net.load.drop(net.load.index)
+    pp.to_json(net, str(tmp_path / "noload.json"))
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        'network = "noload.json"\n[[waves]]\ntime_h = 0\ntargets = ["line:3"]\n'
+        "[repair]\nhorizon_h = 24\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["run", str(scenario), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    schedule = pd.read_csv(out / "schedule.csv")
+    assert list(schedule.columns) == ["region", "group", "start", "end", "state"]
+    assert schedule.empty
+    assert json.loads((out / "summary.json").read_text())["impact"]["load_mw"] == 0.0
