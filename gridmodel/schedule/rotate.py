@@ -127,19 +127,7 @@ def rotate(
                 }
             )
         )
-    if not frames:  # no region has consumers (a network without load): an empty schedule
-        frames.append(
-            pd.DataFrame(
-                {
-                    "region": pd.Series(dtype=object),
-                    "group": pd.Series(dtype=object),
-                    "start": pd.Series(dtype="datetime64[ns, UTC]"),
-                    "end": pd.Series(dtype="datetime64[ns, UTC]"),
-                    "state": pd.Series(dtype=object),
-                }
-            )
-        )
-    table = pd.concat(frames, ignore_index=True)
+    table = pd.concat(frames, ignore_index=True) if frames else _empty_table()
     for column in ("start", "end"):
         table[column] = pd.DatetimeIndex(table[column]).tz_convert(timezone)
     return Schedule(
@@ -280,3 +268,10 @@ def _protected(specs: tuple[str, ...], groups: Groups) -> dict[str, frozenset[in
                 "protected group", label, choices, error=OptionError, field="protected_groups"
             )
     return {r: frozenset(v) for r, v in out.items()}
+
+
+def _empty_table() -> pd.DataFrame:
+    """The schedule of a network where no region has consumers: no rows."""
+    text, moment = pd.Series(dtype=object), pd.Series(dtype="datetime64[ns, UTC]")
+    columns = {"region": text, "group": text, "start": moment, "end": moment, "state": text}
+    return pd.DataFrame(columns)
