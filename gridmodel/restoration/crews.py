@@ -183,7 +183,7 @@ class DispatchState:
                 for t in problem.tasks
                 if t.id not in self.started
                 and problem.crews.task_pool[t.id] == pool
-                and t.release_h <= self.time_h
+                and t.ready_h <= self.time_h
                 and all(a in self.done for a in t.after)
             )
             if eligible:
@@ -204,9 +204,7 @@ class DispatchState:
         horizon = problem.horizon_h
         events = [end for _, end in self.running]
         events += [
-            t.release_h
-            for t in problem.tasks
-            if t.id not in self.started and t.release_h > self.time_h
+            t.ready_h for t in problem.tasks if t.id not in self.started and t.ready_h > self.time_h
         ]
         start, done = self.time_h, self.done
         nxt = min(events) if events else horizon

@@ -29,14 +29,22 @@ Durations are drawn in task order from the generator passed in, one draw per
 task, so every repair strategy of a sample sees the same durations (common
 random numbers).
 
-Spare transformers
-------------------
+Spare transformers and waiting for parts
+----------------------------------------
 The scenario's ``spare_transformers`` is the stock on hand when the first
 wave hits. Transformer tasks take a spare in task order (wave by wave, in the
 order of the hits) while the stock lasts; later ones take the
 ``trafo_no_spare`` lead time. A spare is committed when the damage is known,
 whatever order the crews later work in, so durations do not depend on the
 strategy.
+
+Waiting for a new unit does not hold a crew: a ``trafo_no_spare`` task's
+drawn time is split into ``parts_h`` (the unit is manufactured and
+delivered; no crew) and ``duration_h`` = :data:`INSTALL_H` of crew work once
+it has arrived (moving and installing an autotransformer takes about 2-3
+weeks, DOMAIN.md "Repair": the midpoint). A draw shorter than that is all
+work. Crews can start a task only ``release_h + parts_h`` hours in; the
+element is out from ``release_h``.
 
 Substation hits and their autotransformers
 ------------------------------------------
@@ -82,6 +90,9 @@ from gridmodel.strikes.damage import Damage, Hit
 
 #: Shortest repair (h): inspection and switching even for the lightest damage (assumption).
 MIN_DURATION_H = 0.25
+#: Crew hours to move and install a delivered autotransformer: about 2-3 weeks
+#: with a spare on hand (public figures, DOMAIN.md "Repair"), the midpoint.
+INSTALL_H = 17.5 * 24
 
 #: Default repair settings: 10 crews working around the clock, 2 spare
 #: transformers, nuclear units resynchronise in about a day (public figures).
@@ -118,6 +129,9 @@ class Task:
         The scenario field that caused the damage.
     after
         Ids of tasks that must be finished before this one can start.
+    parts_h
+        Hours after ``release_h`` before crews can start: waiting for parts
+        (a new transformer), which holds no crew.
     """
 
     id: int
@@ -130,6 +144,12 @@ class Task:
     kind: str
     origin: str
     after: tuple[int, ...] = ()
+    parts_h: float = 0.0
+
+    @property
+    def ready_h(self) -> float:
+        """Hours from the scenario start when crews can start (released, parts on site)."""
+        return self.release_h + self.parts_h
 
     @property
     def name(self) -> str:
@@ -246,6 +266,7 @@ def repair_tasks(
         table = options.durations.for_kind(element.kind, spare=kind != "trafo_no_spare")
         draw = float(table.draw(rng, 1)[0])
         duration = max(draw * severity, MIN_DURATION_H)
+        parts = max(duration - INSTALL_H, 0.0) if kind == "trafo_no_spare" else 0.0
         after = _predecessors(i, drafts, nodes)
         tasks.append(
             Task(
@@ -253,12 +274,13 @@ def repair_tasks(
                 element=element,
                 wave=wave,
                 release_h=time_h,
-                duration_h=duration,
+                duration_h=duration - parts,
                 severity=severity,
                 region=home_region(grid, element),
                 kind=kind,
                 origin=origin,
                 after=after,
+                parts_h=parts,
             )
         )
     return tuple(tasks)
@@ -330,6 +352,7 @@ def tasks_frame(tasks: tuple[Task, ...]) -> pd.DataFrame:
         "region",
         "wave",
         "release_h",
+        "parts_h",
         "duration_h",
         "severity",
         "after",
@@ -343,6 +366,7 @@ def tasks_frame(tasks: tuple[Task, ...]) -> pd.DataFrame:
             t.region,
             t.wave,
             t.release_h,
+            t.parts_h,
             t.duration_h,
             t.severity,
             " ".join(str(a) for a in t.after),

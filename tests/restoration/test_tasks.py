@@ -86,13 +86,19 @@ def test_default_durations_follow_the_public_figures(ua) -> None:
         second = repair_tasks(
             damage, ua, rng=rng, options=DEFAULT_REPAIR.model_copy(update={"spare_transformers": 0})
         )
-        none.append(next(t for t in second if t.element.kind == "trafo").duration_h)
+        new = next(t for t in second if t.element.kind == "trafo")
+        none.append((new.parts_h, new.duration_h))
     assert min(lines) >= 4.0 and max(lines) <= 96.0
     assert (
         min(subs) >= 24.0 and max(subs) <= 240.0 and np.median(subs) == pytest.approx(72, rel=0.2)
     )
     assert min(spares) >= 14 * 24 and max(spares) <= 21 * 24
-    assert min(none) >= 6 * HOURS_PER_MONTH and max(none) <= 18 * HOURS_PER_MONTH
+    # without a spare: 6-18 months in all, of which the last 17.5 days (the
+    # midpoint of "2-3 weeks to move and install") are crew work, the rest waiting
+    total = [parts + work for parts, work in none]
+    assert min(total) >= 6 * HOURS_PER_MONTH and max(total) <= 18 * HOURS_PER_MONTH
+    assert {work for _, work in none} == {17.5 * 24}
+    assert min(parts for parts, _ in none) >= 6 * HOURS_PER_MONTH - 17.5 * 24
 
 
 def test_substation_hit_damages_its_autotransformers_and_spares_run_out(ua) -> None:
@@ -107,7 +113,9 @@ def test_substation_hit_damages_its_autotransformers_and_spares_run_out(ua) -> N
     # two spares on hand: the third transformer waits for a new unit
     assert [t.kind for t in tasks[1:]] == ["trafo", "trafo", "trafo_no_spare"]
     assert all(t.after == (0,) for t in tasks[1:])
-    assert tasks[3].duration_h >= 6 * HOURS_PER_MONTH
+    assert tasks[3].parts_h + tasks[3].duration_h >= 6 * HOURS_PER_MONTH
+    assert tasks[3].duration_h == 17.5 * 24  # the crew installs; waiting holds no crew
+    assert [t.parts_h for t in tasks[:3]] == [0.0, 0.0, 0.0]
     # severity 0.5 damages ceil(0.5 * 3) = 2 of them; the option turns it off
     half = damage_of([(0, 0.0, Element("substation", "BILA_TSERKVA"), 0.5)])
     assert len(repair_tasks(half, ua, rng=np.random.default_rng(0))) == 3

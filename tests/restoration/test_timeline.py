@@ -331,3 +331,23 @@ def test_fourteen_days_on_ua_oblasts() -> None:
     struck_mw = float((at_struck["p_mw"] * at_struck["scaling"]).sum()) * WINTER_WEEKDAY[0]
     assert struck_mw > 0
     assert frame.loc[frame["hour"] == 0, "dark_mw"].sum() >= struck_mw - 1e-6
+
+
+def test_a_crew_works_elsewhere_while_parts_are_on_their_way() -> None:
+    # One crew. Line 0 (10 MW) needs 3 h of work once its parts arrive at 5 h;
+    # line 1 (20 MW) needs 4 h and can start at once. The crew does line 1 in
+    # [0, 4), then line 0 in [5, 8): waiting for parts holds no crew.
+    # ENS by hand: 10 MW x 8 h + 20 MW x 4 h = 160 MWh. Had the wait held the
+    # crew (8 h on line 0 first), line 1 would be back at 12 h: 80 + 240 = 320.
+    import dataclasses
+
+    grid = radial_grid([10.0, 20.0])
+    damage, tasks = line_tasks(grid, [3.0, 4.0])
+    tasks = (dataclasses.replace(tasks[0], parts_h=5.0), tasks[1])
+    assert tasks[0].ready_h == 5.0
+    timeline = run(grid, damage, tasks, crews=1, profile="flat")
+    table = timeline.tasks
+    assert table["start_h"].tolist() == [5.0, 0.0]
+    assert table["end_h"].tolist() == [8.0, 4.0]
+    assert table["parts_h"].tolist() == [5.0, 0.0]
+    assert timeline.frame["unserved_mw"].sum() == pytest.approx(160.0, abs=1e-6)
