@@ -229,7 +229,7 @@ def summarize(grid: Grid) -> dict[str, Any]:
         units = _in_service(getattr(net, table))
         if not len(units):
             continue
-        cap = _capacity(units, fallback=fallback)
+        cap = unit_capacity(units, fallback=fallback)
         gen_mw = gen_mw.add(cap.groupby(units["bus"].map(bus_region)).sum(), fill_value=0.0)
     subs = grid.substations["region"].value_counts()
     rows = [
@@ -345,7 +345,8 @@ def _in_service(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["in_service"].astype(bool)]
 
 
-def _capacity(units: pd.DataFrame, *, fallback: bool) -> pd.Series:
+def unit_capacity(units: pd.DataFrame, *, fallback: bool) -> pd.Series:
+    """MW a unit can deliver: a finite ``max_p_mw``, else (with ``fallback``) its ``p_mw``; >= 0."""
     cap = pd.to_numeric(units.get("max_p_mw", pd.Series(np.nan, index=units.index)))
     cap = cap.astype(float).where(np.isfinite(cap.astype(float)))
     if fallback:

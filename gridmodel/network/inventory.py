@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gridmodel.network.catalog import summarize
+from gridmodel.network.catalog import summarize, unit_capacity
 from gridmodel.network.grid import Grid
 
 #: Type of a generating unit whose ``type`` is missing or empty.
@@ -181,9 +181,7 @@ def describe(grid: Grid) -> dict[str, Any]:
 
 def _units(table: pd.DataFrame) -> pd.DataFrame:
     """One row per unit: ``type``, ``on``, ``installed_mw``, ``in_service_mw``, ``available_mw``."""
-    p_mw = pd.to_numeric(table["p_mw"]).astype(float).clip(lower=0.0)
-    pmax = pd.to_numeric(_column(table, "max_p_mw", np.nan)).astype(float)
-    capacity = pmax.where(np.isfinite(pmax)).fillna(p_mw).clip(lower=0.0).fillna(0.0)
+    capacity = unit_capacity(table, fallback=True)
     named = pd.to_numeric(_column(table, "installed_mw", np.nan), errors="coerce").astype(float)
     installed = named.where(np.isfinite(named)).fillna(capacity).clip(lower=0.0)
     on = _on(table)

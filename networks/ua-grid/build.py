@@ -133,7 +133,6 @@ def build(inputs: Inputs) -> elements.Built:
             oblasts=inputs.oblasts,
             demand=inputs.demand,
             metallurgy=inputs.metallurgy,
-            all_places=inputs.places,
             settings=inputs.settings,
         )
     )
@@ -187,7 +186,6 @@ def write_outputs(built: elements.Built, outlines: dict[str, Any], out: Path) ->
         (built.provenance, "provenance.csv"),
     ):
         frame.to_csv(out / name, index=False, lineterminator="\n")
-    regions = set(built.regions["region"])
     kept = {
         "type": "FeatureCollection",
         "features": [
@@ -199,7 +197,6 @@ def write_outputs(built: elements.Built, outlines: dict[str, Any], out: Path) ->
             for f in outlines["features"]
         ],
     }
-    assert regions  # every outline is kept: occupied oblasts are drawn too
     (out / "regions.geojson").write_text(json.dumps(kept, separators=(",", ":")) + "\n")
 
 

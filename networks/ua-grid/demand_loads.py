@@ -70,8 +70,9 @@ def create_loads(
         scale = float(pinned[r]) / sum(mw.values()) if r in pinned else scale_free
         region_mw[r] = {k: v * scale for k, v in mw.items()}
     rows = []
-    for region in sorted(subs, key=lambda r: list(parts.oblasts["region"]).index(r)):
-        region_row = parts.oblasts.set_index("region").loc[region]
+    oblasts = parts.oblasts.set_index("region")
+    for region in [r for r in oblasts.index if r in subs]:
+        region_row = oblasts.loc[region]
         held_share = people[region] / (float(region_row["population_m"]) * 1e6)
         if region == "Kyiv city":
             held_share = 1.0

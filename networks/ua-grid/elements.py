@@ -82,7 +82,6 @@ class Parts:
     oblasts: pd.DataFrame
     demand: pd.DataFrame
     metallurgy: pd.DataFrame
-    all_places: pd.DataFrame
     settings: dict[str, float]
 
 
@@ -136,7 +135,7 @@ def build_net(parts: Parts) -> Built:
         min_p_mw=0.0,
     )
     _dispatch(net, parts.settings)
-    _compensate(net, loads)
+    _compensate(net)
     _dispatch(net, parts.settings)
     pp.reset_results(net)
     return Built(
@@ -183,7 +182,7 @@ def _create_buses(net: Any, stations: list[Station]) -> dict[tuple[str, int], in
                 net,
                 vn_kv=float(kv),
                 name=f"{station.id} {kv}",
-                zone=station.region if station.country in ("UA", "") else _foreign_region(station),
+                zone=station.region,
                 geodata=(station.lon, station.lat),
                 in_service=station.in_service,
                 min_vm_pu=0.9,
@@ -192,23 +191,18 @@ def _create_buses(net: Any, stations: list[Station]) -> dict[tuple[str, int], in
     return bus_of
 
 
-def _foreign_region(station: Station) -> str:
-    from naming import COUNTRY_NAMES
-
-    return station.region if station.kind == "equivalent" else COUNTRY_NAMES[station.country]
-
-
-def line_type(kv: int) -> dict[str, float]:
-    """Per-km data of a circuit at ``kv`` (``inputs/line_types.csv``)."""
-    table = pd.read_csv(INPUTS / "line_types.csv").set_index("vn_kv")
-    row = table.loc[kv]
-    return {k: float(row[k]) for k in ("r_ohm_per_km", "x_ohm_per_km", "c_nf_per_km", "rating_mva")}
+def line_types() -> dict[int, dict[str, float]]:
+    """Per-km data of a circuit by kV (``inputs/line_types.csv``)."""
+    table = pd.read_csv(INPUTS / "line_types.csv")
+    keys = ("r_ohm_per_km", "x_ohm_per_km", "c_nf_per_km", "rating_mva")
+    return {int(row["vn_kv"]): {k: float(row[k]) for k in keys} for _, row in table.iterrows()}
 
 
 def _create_lines(
     net: Any, parts: Parts, source_bus: dict[int, int]
 ) -> list[tuple[int, SourceLine]]:
     overrides = pd.read_csv(INPUTS / "line_overrides.csv").set_index("line_id")
+    types = line_types()
     compensation = parts.settings["reactor_compensation_750"]
     rows: list[tuple[int, SourceLine]] = []
     ordered = sorted(parts.lines, key=lambda x: x.line_ids)
@@ -216,7 +210,7 @@ def _create_lines(
         a, b = source_bus[line.bus0], source_bus[line.bus1]
         if a == b:
             continue
-        data = line_type(line.kv)
+        data = types[line.kv]
         in_service = line.in_service and not any(
             i in overrides.index and not bool(overrides.loc[i, "in_service"]) for i in line.line_ids
         )
@@ -279,9 +273,10 @@ def _create_transformers(
 
 def _moldova_ties(net: Any, parts: Parts, md: Station, bus_of: dict[tuple[str, int], int]) -> None:
     """An equivalent line from each Moldovan border station to the Moldova equivalent."""
+    types = line_types()
     for station in sorted((s for s in parts.stations if s.country == "MD"), key=lambda s: s.id):
         for kv in sorted(station.buses):
-            data = line_type(kv)
+            data = types[kv]
             pp.create_line_from_parameters(
                 net,
                 from_bus=bus_of[(station.id, kv)],
@@ -373,7 +368,7 @@ def solve_ac(net: Any) -> None:
     pp.runpp(net, algorithm="nr", init="dc", calculate_voltage_angles=True, max_iteration=30)
 
 
-def _compensate(net: Any, loads: pd.DataFrame) -> None:
+def _compensate(net: Any) -> None:
     """Capacitor banks at load buses whose intact voltage is below :data:`MIN_VM_PU`.
 
     Loads draw reactive power at a 0.95 power factor, but the 110 kV and

@@ -25,21 +25,12 @@ import re
 import unicodedata
 
 import pandas as pd
-from topology import Station, great_circle_km
+from topology import COUNTRY_NAMES, Station, great_circle_km
 
 TOWN_POPULATION = 20_000
 TOWN_RADIUS_KM = 25.0
 CENTRE_KM = 5.0
 COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
-COUNTRY_NAMES = {
-    "PL": "Poland",
-    "SK": "Slovakia",
-    "HU": "Hungary",
-    "RO": "Romania",
-    "MD": "Moldova",
-    "RU": "Russia",
-    "BY": "Belarus",
-}
 
 
 def ascii_id(text: str) -> str:

@@ -9,15 +9,11 @@ from topology import SourceLine, Station
 
 
 def substations_table(stations: list[Station]) -> pd.DataFrame:
-    from naming import COUNTRY_NAMES
-
     rows = [
         {
             "substation": s.id,
             "name": s.name,
-            "region": s.region
-            if s.country in ("UA", "") or s.kind == "equivalent"
-            else COUNTRY_NAMES[s.country],
+            "region": s.region,
             "lat": round(s.lat, 6),
             "lon": round(s.lon, 6),
         }
@@ -27,19 +23,12 @@ def substations_table(stations: list[Station]) -> pd.DataFrame:
 
 
 def regions_table(parts: Any, stations: list[Station]) -> pd.DataFrame:
-    from naming import COUNTRY_NAMES
-
     rows = [{"region": str(r.region), "groups": int(r.groups)} for r in parts.oblasts.itertuples()]
     present = {r["region"] for r in rows}
     for s in sorted(stations, key=lambda s: s.id):
-        region = (
-            s.region
-            if s.country in ("UA", "") or s.kind == "equivalent"
-            else COUNTRY_NAMES[s.country]
-        )
-        if region not in present:
-            present.add(region)
-            rows.append({"region": region, "groups": 1})
+        if s.region not in present:
+            present.add(s.region)
+            rows.append({"region": s.region, "groups": 1})
     return pd.DataFrame(rows)
 
 

@@ -50,6 +50,16 @@ MERGE_KM = 1.0
 EU_COUNTRIES = ("PL", "SK", "HU", "RO")
 DISCONNECTED_COUNTRIES = ("RU", "BY")
 EARTH_RADIUS_KM = 6371.0
+#: Region of a foreign station: its country.
+COUNTRY_NAMES = {
+    "PL": "Poland",
+    "SK": "Slovakia",
+    "HU": "Hungary",
+    "RO": "Romania",
+    "MD": "Moldova",
+    "RU": "Russia",
+    "BY": "Belarus",
+}
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -139,7 +149,7 @@ def classify_buses(
     for row in buses.itertuples():
         country = "" if pd.isna(row.country) else str(row.country)
         lon, lat = float(row.x), float(row.y)
-        region = (region_of(lon, lat) or "") if country in ("UA", "") else country
+        region = (region_of(lon, lat) or "") if country in ("UA", "") else COUNTRY_NAMES[country]
         bus = SourceBus(
             int(row.bus_id),
             int(row.station_id),
