@@ -6,11 +6,23 @@ repair strategies, Monte Carlo samples, N-k criticality and the report's map.
 
 Definitions, per load (``demand`` at the evaluated hour):
 
-* ``unserved = demand - served``; ``dark`` is the demand of a load with no
-  energised path (``dark_mw``), the rest of the unserved load is ``shed_mw``;
-* the unserved share of a load is 1 when dark, else ``unserved / demand``
-  (0 for a load without demand): a load shed by a share ``x`` of its demand
-  has ``x`` of its customers off (rotation spreads the cut over them);
+* ``unserved = demand - served``, in the categories of DESIGN.md ("Why load
+  is unserved"): ``dark_mw`` (no energised path), ``supply_shortage_mw``
+  (shed by the supply balance: the island lacks generation or import) and
+  ``network_limited_mw`` (a path exists but the network cannot carry it: the
+  operator's overload relief, and in a restoration the lost transformer and
+  re-feed capacity of damaged substations). ``shed_mw`` is everything not
+  dark (network-limited plus supply shortage): what rolling schedules rotate.
+  Automatic under-frequency shedding is not modelled (``ufls_mw`` is 0);
+* the shortage share of a load that is not dark is ``min(unserved, demand -
+  supplied)``, ``supplied`` being what the supply balance alone serves: if the
+  overload relief sheds a load the balance had already cut, the balance's cut
+  counts first;
+* ``refed_mw`` is load served through another substation after switching
+  (restoration only; 0 for a plain outcome);
+* the unserved share of a load is ``unserved / demand``, 1 for a dark load
+  without demand: a load shed by a share ``x`` of its demand has ``x`` of its
+  customers off (rotation spreads the cut over them);
 * ``critical`` loads are priority class 1 (hospitals, water, heat);
 * a load with negative demand is generation modelled as a load: the supply
   balance may curtail it, and what is curtailed counts as negative unserved
@@ -40,7 +52,11 @@ FIGURE_COLUMNS: tuple[str, ...] = (
     "served_mw",
     "unserved_mw",
     "dark_mw",
+    "network_limited_mw",
+    "supply_shortage_mw",
+    "ufls_mw",
     "shed_mw",
+    "refed_mw",
     "critical_mw",
     "critical_unserved_mw",
     "customers",
@@ -62,7 +78,11 @@ class Figures:
     served_mw: np.ndarray
     unserved_mw: np.ndarray
     dark_mw: np.ndarray
+    network_limited_mw: np.ndarray
+    supply_shortage_mw: np.ndarray
+    ufls_mw: np.ndarray
     shed_mw: np.ndarray
+    refed_mw: np.ndarray
     critical_mw: np.ndarray
     critical_unserved_mw: np.ndarray
     customers: np.ndarray
@@ -82,41 +102,87 @@ class Figures:
         )
 
 
+@dataclass(frozen=True, eq=False)
+class LoadShares:
+    """Per load (compiled load order, MW): how its demand fared.
+
+    ``dark``, ``short`` (supply shortage) and ``network`` (network-limited)
+    are the unserved load, each computed on its own so that none is a small
+    negative difference of the others; ``refed`` is the part of ``served``
+    that came through another substation; ``dead`` marks loads with no
+    energised path at all (their customers count as off even at zero demand).
+    """
+
+    demand: np.ndarray
+    served: np.ndarray
+    dark: np.ndarray
+    short: np.ndarray
+    network: np.ndarray
+    refed: np.ndarray
+    dead: np.ndarray
+
+    @property
+    def unserved(self) -> np.ndarray:
+        return self.dark + self.short + self.network
+
+    @property
+    def unserved_share(self) -> np.ndarray:
+        """Unserved share of every load's demand (see the module notes)."""
+        demand = self.demand
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cut = np.where(demand > 0, self.unserved / demand, 0.0)
+        return np.where(self.dead, 1.0, cut)
+
+
+def load_shares(outcome: Outcome) -> LoadShares:
+    """The per-load split of an engine outcome (see the module notes)."""
+    demand, served = outcome.load_demand_mw, outcome.load_served_mw
+    lit = ~np.asarray(outcome.load_dark, dtype=bool)
+    cut = demand - served
+    short = np.where(lit, np.minimum(cut, demand - outcome.supplied_mw), 0.0)
+    return LoadShares(
+        demand=demand,
+        served=served,
+        dark=np.where(lit, 0.0, demand),
+        short=short,
+        network=np.where(lit, cut - short, 0.0),
+        refed=np.zeros(len(demand)),
+        dead=np.asarray(outcome.load_dark, dtype=bool),
+    )
+
+
 def unserved_share(outcome: Outcome) -> np.ndarray:
     """The unserved share of every load's demand (1 when dark; see the module notes)."""
-    demand = outcome.load_demand_mw
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shed = np.where(demand > 0, 1.0 - outcome.load_served_mw / demand, 0.0)
-    return np.where(outcome.load_dark, 1.0, shed)
+    return load_shares(outcome).unserved_share
 
 
 def figures(
     compiled: CompiledGrid,
-    outcome: Outcome,
+    outcome: Outcome | LoadShares,
     *,
     group_of_load: np.ndarray | None = None,
     groups: tuple[str, ...] | None = None,
 ) -> Figures:
-    """Reduce ``outcome`` to figures per region (default) or per other group.
+    """Reduce an outcome (or a per-load split) to figures per region (default) or group.
 
     Parameters
     ----------
     compiled
         The compiled grid the outcome belongs to.
     outcome
-        The evaluated state.
+        The evaluated state, or its per-load split (:class:`LoadShares`).
     group_of_load, groups
         Group position of every load (compiled load order) and the group
         names; default the loads' regions.
     """
     if group_of_load is None or groups is None:
         group_of_load, groups = compiled.load_region, compiled.region_names
+    shares = outcome if isinstance(outcome, LoadShares) else load_shares(outcome)
     n = len(groups)
-    demand, served = outcome.load_demand_mw, outcome.load_served_mw
-    unserved = demand - served
-    dark = np.where(outcome.load_dark, demand, 0.0)
+    demand, served = shares.demand, shares.served
+    unserved = shares.unserved
     critical = compiled.load_priority == CRITICAL
-    share = unserved_share(outcome)
+    share = shares.unserved_share
 
     def per_group(values: np.ndarray) -> np.ndarray:
         return np.bincount(group_of_load, weights=values, minlength=n)[:n]
@@ -126,8 +192,12 @@ def figures(
         load_mw=per_group(demand),
         served_mw=per_group(served),
         unserved_mw=per_group(unserved),
-        dark_mw=per_group(dark),
-        shed_mw=per_group(unserved - dark),
+        dark_mw=per_group(shares.dark),
+        network_limited_mw=per_group(shares.network),
+        supply_shortage_mw=per_group(shares.short),
+        ufls_mw=np.zeros(n),
+        shed_mw=per_group(shares.short + shares.network),
+        refed_mw=per_group(shares.refed),
         critical_mw=per_group(np.where(critical, demand, 0.0)),
         critical_unserved_mw=per_group(np.where(critical, unserved, 0.0)),
         customers=per_group(compiled.load_customers.astype(float)),

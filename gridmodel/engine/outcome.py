@@ -41,7 +41,9 @@ class Outcome:
     Arrays are in the compiled grid's index spaces (loads in
     ``compiled.load_index`` order, branches in ``compiled.branch_kind`` /
     ``branch_index`` order, buses internal). ``bus_island`` numbers the
-    islands 0, 1, ... (-1 on a dead bus).
+    islands 0, 1, ... (-1 on a dead bus). ``load_supplied_mw`` is what the
+    supply balance alone serves (before the operator's overload relief);
+    ``None`` when nothing was shed for overloads (then it is the served load).
     """
 
     load_demand_mw: np.ndarray
@@ -59,6 +61,12 @@ class Outcome:
     converged: bool = True
     mode: str = "dc"
     warnings: tuple[str, ...] = ()
+    load_supplied_mw: np.ndarray | None = None
+
+    @property
+    def supplied_mw(self) -> np.ndarray:
+        """Per load: what the supply balance serves before overload relief."""
+        return self.load_served_mw if self.load_supplied_mw is None else self.load_supplied_mw
 
     @property
     def load_mw(self) -> float:

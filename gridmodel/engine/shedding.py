@@ -23,6 +23,7 @@ HiGHS (``scipy.optimize.linprog(method="highs")``).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,13 +66,14 @@ def shed_overloads(
     branch_ok = outcome.branch_in_service
     topo = topology(compiled, state, branch_ok, cache)
     demand = outcome.load_demand_mw
-    _, unit_p0, load_dark = balance(compiled, topo, state, demand)
+    supplied, unit_p0, load_dark = balance(compiled, topo, state, demand)
     solution = _solve_lp(compiled, topo, branch_ok, demand, load_dark, unit_p0)
     if solution is None:
         return None
     served, unit_p = solution
     flow = dc_flows(compiled, topo, branch_ok, served, unit_p, cache)
-    return make_outcome(compiled, topo, branch_ok, demand, served, unit_p, load_dark, flow)
+    relieved = make_outcome(compiled, topo, branch_ok, demand, served, unit_p, load_dark, flow)
+    return dataclasses.replace(relieved, load_supplied_mw=supplied)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from gridmodel.restoration.evaluations import EvaluationCache, Outset
+from gridmodel.restoration.condition import Clock, Condition
+from gridmodel.restoration.evaluations import EvaluationCache
 from gridmodel.restoration.tasks import Task, TripReturn
 
 #: Name of the national crew pool.
@@ -100,26 +101,15 @@ class RepairProblem:
     crews: Crews
     evaluations: EvaluationCache
     horizon_h: float
+    clock: Clock
     memo: dict[str, Any] = field(default_factory=dict)
 
-    def out_at(self, time_h: float, done: frozenset[int]) -> Outset:
-        """Elements out of service at ``time_h`` when the tasks in ``done`` are finished.
-
-        Out: the element of every released, unfinished task, and every tripped
-        element not yet resynchronised.
-        """
-        out = {t.element for t in self.tasks if t.release_h <= time_h and t.id not in done}
-        out.update(r.element for r in self.returns if r.start_h <= time_h < r.end_h)
-        return frozenset(out)
-
-    def frees(self, task: Task, out: Outset, done: frozenset[int], time_h: float) -> Outset:
-        """``out`` after ``task`` is finished (its element may still be held by another)."""
-        held = any(
-            t.element == task.element and t.id != task.id and t.id not in done
-            for t in self.tasks
-            if t.release_h <= time_h
-        ) or any(r.element == task.element and r.start_h <= time_h < r.end_h for r in self.returns)
-        return out if held else out - {task.element}
+    def condition_at(
+        self, time_h: float, done: frozenset[int], *, settled: bool = False
+    ) -> Condition:
+        """The grid's condition at ``time_h`` with the tasks in ``done`` finished
+        (:meth:`gridmodel.restoration.condition.Clock.at`)."""
+        return self.clock.at(time_h, done, settled=settled)
 
     def hour_at(self, time_h: float) -> int:
         """Index of the hour containing ``time_h`` (clipped to the horizon)."""

@@ -1,9 +1,12 @@
 """Figures of partly repaired grid states, evaluated once and kept.
 
-During a restoration the grid passes through a few dozen distinct states
-(which elements are still out) and a few dozen distinct demand levels (the
-hours of the daily profile). :class:`EvaluationCache` evaluates each (state,
-level) pair with the engine once and keeps its figures per region
+During a restoration the grid passes through a few dozen distinct
+conditions (:class:`~gridmodel.restoration.condition.Condition`: which
+elements are out, what supply capacity is lost, what is switched) and a few
+dozen distinct demand levels (the hours of the daily profile).
+:class:`EvaluationCache` evaluates each (condition, level) pair with the
+engine once, re-feeding lost load through neighbours
+(:mod:`gridmodel.restoration.refeed`), and keeps its figures per region
 (:func:`gridmodel.engine.figures`), so a 14-day timeline, a greedy
 strategy's look-ahead and the exact search all share the work.
 
@@ -17,14 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from gridmodel.engine import CompiledGrid, EngineCache, Figures, evaluate, figures
-from gridmodel.network.grid import Element
+from gridmodel.engine.figures import load_shares
+from gridmodel.restoration.condition import Condition
 from gridmodel.restoration.demand import DemandCurve
+from gridmodel.restoration.options import SwitchingOptions
+from gridmodel.restoration.refeed import Feeding, attribute, feeding, refeed
 
 #: Demand level index meaning "the evening peak" (profile factor 1 on every load).
 PEAK = -1
-
-#: Elements out of service in a state.
-Outset = frozenset[Element]
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,60 +57,81 @@ class EvaluationCache:
         The hourly demand curve (levels per hour).
     engine
         The engine's cache (default a new one).
+    switching
+        How lost load is re-fed (default :class:`SwitchingOptions`).
     """
 
     def __init__(
-        self, compiled: CompiledGrid, demand: DemandCurve, *, engine: EngineCache | None = None
+        self,
+        compiled: CompiledGrid,
+        demand: DemandCurve,
+        *,
+        engine: EngineCache | None = None,
+        switching: SwitchingOptions | None = None,
     ) -> None:
         self.compiled = compiled
         self.demand = demand
         self.engine = engine if engine is not None else EngineCache()
+        self.switching = switching if switching is not None else SwitchingOptions()
         self.n_regions = len(compiled.region_names)
-        self._kept: dict[tuple[Outset, int], Evaluation] = {}
-        self._hourly: dict[Outset, np.ndarray] = {}
+        self._kept: dict[tuple[Condition, int], Evaluation] = {}
+        self._hourly: dict[Condition, np.ndarray] = {}
+        self._feeding: Feeding | None = None
         self.evaluations = 0
 
     def level_demand(self, level: int) -> np.ndarray:
         """Demand per load of a level (:data:`PEAK` for the evening peak)."""
         return self.demand.peak_mw if level == PEAK else self.demand.levels_mw[level]
 
-    def value(self, out: Outset, level: int) -> Evaluation:
-        """Figures of the grid with ``out`` out of service at demand ``level``."""
-        key = (out, level)
+    @property
+    def feeding(self) -> Feeding:
+        """Loads per substation and their neighbours (built on first use)."""
+        if self._feeding is None:
+            self._feeding = feeding(self.compiled, self.demand.peak_mw)
+        return self._feeding
+
+    def value(self, condition: Condition, level: int) -> Evaluation:
+        """Figures of the grid in ``condition`` at demand ``level``."""
+        key = (condition, level)
         hit = self._kept.get(key)
         if hit is None:
             compiled = self.compiled
+            demand = self.level_demand(level)
+            plan = None
+            if condition.lost:
+                plan = refeed(compiled, self.feeding, condition, demand, self.switching)
+                demand = plan.engine_demand
             [outcome] = evaluate(
-                compiled,
-                [compiled.state(out)],
-                cache=self.engine,
-                demand_mw=self.level_demand(level),
+                compiled, [compiled.state(condition.out)], cache=self.engine, demand_mw=demand
             )
             self.evaluations += 1
-            hit = Evaluation(figures(compiled, outcome), tuple(outcome.warnings))
+            shares = load_shares(outcome)
+            if plan is not None:
+                shares = attribute(plan, shares)
+            hit = Evaluation(figures(compiled, shares), tuple(outcome.warnings))
             self._kept[key] = hit
         return hit
 
-    def hourly_unserved(self, out: Outset) -> np.ndarray:
+    def hourly_unserved(self, condition: Condition) -> np.ndarray:
         """Cumulative unserved MWh of ``out`` at the start of every hour of the horizon."""
-        hit = self._hourly.get(out)
+        hit = self._hourly.get(condition)
         if hit is None:
             levels = self.demand.level_of_hour
             per_level = np.zeros(len(self.demand.levels_mw))
             for lv in np.unique(levels):
-                per_level[lv] = self.value(out, int(lv)).unserved_total_mw
+                per_level[lv] = self.value(condition, int(lv)).unserved_total_mw
             hit = np.concatenate([[0.0], np.cumsum(per_level[levels])])
-            self._hourly[out] = hit
+            self._hourly[condition] = hit
         return hit
 
-    def unserved_mwh(self, out: Outset, start_h: float, end_h: float) -> float:
-        """Energy not served (MWh) with ``out`` out of service from ``start_h`` to ``end_h``."""
+    def unserved_mwh(self, condition: Condition, start_h: float, end_h: float) -> float:
+        """Energy not served (MWh) in ``condition`` from ``start_h`` to ``end_h``."""
         hours = self.demand.hours
         a = min(max(start_h, 0.0), float(hours))
         b = min(max(end_h, 0.0), float(hours))
         if b <= a:
             return 0.0
-        cum = self.hourly_unserved(out)
+        cum = self.hourly_unserved(condition)
         return _at(cum, b) - _at(cum, a)
 
     @property

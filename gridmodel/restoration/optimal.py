@@ -85,15 +85,13 @@ def solve(problem: RepairProblem) -> OptimalPlan:
         raise _too_large(f"the exact search handles at most {MAX_TASKS} repair tasks, got {n}")
     memo: dict[tuple[object, ...], float] = {}
     choices: dict[tuple[object, ...], int] = {}
-    returns = problem.returns
+    events = problem.clock.events()
     evaluations = problem.evaluations
 
     def stretch(start: float, end: float, done: frozenset[int]) -> float:
-        cuts = sorted(
-            {start, end} | {p for r in returns for p in (r.start_h, r.end_h) if start < p < end}
-        )
+        cuts = sorted({start, end} | {p for p in events if start < p < end})
         return sum(
-            evaluations.unserved_mwh(problem.out_at(a, done), a, b)
+            evaluations.unserved_mwh(problem.condition_at(a, done), a, b)
             for a, b in itertools.pairwise(cuts)
         )
 

@@ -132,8 +132,74 @@ class Durations(StrictModel):
         return getattr(self, DURATION_KIND.get(kind, "substation"))
 
 
+class SwitchingOptions(StrictModel):
+    """The ``[repair.switching]`` table: what operators do within hours of a hit.
+
+    Operators switch, crews repair (DOMAIN.md "How supply actually came
+    back": re-routing takes hours, critical consumers first, often within the
+    day; a hit rarely destroys a whole substation). Switching takes no crew.
+
+    Parameters
+    ----------
+    enabled
+        Whether operators re-feed load through neighbouring substations
+        (``false``: a damaged substation's lost load waits for its repair).
+    isolate_h
+        Hours from a hit until the undamaged part of a partly damaged
+        substation is back in service (protection has tripped the whole
+        substation; the damaged bays are isolated and the rest re-energised).
+        Default 1 h: an assumption inside the public "hours".
+    critical_h
+        Hours from a hit until the transferable share of the lost critical
+        load (priority class 1) is re-fed through neighbours. Default 2 h
+        (public figures: critical consumers first, within hours).
+    switching_h
+        Hours from a hit until the transferable share of all lost load is
+        re-fed. Default 6 h (public figures: "often within the day").
+    transferable_share
+        Share of a substation's lost load that the distribution network behind
+        it can move to neighbouring substations. Default 0.5: supply points are
+        planned for the loss of one of two transformers (N-1), so the reserve
+        the network keeps around a substation is about half its load
+        (assumption from the N-1 planning criterion).
+    headroom
+        How far above its own evening-peak load a neighbour's transformers may
+        be loaded to take re-fed load. Default 0.3: 130 % is the long-time
+        emergency loading limit of large power transformers (IEC 60076-7),
+        taking each neighbour's transformers as rated at its peak load.
+    """
+
+    enabled: bool = allowed_field(True, "true, false")
+    isolate_h: float = allowed_field(1.0, "hours >= 0", ge=0, le=8760, allow_inf_nan=False)
+    critical_h: float = allowed_field(2.0, "hours >= 0", ge=0, le=8760, allow_inf_nan=False)
+    switching_h: float = allowed_field(6.0, "hours >= 0", ge=0, le=8760, allow_inf_nan=False)
+    transferable_share: float = allowed_field(
+        0.5, "a share from 0 to 1", ge=0, le=1, allow_inf_nan=False
+    )
+    headroom: float = allowed_field(0.3, "a share from 0 to 10", ge=0, le=10, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _order(self) -> SwitchingOptions:
+        if self.critical_h > self.switching_h:
+            raise fail(
+                f"critical_h {self.critical_h} is after switching_h {self.switching_h}",
+                "critical_h <= switching_h (critical load is switched first)",
+                "critical_h",
+            )
+        return self
+
+
 class RepairOptions(StrictModel):
-    """The ``[repair]`` section."""
+    """The ``[repair]`` section.
+
+    ``supply_units`` is the number of transformers that feed a substation's
+    load (its load-supply capacity): a hit of severity ``s`` damages
+    ``ceil(s * supply_units)`` of them, and that share of the load-supply
+    capacity is lost until they are replaced. Default 2: a 330/110 kV
+    substation has two autotransformers so that it survives the loss of one
+    (N-1 design; assumption). ``partial_damage = false`` brings back the
+    simple model: a hit takes the whole substation out until its repair.
+    """
 
     strategy: str = allowed_field("critical_first", "a registered repair strategy name")
     crews: int = allowed_field(10, "a whole number >= 1", ge=1)
@@ -149,6 +215,9 @@ class RepairOptions(StrictModel):
     )
     spare_transformers: int = allowed_field(2, "a whole number >= 0", ge=0)
     resync_h: float = allowed_field(24.0, "hours > 0", gt=0, allow_inf_nan=False)
+    partial_damage: bool = allowed_field(True, "true, false")
+    supply_units: int = allowed_field(2, "a whole number from 1 to 20", ge=1, le=20)
+    switching: SwitchingOptions = allowed_field(SwitchingOptions(), "a [repair.switching] table")
     durations: Annotated[Durations, BeforeValidator(_merge_durations)] = allowed_field(
         Durations(), "[repair.durations.<type>] tables, type one of " + ", ".join(DEFAULT_DURATIONS)
     )

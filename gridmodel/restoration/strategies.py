@@ -9,9 +9,10 @@ task listed first) and must not modify its inputs.
 Restored load
 -------------
 The static strategies rank by the load a task restores *on its own*: the
-served MW at the evening peak with every element damaged up to the task's
-wave out, minus the same with the task's element back (evaluated with the
-engine, cached; split by priority class for ``critical_first``). A task whose
+served MW at the evening peak with every task released up to the task's
+wave unfinished (switching done), minus the same with the task finished
+(evaluated with the engine, cached; split by priority class for
+``critical_first``). A task whose
 benefit needs another task first (a line behind a damaged substation)
 restores nothing on its own; ``greedy_marginal`` re-measures on the current
 state at every decision instead.
@@ -100,17 +101,15 @@ def restored_by_class(problem: RepairProblem, task_id: int) -> np.ndarray:
     hit = cache.get(task_id)
     if hit is None:
         task = problem.tasks[task_id]
-        out = frozenset(t.element for t in problem.tasks if t.release_h <= task.release_h)
-        held = any(
-            t.element == task.element and t.id != task.id and t.release_h <= task.release_h
-            for t in problem.tasks
-        )
-        if held:
+        time_h = task.release_h
+        before = problem.condition_at(time_h, frozenset(), settled=True)
+        after = problem.condition_at(time_h, frozenset({task_id}), settled=True)
+        if before == after:
             hit = np.zeros(len(CLASSES))
         else:
-            before = problem.evaluations.value(out, PEAK).figures.served_by_class_mw
-            after = problem.evaluations.value(out - {task.element}, PEAK).figures.served_by_class_mw
-            hit = np.where(after - before > GAIN_TOL_MW, after - before, 0.0)
+            was = problem.evaluations.value(before, PEAK).figures.served_by_class_mw
+            now = problem.evaluations.value(after, PEAK).figures.served_by_class_mw
+            hit = np.where(now - was > GAIN_TOL_MW, now - was, 0.0)
         cache[task_id] = hit
     return hit
 
@@ -180,14 +179,13 @@ def greedy_marginal(problem: RepairProblem, situation: Situation) -> int:
     including tasks other crews are working on) at the current hour's
     demand. Ties (for example all zero) fall back to ``load_per_hour``.
     """
-    out = problem.out_at(situation.time_h, situation.done)
+    now_at = problem.condition_at(situation.time_h, situation.done)
     level = int(problem.evaluations.demand.level_of_hour[problem.hour_at(situation.time_h)])
-    now = problem.evaluations.value(out, level).served_total_mw
+    now = problem.evaluations.value(now_at, level).served_total_mw
 
     def gain(i: int) -> float:
-        task = problem.tasks[i]
-        after = problem.frees(task, out, situation.done, situation.time_h)
-        if after == out:
+        after = problem.condition_at(situation.time_h, situation.done | {i})
+        if after == now_at:
             return 0.0
         delta = problem.evaluations.value(after, level).served_total_mw - now
         return delta if delta > GAIN_TOL_MW else 0.0

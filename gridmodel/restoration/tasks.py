@@ -46,17 +46,15 @@ weeks, DOMAIN.md "Repair": the midpoint). A draw shorter than that is all
 work. Crews can start a task only ``release_h + parts_h`` hours in; the
 element is out from ``release_h``.
 
-Substation hits and their autotransformers
-------------------------------------------
-In the bundled ``ua-oblasts`` network (and real 330/750 kV nodes, DOMAIN.md)
-the autotransformers sit inside the substation: both of their buses belong to
-it. The strikes of 2022 aimed at exactly these units. So a hit of severity
-``s`` on a substation with ``n`` in-service transformers inside it also
-damages ``ceil(s * n)`` of them (the first in table order), each a task of its
-own with severity 1 (a damaged autotransformer is replaced, not patched) that
-waits for the substation's switchgear task. A transformer hit explicitly in
-the same wave is not counted twice. ``substation_transformers=False`` turns
-this off: the substation task alone then brings back every transformer in it.
+Substation hits
+---------------
+A substation hit is split into the parts it damages: switchgear (bays),
+transformers between its voltage levels and the transformers that supply its
+load, each a task of its own (:mod:`gridmodel.restoration.drafts`). A task
+``holds`` the elements that stay out until it is finished; a supply task
+takes ``1/supply_units`` of its substation's load-supply capacity while it is
+not finished. ``substation_transformers=False`` leaves the transformers
+between voltage levels out of it.
 
 Repeated hits
 -------------
@@ -69,24 +67,40 @@ another crew may take on at the same time).
 
 Precedence
 ----------
-A task on an element attached to a damaged substation (a line or transformer
-ending in it, a generator or load on its buses, one of its buses) waits until
-that substation's task is finished; likewise for a damaged bus. Only
-substation tasks released at or before the dependent task count, so a later
-wave never blocks work that was already possible.
+A task waits for the switchgear task of a damaged substation it is attached
+to (:mod:`gridmodel.restoration.drafts`); ``after`` lists them.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from gridmodel.network.grid import Element, Grid
+from gridmodel.restoration.drafts import (
+    drafts,
+    element_nodes,
+    home_region,
+    predecessors,
+    substation_transformers,
+)
 from gridmodel.restoration.options import DURATION_KIND, RepairOptions
-from gridmodel.strikes.damage import Damage, Hit
+from gridmodel.strikes.damage import Damage
+
+__all__ = [
+    "DEFAULT_REPAIR",
+    "INSTALL_H",
+    "MIN_DURATION_H",
+    "Task",
+    "TripReturn",
+    "home_region",
+    "repair_tasks",
+    "substation_transformers",
+    "tasks_frame",
+    "trip_returns",
+]
 
 #: Shortest repair (h): inspection and switching even for the lightest damage (assumption).
 MIN_DURATION_H = 0.25
@@ -98,9 +112,6 @@ INSTALL_H = 17.5 * 24
 #: transformers, nuclear units resynchronise in about a day (public figures).
 DEFAULT_REPAIR = RepairOptions()
 
-#: Tasks kinds that other tasks can wait for.
-NODE_KINDS = ("substation", "bus")
-
 
 @dataclass(frozen=True)
 class Task:
@@ -111,7 +122,7 @@ class Task:
     id
         Position in the task list (0, 1, ...).
     element
-        The damaged element; it stays out of service until the task is done.
+        The damaged element (for a substation's parts, the substation).
     wave
         The strike wave that caused the damage.
     release_h
@@ -132,6 +143,13 @@ class Task:
     parts_h
         Hours after ``release_h`` before crews can start: waiting for parts
         (a new transformer), which holds no crew.
+    part
+        ``""`` (an element hit) or the part of a substation hit:
+        ``switchgear``, ``transformer`` or ``supply``.
+    holds
+        Elements out of service until the task is finished.
+    supply
+        The substation whose load-supply transformer this is (else ``None``).
     """
 
     id: int
@@ -145,6 +163,9 @@ class Task:
     origin: str
     after: tuple[int, ...] = ()
     parts_h: float = 0.0
+    part: str = ""
+    holds: tuple[Element, ...] = ()
+    supply: str | None = None
 
     @property
     def ready_h(self) -> float:
@@ -164,61 +185,6 @@ class TripReturn:
     element: Element
     start_h: float
     end_h: float
-
-
-def element_nodes(grid: Grid, element: Element) -> tuple[frozenset[str], frozenset[int]]:
-    """Substations and buses ``element`` is attached to."""
-    net = grid.net
-    kind = element.kind
-    if kind == "substation":
-        return frozenset({str(element.id)}), frozenset()
-    if kind == "bus":
-        buses = [int(element.id)]
-    elif kind == "line":
-        row = net.line.loc[int(element.id)]
-        buses = [int(row["from_bus"]), int(row["to_bus"])]
-    elif kind == "trafo":
-        row = net.trafo.loc[int(element.id)]
-        buses = [int(row["hv_bus"]), int(row["lv_bus"])]
-    else:
-        buses = [int(getattr(net, kind).loc[int(element.id), "bus"])]
-    subs = {str(grid.bus_substation.get(b)) for b in buses if b in grid.bus_substation.index}
-    return frozenset(subs), frozenset(buses)
-
-
-def home_region(grid: Grid, element: Element) -> str:
-    """Region of the element's home substation (a line's from-bus, a trafo's HV bus)."""
-    net = grid.net
-    kind = element.kind
-    if kind == "substation":
-        sub = str(element.id)
-    else:
-        if kind == "bus":
-            bus = int(element.id)
-        elif kind == "line":
-            bus = int(net.line.at[int(element.id), "from_bus"])
-        elif kind == "trafo":
-            bus = int(net.trafo.at[int(element.id), "hv_bus"])
-        else:
-            bus = int(getattr(net, kind).at[int(element.id), "bus"])
-        sub = str(grid.bus_substation.get(bus))
-    if sub in grid.substations.index:
-        return str(grid.substations.at[sub, "region"])
-    return str(grid.regions.index[0]) if len(grid.regions) else "all"
-
-
-def substation_transformers(grid: Grid, substation: str) -> list[int]:
-    """In-service transformers with both buses in ``substation``, in table order."""
-    trafo = grid.net.trafo
-    if not len(trafo):
-        return []
-    sub_of = grid.bus_substation
-    hv = trafo["hv_bus"].map(sub_of)
-    lv = trafo["lv_bus"].map(sub_of)
-    inside = (hv == substation) & (lv == substation)
-    if "in_service" in trafo:
-        inside &= trafo["in_service"].astype(bool)
-    return sorted(int(i) for i in trafo.index[inside])
 
 
 def repair_tasks(
@@ -252,87 +218,49 @@ def repair_tasks(
         transformers right after it.
     """
     options = options if options is not None else DEFAULT_REPAIR
-    drafts = _drafts(damage, grid, with_transformers=substation_transformers)
+    items = drafts(
+        damage,
+        grid,
+        partial=options.partial_damage,
+        transformers=substation_transformers,
+        supply_units=options.supply_units,
+    )
     spares = int(options.spare_transformers)
     tasks: list[Task] = []
-    nodes = [element_nodes(grid, d[0]) for d in drafts]
-    for i, (element, wave, time_h, severity, origin) in enumerate(drafts):
-        kind = DURATION_KIND.get(element.kind, "substation")
+    nodes = [element_nodes(grid, d.element) for d in items]
+    for i, draft in enumerate(items):
+        element, severity = draft.element, draft.severity
+        kind = "trafo" if draft.part == "supply" else DURATION_KIND.get(element.kind, "substation")
         if kind == "trafo":
             if spares > 0:
                 spares -= 1
             else:
                 kind = "trafo_no_spare"
-        table = options.durations.for_kind(element.kind, spare=kind != "trafo_no_spare")
+        table = options.durations.for_kind(
+            "trafo" if kind.startswith("trafo") else element.kind, spare=kind != "trafo_no_spare"
+        )
         draw = float(table.draw(rng, 1)[0])
         duration = max(draw * severity, MIN_DURATION_H)
         parts = max(duration - INSTALL_H, 0.0) if kind == "trafo_no_spare" else 0.0
-        after = _predecessors(i, drafts, nodes)
         tasks.append(
             Task(
                 id=i,
                 element=element,
-                wave=wave,
-                release_h=time_h,
+                wave=draft.wave,
+                release_h=draft.time_h,
                 duration_h=duration - parts,
                 severity=severity,
                 region=home_region(grid, element),
                 kind=kind,
-                origin=origin,
-                after=after,
+                origin=draft.origin,
+                after=predecessors(i, items, nodes),
                 parts_h=parts,
+                part=draft.part,
+                holds=draft.holds,
+                supply=draft.supply,
             )
         )
     return tuple(tasks)
-
-
-_Draft = tuple[Element, int, float, float, str]
-
-
-def _drafts(damage: Damage, grid: Grid, *, with_transformers: bool) -> list[_Draft]:
-    """(element, wave, time, severity, origin) per task, in hit order."""
-    drafts: list[_Draft] = []
-    for wave in sorted({h.wave for h in damage.hits}):
-        hits = [h for h in damage.hits if h.wave == wave]
-        severity = damage.severity(wave)
-        first: dict[Element, Hit] = {}
-        for hit in hits:
-            first.setdefault(hit.element, hit)
-        explicit = {e.id for e in first if e.kind == "trafo"}
-        added: set[int] = set()
-        for element, hit in first.items():
-            sev = float(severity[element])
-            drafts.append((element, wave, float(hit.time_h), sev, hit.origin))
-            if not (with_transformers and element.kind == "substation"):
-                continue
-            inside = substation_transformers(grid, str(element.id))
-            count = math.ceil(sev * len(inside) - 1e-9)
-            for t in inside[:count]:
-                if t in explicit or t in added:
-                    continue
-                added.add(t)
-                drafts.append(
-                    (Element("trafo", t), wave, float(hit.time_h), 1.0, f"{hit.origin} ({element})")
-                )
-    return drafts
-
-
-def _predecessors(
-    i: int, drafts: list[_Draft], nodes: list[tuple[frozenset[str], frozenset[int]]]
-) -> tuple[int, ...]:
-    element, _, time_h, _, _ = drafts[i]
-    if element.kind == "substation":
-        return ()
-    subs, buses = nodes[i]
-    after = []
-    for j, (other, _, other_h, _, _) in enumerate(drafts):
-        if j == i or other_h > time_h or other.kind not in NODE_KINDS:
-            continue
-        if (other.kind == "substation" and str(other.id) in subs) or (
-            other.kind == "bus" and element.kind != "bus" and int(other.id) in buses
-        ):
-            after.append(j)
-    return tuple(after)
 
 
 def trip_returns(damage: Damage) -> tuple[TripReturn, ...]:
@@ -349,6 +277,7 @@ def tasks_frame(tasks: tuple[Task, ...]) -> pd.DataFrame:
         "task",
         "element",
         "kind",
+        "part",
         "region",
         "wave",
         "release_h",
@@ -363,6 +292,7 @@ def tasks_frame(tasks: tuple[Task, ...]) -> pd.DataFrame:
             t.id,
             t.name,
             t.kind,
+            t.part,
             t.region,
             t.wave,
             t.release_h,

@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.engine import CompiledGrid, EngineCache
+from gridmodel.restoration.condition import Clock, Condition
 from gridmodel.restoration.crews import CrewPlan, RepairProblem, crews_for, dispatch
 from gridmodel.restoration.demand import demand_curve, hour_times
 from gridmodel.restoration.evaluations import PEAK, EvaluationCache
@@ -75,7 +76,11 @@ COLUMNS: tuple[str, ...] = (
     "served_mw",
     "unserved_mw",
     "dark_mw",
+    "network_limited_mw",
+    "supply_shortage_mw",
+    "ufls_mw",
     "shed_mw",
+    "refed_mw",
     "critical_mw",
     "critical_unserved_mw",
     "customers",
@@ -155,7 +160,7 @@ def prepare(
             profile=demand.profile,
             scale=demand.scale,
         )
-        evaluations = EvaluationCache(compiled, curve, engine=engine)
+        evaluations = EvaluationCache(compiled, curve, engine=engine, switching=repair.switching)
     working = None
     if not repair.around_the_clock:
         first, last = repair.shift_hours
@@ -167,12 +172,24 @@ def prepare(
         crews_per_region=dict(repair.crews_per_region) if repair.crews_per_region else None,
         working=working,
     )
+    returns = trip_returns(damage)
+    struck = (
+        [
+            (str(h.element.id), float(h.time_h))
+            for h in damage.hits
+            if h.element.kind == "substation"
+        ]
+        if repair.partial_damage
+        else []
+    )
+    clock = Clock(tuple(tasks), returns, struck, repair.switching, repair.supply_units)
     return RepairProblem(
         tasks=tuple(tasks),
-        returns=trip_returns(damage),
+        returns=returns,
         crews=crews,
         evaluations=evaluations,
         horizon_h=float(repair.hours),
+        clock=clock,
     )
 
 
@@ -242,10 +259,8 @@ def _segments(problem: RepairProblem, plan: CrewPlan) -> list[tuple[float, float
     """Stretches ``[a, b)`` of constant state: (a, b, finished task ids)."""
     horizon = problem.horizon_h
     points = {0.0, horizon}
-    points |= {t.release_h for t in problem.tasks if t.release_h < horizon}
+    points |= {p for p in problem.clock.events() if 0 < p < horizon}
     points |= {float(e) for e in plan.end_h if np.isfinite(e) and e < horizon}
-    for r in problem.returns:
-        points |= {p for p in (r.start_h, r.end_h) if 0 < p < horizon}
     cuts = sorted(points)
     end = np.nan_to_num(plan.end_h, nan=np.inf)
     segments = []
@@ -255,18 +270,31 @@ def _segments(problem: RepairProblem, plan: CrewPlan) -> list[tuple[float, float
     return segments
 
 
+#: Region figures the timeline keeps as time-weighted hourly means.
+_SUMMED = (
+    "served_mw",
+    "unserved_mw",
+    "dark_mw",
+    "network_limited_mw",
+    "supply_shortage_mw",
+    "ufls_mw",
+    "shed_mw",
+    "refed_mw",
+    "critical_unserved_mw",
+    "customers_off",
+)
+
+
 def _hourly_means(problem: RepairProblem, plan: CrewPlan) -> dict[str, np.ndarray]:
     """Time-weighted means per hour and region of every segment's figures."""
     evaluations = problem.evaluations
     compiled = evaluations.compiled
     demand = evaluations.demand
     hours, n_reg = demand.hours, evaluations.n_regions
-    acc = {
-        k: np.zeros((hours, n_reg))
-        for k in ("served", "unserved", "dark", "shed", "crit", "off", "deliver", "interrupted")
-    }
+    acc = {k: np.zeros((hours, n_reg)) for k in (*_SUMMED, "deliver", "interrupted")}
     region_of_load = compiled.load_region
-    prev_off = evaluations.value(frozenset(), int(demand.level_of_hour[0])).figures.unserved_share
+    intact = Condition.intact()
+    prev_off = evaluations.value(intact, int(demand.level_of_hour[0])).figures.unserved_share
     segments = _segments(problem, plan)
     k = 0
     for h in range(hours):
@@ -276,15 +304,11 @@ def _hourly_means(problem: RepairProblem, plan: CrewPlan) -> dict[str, np.ndarra
             a, b, done = segments[k]
             stop = min(b, h + 1.0)
             weight = stop - t
-            out = problem.out_at(a, done)
-            now = evaluations.value(out, level).figures
-            acc["served"][h] += weight * now.served_mw
-            acc["unserved"][h] += weight * now.unserved_mw
-            acc["dark"][h] += weight * now.dark_mw
-            acc["shed"][h] += weight * now.shed_mw
-            acc["crit"][h] += weight * now.critical_unserved_mw
-            acc["off"][h] += weight * now.customers_off
-            acc["deliver"][h] += weight * evaluations.value(out, PEAK).figures.served_mw
+            condition = problem.condition_at(a, done)
+            now = evaluations.value(condition, level).figures
+            for name in _SUMMED:
+                acc[name][h] += weight * getattr(now, name)
+            acc["deliver"][h] += weight * evaluations.value(condition, PEAK).figures.served_mw
             rise = np.maximum(now.unserved_share - prev_off, 0.0) * compiled.load_customers
             acc["interrupted"][h] += np.bincount(region_of_load, weights=rise, minlength=n_reg)[
                 :n_reg
@@ -305,7 +329,9 @@ def timeline_frame(
     demand = evaluations.demand
     hours, n_reg = demand.hours, evaluations.n_regions
     acc = _hourly_means(problem, plan)
-    intact = [evaluations.value(frozenset(), lv).figures for lv in range(len(demand.levels_mw))]
+    intact = [
+        evaluations.value(Condition.intact(), lv).figures for lv in range(len(demand.levels_mw))
+    ]
     level = demand.level_of_hour
     customers = intact[0].customers if intact else np.zeros(n_reg)
     region_demand = np.stack([f.load_mw for f in intact])[level]
@@ -316,15 +342,11 @@ def timeline_frame(
             "region": np.tile(np.asarray(compiled.region_names, dtype=object), hours),
             "demand_mw": region_demand.ravel(),
             # capacity: what the damaged grid serves now or would serve at the peak
-            "deliverable_mw": np.maximum(acc["deliver"], acc["served"]).ravel(),
-            "served_mw": acc["served"].ravel(),
-            "unserved_mw": acc["unserved"].ravel(),
-            "dark_mw": acc["dark"].ravel(),
-            "shed_mw": acc["shed"].ravel(),
+            "deliverable_mw": np.maximum(acc["deliver"], acc["served_mw"]).ravel(),
+            **{name: acc[name].ravel() for name in _SUMMED if name != "customers_off"},
             "critical_mw": np.stack([f.critical_mw for f in intact])[level].ravel(),
-            "critical_unserved_mw": acc["crit"].ravel(),
             "customers": np.tile(customers.astype(np.int64), hours),
-            "customers_off": acc["off"].ravel(),
+            "customers_off": acc["customers_off"].ravel(),
             "customers_interrupted": acc["interrupted"].ravel(),
             "intact_served_mw": np.stack([f.served_mw for f in intact])[level].ravel(),
             "wave_h": np.repeat(_since_wave(hours, wave_times_h), n_reg),

@@ -217,7 +217,8 @@ def test_run_with_every_substation_struck_restores_everything(tmp_path: Path) ->
     scenario.write_text(
         'network = "net.json"\nseed = 1\n'
         '[[waves]]\ntargets = ["substation:bus0", "substation:bus1", "substation:bus2"]\n'
-        "[repair]\ncrews = 3\nhorizon_h = 2000\n"
+        # the whole-substation model: each hit is one switchgear task
+        "[repair]\ncrews = 3\nhorizon_h = 2000\npartial_damage = false\n"
         '[repair.durations.substation]\ndist = "fixed"\nmedian_h = 10\n'
         "[schedule]\ngroups = 2\n",
         encoding="utf-8",

@@ -8,6 +8,7 @@ from restoration_cases import damage_of, fixed_repair, radial_grid
 
 from gridmodel.network.catalog import load_network
 from gridmodel.network.grid import Element
+from gridmodel.restoration.drafts import substation_bays
 from gridmodel.restoration.tasks import (
     DEFAULT_REPAIR,
     MIN_DURATION_H,
@@ -76,15 +77,20 @@ def test_default_durations_follow_the_public_figures(ua) -> None:
     )
     lines, subs, spares, none = [], [], [], []
     rng = np.random.default_rng(5)
-    stock = {"spare_transformers": 1}
+    # the whole substation out, no supply transformers: one task per element
+    whole = {"spare_transformers": 1, "partial_damage": False}
     for _ in range(200):
-        tasks = repair_tasks(damage, ua, rng=rng, options=DEFAULT_REPAIR.model_copy(update=stock))
+        tasks = repair_tasks(damage, ua, rng=rng, options=DEFAULT_REPAIR.model_copy(update=whole))
         by = {t.element.kind: t for t in tasks}
+        assert len(by) == len(tasks) == 3
         lines.append(by["line"].duration_h)
         subs.append(by["substation"].duration_h)
         spares.append(by["trafo"].duration_h)
         second = repair_tasks(
-            damage, ua, rng=rng, options=DEFAULT_REPAIR.model_copy(update={"spare_transformers": 0})
+            damage,
+            ua,
+            rng=rng,
+            options=DEFAULT_REPAIR.model_copy(update={**whole, "spare_transformers": 0}),
         )
         new = next(t for t in second if t.element.kind == "trafo")
         none.append((new.parts_h, new.duration_h))
@@ -104,23 +110,36 @@ def test_default_durations_follow_the_public_figures(ua) -> None:
 def test_substation_hit_damages_its_autotransformers_and_spares_run_out(ua) -> None:
     inside = substation_transformers(ua, "BILA_TSERKVA")
     assert len(inside) == 3  # three 750/330 kV autotransformers in the bundled network
-    damage = damage_of([(0, 0.0, Element("substation", "BILA_TSERKVA"), 1.0)])
+    station = Element("substation", "BILA_TSERKVA")
+    damage = damage_of([(0, 0.0, station, 1.0)])
     options = DEFAULT_REPAIR.model_copy(update={"spare_transformers": 2})
     tasks = repair_tasks(damage, ua, options=options, rng=np.random.default_rng(0))
-    assert [t.element for t in tasks] == [Element("substation", "BILA_TSERKVA")] + [
-        Element("trafo", i) for i in inside
+    # destroyed: the switchgear holds the whole substation out; its three
+    # autotransformers and both supply transformers (it has load) are damaged
+    assert ua.net.load.bus.isin(ua.buses_of("BILA_TSERKVA")).any()
+    assert [(t.element, t.part) for t in tasks] == [
+        (station, "switchgear"),
+        *[(Element("trafo", i), "transformer") for i in inside],
+        (station, "supply"),
+        (station, "supply"),
     ]
-    # two spares on hand: the third transformer waits for a new unit
-    assert [t.kind for t in tasks[1:]] == ["trafo", "trafo", "trafo_no_spare"]
+    assert tasks[0].holds == (station,)
+    assert [t.supply for t in tasks] == [None] * 4 + ["BILA_TSERKVA"] * 2
+    # two spares on hand: the third transformer and the supply units wait for new units
+    assert [t.kind for t in tasks[1:]] == ["trafo", "trafo"] + ["trafo_no_spare"] * 3
     assert all(t.after == (0,) for t in tasks[1:])
     assert tasks[3].parts_h + tasks[3].duration_h >= 6 * HOURS_PER_MONTH
     assert tasks[3].duration_h == 17.5 * 24  # the crew installs; waiting holds no crew
     assert [t.parts_h for t in tasks[:3]] == [0.0, 0.0, 0.0]
-    # severity 0.5 damages ceil(0.5 * 3) = 2 of them; the option turns it off
-    half = damage_of([(0, 0.0, Element("substation", "BILA_TSERKVA"), 0.5)])
-    assert len(repair_tasks(half, ua, rng=np.random.default_rng(0))) == 3
+    # severity 0.5 damages ceil(0.5 * 3) = 2 autotransformers, ceil(0.5 * n)
+    # of its n line bays and ceil(0.5 * 2) = 1 supply transformer
+    half = damage_of([(0, 0.0, station, 0.5)])
+    bays = substation_bays(ua, "BILA_TSERKVA")
+    parts = repair_tasks(half, ua, rng=np.random.default_rng(0))
+    assert [t.part for t in parts] == ["switchgear", "transformer", "transformer", "supply"]
+    assert parts[0].holds == tuple(Element("line", i) for i in bays[: (len(bays) + 1) // 2])
     alone = repair_tasks(half, ua, rng=np.random.default_rng(0), substation_transformers=False)
-    assert [t.element.kind for t in alone] == ["substation"]
+    assert [t.part for t in alone] == ["switchgear", "supply"]
 
 
 def test_spares_are_used_in_wave_order_across_waves(ua) -> None:
@@ -153,11 +172,14 @@ def test_lines_wait_for_the_substation_they_end_in(ua) -> None:
         ]
     )
     tasks = repair_tasks(damage, ua, rng=np.random.default_rng(0))
-    by = {(t.element, t.wave): t for t in tasks}
+    by = {(t.element, t.wave): t for t in tasks if t.part in ("", "switchgear")}
     assert by[(Element("line", ending[0]), 0)].after == (by[(Element("substation", "KYIV"), 0)].id,)
     assert by[(Element("line", elsewhere), 0)].after == ()
     late = by[(Element("line", ending[1]), 1)].after
     assert set(late) == {by[(Element("substation", "KYIV"), w)].id for w in (0, 1)}
+    # supply transformers wait for their substation's switchgear too
+    supply = [t for t in tasks if t.part == "supply" and t.wave == 0]
+    assert supply and all(t.after == (by[(Element("substation", "KYIV"), 0)].id,) for t in supply)
 
 
 def test_same_generator_same_durations_and_regions_follow_the_home_substation(ua) -> None:
@@ -167,8 +189,8 @@ def test_same_generator_same_durations_and_regions_follow_the_home_substation(ua
     c = repair_tasks(damage, ua, rng=np.random.default_rng(12))
     assert a == b
     assert [t.duration_h for t in a] != [t.duration_h for t in c]
-    stations = [t for t in a if t.element.kind == "substation"]
-    assert [t.region for t in stations] == ["Kyiv city", "Lviv", "Odesa"]
+    stations = dict.fromkeys(t.region for t in a if t.element.kind == "substation")
+    assert list(stations) == ["Kyiv city", "Lviv", "Odesa"]
     # autotransformer tasks of a struck substation belong to its region too
     for task in a:
         if task.element.kind == "trafo":

@@ -28,6 +28,7 @@ severity = 0.5
 strategy = "as_listed"
 crews = 1
 horizon_h = 72
+partial_damage = false
 [repair.durations.line]
 dist = "fixed"
 median_h = 10.0

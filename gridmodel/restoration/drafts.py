@@ -1,0 +1,235 @@
+"""What each hit leaves to repair: the draft tasks of a damage, before durations.
+
+:func:`drafts` turns the hits of a :class:`~gridmodel.strikes.damage.Damage`
+into :class:`Draft` tasks, in hit order, wave by wave. An element hit
+(line, transformer, generator, bus) is one draft. A substation hit is split
+into the parts it damages (DOMAIN.md: "a hit rarely destroys a whole
+substation: typically some autotransformers or bays, the rest keeps
+working"), with ``s`` the hit's severity:
+
+``switchgear``
+    The damaged bays. A destroyed substation (``s = 1``) is out with
+    everything attached until this is repaired. A partly damaged one
+    (``s < 1``) keeps working; ``ceil(s * n)`` of its ``n`` line bays are
+    damaged (the lines ending in it, in table order) and those lines are out
+    until the switchgear is repaired. A substation without line bays has no
+    switchgear task when partly damaged.
+``transformer``
+    ``ceil(s * n)`` of the ``n`` in-service transformers with both buses
+    inside the substation (the autotransformers between its voltage levels:
+    its transfer capacity), the first in table order, each a task of its own
+    with severity 1: a damaged autotransformer is replaced, not patched.
+``supply``
+    ``ceil(s * m)`` of the ``m`` transformers that feed the substation's load
+    (``supply_units``; the network has no distribution layer, so they are not
+    elements of it): each a task with severity 1, and while ``k`` of them are
+    out the substation can supply only ``1 - k/m`` of its load. Substations
+    without load have none.
+
+With ``partial_damage`` off, a substation hit is one switchgear task that
+holds the whole substation out (its transformers as above).
+
+Precedence: a draft on an element attached to a damaged substation (a line
+or transformer ending in it, a generator or load on its buses, its supply
+transformers) waits for that substation's switchgear task, likewise for a
+damaged bus; only switchgear tasks released at or before the draft count.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gridmodel.network.grid import Element, Grid
+from gridmodel.strikes.damage import Damage, Hit
+
+#: Severity from which a substation hit destroys it (everything attached out).
+WHOLE = 1.0 - 1e-9
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One task before its duration is drawn.
+
+    ``holds``: elements out until it is finished; ``supply``: the substation
+    whose load-supply transformer it is (``None`` otherwise); ``part``:
+    ``""`` (an element hit), ``switchgear``, ``transformer`` or ``supply``.
+    """
+
+    element: Element
+    wave: int
+    time_h: float
+    severity: float
+    origin: str
+    part: str
+    holds: tuple[Element, ...]
+    supply: str | None = None
+
+    @property
+    def waits_for_others(self) -> bool:
+        """Whether other tasks on its node wait for it (a switchgear or bus task)."""
+        return self.part == "switchgear" or (self.part == "" and self.element.kind == "bus")
+
+
+def element_nodes(grid: Grid, element: Element) -> tuple[frozenset[str], frozenset[int]]:
+    """Substations and buses ``element`` is attached to."""
+    net = grid.net
+    kind = element.kind
+    if kind == "substation":
+        return frozenset({str(element.id)}), frozenset()
+    if kind == "bus":
+        buses = [int(element.id)]
+    elif kind == "line":
+        row = net.line.loc[int(element.id)]
+        buses = [int(row["from_bus"]), int(row["to_bus"])]
+    elif kind == "trafo":
+        row = net.trafo.loc[int(element.id)]
+        buses = [int(row["hv_bus"]), int(row["lv_bus"])]
+    else:
+        buses = [int(getattr(net, kind).loc[int(element.id), "bus"])]
+    subs = {str(grid.bus_substation.get(b)) for b in buses if b in grid.bus_substation.index}
+    return frozenset(subs), frozenset(buses)
+
+
+def home_region(grid: Grid, element: Element) -> str:
+    """Region of the element's home substation (a line's from-bus, a trafo's HV bus)."""
+    net = grid.net
+    kind = element.kind
+    if kind == "substation":
+        sub = str(element.id)
+    else:
+        if kind == "bus":
+            bus = int(element.id)
+        elif kind == "line":
+            bus = int(net.line.at[int(element.id), "from_bus"])
+        elif kind == "trafo":
+            bus = int(net.trafo.at[int(element.id), "hv_bus"])
+        else:
+            bus = int(getattr(net, kind).at[int(element.id), "bus"])
+        sub = str(grid.bus_substation.get(bus))
+    if sub in grid.substations.index:
+        return str(grid.substations.at[sub, "region"])
+    return str(grid.regions.index[0]) if len(grid.regions) else "all"
+
+
+def _in_service(table: pd.DataFrame) -> np.ndarray:
+    if "in_service" in table:
+        return table["in_service"].astype(bool).to_numpy()
+    return np.ones(len(table), dtype=bool)
+
+
+def substation_transformers(grid: Grid, substation: str) -> list[int]:
+    """In-service transformers with both buses in ``substation``, in table order."""
+    trafo = grid.net.trafo
+    if not len(trafo):
+        return []
+    sub_of = grid.bus_substation
+    inside = (trafo["hv_bus"].map(sub_of) == substation).to_numpy() & (
+        trafo["lv_bus"].map(sub_of) == substation
+    ).to_numpy()
+    return sorted(int(i) for i in trafo.index[inside & _in_service(trafo)])
+
+
+def substation_bays(grid: Grid, substation: str) -> list[int]:
+    """In-service lines with exactly one end in ``substation`` (its line bays), in table order."""
+    line = grid.net.line
+    if not len(line):
+        return []
+    sub_of = grid.bus_substation
+    ends = (line["from_bus"].map(sub_of) == substation).to_numpy().astype(int) + (
+        line["to_bus"].map(sub_of) == substation
+    ).to_numpy().astype(int)
+    return sorted(int(i) for i in line.index[(ends == 1) & _in_service(line)])
+
+
+def substation_load_mw(grid: Grid, substation: str) -> float:
+    """Positive load (MW, in service) on the substation's buses."""
+    load = grid.net.load
+    if not len(load):
+        return 0.0
+    here = (load["bus"].map(grid.bus_substation) == substation).to_numpy() & _in_service(load)
+    p = (load["p_mw"] * load.get("scaling", 1.0)).to_numpy(dtype=float)
+    return float(np.clip(p[here], 0.0, None).sum())
+
+
+def drafts(
+    damage: Damage, grid: Grid, *, partial: bool, transformers: bool, supply_units: int
+) -> list[Draft]:
+    """The drafts of every hit, in hit order (see the module notes)."""
+    out: list[Draft] = []
+    for wave in sorted({h.wave for h in damage.hits}):
+        severity = damage.severity(wave)
+        first: dict[Element, Hit] = {}
+        for hit in damage.hits:
+            if hit.wave == wave:
+                first.setdefault(hit.element, hit)
+        explicit = {int(e.id) for e in first if e.kind == "trafo"}
+        added: set[int] = set()
+        for element, hit in first.items():
+            sev = float(severity[element])
+            if element.kind != "substation":
+                out.append(Draft(element, wave, float(hit.time_h), sev, hit.origin, "", (element,)))
+                continue
+            switchgear = _switchgear(grid, element, hit, sev, partial=partial)
+            if switchgear is not None:
+                out.append(switchgear)
+            if transformers:
+                for t in _inside(grid, element, sev, explicit | added):
+                    added.add(t)
+                    unit = Element("trafo", t)
+                    out.append(_unit(unit, hit, "transformer", (unit,)))
+            if partial and substation_load_mw(grid, str(element.id)) > 0:
+                count = math.ceil(sev * supply_units - 1e-9)
+                out += [_unit(element, hit, "supply", ()) for _ in range(count)]
+    return out
+
+
+def _inside(grid: Grid, element: Element, severity: float, skip: set[int]) -> list[int]:
+    inside = substation_transformers(grid, str(element.id))
+    count = math.ceil(severity * len(inside) - 1e-9)
+    return [t for t in inside[:count] if t not in skip]
+
+
+def _unit(element: Element, hit: Hit, part: str, holds: tuple[Element, ...]) -> Draft:
+    """A replaced unit (severity 1) damaged by a substation hit."""
+    origin = f"{hit.origin} ({hit.element})"
+    supply = str(hit.element.id) if part == "supply" else None
+    return Draft(element, hit.wave, float(hit.time_h), 1.0, origin, part, holds, supply)
+
+
+def _switchgear(
+    grid: Grid, element: Element, hit: Hit, severity: float, *, partial: bool
+) -> Draft | None:
+    """The switchgear draft of a substation hit (``None``: no bay damaged)."""
+    if not partial or severity >= WHOLE:
+        holds: tuple[Element, ...] = (element,)
+    else:
+        bays = substation_bays(grid, str(element.id))
+        holds = tuple(Element("line", i) for i in bays[: math.ceil(severity * len(bays) - 1e-9)])
+    if not holds:
+        return None
+    return Draft(element, hit.wave, float(hit.time_h), severity, hit.origin, "switchgear", holds)
+
+
+Nodes = tuple[frozenset[str], frozenset[int]]
+
+
+def predecessors(i: int, items: list[Draft], nodes: list[Nodes]) -> tuple[int, ...]:
+    """Ids of the switchgear (or bus) drafts draft ``i`` waits for."""
+    draft = items[i]
+    if draft.waits_for_others:
+        return ()
+    subs, buses = nodes[i]
+    after = []
+    for j, other in enumerate(items):
+        if j == i or other.time_h > draft.time_h or not other.waits_for_others:
+            continue
+        kind, ident = other.element.kind, other.element.id
+        if (kind == "substation" and str(ident) in subs) or (
+            kind == "bus" and draft.element.kind != "bus" and int(ident) in buses
+        ):
+            after.append(j)
+    return tuple(after)
