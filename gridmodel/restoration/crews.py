@@ -1,22 +1,33 @@
-"""Repair crews at work: who starts which task when (list scheduling).
+"""Repair crews at work: who starts or joins which task when (list scheduling).
 
 The repair problem of one sample is a :class:`RepairProblem`: the tasks, the
-protection trips, the crews and an
+protection trips, the crews, the operators' clock and an
 :class:`~gridmodel.restoration.evaluations.EvaluationCache` to measure what a
-state serves. :func:`dispatch` plays it out in continuous
-time:
+condition serves. :func:`dispatch` plays it out in continuous time with
+:class:`~gridmodel.restoration.dispatch.DispatchState`:
 
-* crews belong to pools: one national pool, or one pool per region named in
-  ``crews_per_region`` (tasks in regions not named use the national pool);
-* whenever a crew of a pool is free and a task of that pool is *eligible*
-  (released by its wave, every task in ``after`` finished, not started), the
-  crew must start one (no deliberate idling); the strategy picks which;
+* crews are national mobile teams (``crews``; they stand for teams spread
+  over the country and move without mobilisation time, their travel being
+  part of the repair durations) and regional crews (``crews_per_region``),
+  based in their region;
+* a regional crew works where it is; with ``mutual_aid`` it is sent to
+  another region when it has nothing to do where it is, and the crew is
+  ``mobilisation_h`` on the way before it starts there (it stays there
+  afterwards, and going home costs the same);
+* a task is *eligible* once its parts are on site (``ready_h``) and every
+  task in ``after`` is finished; waiting for parts holds no crew;
+* up to ``crews_per_task`` crews may work on one task together, sharing its
+  crew hours (two crews halve what is left);
+* whenever a crew is free, it must take something (no deliberate idling), in
+  this order: a new task where it is, a task under way where it is that has
+  room for another crew, then (regional crews with mutual aid) a new task
+  elsewhere, a task under way elsewhere; the strategy picks within the first
+  group that is not empty;
 * a started task runs to the end (no pre-emption); with ``around_the_clock``
   off, work progresses only inside the daily shift window.
 
-:class:`DispatchState` advances the crews from event to event (a task ends,
-a wave releases tasks); the exact search of :mod:`gridmodel.restoration.optimal` uses the
-same class, so a plan found there replays identically here.
+The exact search of :mod:`gridmodel.restoration.optimal` uses the same
+state class, so a plan found there replays identically here.
 """
 
 from __future__ import annotations
@@ -31,34 +42,38 @@ from gridmodel.restoration.condition import Clock, Condition
 from gridmodel.restoration.evaluations import EvaluationCache
 from gridmodel.restoration.tasks import Task, TripReturn
 
-#: Name of the national crew pool.
+#: Home of the national crews.
 NATIONAL = "national"
-
-#: Time resolution of plan keys (h): event times closer than this are the same.
-TIME_KEY_DIGITS = 6
 
 
 @dataclass(frozen=True, eq=False)
 class Crews:
-    """Crew pools and working hours.
+    """The crews and their working hours.
 
     Attributes
     ----------
-    pools
-        Crews per pool (``national`` and/or region names).
-    task_pool
-        Pool of every task (task id order).
+    homes
+        Home of every crew: :data:`NATIONAL` or a region name (national first,
+        then regions in name order).
+    mobilisation_h
+        Hours a regional crew travels to work in another region.
+    mutual_aid
+        Whether regional crews may be sent to other regions.
+    per_task
+        Most crews on one task at once.
     working
         ``None`` (around the clock), or a boolean per hour of the horizon:
         whether crews work in that hour (extended day by day past the horizon).
     """
 
-    pools: Mapping[str, int]
-    task_pool: tuple[str, ...]
+    homes: tuple[str, ...]
+    mobilisation_h: float = 0.0
+    mutual_aid: bool = True
+    per_task: int = 1
     working: np.ndarray | None = None
 
     def finish(self, start_h: float, work_h: float) -> float:
-        """When a task started at ``start_h`` with ``work_h`` crew hours ends."""
+        """When ``work_h`` working hours from ``start_h`` are done."""
         if self.working is None:
             return start_h + work_h
         mask = self.working
@@ -76,20 +91,37 @@ class Crews:
                 t = float(h + 1)
         return t
 
+    def worked(self, start_h: float, end_h: float) -> float:
+        """Working hours in ``[start_h, end_h)``."""
+        if self.working is None or end_h <= start_h:
+            return max(end_h - start_h, 0.0)
+        mask = self.working
+        per_day = max(float(mask[-24:].sum()), 1.0)
+        total, t = 0.0, start_h
+        while t < end_h - 1e-12:
+            h = int(np.floor(t))
+            stop = min(float(h + 1), end_h)
+            if h >= len(mask):
+                return total + (end_h - t) * per_day / 24.0
+            total += (stop - t) if mask[h] else 0.0
+            t = stop
+        return total
+
 
 def crews_for(
-    tasks: tuple[Task, ...],
     *,
     crews: int,
     crews_per_region: Mapping[str, int] | None = None,
+    mobilisation_h: float = 0.0,
+    mutual_aid: bool = True,
+    per_task: int = 1,
     working: np.ndarray | None = None,
 ) -> Crews:
-    """Crew pools for ``tasks``: regional pools where given, else the national pool."""
-    regional = dict(crews_per_region or {})
-    pools: dict[str, int] = {NATIONAL: int(crews)}
-    pools.update({r: int(n) for r, n in regional.items()})
-    task_pool = tuple(t.region if t.region in regional else NATIONAL for t in tasks)
-    return Crews(pools=pools, task_pool=task_pool, working=working)
+    """The crews: ``crews`` national ones, then each region's own."""
+    homes = [NATIONAL] * int(crews)
+    for region in sorted(crews_per_region or {}):
+        homes += [region] * int((crews_per_region or {})[region])
+    return Crews(tuple(homes), float(mobilisation_h), bool(mutual_aid), int(per_task), working)
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,132 +150,38 @@ class RepairProblem:
 
 @dataclass(frozen=True)
 class Situation:
-    """What a strategy sees when a crew of ``pool`` is free at ``time_h``."""
+    """What a strategy sees when crew ``crew`` (home ``pool``) is free at ``time_h``.
+
+    ``eligible`` are the tasks it may take now (new ones, or ones under way
+    with room for another crew: ``joining``); ``key`` identifies the whole
+    dispatch state (used by plans).
+    """
 
     time_h: float
     pool: str
     eligible: tuple[int, ...]
     done: frozenset[int]
-    running: tuple[tuple[int, float], ...]
-
-    @property
-    def key(self) -> tuple[Any, ...]:
-        """A hashable key of the dispatch state (used by plans)."""
-        return state_key(self.time_h, self.done, self.running)
-
-
-def state_key(
-    time_h: float, done: frozenset[int], running: tuple[tuple[int, float], ...]
-) -> tuple[Any, ...]:
-    rounded = tuple(sorted((i, round(end, TIME_KEY_DIGITS)) for i, end in running))
-    return (round(time_h, TIME_KEY_DIGITS), done, rounded)
+    crew: int = 0
+    joining: bool = False
+    key: tuple[Any, ...] = ()
 
 
 Choose = Callable[[RepairProblem, Situation], int]
 
 
-class DispatchState:
-    """Mutable dispatch state: time, free crews, running and finished tasks."""
-
-    def __init__(self, problem: RepairProblem) -> None:
-        self.problem = problem
-        self.time_h = 0.0
-        self.free = dict(problem.crews.pools)
-        self.running: tuple[tuple[int, float], ...] = ()
-        self.done: frozenset[int] = frozenset()
-        self.started: frozenset[int] = frozenset()
-        self.finished = False
-
-    def copy(self) -> DispatchState:
-        other = DispatchState.__new__(DispatchState)
-        other.__dict__.update(self.__dict__)
-        other.free = dict(self.free)
-        return other
-
-    def decision(self) -> Situation | None:
-        """The next choice to make now (first pool, in name order), or ``None``."""
-        if self.finished:
-            return None
-        problem = self.problem
-        for pool in sorted(self.free):
-            if self.free[pool] <= 0:
-                continue
-            eligible = tuple(
-                t.id
-                for t in problem.tasks
-                if t.id not in self.started
-                and problem.crews.task_pool[t.id] == pool
-                and t.ready_h <= self.time_h
-                and all(a in self.done for a in t.after)
-            )
-            if eligible:
-                return Situation(self.time_h, pool, eligible, self.done, self.running)
-        return None
-
-    def assign(self, situation: Situation, task_id: int) -> None:
-        """Start ``task_id`` now with a crew of the situation's pool."""
-        task = self.problem.tasks[task_id]
-        end = self.problem.crews.finish(self.time_h, task.duration_h)
-        self.free[situation.pool] -= 1
-        self.running = (*self.running, (task_id, end))
-        self.started = self.started | {task_id}
-
-    def advance(self) -> tuple[float, float, frozenset[int]]:
-        """Move to the next event; return (from, to, tasks finished during the step)."""
-        problem = self.problem
-        horizon = problem.horizon_h
-        events = [end for _, end in self.running]
-        events += [
-            t.ready_h for t in problem.tasks if t.id not in self.started and t.ready_h > self.time_h
-        ]
-        start, done = self.time_h, self.done
-        nxt = min(events) if events else horizon
-        if nxt >= horizon:
-            self.time_h = horizon
-            self.finished = True
-            return start, horizon, done
-        self.time_h = nxt
-        finished = [(i, end) for i, end in self.running if end <= nxt]
-        if finished:
-            self.running = tuple((i, end) for i, end in self.running if end > nxt)
-            for i, _ in finished:
-                self.free[problem.crews.task_pool[i]] += 1
-            self.done = self.done | {i for i, _ in finished}
-        return start, nxt, done
-
-
 @dataclass(frozen=True)
 class CrewPlan:
-    """When each task started and ended (NaN: not started within the horizon)."""
+    """What happened to each task (NaN: not within the horizon).
 
+    ``assigned_h``: the first crew was sent; ``start_h``: work began (the
+    first crew arrived); ``end_h``: finished; ``crews``: crews that worked
+    on it; ``home``: home of the first crew; ``order``: tasks in the order
+    they were first assigned.
+    """
+
+    assigned_h: np.ndarray
     start_h: np.ndarray
     end_h: np.ndarray
+    crews: np.ndarray
+    home: tuple[str, ...]
     order: tuple[int, ...]
-
-
-def dispatch(problem: RepairProblem, choose: Choose) -> CrewPlan:
-    """Play the crews out over the horizon, asking ``choose`` at every decision.
-
-    Raises
-    ------
-    ValueError
-        If ``choose`` returns a task that is not eligible (a strategy bug).
-    """
-    n = len(problem.tasks)
-    start = np.full(n, np.nan)
-    end = np.full(n, np.nan)
-    order: list[int] = []
-    state = DispatchState(problem)
-    while not state.finished:
-        situation = state.decision()
-        while situation is not None:
-            pick = int(choose(problem, situation))
-            if pick not in situation.eligible:
-                raise ValueError(f"strategy chose task {pick}, not one of {situation.eligible}")
-            state.assign(situation, pick)
-            start[pick] = state.time_h
-            end[pick] = state.running[-1][1]
-            order.append(pick)
-            situation = state.decision()
-        state.advance()
-    return CrewPlan(start, end, tuple(order))

@@ -5,7 +5,7 @@ What is optimised
 The energy not served over the horizon, exactly as the timeline computes it
 (engine evaluation of every state at every hour's demand), over every order in
 which the crews can take the tasks: at each moment a crew is free and tasks
-are eligible, every eligible task is tried (:class:`~gridmodel.restoration.crews.DispatchState`).
+are eligible, every eligible task is tried (:class:`~gridmodel.restoration.dispatch.DispatchState`).
 That covers every *non-delay* schedule (no crew idles while a task is
 available, no task is interrupted); with identical crews and no release dates
 an optimal schedule of this kind always exists when the tasks' benefits simply
@@ -43,7 +43,8 @@ import math
 from dataclasses import dataclass
 
 from gridmodel.errors import OptionError
-from gridmodel.restoration.crews import DispatchState, RepairProblem, Situation
+from gridmodel.restoration.crews import RepairProblem, Situation
+from gridmodel.restoration.dispatch import DispatchState
 
 #: Largest number of tasks (released within the horizon) the exact search accepts.
 MAX_TASKS = 10

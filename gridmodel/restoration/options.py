@@ -192,6 +192,14 @@ class SwitchingOptions(StrictModel):
 class RepairOptions(StrictModel):
     """The ``[repair]`` section.
 
+    Crews (:mod:`gridmodel.restoration.crews`): ``crews`` national mobile
+    teams and ``crews_per_region`` regional crews. A regional crew sent to
+    another region (``mutual_aid``) travels ``mobilisation_h`` first: default
+    12 h, a day's drive across the country at wartime road speeds plus
+    loading up (assumption). Up to ``crews_per_task`` crews work on one task
+    together: default 2, two teams on one substation or line section
+    (assumption).
+
     ``supply_units`` is the number of transformers that feed a substation's
     load (its load-supply capacity): a hit of severity ``s`` damages
     ``ceil(s * supply_units)`` of them, and that share of the load-supply
@@ -202,10 +210,15 @@ class RepairOptions(StrictModel):
     """
 
     strategy: str = allowed_field("critical_first", "a registered repair strategy name")
-    crews: int = allowed_field(10, "a whole number >= 1", ge=1)
+    crews: int = allowed_field(10, "a whole number >= 0 (with at least one crew in all)", ge=0)
     crews_per_region: dict[str, Annotated[int, Field(ge=1)]] | None = allowed_field(
         None, "a table region -> crews (whole numbers >= 1)"
     )
+    mobilisation_h: float = allowed_field(
+        12.0, "hours from 0 to 720", ge=0, le=720, allow_inf_nan=False
+    )
+    mutual_aid: bool = allowed_field(True, "true, false")
+    crews_per_task: int = allowed_field(2, "a whole number from 1 to 20", ge=1, le=20)
     horizon_h: float = allowed_field(
         336.0, "hours from 1 to 87600 (10 years)", ge=1, le=87600, allow_inf_nan=False
     )
@@ -221,6 +234,12 @@ class RepairOptions(StrictModel):
     durations: Annotated[Durations, BeforeValidator(_merge_durations)] = allowed_field(
         Durations(), "[repair.durations.<type>] tables, type one of " + ", ".join(DEFAULT_DURATIONS)
     )
+
+    @model_validator(mode="after")
+    def _some_crew(self) -> RepairOptions:
+        if self.crews + sum((self.crews_per_region or {}).values()) < 1:
+            raise fail("there is no crew", "at least one crew in crews or crews_per_region", "crews")
+        return self
 
     @property
     def hours(self) -> int:

@@ -15,7 +15,7 @@ from gridmodel.errors import OptionError
 from gridmodel.network.catalog import load_network
 from gridmodel.network.grid import Element
 from gridmodel.restoration import strategies
-from gridmodel.restoration.crews import dispatch
+from gridmodel.restoration.dispatch import dispatch
 from gridmodel.restoration.optimal import MAX_TASKS
 from gridmodel.restoration.options import DemandOptions, RepairOptions
 from gridmodel.restoration.tasks import repair_tasks

@@ -184,15 +184,15 @@ def hours_out(end_h: list[float], hours: int) -> np.ndarray:
 @pytest.mark.parametrize("profile", ["flat", "winter-weekday"])
 def test_unserved_energy_by_hand_from_the_repair_end_times(profile: str) -> None:
     # Radial star, unlimited source: load j is dark exactly until line j is back.
-    # Two crews, tasks as listed: crew A does line 0 (0-2.5 h) then line 2
-    # (2.5-5.75 h), crew B line 1 (0-5 h) then line 3 (5-13 h).
+    # Two crews, one per task, tasks as listed: crew A does line 0 (0-2.5 h)
+    # then line 2 (2.5-5.75 h), crew B line 1 (0-5 h) then line 3 (5-13 h).
     loads = np.array([10.0, 40.0, 30.0, 20.0])
     regions = ["north", "north", "south", "south"]
     end_h = [2.5, 5.0, 5.75, 13.0]
     hours = 16
     grid = radial_grid(list(loads), regions=regions, priorities=[4, 1, 4, 4])
     damage, tasks = line_tasks(grid, [2.5, 5.0, 3.25, 8.0])
-    timeline = run(grid, damage, tasks, crews=2, horizon_h=hours, profile=profile)
+    timeline = run(grid, damage, tasks, crews=2, horizon_h=hours, profile=profile, crews_per_task=1)
     frame = timeline.frame
     assert timeline.tasks["end_h"].tolist() == pytest.approx(end_h, abs=1e-12)
     # demand factor of each local hour (the run starts at midnight, 16 Dec 2022)
