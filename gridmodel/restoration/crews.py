@@ -37,10 +37,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from gridmodel.restoration.condition import Clock, Condition
 from gridmodel.restoration.evaluations import EvaluationCache
-from gridmodel.restoration.tasks import Task, TripReturn
+from gridmodel.restoration.tasks import Task, TripReturn, tasks_frame
 
 #: Home of the national crews.
 NATIONAL = "national"
@@ -185,3 +186,28 @@ class CrewPlan:
     crews: np.ndarray
     home: tuple[str, ...]
     order: tuple[int, ...]
+
+
+def crew_table(problem: RepairProblem, plan: CrewPlan) -> pd.DataFrame:
+    """The task table with what the crews did (``tasks.csv``).
+
+    Per task, after the task columns: ``pool`` (home of the first crew sent:
+    ``national`` or a region), ``crews`` (how many worked on it),
+    ``wait_h`` (from release until the first crew was sent, of which
+    ``parts_h`` waiting for parts), ``travel_h`` (the first crew's
+    mobilisation), ``work_h`` (from the start of work to its end), and
+    ``assigned_h``, ``start_h``, ``end_h`` (NaN if not within the horizon)
+    and ``done`` (finished within the horizon).
+    """
+    table = tasks_frame(problem.tasks)
+    release = table["release_h"].to_numpy(dtype=float)
+    table["pool"] = [home or "" for home in plan.home]
+    table["crews"] = plan.crews
+    table["wait_h"] = plan.assigned_h - release
+    table["travel_h"] = plan.start_h - plan.assigned_h
+    table["work_h"] = plan.end_h - plan.start_h
+    table["assigned_h"] = plan.assigned_h
+    table["start_h"] = plan.start_h
+    table["end_h"] = plan.end_h
+    table["done"] = np.nan_to_num(plan.end_h, nan=np.inf) <= problem.horizon_h
+    return table

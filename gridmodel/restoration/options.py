@@ -238,7 +238,9 @@ class RepairOptions(StrictModel):
     @model_validator(mode="after")
     def _some_crew(self) -> RepairOptions:
         if self.crews + sum((self.crews_per_region or {}).values()) < 1:
-            raise fail("there is no crew", "at least one crew in crews or crews_per_region", "crews")
+            raise fail(
+                "there is no crew", "at least one crew in crews or crews_per_region", "crews"
+            )
         return self
 
     @property

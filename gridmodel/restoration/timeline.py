@@ -54,13 +54,13 @@ import pandas as pd
 
 from gridmodel.engine import CompiledGrid, EngineCache
 from gridmodel.restoration.condition import Clock, Condition
-from gridmodel.restoration.crews import CrewPlan, RepairProblem, crews_for
+from gridmodel.restoration.crews import CrewPlan, RepairProblem, crew_table, crews_for
 from gridmodel.restoration.demand import demand_curve, hour_times
 from gridmodel.restoration.dispatch import dispatch
 from gridmodel.restoration.evaluations import PEAK, EvaluationCache
 from gridmodel.restoration.options import DemandOptions, RepairOptions
 from gridmodel.restoration.strategies import get
-from gridmodel.restoration.tasks import Task, tasks_frame, trip_returns
+from gridmodel.restoration.tasks import Task, trip_returns
 from gridmodel.schema import DEFAULT_TIMEZONE
 from gridmodel.strikes.damage import Damage
 
@@ -252,31 +252,6 @@ def run_strategy(
     frame = timeline_frame(problem, plan, wave_times_h=wave_times_h)
     table = crew_table(problem, plan)
     return Timeline(frame, table, strategy, problem.horizon_h, problem.evaluations.warnings)
-
-
-def crew_table(problem: RepairProblem, plan: CrewPlan) -> pd.DataFrame:
-    """The task table with what the crews did (``tasks.csv``).
-
-    Per task, after the task columns: ``pool`` (home of the first crew sent:
-    ``national`` or a region), ``crews`` (how many worked on it),
-    ``wait_h`` (from release until the first crew was sent, of which
-    ``parts_h`` waiting for parts), ``travel_h`` (the first crew's
-    mobilisation), ``work_h`` (from the start of work to its end), and
-    ``assigned_h``, ``start_h``, ``end_h`` (NaN if not within the horizon)
-    and ``done`` (finished within the horizon).
-    """
-    table = tasks_frame(problem.tasks)
-    release = table["release_h"].to_numpy(dtype=float)
-    table["pool"] = [home or "" for home in plan.home]
-    table["crews"] = plan.crews
-    table["wait_h"] = plan.assigned_h - release
-    table["travel_h"] = plan.start_h - plan.assigned_h
-    table["work_h"] = plan.end_h - plan.start_h
-    table["assigned_h"] = plan.assigned_h
-    table["start_h"] = plan.start_h
-    table["end_h"] = plan.end_h
-    table["done"] = np.nan_to_num(plan.end_h, nan=np.inf) <= problem.horizon_h
-    return table
 
 
 def _segments(problem: RepairProblem, plan: CrewPlan) -> list[tuple[float, float, frozenset[int]]]:
