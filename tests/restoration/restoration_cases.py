@@ -17,8 +17,9 @@ import pandapower as pp
 from gridmodel.engine import CompiledGrid, EngineOptions, compile_grid
 from gridmodel.network.grid import Element, Grid
 from gridmodel.network.metadata import build_grid
-from gridmodel.restoration.options import RepairOptions
+from gridmodel.restoration.options import DemandOptions, RepairOptions
 from gridmodel.restoration.tasks import Task, repair_tasks
+from gridmodel.restoration.timeline import simulate
 from gridmodel.strikes.damage import Damage, Hit, ProtectionTrip
 
 
@@ -91,3 +92,19 @@ def line_tasks(
     damage = damage_of(hits)
     tasks = repair_tasks(damage, grid, options=fixed_repair(median_h), rng=np.random.default_rng(0))
     return damage, tasks
+
+
+FLAT = dict(crews=1, horizon_h=24, strategy="as_listed")
+FLAT_DEMAND = DemandOptions(profile="flat")
+
+
+def run(grid, damage, tasks, *, profile="flat", start=None, **repair):
+    when = {} if start is None else {"start": start}
+    return simulate(
+        compiled_of(grid),
+        damage,
+        tasks,
+        repair=RepairOptions(**{**FLAT, **repair}),
+        demand=DemandOptions(profile=profile),
+        **when,
+    )

@@ -7,11 +7,10 @@ each load is dark exactly until its line is back), flat demand.
 from __future__ import annotations
 
 import pytest
-from restoration_cases import line_tasks, radial_grid
+from restoration_cases import line_tasks, radial_grid, run
 
 from gridmodel.errors import GridModelError
 from gridmodel.restoration.options import RepairOptions
-from test_timeline import run
 
 TOL = 1e-9
 

@@ -10,7 +10,16 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from restoration_cases import compiled_of, damage_of, fixed_repair, line_tasks, radial_grid
+from restoration_cases import (
+    FLAT,
+    FLAT_DEMAND,
+    compiled_of,
+    damage_of,
+    fixed_repair,
+    line_tasks,
+    radial_grid,
+    run,
+)
 
 from gridmodel.engine import EngineOptions, compile_grid
 from gridmodel.network.catalog import load_network
@@ -23,21 +32,6 @@ from gridmodel.restoration.strategies import names
 from gridmodel.restoration.tasks import repair_tasks
 from gridmodel.restoration.timeline import COLUMNS, simulate
 from gridmodel.schedule.deficit import TIMELINE_COLUMNS
-
-FLAT = dict(crews=1, horizon_h=24, strategy="as_listed")
-FLAT_DEMAND = DemandOptions(profile="flat")
-
-
-def run(grid, damage, tasks, *, profile="flat", start=None, **repair):
-    when = {} if start is None else {"start": start}
-    return simulate(
-        compiled_of(grid),
-        damage,
-        tasks,
-        repair=RepairOptions(**{**FLAT, **repair}),
-        demand=DemandOptions(profile=profile),
-        **when,
-    )
 
 
 def totals(timeline) -> pd.DataFrame:
