@@ -61,15 +61,22 @@ def compare(
 
 
 def ranking_table(ranking: pd.DataFrame, *, samples: int) -> str:
-    """The ranking as a plain-text table (ENS mean, 95 % interval, paired difference)."""
+    """The ranking as a plain-text table (ENS mean, 95 % interval, paired difference);
+    a shared rank is marked ``=`` (a tie: the samples do not tell them apart)."""
     header = (
-        f"{'rank':>4}  {'strategy':<20} {'ENS MWh':>12} {'95 % interval':>25} "
+        f"{'rank':>4}  {'strategy':<24} {'ENS MWh':>12} {'95 % interval':>25} "
         f"{'vs best':>12} {'95 % interval':>25}"
     )
-    lines = [f"repair strategies, {samples} sample(s), ranked by energy not served", header]
+    lines = [
+        f"repair strategies, {samples} sample(s), ranked by energy not served "
+        "(= : a tie, the paired 95 % interval includes no difference)",
+        header,
+    ]
+    shared = ranking["rank"].value_counts()
     for row in ranking.itertuples(index=False):
+        rank = f"{row.rank}=" if shared[row.rank] > 1 else f"{row.rank}"
         lines.append(
-            f"{row.rank:>4}  {row.strategy:<20} {row.ens_mwh:>12,.0f} "
+            f"{rank:>4}  {row.strategy:<24} {row.ens_mwh:>12,.0f} "
             f"{f'[{row.ens_ci_low:,.0f}, {row.ens_ci_high:,.0f}]':>25} "
             f"{row.ens_diff_to_best:>+12,.0f} "
             f"{f'[{row.diff_ci_low:+,.0f}, {row.diff_ci_high:+,.0f}]':>25}"

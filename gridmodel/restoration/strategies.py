@@ -28,6 +28,9 @@ state at every decision instead.
                      within a class by MW per repair hour
 ``greedy_marginal``  most served MW gained per repair hour, measured with the
                      engine on the current state and demand at each decision
+``customers_per_crew_hour`` most customers back per crew hour, counted after
+                     switching (what operators re-feed within hours is not
+                     credited to a repair), ties by MW per repair hour
 ``optimal``          exact minimum energy not served (see :mod:`gridmodel.restoration.optimal`)
 ==================== ===========================================================
 """
@@ -114,6 +117,23 @@ def restored_by_class(problem: RepairProblem, task_id: int) -> np.ndarray:
     return hit
 
 
+def restored_customers(problem: RepairProblem, task_id: int) -> float:
+    """Customers the task brings back on its own at the evening peak, after switching."""
+    cache = problem.memo.setdefault("customers", {})
+    hit = cache.get(task_id)
+    if hit is None:
+        task = problem.tasks[task_id]
+        before = problem.condition_at(task.release_h, frozenset(), settled=True)
+        after = problem.condition_at(task.release_h, frozenset({task_id}), settled=True)
+        hit = 0.0
+        if before != after:
+            was = problem.evaluations.value(before, PEAK).figures.total("customers_off")
+            now = problem.evaluations.value(after, PEAK).figures.total("customers_off")
+            hit = max(was - now, 0.0) if was - now > GAIN_TOL_MW else 0.0
+        cache[task_id] = hit
+    return hit
+
+
 def restored_mw(problem: RepairProblem, task_id: int) -> float:
     """Total MW the task restores on its own."""
     return float(restored_by_class(problem, task_id).sum())
@@ -169,6 +189,23 @@ def _best_class(problem: RepairProblem, task_id: int) -> int:
 def critical_first(problem: RepairProblem, situation: Situation) -> int:
     """Tasks restoring the highest priority class first, then MW per repair hour."""
     return _first(situation, lambda i: (_best_class(problem, i), -per_hour(problem, i)))
+
+
+@register("customers_per_crew_hour")
+def customers_per_crew_hour(problem: RepairProblem, situation: Situation) -> int:
+    """The task bringing back the most customers per crew hour, after switching.
+
+    Operators switch first: load re-fed through neighbours within hours is
+    already served in the condition the task is measured on, so a repair
+    earns only what switching cannot do. Ties (for example all zero) go to
+    MW per repair hour.
+    """
+
+    def score(i: int) -> tuple[float, float]:
+        hours = problem.tasks[i].duration_h
+        return (-restored_customers(problem, i) / hours, -per_hour(problem, i))
+
+    return _first(situation, score)
 
 
 @register("greedy_marginal")

@@ -15,8 +15,14 @@ interval (Student t, ``n - 1`` degrees of freedom; a single sample gives a
 zero-width interval). For each metric the best strategy is the one with the
 lowest mean (every compared metric is "lower is better"); every strategy's
 paired difference to it (``x_strategy - x_best`` per sample) gets a mean and
-a 95 % interval the same way. Strategies are ranked by mean energy not served
-(then customer-hours, then name).
+a 95 % interval the same way.
+
+Ranks with ties: a strategy's ``rank`` is 1 plus the number of strategies
+that are significantly better on energy not served (the 95 % interval of the
+paired difference lies above zero, by more than :data:`TIE_MWH`). Strategies
+no sample tells apart share a rank: identical results are ties, and so are
+differences the samples cannot resolve. Rows are listed by rank, then mean
+energy not served, then customer-hours, then name.
 
 A restoration time that is never reached within the horizon counts as the
 horizon (a censored value: the true time is at least that).
@@ -76,6 +82,8 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     "rank",
 )
 CONFIDENCE = 0.95
+#: Differences of energy not served below this (MWh) are ties (rounding noise).
+TIE_MWH = 1e-6
 
 
 @dataclass(frozen=True, eq=False)
@@ -251,12 +259,13 @@ def summarise(samples: pd.DataFrame, strategies: Sequence[str]) -> pd.DataFrame:
         for metric in COMPARED
     }
     order = ranking_order({m: w.mean() for m, w in wide.items()}, strategies)
+    rank = tied_ranks(wide["ens_mwh"], order)
     rows = []
     for metric in COMPARED:
         values = wide[metric]
         means = values.mean()
         best = min(order, key=lambda s: (round(float(means[s]), 9), order.index(s)))
-        for name in strategies:
+        for name in order:
             mean, low, high = mean_ci(values[name].to_numpy())
             d_mean, d_low, d_high = mean_ci((values[name] - values[best]).to_numpy())
             rows.append(
@@ -270,7 +279,7 @@ def summarise(samples: pd.DataFrame, strategies: Sequence[str]) -> pd.DataFrame:
                     "diff_to_best": d_mean,
                     "diff_ci_low": d_low,
                     "diff_ci_high": d_high,
-                    "rank": order.index(name) + 1,
+                    "rank": rank[name],
                 }
             )
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
@@ -288,9 +297,25 @@ def ranking_order(means: dict[str, pd.Series], strategies: Sequence[str]) -> lis
     )
 
 
+def tied_ranks(values: pd.DataFrame, order: Sequence[str]) -> dict[str, int]:
+    """1 + the number of strategies significantly better than each (see the module notes)."""
+    rank = {}
+    for name in order:
+        better = 0
+        for other in order:
+            if other != name:
+                _, low, _ = mean_ci((values[name] - values[other]).to_numpy())
+                better += low > TIE_MWH
+        rank[name] = better + 1
+    return rank
+
+
 def ranking_of(table: pd.DataFrame) -> pd.DataFrame:
     """One row per strategy in rank order: ENS mean, interval and difference to the best."""
-    ens = table[table["metric"] == "ens_mwh"].sort_values(["rank", "strategy"])
+    ens = table[table["metric"] == "ens_mwh"]
+    order = {name: k for k, name in enumerate(table["strategy"].drop_duplicates())}
+    ens = ens.assign(_order=ens["strategy"].map(order)).sort_values(["rank", "_order"])
+    ens = ens.drop(columns="_order")
     columns = ["rank", "strategy", "mean", "ci_low", "ci_high", "diff_to_best"]
     columns += ["diff_ci_low", "diff_ci_high"]
     ranking = ens[columns].rename(
