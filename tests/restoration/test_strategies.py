@@ -69,7 +69,7 @@ def test_hand_computation_is_the_brute_force_minimum() -> None:
     assert best == HAND_ENS_MWH
 
 
-@pytest.mark.parametrize("name", ["load_per_hour", "optimal"])
+@pytest.mark.parametrize("name", ["load_per_hour", "optimal", "customers_per_crew_hour"])
 def test_smith_rule_and_optimal_reach_the_hand_optimum(hand_case, name: str) -> None:
     compiled, damage, tasks = hand_case
     timeline = simulate(compiled, damage, tasks, repair=REPAIR, demand=FLAT, strategy=name)
@@ -210,6 +210,29 @@ def test_strategy_contract(contract_case, name: str) -> None:
     # inputs unchanged
     assert damage == before[0] and tasks == before[1]
     np.testing.assert_array_equal(compiled.load_p_mw, before[2])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "crews",
+    [
+        {"crews": 2},
+        # one national crew and one based outside case9's only region ("1"):
+        # every task it takes costs it the mobilisation time first
+        {"crews": 1, "crews_per_region": {"away": 1}, "mobilisation_h": 6.0, "crews_per_task": 1},
+    ],
+)
+def test_optimal_bounds_every_heuristic_with_switching_and_crews(contract_case, crews) -> None:
+    # partial damage, switching, shared tasks and travel: the exact search
+    # over the same dispatch rules is never beaten
+    compiled, damage, tasks, repair, _ = contract_case
+    repair = repair.model_copy(update={**crews, "horizon_h": 24 * 10})
+    problem = prepare(
+        compiled, damage, tasks, repair=repair, demand=DemandOptions(profile="winter-weekday")
+    )
+    found = {name: ens(run_strategy(problem, name)) for name in strategies.names()}
+    best = found.pop("optimal")
+    assert all(best <= value + 1e-6 for value in found.values()), (best, found)
 
 
 def test_unknown_strategy_lists_the_valid_ones() -> None:
