@@ -72,7 +72,7 @@ def ranking_table(ranking: pd.DataFrame, *, samples: int) -> str:
         "(= : a tie, the paired 95 % interval includes no difference)",
         header,
     ]
-    shared = ranking["rank"].value_counts()
+    shared = ranking["rank"].value_counts().to_dict()
     for row in ranking.itertuples(index=False):
         rank = f"{row.rank}=" if shared[row.rank] > 1 else f"{row.rank}"
         lines.append(

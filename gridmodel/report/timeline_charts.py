@@ -24,6 +24,14 @@ COMPARED_METRICS: dict[str, str] = {
 }
 _SERVED = "#1a9641"
 _DEMAND = "#404040"
+#: Why load is unserved (DESIGN.md), stacked above the served load: column,
+#: legend name, colour. Under-frequency shedding is drawn only when present.
+UNSERVED_CATEGORIES: tuple[tuple[str, str, str], ...] = (
+    ("network_limited_mw", "network-limited", "#f4a582"),
+    ("supply_shortage_mw", "supply shortage", "#fdd49e"),
+    ("ufls_mw", "under-frequency shedding", "#b2abd2"),
+    ("dark_mw", "dark", "#636363"),
+)
 _PALETTE = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
 
 
@@ -49,13 +57,17 @@ def restoration_curve(timeline: pd.DataFrame) -> go.Figure:
     ----------
     timeline
         ``timeline.parquet``: ``hour``, ``region``, ``demand_mw``,
-        ``served_mw`` (optional ``deliverable_mw``, ``time``).
+        ``served_mw`` (optional ``deliverable_mw``, ``time``, the unserved
+        categories of :data:`UNSERVED_CATEGORIES` and ``refed_mw``).
 
     Returns
     -------
     plotly.graph_objects.Figure
         For "all regions" and then each region, the traces ``demand``,
-        ``served`` (and ``deliverable`` if present); only the "all regions"
+        ``served`` (and ``deliverable`` if present), then the unserved
+        categories stacked on the served load up to the demand and the
+        ``re-fed`` line (served through neighbouring substations after
+        switching), where the timeline has them; only the "all regions"
         traces are visible at first. A dropdown (``layout.updatemenus[0]``)
         with one button per choice switches trace visibility. With ``time``,
         x is each row's own local wall-clock time on a date axis, so the
@@ -66,32 +78,23 @@ def restoration_curve(timeline: pd.DataFrame) -> go.Figure:
     regions = list(dict.fromkeys(str(r) for r in table["region"]))
     choices: list[tuple[str, pd.DataFrame]] = [("all regions", total_timeline(table))]
     choices += [(r, table[table["region"].astype(str) == r].sort_values("hour")) for r in regions]
-    deliverable = "deliverable_mw" in table.columns
-    per_choice = 3 if deliverable else 2
+    lines = _curve_lines(table)
+    per_choice = len(lines)
     dated = "time" in table.columns
     fig = go.Figure()
     for number, (name, rows) in enumerate(choices):
-        visible = number == 0
         label = escape(name)
         place = _x_place(rows, dated=dated)
-        lines = [("demand", "demand_mw", {"color": _DEMAND, "dash": "dash", "width": 1.5})]
-        lines.append(("served", "served_mw", {"color": _SERVED, "width": 2}))
-        if deliverable:
-            lines.append(
-                ("deliverable", "deliverable_mw", {"color": "#2166ac", "dash": "dot", "width": 1.5})
-            )
-        for trace, column, line in lines:
+        for trace, column, style in lines:
             fig.add_trace(
                 go.Scatter(
                     **place,
                     y=rows[column].to_numpy(dtype=np.float32),
                     name=trace,
-                    visible=visible,
-                    line=line,
+                    visible=number == 0,
                     legendgroup=trace,
-                    fill="tozeroy" if trace == "served" else None,
-                    fillcolor="rgba(26,150,65,0.15)" if trace == "served" else None,
                     hovertemplate=f"{label}: {trace} %{{y:,.0f}} MW<extra></extra>",
+                    **style,
                 )
             )
     n = len(choices) * per_choice
@@ -127,6 +130,33 @@ def restoration_curve(timeline: pd.DataFrame) -> go.Figure:
         legend={"orientation": "h", "y": -0.18},
     )
     return fig
+
+
+def _curve_lines(table: pd.DataFrame) -> list[tuple[str, str, dict[str, Any]]]:
+    """The traces of one choice: (name, column, scatter style)."""
+    stacked = all(c in table.columns for c, _, _ in UNSERVED_CATEGORIES)
+    served: dict[str, Any] = {"line": {"color": _SERVED, "width": 2}}
+    served |= (
+        {"stackgroup": "demand", "fillcolor": "rgba(26,150,65,0.25)"}
+        if stacked
+        else {"fill": "tozeroy", "fillcolor": "rgba(26,150,65,0.15)"}
+    )
+    demand: dict[str, Any] = {"line": {"color": _DEMAND, "dash": "dash", "width": 1.5}}
+    lines = [("demand", "demand_mw", demand), ("served", "served_mw", served)]
+    style: dict[str, Any]
+    if "deliverable_mw" in table.columns:
+        style = {"line": {"color": "#2166ac", "dash": "dot", "width": 1.5}}
+        lines.append(("deliverable", "deliverable_mw", style))
+    if stacked:
+        for column, name, colour in UNSERVED_CATEGORIES:
+            if column == "ufls_mw" and not (table[column] > 0).any():
+                continue
+            style = {"stackgroup": "demand", "line": {"color": colour, "width": 0.5}}
+            lines.append((name, column, style | {"fillcolor": colour}))
+    if "refed_mw" in table.columns:
+        style = {"line": {"color": "#4dac26", "dash": "dashdot", "width": 1.5}}
+        lines.append(("re-fed through neighbours", "refed_mw", style))
+    return lines
 
 
 def _x_place(rows: pd.DataFrame, *, dated: bool) -> dict[str, Any]:

@@ -5,22 +5,25 @@ into :class:`Draft` tasks, in hit order, wave by wave. An element hit
 (line, transformer, generator, bus) is one draft. A substation hit is split
 into the parts it damages (DOMAIN.md: "a hit rarely destroys a whole
 substation: typically some autotransformers or bays, the rest keeps
-working"), with ``s`` the hit's severity:
+working"), with ``s`` the hit's severity, the share of each kind of
+equipment it damages: ``lost(s, n)`` of ``n`` units is ``s * n`` rounded to
+the nearest whole unit (halves up), at least one (a hit damages something)
+and at most ``n``:
 
 ``switchgear``
     The damaged bays. A destroyed substation (``s = 1``) is out with
     everything attached until this is repaired. A partly damaged one
-    (``s < 1``) keeps working; ``ceil(s * n)`` of its ``n`` line bays are
+    (``s < 1``) keeps working; ``lost(s, n)`` of its ``n`` line bays are
     damaged (the lines ending in it, in table order) and those lines are out
     until the switchgear is repaired. A substation without line bays has no
     switchgear task when partly damaged.
 ``transformer``
-    ``ceil(s * n)`` of the ``n`` in-service transformers with both buses
+    ``lost(s, n)`` of the ``n`` in-service transformers with both buses
     inside the substation (the autotransformers between its voltage levels:
     its transfer capacity), the first in table order, each a task of its own
     with severity 1: a damaged autotransformer is replaced, not patched.
 ``supply``
-    ``ceil(s * m)`` of the ``m`` transformers that feed the substation's load
+    ``lost(s, m)`` of the ``m`` transformers that feed the substation's load
     (``supply_units``; the network has no distribution layer, so they are not
     elements of it): each a task with severity 1, and while ``k`` of them are
     out the substation can supply only ``1 - k/m`` of its load. Substations
@@ -48,6 +51,13 @@ from gridmodel.strikes.damage import Damage, Hit
 
 #: Severity from which a substation hit destroys it (everything attached out).
 WHOLE = 1.0 - 1e-9
+
+
+def lost(severity: float, units: int) -> int:
+    """Units of ``units`` a hit of ``severity`` damages (see the module notes)."""
+    if units <= 0:
+        return 0
+    return min(units, max(1, math.floor(severity * units + 0.5 + 1e-9)))
 
 
 @dataclass(frozen=True)
@@ -182,14 +192,14 @@ def drafts(
                     unit = Element("trafo", t)
                     out.append(_unit(unit, hit, "transformer", (unit,)))
             if partial and substation_load_mw(grid, str(element.id)) > 0:
-                count = math.ceil(sev * supply_units - 1e-9)
+                count = lost(sev, supply_units)
                 out += [_unit(element, hit, "supply", ()) for _ in range(count)]
     return out
 
 
 def _inside(grid: Grid, element: Element, severity: float, skip: set[int]) -> list[int]:
     inside = substation_transformers(grid, str(element.id))
-    count = math.ceil(severity * len(inside) - 1e-9)
+    count = lost(severity, len(inside))
     return [t for t in inside[:count] if t not in skip]
 
 
@@ -208,7 +218,7 @@ def _switchgear(
         holds: tuple[Element, ...] = (element,)
     else:
         bays = substation_bays(grid, str(element.id))
-        holds = tuple(Element("line", i) for i in bays[: math.ceil(severity * len(bays) - 1e-9)])
+        holds = tuple(Element("line", i) for i in bays[: lost(severity, len(bays))])
     if not holds:
         return None
     return Draft(element, hit.wave, float(hit.time_h), severity, hit.origin, "switchgear", holds)

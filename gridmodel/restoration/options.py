@@ -202,7 +202,8 @@ class RepairOptions(StrictModel):
 
     ``supply_units`` is the number of transformers that feed a substation's
     load (its load-supply capacity): a hit of severity ``s`` damages
-    ``ceil(s * supply_units)`` of them, and that share of the load-supply
+    ``s * supply_units`` of them (rounded to whole units, at least one;
+    :func:`gridmodel.restoration.drafts.lost`), and that share of the load-supply
     capacity is lost until they are replaced. Default 2: a 330/110 kV
     substation has two autotransformers so that it survives the loss of one
     (N-1 design; assumption). ``partial_damage = false`` brings back the

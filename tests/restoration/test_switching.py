@@ -61,8 +61,8 @@ def south(frame, column: str) -> list[float]:
 
 
 def test_partial_damage_leaves_its_known_share_in_service() -> None:
-    # Severity 0.5 on bus2: ceil(0.5 * 2) = 1 of its 2 line bays (line 1, the
-    # first in table order) and ceil(0.5 * 2) = 1 of its 2 supply transformers.
+    # Severity 0.5 on bus2: 0.5 x 2 = 1 of its 2 line bays (line 1, the first
+    # in table order) and 0.5 x 2 = 1 of its 2 supply transformers.
     # Hour 0 (isolation): the whole substation is out, 60 MW dark. From 1 h
     # it is fed over line 2 and keeps 1 - 1/2 of its supply capacity: 30 MW
     # served, 30 MW network-limited (no switching here).

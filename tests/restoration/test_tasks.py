@@ -8,7 +8,7 @@ from restoration_cases import damage_of, fixed_repair, radial_grid
 
 from gridmodel.network.catalog import load_network
 from gridmodel.network.grid import Element
-from gridmodel.restoration.drafts import substation_bays
+from gridmodel.restoration.drafts import lost, substation_bays
 from gridmodel.restoration.tasks import (
     DEFAULT_REPAIR,
     MIN_DURATION_H,
@@ -131,8 +131,9 @@ def test_substation_hit_damages_its_autotransformers_and_spares_run_out(ua) -> N
     assert tasks[3].parts_h + tasks[3].duration_h >= 6 * HOURS_PER_MONTH
     assert tasks[3].duration_h == 17.5 * 24  # the crew installs; waiting holds no crew
     assert [t.parts_h for t in tasks[:3]] == [0.0, 0.0, 0.0]
-    # severity 0.5 damages ceil(0.5 * 3) = 2 autotransformers, ceil(0.5 * n)
-    # of its n line bays and ceil(0.5 * 2) = 1 supply transformer
+    # severity 0.5 damages 0.5 x 3 = 1.5, rounded up to 2 autotransformers,
+    # half of its n line bays (rounded, halves up) and 0.5 x 2 = 1 supply
+    # transformer
     half = damage_of([(0, 0.0, station, 0.5)])
     bays = substation_bays(ua, "BILA_TSERKVA")
     parts = repair_tasks(half, ua, rng=np.random.default_rng(0))
@@ -140,6 +141,15 @@ def test_substation_hit_damages_its_autotransformers_and_spares_run_out(ua) -> N
     assert parts[0].holds == tuple(Element("line", i) for i in bays[: (len(bays) + 1) // 2])
     alone = repair_tasks(half, ua, rng=np.random.default_rng(0), substation_transformers=False)
     assert [t.part for t in alone] == ["switchgear", "supply"]
+    # the share is rounded to whole units: 0.3 x 3 = 0.9 -> 1, 0.7 x 2 = 1.4 -> 1,
+    # and a light hit still damages one unit
+    assert [lost(s, n) for s, n in ((0.3, 3), (0.7, 2), (0.05, 2), (0.75, 2), (1.0, 3))] == [
+        1,
+        1,
+        1,
+        2,
+        3,
+    ]
 
 
 def test_spares_are_used_in_wave_order_across_waves(ua) -> None:
