@@ -206,6 +206,41 @@ def test_restoration_curve_totals_and_region_selector() -> None:
     assert menu.buttons[2].args[0]["visible"] == [k // 3 == 2 for k in range(12)]
 
 
+def test_restoration_curve_stacks_why_load_is_unserved() -> None:
+    # one region, two hours: 100 MW demand; hour 0: 40 served, 35 dark, 25
+    # network-limited; hour 1: 80 served (10 of it re-fed), 20 network-limited
+    table = pd.DataFrame(
+        {
+            "hour": [0, 1],
+            "region": "north",
+            "demand_mw": [100.0, 100.0],
+            "served_mw": [40.0, 80.0],
+            "dark_mw": [35.0, 0.0],
+            "network_limited_mw": [25.0, 20.0],
+            "supply_shortage_mw": [0.0, 0.0],
+            "ufls_mw": [0.0, 0.0],
+            "refed_mw": [0.0, 10.0],
+        }
+    )
+    fig = figures.restoration_curve(table)
+    names = [t.name for t in fig.data[: len(fig.data) // 2]]
+    # no under-frequency shedding in the table: no trace for it
+    assert names == [
+        "demand",
+        "served",
+        "network-limited",
+        "supply shortage",
+        "dark",
+        "re-fed through neighbours",
+    ]
+    stack = [t for t in fig.data[:6] if t.stackgroup == "demand"]
+    assert [t.name for t in stack] == ["served", "network-limited", "supply shortage", "dark"]
+    # the stack's top is the demand in every hour
+    top = np.sum([np.asarray(t.y, dtype=float) for t in stack], axis=0)
+    assert top.tolist() == pytest.approx([100.0, 100.0])
+    assert list(fig.data[5].y) == pytest.approx([0.0, 10.0])
+
+
 def test_restoration_curve_ignores_a_total_row() -> None:
     table = timeline(REGIONS)
     total = table.groupby("hour", as_index=False)[["demand_mw", "served_mw"]].sum()
