@@ -131,44 +131,74 @@ def _in_service(table: pd.DataFrame) -> np.ndarray:
     return np.ones(len(table), dtype=bool)
 
 
+@dataclass(frozen=True, eq=False)
+class Equipment:
+    """Per substation: its in-service line bays (lines with exactly one end in
+    it), its in-service transformers (both buses in it), in table order, and
+    its positive in-service load (MW). Built once per grid by :func:`equipment`."""
+
+    bays: dict[str, tuple[int, ...]]
+    transformers: dict[str, tuple[int, ...]]
+    load_mw: dict[str, float]
+
+
+def equipment(grid: Grid) -> Equipment:
+    """The :class:`Equipment` of every substation of ``grid``."""
+    net, sub_of = grid.net, grid.bus_substation
+    bays: dict[str, list[int]] = {}
+    line = net.line
+    if len(line):
+        a = line["from_bus"].map(sub_of).to_numpy(dtype=object)
+        b = line["to_bus"].map(sub_of).to_numpy(dtype=object)
+        for i, x, y, ok in zip(line.index, a, b, _in_service(line), strict=True):
+            if ok and x != y:
+                for sub in (x, y):
+                    bays.setdefault(str(sub), []).append(int(i))
+    inside: dict[str, list[int]] = {}
+    trafo = net.trafo
+    if len(trafo):
+        a = trafo["hv_bus"].map(sub_of).to_numpy(dtype=object)
+        b = trafo["lv_bus"].map(sub_of).to_numpy(dtype=object)
+        for i, x, y, ok in zip(trafo.index, a, b, _in_service(trafo), strict=True):
+            if ok and x == y:
+                inside.setdefault(str(x), []).append(int(i))
+    load_mw: dict[str, float] = {}
+    load = net.load
+    if len(load):
+        p = np.clip((load["p_mw"] * load.get("scaling", 1.0)).to_numpy(dtype=float), 0.0, None)
+        subs = load["bus"].map(sub_of).to_numpy(dtype=object)
+        for sub, mw, ok in zip(subs, p, _in_service(load), strict=True):
+            if ok:
+                load_mw[str(sub)] = load_mw.get(str(sub), 0.0) + float(mw)
+    return Equipment(
+        bays={s: tuple(sorted(v)) for s, v in bays.items()},
+        transformers={s: tuple(sorted(v)) for s, v in inside.items()},
+        load_mw=load_mw,
+    )
+
+
 def substation_transformers(grid: Grid, substation: str) -> list[int]:
     """In-service transformers with both buses in ``substation``, in table order."""
-    trafo = grid.net.trafo
-    if not len(trafo):
-        return []
-    sub_of = grid.bus_substation
-    inside = (trafo["hv_bus"].map(sub_of) == substation).to_numpy() & (
-        trafo["lv_bus"].map(sub_of) == substation
-    ).to_numpy()
-    return sorted(int(i) for i in trafo.index[inside & _in_service(trafo)])
+    return list(equipment(grid).transformers.get(substation, ()))
 
 
 def substation_bays(grid: Grid, substation: str) -> list[int]:
     """In-service lines with exactly one end in ``substation`` (its line bays), in table order."""
-    line = grid.net.line
-    if not len(line):
-        return []
-    sub_of = grid.bus_substation
-    ends = (line["from_bus"].map(sub_of) == substation).to_numpy().astype(int) + (
-        line["to_bus"].map(sub_of) == substation
-    ).to_numpy().astype(int)
-    return sorted(int(i) for i in line.index[(ends == 1) & _in_service(line)])
-
-
-def substation_load_mw(grid: Grid, substation: str) -> float:
-    """Positive load (MW, in service) on the substation's buses."""
-    load = grid.net.load
-    if not len(load):
-        return 0.0
-    here = (load["bus"].map(grid.bus_substation) == substation).to_numpy() & _in_service(load)
-    p = (load["p_mw"] * load.get("scaling", 1.0)).to_numpy(dtype=float)
-    return float(np.clip(p[here], 0.0, None).sum())
+    return list(equipment(grid).bays.get(substation, ()))
 
 
 def drafts(
-    damage: Damage, grid: Grid, *, partial: bool, transformers: bool, supply_units: int
+    damage: Damage,
+    grid: Grid,
+    *,
+    partial: bool,
+    transformers: bool,
+    supply_units: int,
+    kit: Equipment | None = None,
 ) -> list[Draft]:
-    """The drafts of every hit, in hit order (see the module notes)."""
+    """The drafts of every hit, in hit order (see the module notes); ``kit``: the
+    grid's :func:`equipment`, if already built."""
+    kit = kit if kit is not None else equipment(grid)
     out: list[Draft] = []
     for wave in sorted({h.wave for h in damage.hits}):
         severity = damage.severity(wave)
@@ -183,22 +213,22 @@ def drafts(
             if element.kind != "substation":
                 out.append(Draft(element, wave, float(hit.time_h), sev, hit.origin, "", (element,)))
                 continue
-            switchgear = _switchgear(grid, element, hit, sev, partial=partial)
+            switchgear = _switchgear(kit, element, hit, sev, partial=partial)
             if switchgear is not None:
                 out.append(switchgear)
             if transformers:
-                for t in _inside(grid, element, sev, explicit | added):
+                for t in _inside(kit, element, sev, explicit | added):
                     added.add(t)
                     unit = Element("trafo", t)
                     out.append(_unit(unit, hit, "transformer", (unit,)))
-            if partial and substation_load_mw(grid, str(element.id)) > 0:
+            if partial and kit.load_mw.get(str(element.id), 0.0) > 0:
                 count = lost(sev, supply_units)
                 out += [_unit(element, hit, "supply", ()) for _ in range(count)]
     return out
 
 
-def _inside(grid: Grid, element: Element, severity: float, skip: set[int]) -> list[int]:
-    inside = substation_transformers(grid, str(element.id))
+def _inside(kit: Equipment, element: Element, severity: float, skip: set[int]) -> list[int]:
+    inside = kit.transformers.get(str(element.id), ())
     count = lost(severity, len(inside))
     return [t for t in inside[:count] if t not in skip]
 
@@ -211,13 +241,13 @@ def _unit(element: Element, hit: Hit, part: str, holds: tuple[Element, ...]) -> 
 
 
 def _switchgear(
-    grid: Grid, element: Element, hit: Hit, severity: float, *, partial: bool
+    kit: Equipment, element: Element, hit: Hit, severity: float, *, partial: bool
 ) -> Draft | None:
     """The switchgear draft of a substation hit (``None``: no bay damaged)."""
     if not partial or severity >= WHOLE:
         holds: tuple[Element, ...] = (element,)
     else:
-        bays = substation_bays(grid, str(element.id))
+        bays = kit.bays.get(str(element.id), ())
         holds = tuple(Element("line", i) for i in bays[: lost(severity, len(bays))])
     if not holds:
         return None

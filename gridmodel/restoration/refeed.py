@@ -48,35 +48,58 @@ ROOM_TOL_MW = 1e-9
 
 @dataclass(frozen=True, eq=False)
 class Feeding:
-    """Loads per substation and neighbouring substations (built once per grid)."""
+    """Loads per substation and neighbouring substations (built once per grid).
 
-    loads_of: dict[str, np.ndarray]
-    neighbours: dict[str, tuple[str, ...]]
-    peak_mw: dict[str, float]
-    load_peak_mw: np.ndarray
+    Substations are numbered in name order (``index``); ``load_sub`` gives
+    each load's substation number (-1: none), ``class_loads`` each
+    substation's loads by priority class, ``neighbours`` the numbers of its
+    neighbours, ``takers`` the loads of a substation that take re-fed load of
+    a priority class (its loads of that class with load at the peak, else all
+    its loads with load at the peak), ``peak_mw`` each substation's
+    evening-peak load.
+    """
+
+    index: dict[str, int]
+    load_sub: np.ndarray
+    class_loads: tuple[dict[int, tuple[int, ...]], ...]
+    neighbours: tuple[tuple[int, ...], ...]
+    takers: dict[tuple[int, int], tuple[int, ...]]
+    peak_mw: np.ndarray
 
 
 def feeding(compiled: CompiledGrid, peak_mw: np.ndarray) -> Feeding:
     """The feeding structure of ``compiled`` with evening-peak demand ``peak_mw`` per load."""
-    sub_of_bus = np.full(compiled.n_bus, -1, dtype=np.int64)
     names = sorted(compiled.substation_buses)
+    sub_of_bus = np.full(compiled.n_bus, -1, dtype=np.int64)
     for k, name in enumerate(names):
         sub_of_bus[compiled.substation_buses[name]] = k
     load_sub = sub_of_bus[compiled.load_bus]
-    loads_of = {names[k]: np.flatnonzero(load_sub == k) for k in np.unique(load_sub) if k >= 0}
+    loads_of = [np.flatnonzero(load_sub == k) for k in range(len(names))]
     base = compiled.base.branch
     a, b = sub_of_bus[compiled.branch_from[base]], sub_of_bus[compiled.branch_to[base]]
-    pairs = {(int(x), int(y)) for x, y in zip(a, b, strict=True) if x >= 0 and y >= 0 and x != y}
-    near: dict[str, set[str]] = {}
-    for x, y in pairs:
-        near.setdefault(names[x], set()).add(names[y])
-        near.setdefault(names[y], set()).add(names[x])
+    near: list[set[int]] = [set() for _ in names]
+    for x, y in zip(a, b, strict=True):
+        if x >= 0 and y >= 0 and x != y:
+            near[int(x)].add(int(y))
+            near[int(y)].add(int(x))
     positive = np.clip(peak_mw, 0.0, None)
+    priority = compiled.load_priority
+    takers = {}
+    for k, idx in enumerate(loads_of):
+        lit = idx[positive[idx] > 0]
+        for cls in PRIORITY_CLASSES:
+            same = lit[priority[lit] == cls]
+            takers[(k, cls)] = tuple(int(i) for i in (same if len(same) else lit))
     return Feeding(
-        loads_of=loads_of,
-        neighbours={s: tuple(sorted(n)) for s, n in near.items()},
-        peak_mw={s: float(positive[idx].sum()) for s, idx in loads_of.items()},
-        load_peak_mw=positive,
+        index={name: k for k, name in enumerate(names)},
+        load_sub=load_sub,
+        class_loads=tuple(
+            {c: tuple(int(i) for i in idx[priority[idx] == c]) for c in PRIORITY_CLASSES}
+            for idx in loads_of
+        ),
+        neighbours=tuple(tuple(sorted(n)) for n in near),
+        takers=takers,
+        peak_mw=np.array([positive[idx].sum() for idx in loads_of], dtype=float),
     )
 
 
@@ -114,72 +137,80 @@ def refeed(
     options: SwitchingOptions,
 ) -> Refeed:
     """Split ``demand`` of ``condition`` into own parts and moves (see the module notes)."""
-    n = len(demand)
     positive = np.clip(demand, 0.0, None)
-    share = np.zeros(n)
-    out = np.zeros(n, dtype=bool)
+    n_sub = len(feed.class_loads)
+    lost_sub = np.zeros(n_sub)
+    out_sub = np.zeros(n_sub, dtype=bool)
     for sub, x in condition.lost:
-        idx = feed.loads_of.get(sub, np.zeros(0, dtype=np.int64))
-        share[idx] = x
-        out[idx] = Element("substation", sub) in condition.out
-    lost = share * positive
+        k = feed.index.get(sub)
+        if k is not None:
+            lost_sub[k] = x
+            out_sub[k] = Element("substation", sub) in condition.out
+    here = feed.load_sub >= 0
+    lost = np.where(here, lost_sub[feed.load_sub], 0.0) * positive
     own = demand - lost
-    room = _room(feed, condition, own, options)
-    moves: list[tuple[int, int, float]] = []
-    limited = np.zeros(n)
-    kept = lost.copy()
-    stages = dict(condition.switched)
+    # room: (1 + headroom) x peak x share in service - own load now; none if out
+    own_load = np.bincount(
+        feed.load_sub[here], weights=np.clip(own[here], 0.0, None), minlength=n_sub
+    )
+    capacity = (1.0 + options.headroom) * feed.peak_mw * (1.0 - lost_sub)
+    room = np.where(out_sub | (lost_sub >= 1.0), 0.0, np.maximum(capacity - own_load, 0.0))
+    kept, limited, moves = _switch(feed, condition, lost, positive, room, options)
+    out = out_sub[feed.load_sub] & here
+    return Refeed(demand=demand, own=own, moves=moves, kept=kept, limited=limited, out=out)
+
+
+def _switch(
+    feed: Feeding,
+    condition: Condition,
+    lost: np.ndarray,
+    positive: np.ndarray,
+    room_mw: np.ndarray,
+    options: SwitchingOptions,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Move lost load class by class, damaged substations in name order: (kept,
+    limited, moves). Plain floats: a few loads per substation and class."""
+    tau = options.transferable_share
+    room = room_mw.tolist()
+    lost_mw, weight = lost.tolist(), positive.tolist()
+    kept, limited = list(lost_mw), [0.0] * len(lost_mw)
+    rows: list[tuple[int, int, float]] = []
+    stages = [(feed.index[s], stage) for s, stage in sorted(condition.switched) if s in feed.index]
     for cls in PRIORITY_CLASSES:
-        for sub in sorted(stages):
-            if not (stages[sub] == ALL or (stages[sub] == CRITICAL and cls == PRIORITY_CLASSES[0])):
+        for k, stage in stages:
+            if stage != ALL and not (stage == CRITICAL and cls == PRIORITY_CLASSES[0]):
                 continue
-            idx = feed.loads_of.get(sub, np.zeros(0, dtype=np.int64))
-            idx = idx[(compiled.load_priority[idx] == cls) & (lost[idx] > 0)]
-            want = options.transferable_share * lost[idx]
-            kept[idx] = lost[idx] - want
-            total = float(want.sum())
+            donors = [d for d in feed.class_loads[k][cls] if lost_mw[d] > 0]
+            want = [tau * lost_mw[d] for d in donors]
+            for d, w in zip(donors, want, strict=True):
+                kept[d] = lost_mw[d] - w
+            total = sum(want)
             if total <= ROOM_TOL_MW:
                 continue
-            near = [m for m in feed.neighbours.get(sub, ()) if room.get(m, 0.0) > ROOM_TOL_MW]
+            near = [m for m in feed.neighbours[k] if room[m] > ROOM_TOL_MW]
             space = sum(room[m] for m in near)
             amount = min(total, space)
-            limited[idx] += want * (1.0 - amount / total)
-            for m in near:
+            for d, w in zip(donors, want, strict=True):
+                limited[d] += w * (1.0 - amount / total)
+            for m in near if amount > 0 else ():
                 portion = amount * room[m] / space
                 room[m] -= portion
-                split = want / total * portion
-                for r, w in _recipients(compiled, feed, m, cls, positive):
-                    moves += [(int(d), r, float(x)) for d, x in zip(idx, split * w, strict=True)]
-    table = np.asarray(moves, dtype=float).reshape(-1, 3)
-    return Refeed(demand=demand, own=own, moves=table, kept=kept, limited=limited, out=out)
+                rows += _spread(feed.takers[(m, cls)], weight, donors, want, portion / total)
+    moves = np.asarray(rows, dtype=float).reshape(-1, 3)
+    return np.asarray(kept), np.asarray(limited), moves
 
 
-def _room(
-    feed: Feeding, condition: Condition, own: np.ndarray, options: SwitchingOptions
-) -> dict[str, float]:
-    """Room (MW) each substation has for re-fed load now."""
-    lost = dict(condition.lost)
-    room = {}
-    for sub, idx in feed.loads_of.items():
-        if Element("substation", sub) in condition.out or lost.get(sub, 0.0) >= 1.0:
-            continue
-        capacity = (1.0 + options.headroom) * feed.peak_mw[sub] * (1.0 - lost.get(sub, 0.0))
-        room[sub] = max(capacity - float(np.clip(own[idx], 0.0, None).sum()), 0.0)
-    return room
-
-
-def _recipients(
-    compiled: CompiledGrid, feed: Feeding, sub: str, cls: int, positive: np.ndarray
-) -> list[tuple[int, float]]:
-    """Loads of ``sub`` that take re-fed load of class ``cls``, with their weights."""
-    idx = feed.loads_of[sub]
-    idx = idx[feed.load_peak_mw[idx] > 0]
-    same = idx[(compiled.load_priority[idx] == cls)]
-    pick = same if len(same) else idx
-    weight = positive[pick]
-    if weight.sum() <= 0:
-        weight = np.ones(len(pick))
-    return [(int(r), float(w)) for r, w in zip(pick, weight / weight.sum(), strict=True)]
+def _spread(
+    takers: tuple[int, ...], weight: list[float], donors: list[int], want: list[float], f: float
+) -> list[tuple[int, int, float]]:
+    """Rows (donor, taker, MW): a share ``f`` of each donor's ``want`` spread over the
+    takers in proportion to their load (equally if they have none now)."""
+    mass = sum(weight[r] for r in takers)
+    rows = []
+    for r in takers:
+        share = weight[r] / mass if mass > 0 else 1.0 / len(takers)
+        rows += [(d, r, w * f * share) for d, w in zip(donors, want, strict=True)]
+    return rows
 
 
 def attribute(plan: Refeed, engine: LoadShares) -> LoadShares:

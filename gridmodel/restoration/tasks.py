@@ -80,6 +80,7 @@ import pandas as pd
 
 from gridmodel.network.grid import Element, Grid
 from gridmodel.restoration.drafts import (
+    Equipment,
     drafts,
     element_nodes,
     home_region,
@@ -194,6 +195,7 @@ def repair_tasks(
     options: RepairOptions | None = None,
     rng: np.random.Generator,
     substation_transformers: bool = True,
+    kit: Equipment | None = None,
 ) -> tuple[Task, ...]:
     """One repair task per damaged element and wave, with drawn durations.
 
@@ -210,6 +212,9 @@ def repair_tasks(
     substation_transformers
         Whether a substation hit also damages the transformers inside it (see
         the module notes).
+    kit
+        The grid's :func:`~gridmodel.restoration.drafts.equipment`, if already
+        built (a Monte Carlo run builds it once).
 
     Returns
     -------
@@ -224,6 +229,7 @@ def repair_tasks(
         partial=options.partial_damage,
         transformers=substation_transformers,
         supply_units=options.supply_units,
+        kit=kit,
     )
     spares = int(options.spare_transformers)
     tasks: list[Task] = []

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from gridmodel.engine import CompiledGrid, EngineCache, compile_grid
 from gridmodel.network.grid import Grid
+from gridmodel.restoration.drafts import Equipment, equipment
 from gridmodel.restoration.tasks import Task, repair_tasks
 from gridmodel.scenario import Scenario, check_scenario, load_scenario_grid
 from gridmodel.strikes import STREAMS, Damage, StrikePlan, plan_strikes, realise_plan, rng_for
@@ -36,6 +37,7 @@ class ScenarioContext:
     compiled: CompiledGrid
     plan: StrikePlan
     cache: EngineCache
+    kit: Equipment
 
     def damage(self, sample: int, *, seed: int | None = None) -> Damage:
         """The strikes of sample ``sample`` (seed: the scenario's unless given)."""
@@ -50,6 +52,7 @@ class ScenarioContext:
             self.grid,
             options=self.scenario.repair,
             rng=rng_for(seed, sample, stream=STREAMS["repairs"]),
+            kit=self.kit,
         )
 
 
@@ -68,4 +71,4 @@ def prepare_scenario(scenario: Scenario) -> ScenarioContext:
     cache = EngineCache()
     compiled = compile_grid(grid, options=scenario.model, cache=cache)
     plan = plan_strikes(scenario.waves, grid, resync_h=scenario.repair.resync_h, file=scenario.file)
-    return ScenarioContext(scenario, grid, compiled, plan, cache)
+    return ScenarioContext(scenario, grid, compiled, plan, cache, equipment(grid))
