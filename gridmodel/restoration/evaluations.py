@@ -99,7 +99,7 @@ class EvaluationCache:
             demand = self.level_demand(level)
             plan = None
             if condition.lost:
-                plan = refeed(compiled, self.feeding, condition, demand, self.switching)
+                plan = refeed(self.feeding, condition, demand, self.switching)
                 demand = plan.engine_demand
             [outcome] = evaluate(
                 compiled, [compiled.state(condition.out)], cache=self.engine, demand_mw=demand
@@ -107,7 +107,7 @@ class EvaluationCache:
             self.evaluations += 1
             shares = load_shares(outcome)
             if plan is not None:
-                shares = attribute(plan, shares)
+                shares = attribute(self.feeding, plan, shares)
             hit = Evaluation(figures(compiled, shares), tuple(outcome.warnings))
             self._kept[key] = hit
         return hit

@@ -14,17 +14,22 @@ from each damaged substation to its neighbours that is
   to ``(1 + headroom)`` times its own evening-peak load, times the share of
   its own supply capacity still in service, minus its own load at the hour.
 
-The re-fed load is added to the neighbour's load of the same priority class
-(or to all its loads in proportion, if it has none of that class), so the
-engine carries it over the transmission network and checks every limit
-there: re-feeding can only be as good as the network allows. Allocation is
-deterministic: class by class (critical first), damaged substations in name
-order, each spreading its load over its neighbours in proportion to their
-room.
+Allocation, priority class by priority class (critical first, each class
+taking what room the classes before it left): every damaged substation asks
+its neighbours for its transferable load in proportion to their room; a
+neighbour asked for more than its room gives each asker the same share of
+what it asked (proportional rationing). The result does not depend on the
+order of the substations.
 
+The re-fed load is added to the neighbour's loads of the same priority class
+(in proportion to their peak load; to all its loads if it has none of that
+class), so the engine carries it over the transmission network and checks
+every limit there: re-feeding can only be as good as the network allows.
+
+The loops are compiled (:mod:`gridmodel.restoration.refeed_kernels`).
 Afterwards :func:`attribute` gives each load back what it got: its own
-part's share of what the engine served at its bus, and the moved parts'
-shares of what was served at the neighbours' buses. The lost part that was
+part's share of what the engine served at its bus, and the moved part's
+share of what was served at the neighbours' buses. The lost part that was
 not moved is ``dark`` where the substation is out (no path) and
 ``network_limited`` where it is in service (its transformers cannot carry
 it) or where a neighbour's room was the limit (DESIGN.md categories).
@@ -39,10 +44,11 @@ import numpy as np
 from gridmodel.engine import CompiledGrid
 from gridmodel.engine.figures import PRIORITY_CLASSES, LoadShares
 from gridmodel.network.grid import Element
-from gridmodel.restoration.condition import ALL, CRITICAL, Condition
+from gridmodel.restoration import refeed_kernels
+from gridmodel.restoration.condition import Condition
 from gridmodel.restoration.options import SwitchingOptions
 
-#: Room below this (MW) counts as none.
+#: Room or load below this (MW) counts as none.
 ROOM_TOL_MW = 1e-9
 
 
@@ -50,21 +56,30 @@ ROOM_TOL_MW = 1e-9
 class Feeding:
     """Loads per substation and neighbouring substations (built once per grid).
 
-    Substations are numbered in name order (``index``); ``load_sub`` gives
-    each load's substation number (-1: none), ``class_loads`` each
-    substation's loads by priority class, ``neighbours`` the numbers of its
-    neighbours, ``takers`` the loads of a substation that take re-fed load of
-    a priority class (its loads of that class with load at the peak, else all
-    its loads with load at the peak), ``peak_mw`` each substation's
-    evening-peak load.
+    Substations are numbered in name order (``index``); ``load_sub`` is each
+    load's substation number (-1: none) and ``load_cls`` the position of its
+    priority class in :data:`~gridmodel.engine.figures.PRIORITY_CLASSES` (0:
+    critical); ``edge_from``/``edge_to`` list every ordered pair of
+    neighbouring substations; the takers (``ptr``, ``take``, ``weight``: one
+    CSR table per class) spread re-fed load of a class that a substation
+    receives over its loads of that class by peak load (over all its loads
+    with load at the peak if it has none of that class); ``peak_mw`` is each
+    substation's evening-peak load.
     """
 
     index: dict[str, int]
     load_sub: np.ndarray
-    class_loads: tuple[dict[int, tuple[int, ...]], ...]
-    neighbours: tuple[tuple[int, ...], ...]
-    takers: dict[tuple[int, int], tuple[int, ...]]
+    load_cls: np.ndarray
+    edge_from: np.ndarray
+    edge_to: np.ndarray
+    ptr: np.ndarray
+    take: np.ndarray
+    weight: np.ndarray
     peak_mw: np.ndarray
+
+    @property
+    def n_sub(self) -> int:
+        return len(self.peak_mw)
 
 
 def feeding(compiled: CompiledGrid, peak_mw: np.ndarray) -> Feeding:
@@ -74,174 +89,122 @@ def feeding(compiled: CompiledGrid, peak_mw: np.ndarray) -> Feeding:
     for k, name in enumerate(names):
         sub_of_bus[compiled.substation_buses[name]] = k
     load_sub = sub_of_bus[compiled.load_bus]
-    loads_of = [np.flatnonzero(load_sub == k) for k in range(len(names))]
     base = compiled.base.branch
     a, b = sub_of_bus[compiled.branch_from[base]], sub_of_bus[compiled.branch_to[base]]
-    near: list[set[int]] = [set() for _ in names]
-    for x, y in zip(a, b, strict=True):
-        if x >= 0 and y >= 0 and x != y:
-            near[int(x)].add(int(y))
-            near[int(y)].add(int(x))
+    keep = (a >= 0) & (b >= 0) & (a != b)
+    pairs = {(int(x), int(y)) for x, y in zip(a[keep], b[keep], strict=True)}
+    edges = np.array(sorted(pairs | {(y, x) for x, y in pairs}), dtype=np.int64).reshape(-1, 2)
     positive = np.clip(peak_mw, 0.0, None)
-    priority = compiled.load_priority
-    takers = {}
-    for k, idx in enumerate(loads_of):
-        lit = idx[positive[idx] > 0]
-        for cls in PRIORITY_CLASSES:
-            same = lit[priority[lit] == cls]
-            takers[(k, cls)] = tuple(int(i) for i in (same if len(same) else lit))
+    here = load_sub >= 0
+    classes = {c: k for k, c in enumerate(PRIORITY_CLASSES)}
+    load_cls = np.array([classes.get(int(c), -1) for c in compiled.load_priority], dtype=np.int64)
+    ptr, take, weight = _takers(load_sub, load_cls, positive, len(names))
     return Feeding(
         index={name: k for k, name in enumerate(names)},
         load_sub=load_sub,
-        class_loads=tuple(
-            {c: tuple(int(i) for i in idx[priority[idx] == c]) for c in PRIORITY_CLASSES}
-            for idx in loads_of
-        ),
-        neighbours=tuple(tuple(sorted(n)) for n in near),
-        takers=takers,
-        peak_mw=np.array([positive[idx].sum() for idx in loads_of], dtype=float),
+        load_cls=load_cls,
+        edge_from=np.ascontiguousarray(edges[:, 0]),
+        edge_to=np.ascontiguousarray(edges[:, 1]),
+        ptr=ptr,
+        take=take,
+        weight=weight,
+        peak_mw=np.bincount(load_sub[here], weights=positive[here], minlength=len(names)),
     )
+
+
+def _takers(
+    load_sub: np.ndarray, load_cls: np.ndarray, positive: np.ndarray, n_sub: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The CSR tables of takers per class (see :class:`Feeding`)."""
+    n_cls = len(PRIORITY_CLASSES)
+    ptr = np.zeros((n_cls, n_sub + 1), dtype=np.int64)
+    take: list[int] = []
+    weight: list[float] = []
+    lit = (load_sub >= 0) & (positive > 0)
+    for c in range(n_cls):
+        same = lit & (load_cls == c)
+        has_same = np.bincount(load_sub[same], minlength=n_sub) > 0
+        pick = same | (lit & ~has_same[np.where(load_sub >= 0, load_sub, 0)])
+        order = np.flatnonzero(pick)
+        order = order[np.argsort(load_sub[order], kind="stable")]
+        mass = np.bincount(load_sub[order], weights=positive[order], minlength=n_sub)
+        start = len(take)
+        take += order.tolist()
+        weight += (positive[order] / mass[load_sub[order]]).tolist()
+        counts = np.bincount(load_sub[order], minlength=n_sub)
+        ptr[c] = start + np.concatenate([[0], np.cumsum(counts)])
+    return ptr, np.array(take, dtype=np.int64), np.array(weight, dtype=float)
 
 
 @dataclass(frozen=True, eq=False)
 class Refeed:
-    """How the demand of a condition is fed: the engine's demand and the moves.
+    """How the demand of a condition is fed (MW per load unless said otherwise).
 
-    ``own`` is each load's part fed at its own bus, ``moves`` the rows
-    ``(donor load, recipient load, MW)``; of each load's lost part, ``kept``
-    could not move (not transferable, or not switched yet) and ``limited``
-    could but found no room; ``out`` marks loads whose substation is out.
+    ``own``: fed at its own bus; ``moved``: re-fed through neighbours;
+    ``received``: re-fed load it takes for others; of the lost part,
+    ``kept`` could not move (not transferable, or not switched yet) and
+    ``limited`` could but found no room; ``out`` marks loads whose
+    substation is out; ``flow`` is the MW per class and neighbour pair,
+    ``granted`` per class and damaged substation.
     """
 
     demand: np.ndarray
     own: np.ndarray
-    moves: np.ndarray
+    moved: np.ndarray
+    received: np.ndarray
     kept: np.ndarray
     limited: np.ndarray
     out: np.ndarray
+    flow: np.ndarray
+    granted: np.ndarray
 
     @property
     def engine_demand(self) -> np.ndarray:
         """Demand per load as the engine sees it: own part plus what it receives."""
-        received = np.zeros(len(self.own))
-        if len(self.moves):
-            np.add.at(received, self.moves[:, 1].astype(np.int64), self.moves[:, 2])
-        return self.own + received
+        return self.own + self.received
 
 
 def refeed(
-    compiled: CompiledGrid,
-    feed: Feeding,
-    condition: Condition,
-    demand: np.ndarray,
-    options: SwitchingOptions,
+    feed: Feeding, condition: Condition, demand: np.ndarray, options: SwitchingOptions
 ) -> Refeed:
-    """Split ``demand`` of ``condition`` into own parts and moves (see the module notes)."""
-    positive = np.clip(demand, 0.0, None)
-    n_sub = len(feed.class_loads)
-    lost_sub = np.zeros(n_sub)
-    out_sub = np.zeros(n_sub, dtype=bool)
+    """Split ``demand`` of ``condition`` into own parts and flows (see the module notes)."""
+    n_sub = feed.n_sub
+    lost_sub, out_sub = np.zeros(n_sub), np.zeros(n_sub, dtype=np.bool_)
+    stage = np.zeros(n_sub, dtype=np.int64)
     for sub, x in condition.lost:
         k = feed.index.get(sub)
         if k is not None:
-            lost_sub[k] = x
-            out_sub[k] = Element("substation", sub) in condition.out
+            lost_sub[k], out_sub[k] = x, Element("substation", sub) in condition.out
+    for sub, s in condition.switched:
+        if sub in feed.index:
+            stage[feed.index[sub]] = s
+    demand = np.ascontiguousarray(demand, dtype=float)
+    own, moved, received, kept, limited, flow, granted = refeed_kernels.allocate(
+        feed.load_sub, feed.load_cls, demand, lost_sub, out_sub, stage, feed.peak_mw,
+        feed.edge_from, feed.edge_to, feed.ptr, feed.take, feed.weight,
+        float(options.transferable_share), float(options.headroom), ROOM_TOL_MW,
+    )  # fmt: skip
+    out = np.zeros(len(demand), dtype=np.bool_)
     here = feed.load_sub >= 0
-    lost = np.where(here, lost_sub[feed.load_sub], 0.0) * positive
-    own = demand - lost
-    # room: (1 + headroom) x peak x share in service - own load now; none if out
-    own_load = np.bincount(
-        feed.load_sub[here], weights=np.clip(own[here], 0.0, None), minlength=n_sub
-    )
-    capacity = (1.0 + options.headroom) * feed.peak_mw * (1.0 - lost_sub)
-    room = np.where(out_sub | (lost_sub >= 1.0), 0.0, np.maximum(capacity - own_load, 0.0))
-    kept, limited, moves = _switch(feed, condition, lost, positive, room, options)
-    out = out_sub[feed.load_sub] & here
-    return Refeed(demand=demand, own=own, moves=moves, kept=kept, limited=limited, out=out)
+    out[here] = out_sub[feed.load_sub[here]]
+    return Refeed(demand, own, moved, received, kept, limited, out, flow, granted)
 
 
-def _switch(
-    feed: Feeding,
-    condition: Condition,
-    lost: np.ndarray,
-    positive: np.ndarray,
-    room_mw: np.ndarray,
-    options: SwitchingOptions,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Move lost load class by class, damaged substations in name order: (kept,
-    limited, moves). Plain floats: a few loads per substation and class."""
-    tau = options.transferable_share
-    room = room_mw.tolist()
-    lost_mw, weight = lost.tolist(), positive.tolist()
-    kept, limited = list(lost_mw), [0.0] * len(lost_mw)
-    rows: list[tuple[int, int, float]] = []
-    stages = [(feed.index[s], stage) for s, stage in sorted(condition.switched) if s in feed.index]
-    for cls in PRIORITY_CLASSES:
-        for k, stage in stages:
-            if stage != ALL and not (stage == CRITICAL and cls == PRIORITY_CLASSES[0]):
-                continue
-            donors = [d for d in feed.class_loads[k][cls] if lost_mw[d] > 0]
-            want = [tau * lost_mw[d] for d in donors]
-            for d, w in zip(donors, want, strict=True):
-                kept[d] = lost_mw[d] - w
-            total = sum(want)
-            if total <= ROOM_TOL_MW:
-                continue
-            near = [m for m in feed.neighbours[k] if room[m] > ROOM_TOL_MW]
-            space = sum(room[m] for m in near)
-            amount = min(total, space)
-            for d, w in zip(donors, want, strict=True):
-                limited[d] += w * (1.0 - amount / total)
-            for m in near if amount > 0 else ():
-                portion = amount * room[m] / space
-                room[m] -= portion
-                rows += _spread(feed.takers[(m, cls)], weight, donors, want, portion / total)
-    moves = np.asarray(rows, dtype=float).reshape(-1, 3)
-    return np.asarray(kept), np.asarray(limited), moves
-
-
-def _spread(
-    takers: tuple[int, ...], weight: list[float], donors: list[int], want: list[float], f: float
-) -> list[tuple[int, int, float]]:
-    """Rows (donor, taker, MW): a share ``f`` of each donor's ``want`` spread over the
-    takers in proportion to their load (equally if they have none now)."""
-    mass = sum(weight[r] for r in takers)
-    rows = []
-    for r in takers:
-        share = weight[r] / mass if mass > 0 else 1.0 / len(takers)
-        rows += [(d, r, w * f * share) for d, w in zip(donors, want, strict=True)]
-    return rows
-
-
-def attribute(plan: Refeed, engine: LoadShares) -> LoadShares:
+def attribute(feed: Feeding, plan: Refeed, engine: LoadShares) -> LoadShares:
     """Each load's share of what the engine served, dark and short (see the module notes)."""
-    fed = engine.demand
-    mine = fed > 0  # else nothing moved in: its own figures as they are
-    safe = np.where(mine, fed, 1.0)
-    fraction = {
-        name: np.where(mine, getattr(engine, name) / safe, 0.0)
-        for name in ("served", "dark", "short", "network")
-    }
-    parts = {
-        name: np.where(mine, fraction[name] * plan.own, getattr(engine, name)) for name in fraction
-    }
-    refed = np.zeros(len(fed))
-    if len(plan.moves):
-        d, r = plan.moves[:, 0].astype(np.int64), plan.moves[:, 1].astype(np.int64)
-        x = plan.moves[:, 2]
-        for name in ("dark", "short", "network"):
-            np.add.at(parts[name], d, fraction[name][r] * x)
-        np.add.at(refed, d, fraction["served"][r] * x)
-    # the lost part that did not move: no room (network-limited), else dark
-    # where the substation is out and network-limited where it is in service
-    unmoved = plan.kept
+    figures = np.vstack([engine.served, engine.dark, engine.short, engine.network])
     gone = plan.out | engine.dead
+    served, dark, short, network, refed = refeed_kernels.attribute(
+        feed.load_sub, feed.load_cls, engine.demand, figures, plan.own, plan.moved, plan.kept,
+        plan.limited, gone, plan.flow, plan.granted, feed.edge_from, feed.edge_to, feed.ptr,
+        feed.take, feed.weight,
+    )  # fmt: skip
     return LoadShares(
         demand=plan.demand,
-        served=parts["served"] + refed,
-        dark=parts["dark"] + np.where(gone, unmoved, 0.0),
-        short=parts["short"],
-        network=parts["network"] + plan.limited + np.where(gone, 0.0, unmoved),
+        served=served,
+        dark=dark,
+        short=short,
+        network=network,
         refed=refed,
         dead=engine.dead & (refed <= 0),
     )
