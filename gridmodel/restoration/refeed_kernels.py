@@ -84,8 +84,10 @@ def allocate(
         for i in range(n):
             if want[i] > 0.0:
                 k = load_sub[i]
-                moved[i] = want[i] * granted[c, k] / wanted[k]
-                limited[i] += want[i] - moved[i]
+                # granted <= wanted exactly; rounding must not make the rest negative
+                ratio = min(granted[c, k] / wanted[k], 1.0)
+                moved[i] = want[i] * ratio
+                limited[i] += want[i] * (1.0 - ratio)
     return own, moved, received, kept, limited, flow, granted
 
 

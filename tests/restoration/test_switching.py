@@ -15,8 +15,11 @@ import dataclasses
 import numpy as np
 import pandapower as pp
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from restoration_cases import compiled_of, damage_of, fixed_repair
 
+from gridmodel.network.catalog import load_network
 from gridmodel.network.grid import Element
 from gridmodel.network.metadata import build_grid
 from gridmodel.restoration.options import DemandOptions
@@ -130,3 +133,55 @@ def test_switching_the_partial_model_off_brings_back_the_whole_substation_outage
     result, tasks = timeline(grid, 0.5, partial_damage=False)
     assert [(t.part, t.holds) for t in tasks] == [("switchgear", (Element("substation", "bus2"),))]
     assert south(result.frame, "dark_mw") == pytest.approx([60.0] * 10, abs=TOL)
+
+
+@pytest.fixture(scope="module")
+def oblasts():
+    grid = load_network("ua-oblasts")
+    return grid, {mode: compiled_of(grid, overload=mode) for mode in ("trip", "shed")}
+
+
+SUBSTATIONS = ("KYIV", "KHARKIV", "ODESA", "BILA_TSERKVA", "LVIV", "DNIPRO")
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    hits=st.lists(
+        st.tuples(
+            st.sampled_from(SUBSTATIONS),
+            st.sampled_from([0.0, 3.5, 30.0]),
+            st.floats(0.05, 1.0),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    crews=st.integers(1, 3),
+    mode=st.sampled_from(["trip", "shed"]),
+    strategy=st.sampled_from(["critical_first", "customers_per_crew_hour", "greedy_marginal"]),
+)
+def test_categories_add_up_and_are_never_negative(oblasts, hits, crews, mode, strategy) -> None:
+    # partial damage, switching and repairs on the bundled oblast network: every
+    # row's categories are >= 0 and add up to the unserved load, re-fed load is
+    # part of the served load, and nothing is served above demand (not clamped)
+    grid, compiled = oblasts
+    damage = damage_of(
+        [(0 if t < 10 else 1, t, Element("substation", s), sev) for s, t, sev in hits]
+    )
+    repair = fixed_repair(20.0, crews=crews, horizon_h=60, strategy=strategy)
+    tasks = repair_tasks(damage, grid, options=repair, rng=np.random.default_rng(0))
+    frame = simulate(
+        compiled[mode], damage, tasks, repair=repair, demand=DemandOptions(profile="winter-weekday")
+    ).frame
+    tol = 1e-9
+    parts = ["dark_mw", "network_limited_mw", "supply_shortage_mw", "ufls_mw"]
+    for column in [*parts, "refed_mw", "shed_mw", "unserved_mw"]:
+        assert (frame[column] >= -tol).all(), column
+    total = frame[parts].sum(axis=1)
+    assert np.allclose(total, frame["unserved_mw"], atol=1e-6)
+    assert np.allclose(frame["served_mw"] + frame["unserved_mw"], frame["demand_mw"], atol=1e-6)
+    assert (frame["refed_mw"] <= frame["served_mw"] + 1e-6).all()
+    assert np.allclose(
+        frame["shed_mw"], frame["network_limited_mw"] + frame["supply_shortage_mw"], atol=1e-6
+    )
