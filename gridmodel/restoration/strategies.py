@@ -8,20 +8,19 @@ task listed first) and must not modify its inputs.
 
 Restored load
 -------------
-The static strategies rank by the load a task restores *on its own*: the
-served MW at the evening peak with every task released up to the task's
-wave unfinished (switching done), minus the same with the task finished
-(evaluated with the engine, cached; split by priority class for
-``critical_first``). A task whose
-benefit needs another task first (a line behind a damaged substation)
-restores nothing on its own; ``greedy_marginal`` re-measures on the current
-state at every decision instead.
+The static strategies rank by what a task brings back
+(:mod:`gridmodel.restoration.gains`): the served MW (per priority class for
+``critical_first``, customers for ``customers_per_crew_hour``) at the
+evening peak after switching, of the task alone or with the tasks that wait
+for it and can follow at once, whichever is worth more per crew hour.
+``greedy_marginal`` re-measures on the current state at every decision
+instead.
 
 ==================== ===========================================================
 ``as_listed``        in the order of the hits (scenario order)
 ``shortest_first``   shortest repair first
 ``largest_load_first`` most restored MW first
-``load_per_hour``    most restored MW per repair hour first (Smith's rule)
+``load_per_hour``    most restored MW per crew hour first (Smith's rule)
 ``critical_first``   tasks restoring critical load (priority 1) first, then
                      priority 2, 3, 4 and other industry (5) last: a task
                      ranks by the highest class it restores any load of;
@@ -43,12 +42,11 @@ import numpy as np
 
 from gridmodel.engine.figures import PRIORITY_CLASSES as CLASSES
 from gridmodel.errors import OptionError, unknown_name
+from gridmodel.restoration import gains
 from gridmodel.restoration.crews import Choose, RepairProblem, Situation
-from gridmodel.restoration.evaluations import PEAK
+from gridmodel.restoration.gains import GAIN_TOL as GAIN_TOL_MW
+from gridmodel.restoration.gains import best_gain
 from gridmodel.restoration.optimal import plan_choice
-
-#: Gains below this (MW) count as nothing restored.
-GAIN_TOL_MW = 1e-6
 
 _REGISTRY: dict[str, Choose] = {}
 
@@ -99,49 +97,18 @@ def check_names(requested: list[str], *, field: str = "strategies") -> list[str]
 
 def restored_by_class(problem: RepairProblem, task_id: int) -> np.ndarray:
     """MW per priority class (1..5, :data:`~gridmodel.engine.figures.PRIORITY_CLASSES`)
-    the task restores on its own (see module notes)."""
-    cache = problem.memo.setdefault("restored", {})
-    hit = cache.get(task_id)
-    if hit is None:
-        task = problem.tasks[task_id]
-        time_h = task.release_h
-        before = problem.condition_at(time_h, frozenset(), settled=True)
-        after = problem.condition_at(time_h, frozenset({task_id}), settled=True)
-        if before == after:
-            hit = np.zeros(len(CLASSES))
-        else:
-            was = problem.evaluations.value(before, PEAK).figures.served_by_class_mw
-            now = problem.evaluations.value(after, PEAK).figures.served_by_class_mw
-            hit = np.where(now - was > GAIN_TOL_MW, now - was, 0.0)
-        cache[task_id] = hit
-    return hit
-
-
-def restored_customers(problem: RepairProblem, task_id: int) -> float:
-    """Customers the task brings back on its own at the evening peak, after switching."""
-    cache = problem.memo.setdefault("customers", {})
-    hit = cache.get(task_id)
-    if hit is None:
-        task = problem.tasks[task_id]
-        before = problem.condition_at(task.release_h, frozenset(), settled=True)
-        after = problem.condition_at(task.release_h, frozenset({task_id}), settled=True)
-        hit = 0.0
-        if before != after:
-            was = problem.evaluations.value(before, PEAK).figures.total("customers_off")
-            now = problem.evaluations.value(after, PEAK).figures.total("customers_off")
-            hit = max(was - now, 0.0) if was - now > GAIN_TOL_MW else 0.0
-        cache[task_id] = hit
-    return hit
+    the task brings back (:func:`gridmodel.restoration.gains.best_gain`)."""
+    return best_gain(problem, task_id).by_class
 
 
 def restored_mw(problem: RepairProblem, task_id: int) -> float:
-    """Total MW the task restores on its own."""
-    return float(restored_by_class(problem, task_id).sum())
+    """Total MW the task brings back (:func:`gridmodel.restoration.gains.best_gain`)."""
+    return best_gain(problem, task_id).mw
 
 
 def per_hour(problem: RepairProblem, task_id: int) -> float:
-    """Restored MW per repair hour."""
-    return restored_mw(problem, task_id) / problem.tasks[task_id].duration_h
+    """Restored MW per crew hour (:func:`gridmodel.restoration.gains.per_hour`)."""
+    return gains.per_hour(problem, task_id)
 
 
 def _first(situation: Situation, key: Callable[[int], tuple[float, ...]]) -> int:
@@ -202,8 +169,7 @@ def customers_per_crew_hour(problem: RepairProblem, situation: Situation) -> int
     """
 
     def score(i: int) -> tuple[float, float]:
-        hours = problem.tasks[i].duration_h
-        return (-restored_customers(problem, i) / hours, -per_hour(problem, i))
+        return (-gains.per_hour(problem, i, customers=True), -per_hour(problem, i))
 
     return _first(situation, score)
 

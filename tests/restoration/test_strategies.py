@@ -7,6 +7,7 @@ import copy
 import itertools
 
 import numpy as np
+import pandapower as pp
 import pytest
 from restoration_cases import compiled_of, damage_of, fixed_repair, line_tasks, radial_grid
 
@@ -14,6 +15,7 @@ from gridmodel.engine import compile_grid
 from gridmodel.errors import OptionError
 from gridmodel.network.catalog import load_network
 from gridmodel.network.grid import Element
+from gridmodel.network.metadata import build_grid
 from gridmodel.restoration import strategies
 from gridmodel.restoration.dispatch import dispatch
 from gridmodel.restoration.optimal import MAX_TASKS
@@ -101,6 +103,49 @@ def test_simple_orders_by_hand(hand_case, name: str, order: tuple, ens_mwh: floa
     timeline = run_strategy(prepare(compiled, damage, tasks, repair=REPAIR, demand=FLAT), name)
     assert tuple(timeline.tasks.sort_values("start_h")["task"]) == order
     assert ens(timeline) == pytest.approx(ens_mwh, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("name", "ens_mwh"),
+    [
+        ("load_per_hour", 320.0),
+        ("critical_first", 320.0),
+        ("customers_per_crew_hour", 320.0),
+        ("largest_load_first", 320.0),
+        ("optimal", 320.0),
+        # line 2 (2 h) before bus1 (4 h): 10 x 2 + 50 x 7
+        ("shortest_first", 370.0),
+    ],
+)
+def test_a_task_is_worth_what_it_unlocks(name: str, ens_mwh: float) -> None:
+    # bus0 (source) - line 0 - bus1 - line 1 - bus2 (50 MW); bus0 - line 2 - bus3
+    # (10 MW). Hits: substation bus1 (whole, 4 h), line 1 (1 h, waits for bus1),
+    # line 2 (2 h). One crew, flat demand. The switchgear of bus1 restores nothing
+    # alone, but with line 1 it brings back 50 MW in 5 h: 10 MW/h, against 5 MW/h
+    # for line 2. Chain first: bus1 [0, 4), line 1 [4, 5), line 2 [5, 7):
+    # ENS = 50 x 5 + 10 x 7 = 320 MWh, the optimum. Line 1 is measured with bus1
+    # done (50 MW in 1 h), so it follows bus1 at once.
+    net = pp.create_empty_network()
+    bus = [pp.create_bus(net, 110.0) for _ in range(4)]
+    pp.create_ext_grid(net, bus[0])
+    for f, t in ((0, 1), (1, 2), (0, 3)):
+        pp.create_line_from_parameters(net, bus[f], bus[t], 10.0, 0.05, 0.4, 10.0, 2.0)
+    pp.create_load(net, bus[2], 50.0)
+    pp.create_load(net, bus[3], 10.0)
+    grid = build_grid(net, name="chain", source="test")
+    damage = damage_of(
+        [
+            (0, 0.0, Element("substation", "bus1"), 1.0),
+            (0, 0.0, Element("line", 1), 0.25),
+            (0, 0.0, Element("line", 2), 0.5),
+        ]
+    )
+    repair = fixed_repair(4.0, crews=1, horizon_h=12, partial_damage=False)
+    tasks = repair_tasks(damage, grid, options=repair, rng=np.random.default_rng(0))
+    assert [t.duration_h for t in tasks] == [4.0, 1.0, 2.0]
+    assert tasks[1].after == (0,)
+    timeline = simulate(compiled_of(grid), damage, tasks, repair=repair, demand=FLAT, strategy=name)
+    assert ens(timeline) == pytest.approx(ens_mwh, abs=1e-6)
 
 
 def test_greedy_marginal_sees_what_a_repair_unlocks() -> None:
