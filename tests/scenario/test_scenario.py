@@ -369,7 +369,7 @@ def test_all_problems_are_collected_and_load_raises_the_first(tmp_path: Path) ->
     text = (
         'network = "ua-oblasts"\nseed = -1\ntimezone = "Europe/Kiev2"\n'
         '[model]\nmode = "acc"\nratings = "margin:0"\n'
-        '[repair]\ncrews = 0\nhorizon_h = 0\n[schedule]\nslot_hours = 3\ngroups = "6y2"\n'
+        '[repair]\ncrews = -1\nhorizon_h = 0\n[schedule]\nslot_hours = 3\ngroups = "6y2"\n'
     )
     path = write(tmp_path, text)
     fields = [p.field for p in validate_scenario(path, check_network=False)]

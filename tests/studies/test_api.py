@@ -149,12 +149,13 @@ def test_run_tables_are_the_cli_files(api_run: gridmodel.Run, cli_run: Path) -> 
     assert isinstance(api_run.timeline, pd.DataFrame)
     pd.testing.assert_frame_equal(api_run.timeline, pd.read_parquet(cli_run / "timeline.parquet"))
     # tasks.csv: empty text cells stay empty text; an empty start or end is a missing number
-    text = ("element", "kind", "region", "after", "origin", "pool")
+    text = ("element", "kind", "part", "region", "after", "origin", "pool")
+    numbers = ("assigned_h", "wait_h", "travel_h", "work_h", "start_h", "end_h")
     tasks = pd.read_csv(
         cli_run / "tasks.csv",
         dtype=dict.fromkeys(text, str),
         keep_default_na=False,
-        na_values={"start_h": [""], "end_h": [""]},
+        na_values={name: [""] for name in numbers},
     )
     pd.testing.assert_frame_equal(api_run.tasks, tasks, check_exact=False, rtol=1e-12)
     schedule = pd.read_csv(cli_run / "schedule.csv", dtype=str)

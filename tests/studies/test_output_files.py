@@ -32,7 +32,7 @@ runner = CliRunner()
 #: prerequisite (``after``), a task not started / not finished within the
 #: horizon (``start_h`` / ``end_h``), an hour before the first wave (``wave_h``).
 MAY_BE_EMPTY = {
-    "tasks.csv": {"after", "start_h", "end_h"},
+    "tasks.csv": {"after", "start_h", "end_h", "assigned_h", "wait_h", "travel_h", "work_h"},
     "timeline.csv": {"wave_h"},
     "timeline.parquet": {"wave_h"},
 }
@@ -101,6 +101,9 @@ def test_tables_hold_only_finite_numbers(runs: dict[str, Path], name: str) -> No
         if name == "tasks.csv":
             not_started = table["start_h"].isna()
             assert not table.loc[not_started, "done"].astype(bool).any()
+            # a task sent a crew has its wait; one at work has its travel
+            assert (table["assigned_h"].isna() == table["wait_h"].isna()).all()
+            assert table.loc[~not_started, "travel_h"].notna().all()
             assert table.loc[table["done"].astype(bool), "end_h"].notna().all()
 
 
