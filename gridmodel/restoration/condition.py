@@ -100,7 +100,8 @@ class Clock:
         """The condition at ``time_h`` with the tasks in ``done`` finished.
 
         ``settled``: as if every hit were long past (isolation over, switching
-        complete); used to rank tasks by what they restore on their own.
+        complete, protection trips resynchronised); used to rank tasks by
+        what they restore.
         """
         out: set[Element] = set()
         units: dict[str, int] = {}
@@ -109,7 +110,8 @@ class Clock:
                 out.update(t.holds)
                 if t.supply is not None:
                     units[t.supply] = units.get(t.supply, 0) + 1
-        out.update(r.element for r in self.returns if r.start_h <= time_h < r.end_h)
+        if not settled:
+            out.update(r.element for r in self.returns if r.start_h <= time_h < r.end_h)
         latest: dict[str, float] = {}
         for sub, t0 in self.struck:
             if t0 <= time_h:

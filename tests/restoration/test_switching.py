@@ -185,3 +185,23 @@ def test_categories_add_up_and_are_never_negative(oblasts, hits, crews, mode, st
     assert np.allclose(
         frame["shed_mw"], frame["network_limited_mw"] + frame["supply_shortage_mw"], atol=1e-6
     )
+
+
+def test_the_settled_condition_has_no_isolation_no_trip_and_all_switched() -> None:
+    # what strategies rank repairs in: a hit long past (isolation over,
+    # switching done) and protection trips back, whatever the time
+    from gridmodel.restoration.condition import ALL, Clock
+    from gridmodel.restoration.tasks import TripReturn
+
+    grid = triangle()
+    options = fixed_repair(100.0)
+    damage = damage_of([(0, 0.0, Element("substation", "bus2"), 0.5)])
+    tasks = repair_tasks(damage, grid, options=options, rng=np.random.default_rng(0))
+    trip = TripReturn(Element("line", 0), 0.0, 24.0)
+    clock = Clock(tasks, (trip,), [("bus2", 0.0)], options.switching, options.supply_units)
+    now = clock.at(0.5, frozenset())
+    assert Element("substation", "bus2") in now.out and Element("line", 0) in now.out
+    assert now.lost == (("bus2", 1.0),) and now.switched == ()
+    settled = clock.at(0.5, frozenset(), settled=True)
+    assert settled.out == frozenset({Element("line", 1)})  # the damaged bay only
+    assert settled.lost == (("bus2", 0.5),) and settled.switched == (("bus2", ALL),)
