@@ -189,6 +189,13 @@ class SwitchingOptions(StrictModel):
         return self
 
 
+class Donation(StrictModel):
+    """A delivery of donated transformers: ``units`` arriving ``time_h`` hours in."""
+
+    time_h: float = allowed_field(..., "hours from 0 to 87600", ge=0, le=87600, allow_inf_nan=False)
+    units: int = allowed_field(1, "a whole number from 1 to 100", ge=1, le=100)
+
+
 class RepairOptions(StrictModel):
     """The ``[repair]`` section.
 
@@ -228,6 +235,9 @@ class RepairOptions(StrictModel):
         (8, 20), "[start, end] local hours with 0 <= start < end <= 24"
     )
     spare_transformers: int = allowed_field(2, "a whole number >= 0", ge=0)
+    donations: Annotated[tuple[Donation, ...], Strict(False)] = allowed_field(
+        (), "[[repair.donations]] tables with time_h and units"
+    )
     resync_h: float = allowed_field(24.0, "hours > 0", gt=0, allow_inf_nan=False)
     partial_damage: bool = allowed_field(True, "true, false")
     supply_units: int = allowed_field(2, "a whole number from 1 to 20", ge=1, le=20)

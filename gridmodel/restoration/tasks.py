@@ -29,14 +29,17 @@ Durations are drawn in task order from the generator passed in, one draw per
 task, so every repair strategy of a sample sees the same durations (common
 random numbers).
 
-Spare transformers and waiting for parts
-----------------------------------------
+Spare transformers, donations and waiting for parts
+---------------------------------------------------
 The scenario's ``spare_transformers`` is the stock on hand when the first
-wave hits. Transformer tasks take a spare in task order (wave by wave, in the
-order of the hits) while the stock lasts; later ones take the
-``trafo_no_spare`` lead time. A spare is committed when the damage is known,
-whatever order the crews later work in, so durations do not depend on the
-strategy.
+wave hits; ``[[repair.donations]]`` add units delivered later (partners
+donated equipment, DOMAIN.md). Transformer tasks (autotransformers and
+supply transformers) take a unit on hand in task order (wave by wave, in the
+order of the hits) while there is one; later ones wait: for the next donated
+unit not yet promised to an earlier task, if it comes before a new unit
+could be made (the ``trafo_no_spare`` lead time), else for the new unit. A
+unit is committed when the damage is known, whatever order the crews later
+work in, so durations do not depend on the strategy.
 
 Waiting for a new unit does not hold a crew: a ``trafo_no_spare`` task's
 drawn time is split into ``parts_h`` (the unit is manufactured and
@@ -188,6 +191,36 @@ class TripReturn:
     end_h: float
 
 
+class Stock:
+    """Transformer units for the tasks, in task order (see the module notes).
+
+    ``spares`` are on hand from the start; ``donated`` are the arrival times
+    of donated units (one entry per unit).
+    """
+
+    def __init__(self, spares: int, donated: list[float]) -> None:
+        self.spares = spares
+        self.donated = sorted(donated)
+
+    def take(self, time_h: float) -> bool:
+        """Take a unit on hand at ``time_h`` (a spare, or a donated unit already
+        delivered); ``False`` if there is none."""
+        if self.spares > 0:
+            self.spares -= 1
+            return True
+        if self.donated and self.donated[0] <= time_h:
+            self.donated.pop(0)
+            return True
+        return False
+
+    def delivery(self, time_h: float, lead_h: float) -> float:
+        """Hours from ``time_h`` until a unit arrives: the next donated unit, if it
+        comes before a new one made in ``lead_h``, else ``lead_h``."""
+        if self.donated and self.donated[0] < time_h + lead_h:
+            return self.donated.pop(0) - time_h
+        return lead_h
+
+
 def repair_tasks(
     damage: Damage,
     grid: Grid,
@@ -231,23 +264,24 @@ def repair_tasks(
         supply_units=options.supply_units,
         kit=kit,
     )
-    spares = int(options.spare_transformers)
+    donated = [d.time_h for d in options.donations for _ in range(d.units)]
+    stock = Stock(int(options.spare_transformers), donated)
     tasks: list[Task] = []
     nodes = [element_nodes(grid, d.element) for d in items]
     for i, draft in enumerate(items):
         element, severity = draft.element, draft.severity
         kind = "trafo" if draft.part == "supply" else DURATION_KIND.get(element.kind, "substation")
-        if kind == "trafo":
-            if spares > 0:
-                spares -= 1
-            else:
-                kind = "trafo_no_spare"
+        if kind == "trafo" and not stock.take(draft.time_h):
+            kind = "trafo_no_spare"
         table = options.durations.for_kind(
             "trafo" if kind.startswith("trafo") else element.kind, spare=kind != "trafo_no_spare"
         )
         draw = float(table.draw(rng, 1)[0])
         duration = max(draw * severity, MIN_DURATION_H)
-        parts = max(duration - INSTALL_H, 0.0) if kind == "trafo_no_spare" else 0.0
+        parts = 0.0
+        if kind == "trafo_no_spare":
+            parts = stock.delivery(draft.time_h, max(duration - INSTALL_H, 0.0))
+            duration = min(duration, parts + INSTALL_H)
         tasks.append(
             Task(
                 id=i,

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 from restoration_cases import damage_of, fixed_repair, radial_grid
 
+from gridmodel.errors import GridModelError
 from gridmodel.network.catalog import load_network
 from gridmodel.network.grid import Element
 from gridmodel.restoration.drafts import lost, substation_bays
+from gridmodel.restoration.options import Donation
 from gridmodel.restoration.tasks import (
     DEFAULT_REPAIR,
     MIN_DURATION_H,
@@ -241,3 +243,53 @@ def test_task_table_has_one_row_per_task() -> None:
     frame = tasks_frame(repair_tasks(damage, grid, rng=np.random.default_rng(0)))
     assert list(frame["element"]) == ["line:0", "line:1"]
     assert {"task", "kind", "region", "wave", "release_h", "duration_h", "after"} <= set(frame)
+
+
+def test_donated_transformers_cut_the_wait_and_refill_the_stock(ua) -> None:
+    # One spare on hand; donations: one unit at 100 h, one at 150 h. Wave 0 (0 h)
+    # hits three transformers: the first takes the spare, the second waits for
+    # the unit of 100 h (100 h of waiting instead of months), the third for a
+    # new unit (the 150 h delivery is promised to it only if sooner: it is).
+    # Wave 1 (200 h) hits a fourth: nothing left on hand, no delivery ahead:
+    # it waits months.
+    t = [int(i) for i in ua.net.trafo.index[:4]]
+    damage = damage_of(
+        [(0, 0.0, Element("trafo", i), 1.0) for i in t[:3]]
+        + [(1, 200.0, Element("trafo", t[3]), 1.0)]
+    )
+    options = DEFAULT_REPAIR.model_copy(
+        update={
+            "spare_transformers": 1,
+            "donations": (Donation(time_h=100.0, units=1), Donation(time_h=150.0, units=1)),
+        }
+    )
+    tasks = repair_tasks(damage, ua, options=options, rng=np.random.default_rng(0))
+    assert [t.kind for t in tasks] == [
+        "trafo",
+        "trafo_no_spare",
+        "trafo_no_spare",
+        "trafo_no_spare",
+    ]
+    assert [t.parts_h for t in tasks[:3]] == [0.0, 100.0, 150.0]
+    assert [t.duration_h for t in tasks[1:3]] == [17.5 * 24] * 2  # installing
+    assert tasks[3].parts_h + tasks[3].duration_h >= 6 * HOURS_PER_MONTH
+    # a unit delivered before a hit is on hand for it (a spare)
+    later = DEFAULT_REPAIR.model_copy(
+        update={"spare_transformers": 0, "donations": (Donation(time_h=100.0, units=1),)}
+    )
+    after = damage_of([(0, 200.0, Element("trafo", t[0]), 1.0)])
+    (task,) = repair_tasks(after, ua, options=later, rng=np.random.default_rng(0))
+    assert task.kind == "trafo" and task.parts_h == 0.0
+    assert 14 * 24 <= task.duration_h <= 21 * 24
+
+
+def test_donations_in_a_scenario_file() -> None:
+    text = 'network = "ua-oblasts"\n[repair]\n[[repair.donations]]\ntime_h = 720\nunits = 2\n'
+    assert parse_scenario(text, file="s.toml").repair.donations == (
+        Donation(time_h=720.0, units=2),
+    )
+    bad = 'network = "ua-oblasts"\n[repair]\n[[repair.donations]]\ntime_h = -1\n'
+    with pytest.raises(GridModelError) as info:
+        parse_scenario(bad, file="s.toml")
+    assert info.value.field == "repair.donations[0].time_h"
+    assert "hours from 0" in (info.value.allowed or "")
