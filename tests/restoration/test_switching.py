@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from restoration_cases import compiled_of, damage_of, fixed_repair
 
+from gridmodel.engine import EngineOptions, compile_grid
 from gridmodel.network.catalog import load_network
 from gridmodel.network.grid import Element
 from gridmodel.network.metadata import build_grid
@@ -205,3 +206,30 @@ def test_the_settled_condition_has_no_isolation_no_trip_and_all_switched() -> No
     settled = clock.at(0.5, frozenset(), settled=True)
     assert settled.out == frozenset({Element("line", 1)})  # the damaged bay only
     assert settled.lost == (("bus2", 0.5),) and settled.switched == (("bus2", ALL),)
+
+
+def test_the_engine_limits_the_refeed_to_what_the_network_carries() -> None:
+    # bus2 destroyed: bus1 is fed over line 0 alone, rated 46 MW (file ratings,
+    # operator sheds overloads). From 6 h bus1 takes 12 MW re-fed for bus2 on
+    # top of its own 40 MW: 52 MW on a 46 MW line. The operator sheds 6 MW of
+    # bus1's load, which now holds both: each keeps 46/52 of its MW. North:
+    # 40 x 46/52; south: 12 x 46/52 served, 30 MW dark (not transferable),
+    # 18 MW (no room) + 12 x 6/52 (overload relief) network-limited.
+    grid = triangle()
+    volts_kv, rating_mw = 110.0, 46.0
+    grid.net.line.loc[0, "max_i_ka"] = rating_mw / (np.sqrt(3) * volts_kv)
+    compiled = compile_grid(grid, options=EngineOptions(overload="shed", ratings="file"))
+    options = fixed_repair(100.0, crews=1, horizon_h=10, strategy="as_listed")
+    damage = damage_of([(0, 0.0, Element("substation", "bus2"), 1.0)])
+    tasks = repair_tasks(damage, grid, options=options, rng=np.random.default_rng(0))
+    frame = simulate(
+        compiled, damage, tasks, repair=options, demand=DemandOptions(profile="flat")
+    ).frame
+    north = frame.loc[frame.region == "north", "served_mw"].tolist()
+    assert north == pytest.approx([40.0] * 6 + [40.0 * 46 / 52] * 4, abs=1e-6)
+    assert south(frame, "served_mw") == pytest.approx([0.0] * 6 + [12.0 * 46 / 52] * 4, abs=1e-6)
+    assert south(frame, "refed_mw") == pytest.approx([0.0] * 6 + [12.0 * 46 / 52] * 4, abs=1e-6)
+    assert south(frame, "dark_mw") == pytest.approx([60.0] * 6 + [30.0] * 4, abs=1e-6)
+    assert south(frame, "network_limited_mw") == pytest.approx(
+        [0.0] * 6 + [18.0 + 12.0 * 6 / 52] * 4, abs=1e-6
+    )
