@@ -43,9 +43,14 @@ def run(
     restoration = result.restoration
     m = restoration.metrics.total
     back = m["restore_h"]["90"]
+    horizon = loaded.repair.horizon_h
     typer.echo(
         f"restoration ({restoration.strategy}): {m['ens_mwh']:,.0f} MWh not served, "
-        f"90 % back after {'-' if back is None else f'{back:.0f} h'}"
+        + (
+            f"90 % back after {back:.0f} h"
+            if back is not None
+            else f"90 % not back within {horizon:g} h"
+        )
     )
     typer.echo(f"results: {path}")
     typer.echo(f"report: {path / REPORT_FILE}")
