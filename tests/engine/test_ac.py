@@ -93,11 +93,11 @@ def expected_ac_net(grid: Grid, compiled: CompiledGrid, out: list[Element], dc: 
 def set_dispatch(net: Any, compiled: CompiledGrid, dc: Outcome) -> None:
     """Loads at the served MW (reactive power in proportion) and generators at
     the DC dispatch, as the AC check hands them to the power flow."""
-    p_file = net.load.p_mw * net.load.scaling
+    p_file = (net.load.p_mw * net.load.scaling).to_numpy(dtype=float)
     served = dc.load_served_mw
-    net.load.loc[compiled.load_index, "q_mvar"] = (
-        net.load.q_mvar * net.load.scaling * np.where(p_file > 0, served / p_file, 0.0)
-    )
+    # the power factor kept; a load without active power keeps its reactive power
+    share = np.where(p_file != 0, served / np.where(p_file != 0, p_file, 1.0), 1.0)
+    net.load.loc[compiled.load_index, "q_mvar"] = net.load.q_mvar * net.load.scaling * share
     net.load.loc[compiled.load_index, "p_mw"] = served
     net.load["scaling"] = 1.0
     gens = compiled.unit_kind == "gen"
@@ -274,6 +274,28 @@ def test_lightsim2grid_model_equals_runpp(network: str, out: list[Element]) -> N
     np.testing.assert_allclose(vm, expected_vm, rtol=0, atol=TOL_LIGHTSIM_PU)
     # AC is not DC here: the comparison is not vacuous
     assert np.max(np.abs(flow - dc.branch_flow_mw)) > 1.0
+
+
+@pytest.mark.parametrize(
+    ("backend", "tol_mw"), [("pandapower", TOL_PANDAPOWER_MW), ("lightsim2grid", TOL_LIGHTSIM_MW)]
+)
+def test_loads_without_active_power_keep_their_reactive_power(backend: str, tol_mw: float) -> None:
+    # case300 holds loads with p = 0 and q != 0 (buses 141 and 183). In the
+    # intact grid every load is served in full, so the AC state is the file's:
+    # expected, pandapower's runpp on the net as given. Scaling q by served / p
+    # dropped their reactive power and moved active flows by 0.2-4 MW.
+    grid = load_network("case300")
+    load = grid.net.load
+    assert ((load.p_mw == 0) & (load.q_mvar != 0)).sum() == 2
+    options = EngineOptions(mode="ac", ratings="file", ac_backend=backend)  # type: ignore[arg-type]
+    compiled = compile_grid(grid, options=options)
+    [outcome] = evaluate(compiled, [compiled.state()])
+    assert outcome.converged and outcome.mode == "ac"
+    net = copy.deepcopy(grid.net)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pp.runpp(net, init="dc", calculate_voltage_angles=True)
+    np.testing.assert_allclose(outcome.branch_flow_mw, flows(compiled, net), rtol=0, atol=tol_mw)
 
 
 def test_lightsim2grid_model_does_not_remember_earlier_states(case118: Grid) -> None:

@@ -35,6 +35,21 @@ MAX_ITERATIONS = 10
 TOLERANCE_PU = 1e-8
 
 
+def served_q_mvar(
+    p_file: np.ndarray, q_file: np.ndarray, served: np.ndarray, dark: np.ndarray
+) -> np.ndarray:
+    """Reactive power of every load in the AC state (Mvar).
+
+    A load keeps its power factor: its file ``q`` scaled by the share of its
+    file ``p`` that is served. A load without active power (``p = 0``, a
+    purely reactive load) cannot be shed by the active-power stage: it draws
+    its full ``q`` while energised. A dark load draws nothing.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(p_file != 0, served / np.where(p_file != 0, p_file, 1.0), 1.0)
+    return np.where(dark, 0.0, q_file * ratio)
+
+
 @dataclass(frozen=True, eq=False)
 class AcFlow:
     """An AC power flow of a state.

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from gridmodel.engine.ac.backend import served_q_mvar
 from gridmodel.engine.cache import EngineCache
 from gridmodel.engine.compiled import CompiledGrid
 from gridmodel.engine.dc import branches_in_service
@@ -161,10 +162,8 @@ class FixedPattern:
         have = self.have
         load_on = ~outcome.load_dark & buses[compiled.load_bus]
         served = outcome.load_served_mw
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(maps.load_p_file != 0, served / maps.load_p_file, 0.0)
         set_values(have["load_p"], np.where(load_on, served, 0.0), g.change_p_load)
-        load_q = np.where(load_on, maps.load_q_file * ratio, 0.0)
+        load_q = served_q_mvar(maps.load_p_file, maps.load_q_file, served, ~load_on)
         set_values(have["load_q"], load_q, g.change_q_load)
         unit_on = topo.unit_ok & buses[compiled.unit_bus]
         gen_p = have["gen_p"].copy()

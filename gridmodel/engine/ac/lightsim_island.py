@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from gridmodel.engine.ac.backend import served_q_mvar
 from gridmodel.engine.ac.lightsim_fixed import Maps, branch_results, set_values
 from gridmodel.engine.compiled import CompiledGrid
 from gridmodel.engine.islands import Topology
@@ -101,10 +102,9 @@ class IslandInstance:
         inst.switch("bus", bus_ls_on, None, "deactivate_bus")
         # injections
         served = outcome.load_served_mw
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(maps.load_p_file != 0, served / maps.load_p_file, 0.0)
+        load_q = served_q_mvar(maps.load_p_file, maps.load_q_file, served, ~load_on)
         inst.set("load_p", load_on, served, "change_p_load")
-        inst.set("load_q", load_on, maps.load_q_file * ratio, "change_q_load")
+        inst.set("load_q", load_on, load_q, "change_q_load")
         gens = maps.gen_units[unit_on[maps.gen_units]]
         gen_p = np.zeros(len(gen_on))
         gen_p[maps.unit_gen[gens]] = outcome.unit_p_mw[gens]

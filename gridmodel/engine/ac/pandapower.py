@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from gridmodel.engine.ac.backend import MAX_ITERATIONS, AcFlow
+from gridmodel.engine.ac.backend import MAX_ITERATIONS, AcFlow, served_q_mvar
 from gridmodel.engine.cache import EngineCache
 from gridmodel.engine.compiled import CompiledGrid, State
 from gridmodel.engine.dc import reference_buses
@@ -118,10 +118,9 @@ def _set_loads(compiled: CompiledGrid, net: Any, outcome: Outcome) -> None:
     scaling = load["scaling"].to_numpy(dtype=float) if "scaling" in load else 1.0
     p_file = load["p_mw"].to_numpy(dtype=float) * scaling
     q_file = load["q_mvar"].to_numpy(dtype=float) * scaling
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(p_file != 0, outcome.load_served_mw / p_file, 0.0)
+    q = served_q_mvar(p_file, q_file, outcome.load_served_mw, outcome.load_dark)
     net.load.loc[compiled.load_index, "p_mw"] = outcome.load_served_mw
-    net.load.loc[compiled.load_index, "q_mvar"] = q_file * ratio
+    net.load.loc[compiled.load_index, "q_mvar"] = q
     net.load.loc[compiled.load_index, "scaling"] = 1.0
     net.load.loc[compiled.load_index, "in_service"] = ~outcome.load_dark
 
