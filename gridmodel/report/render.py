@@ -316,9 +316,11 @@ CASCADE_TEXT = (
     "loaded each one was when it tripped."
 )
 RESTORATION_TEXT = (
-    "Demand (dashed) against the load actually served (green) hour by hour while crews "
-    "repair the damage; the gap between them is the load without power. Choose a region "
-    "in the menu at the top right."
+    "Demand (dashed) against the load actually served (green) hour by hour while operators "
+    "switch and crews repair; the gap between them is the load without power, coloured by "
+    "why: dark (no path), network-limited (lost transformer or re-feed capacity: rotating "
+    "outages) or supply shortage. The dash-dotted line is load re-fed through neighbouring "
+    "substations. Choose a region in the menu at the top right."
 )
 COMPARISON_TEXT = (
     "The same strikes repaired in different orders. Bars are the mean over the samples, "

@@ -125,9 +125,9 @@ def restoration_curve(timeline: pd.DataFrame) -> go.Figure:
         xaxis={"title": {"text": "local time" if dated else "hours after the strike"}}
         | ({"type": "date", "hoverformat": "%a %d %b %H:%M"} if dated else {}),
         yaxis={"title": {"text": "MW"}, "rangemode": "tozero"},
-        height=440,
+        height=460,
         hovermode="x unified",
-        legend={"orientation": "h", "y": -0.18},
+        legend={"orientation": "h", "y": -0.24},
     )
     return fig
 
