@@ -10,7 +10,11 @@ import typer
 Mode = Annotated[str, typer.Option(help="Power flow: dc or ac.")]
 #: ``--overload``: what happens to overloaded branches.
 Overload = Annotated[
-    str, typer.Option(help="Overloads: trip (cascade) or shed (operator sheds load).")
+    str,
+    typer.Option(
+        help="Overloads: trip (cascade), shed (operator sheds load) or operator (trip above "
+        "the emergency rating, else the operator sheds)."
+    ),
 ]
 #: ``--ratings``: where branch ratings come from.
 Ratings = Annotated[str, typer.Option(help="Ratings: file, raise-base or margin:X.")]

@@ -27,6 +27,13 @@ RATINGS_ALLOWED = "file, raise-base, margin:X with X > 0 (e.g. margin:0.2)"
 #: else helps.
 PRIORITY_WEIGHT = {1: 1000.0, 2: 100.0, 3: 10.0, 4: 1.0, 5: 0.1}
 
+#: Short-term emergency rating in percent of the normal rating: lines carry
+#: commonly 110-130 % of their normal rating for 15-30 minutes (DOMAIN.md,
+#: "How supply actually came back"); the midpoint. Used by ``overload =
+#: "operator"``: above it protection trips at once, below it the operator has
+#: the time to act.
+EMERGENCY_PERCENT = 120.0
+
 #: How the command line spells the fields (for error messages).
 CLI_NAMES = {
     "mode": "--mode",
@@ -49,7 +56,10 @@ class EngineOptions(StrictModel):
         ``"trip"``: a branch above the hard limit trips and flows are re-solved
         until nothing trips (a cascade). ``"shed"``: the operator sheds the
         minimum priority-weighted load that removes every overload (a linear
-        program solved with HiGHS).
+        program solved with HiGHS). ``"operator"``: a branch above its
+        emergency rating (``emergency_percent``) trips at once; below it the
+        operator has the time to redispatch and shed as in ``"shed"``, and
+        only a branch the operator cannot relieve trips.
     ratings
         ``"file"`` (as given), ``"raise-base"`` (a branch over its rating in the
         intact base case gets its rating raised to the base flow plus
@@ -58,6 +68,10 @@ class EngineOptions(StrictModel):
     overload_limit_percent
         The hard limit: loading above this percentage of the rating trips the
         branch (``trip``) or is not allowed (``shed``).
+    emergency_percent
+        The short-term emergency rating, in percent of the rating, for
+        ``overload = "operator"`` (default :data:`EMERGENCY_PERCENT`). Below
+        the hard limit it changes nothing.
     ac_backend
         ``"auto"`` (lightsim2grid when it is installed, else pandapower),
         ``"pandapower"`` (``runpp`` per state) or ``"lightsim2grid"`` (a
@@ -67,10 +81,13 @@ class EngineOptions(StrictModel):
     """
 
     mode: Literal["dc", "ac"] = allowed_field("dc", "dc, ac")
-    overload: Literal["trip", "shed"] = allowed_field("trip", "trip, shed")
+    overload: Literal["trip", "shed", "operator"] = allowed_field("trip", "trip, shed, operator")
     ratings: str = allowed_field("raise-base", RATINGS_ALLOWED)
     overload_limit_percent: float = allowed_field(
         100.0, "a percentage > 0", gt=0, allow_inf_nan=False
+    )
+    emergency_percent: float = allowed_field(
+        EMERGENCY_PERCENT, "a percentage > 0", gt=0, allow_inf_nan=False
     )
     ac_backend: Literal["auto", "pandapower", "lightsim2grid"] = allowed_field(
         "auto", "auto, pandapower, lightsim2grid"

@@ -14,6 +14,13 @@ of its rating). The engine picks one by the options' ``overload`` name
     removes every overload (:mod:`gridmodel.engine.shedding`); where no
     shedding can (a phase shifter alone overloads a branch), protection trips
     instead, with a warning.
+``operator`` (:class:`OperatorAction`)
+    Protection as it is set: a branch above its short-term emergency rating
+    (``EngineOptions.emergency_percent`` of its rating) trips at once, and
+    flows are re-solved; a branch between the hard limit and the emergency
+    rating gives the operator the time to redispatch and shed as in
+    ``shed``; where the operator cannot relieve it, it trips after the delay
+    (with a warning) and the evaluation goes on.
 
 Every handling passes the same conformance test (``tests/engine``): on a
 state without overloads it returns the plain DC answer, and nothing it
@@ -106,6 +113,39 @@ class OperatorShedding:
         return dataclasses.replace(fallback, warnings=(*fallback.warnings, note))
 
 
+class OperatorAction:
+    """Branches above the emergency rating trip at once; the operator relieves the rest."""
+
+    name: ClassVar[str] = "operator"
+
+    def evaluate(
+        self, compiled: CompiledGrid, state: State, demand: np.ndarray, cache: EngineCache
+    ) -> Outcome:
+        branch_ok = branches_in_service(compiled, state)
+        trips: list[BranchTrip] = []
+        notes: list[str] = []
+        reference = compiled.base_factor
+        emergency = compiled.options.emergency_percent * (1 + LIMIT_SLACK)
+        for step in range(1, compiled.n_branch + 2):
+            result, reference = dc_stage(compiled, state, branch_ok, demand, reference, cache)
+            at_once = result.branch_in_service & (result.branch_loading_percent > emergency)
+            if not at_once.any():
+                over = overloaded(compiled, result)
+                if not over.any():
+                    break
+                relieved = shed_overloads(compiled, state, result, cache)
+                if relieved is not None:
+                    result = relieved
+                    break
+                notes = ["the operator cannot relieve every overload; protection trips instead"]
+                at_once = over
+            trips += branch_trips(compiled, at_once, result.branch_loading_percent, step)
+            branch_ok = branch_ok & ~at_once
+        return dataclasses.replace(
+            result, tripped=tuple(trips), warnings=(*result.warnings, *notes)
+        )
+
+
 def branch_trips(
     compiled: CompiledGrid, over: np.ndarray, loading: np.ndarray, step: int
 ) -> list[BranchTrip]:
@@ -121,7 +161,9 @@ def branch_trips(
 
 
 #: The handlings by the name the options use.
-HANDLINGS: dict[str, OverloadHandling] = {h.name: h for h in (TripCascade(), OperatorShedding())}
+HANDLINGS: dict[str, OverloadHandling] = {
+    h.name: h for h in (TripCascade(), OperatorShedding(), OperatorAction())
+}
 
 
 def handling_for(compiled: CompiledGrid) -> OverloadHandling:
