@@ -190,13 +190,13 @@ def run_network(network: str, *, mode: str, n_dc: int, n_ac: int, seed: int) -> 
         rows = [
             measure(
                 "gridmodel evaluate (DC, trip cascade)",
-                gridmodel_method(grid, EngineOptions()),
+                gridmodel_method(grid, EngineOptions(overload="trip")),
                 states,
                 warmup,
             ),
             measure(
                 "gridmodel solve_plain (DC, no cascade)",
-                gridmodel_method(grid, EngineOptions(), trip=False),
+                gridmodel_method(grid, EngineOptions(overload="trip"), trip=False),
                 states,
                 warmup,
             ),
@@ -213,7 +213,9 @@ def run_network(network: str, *, mode: str, n_dc: int, n_ac: int, seed: int) -> 
         rows = [
             measure(
                 f"gridmodel evaluate (AC, {backend})",
-                gridmodel_method(grid, EngineOptions(mode="ac", ac_backend=backend)),
+                gridmodel_method(
+                    grid, EngineOptions(mode="ac", ac_backend=backend, overload="trip")
+                ),
                 states,
                 warmup,
             )
@@ -223,7 +225,9 @@ def run_network(network: str, *, mode: str, n_dc: int, n_ac: int, seed: int) -> 
             measure(
                 "gridmodel solve_plain + AC flow (ls2g)",
                 gridmodel_method(
-                    grid, EngineOptions(mode="ac", ac_backend="lightsim2grid"), trip=False
+                    grid,
+                    EngineOptions(mode="ac", ac_backend="lightsim2grid", overload="trip"),
+                    trip=False,
                 ),
                 states,
                 warmup,

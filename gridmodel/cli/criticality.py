@@ -107,4 +107,9 @@ def criticality(
         f"{grid.name}: {len(table):,} of {table.attrs['outages_total']:,} N-{k} outages{sampled} "
         f"in {elapsed:.1f} s"
     )
+    if overload == "trip":
+        typer.echo(
+            "overloads: the plain trip cascade, a screening bound (every branch above its "
+            "limit trips at once); --overload operator lets operators act first"
+        )
     typer.echo(f"results: {out}")

@@ -184,7 +184,7 @@ def test_two_step_cascade() -> None:
     line(net, b[0], b[1], rating_mw=1000.0)
     line(net, b[1], b[2], rating_mw=80.0)
     pp.create_load(net, b[2], p_mw=90.0)
-    compiled = compile_grid(grid_of(net), options=EngineOptions(ratings="file"))
+    compiled = compile_grid(grid_of(net), options=EngineOptions(ratings="file", overload="trip"))
     [outcome] = evaluate(compiled, [compiled.base])
     assert [(str(t.element), t.step) for t in outcome.tripped] == [("line:0", 1), ("line:2", 2)]
     assert outcome.tripped[0].loading_percent == pytest.approx(120.0, rel=1e-9)

@@ -97,7 +97,7 @@ def test_impact_to_dict_is_the_cli_json(
 
 
 def test_impact_by_region_adds_up_to_the_totals(case30: gridmodel.Grid) -> None:
-    hit = gridmodel.impact(case30, ["substation:bus5", "line:3"])
+    hit = gridmodel.impact(case30, ["substation:bus5", "line:3"], overload="trip")
     totals = hit.to_dict()
     frame = hit.by_region
     assert isinstance(frame, pd.DataFrame)

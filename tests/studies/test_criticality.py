@@ -124,6 +124,8 @@ def test_cli_writes_ranked_csv_and_summary(tmp_path: Path) -> None:
         app, ["criticality", "case14", "--k", "2", "--top", "3", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
+    # the screening default is the plain trip cascade, and the output says so
+    assert "overloads: the plain trip cascade, a screening bound" in result.output
     table = pd.read_csv(out / "criticality.csv", dtype={"substations": str})
     assert list(table.columns) == [
         "rank",

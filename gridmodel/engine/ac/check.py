@@ -4,9 +4,11 @@ The DC stage decides islands, energisation, load shedding and dispatch. The
 AC check then solves the AC power flow of that state with the backend the
 options name (:mod:`~gridmodel.engine.ac.backend`), one slack per energised
 island. It reports AC branch loading (apparent power over the rating), bus
-voltages outside :data:`VOLTAGE_BAND_PU` and convergence. A branch above the
-hard limit in AC trips as in DC (the state is solved again in DC without it,
-then checked in AC again).
+voltages outside :data:`VOLTAGE_BAND_PU` and convergence. In ``trip`` mode a
+branch above the hard limit in AC trips as in DC, in ``operator`` mode a
+branch above its emergency rating (the state is solved again in DC without
+it, then checked in AC again); ``shed`` trips nothing here (the operator
+relieved the DC flows).
 
 A flow that does not converge is never a crash and never NaN: the DC answer
 is returned with ``converged=False`` and a warning.
@@ -15,6 +17,7 @@ is returned with ``converged=False`` and a warning.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -53,8 +56,12 @@ def ac_check(
     trips added to its cascade, ``mode="ac"`` and warnings; on
     non-convergence the DC outcome with ``converged=False``.
     """
-    limit = compiled.options.overload_limit_percent
-    trip = compiled.options.overload == "trip"
+    # AC loading above this trips at once: the hard limit in "trip", the
+    # emergency rating in "operator"; "shed" relieved the DC flows and trips nothing
+    options = compiled.options
+    limit = {"trip": options.overload_limit_percent, "operator": options.emergency_percent}.get(
+        options.overload, math.inf
+    )
     trips = list(outcome.tripped)
     step = max((t.step for t in trips), default=0)
     current = outcome
@@ -71,7 +78,7 @@ def ac_check(
             )
         loading = _loading(compiled, flow)
         over = current.branch_in_service & (loading > limit * (1 + 1e-9))
-        if not (trip and over.any()):
+        if not over.any():
             return dataclasses.replace(
                 current,
                 mode="ac",
