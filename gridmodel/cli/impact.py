@@ -28,7 +28,7 @@ def impact(
         ),
     ] = None,
     mode: Mode = "dc",
-    overload: Overload = "operator",
+    overload: Overload = "trip",
     ratings: Ratings = "raise-base",
     limit: Limit = 100.0,
     ac_backend: AcBackend = "auto",
