@@ -151,11 +151,6 @@ def load_shares(outcome: Outcome) -> LoadShares:
     )
 
 
-def unserved_share(outcome: Outcome) -> np.ndarray:
-    """The unserved share of every load's demand (1 when dark; see the module notes)."""
-    return load_shares(outcome).unserved_share
-
-
 def figures(
     compiled: CompiledGrid,
     outcome: Outcome | LoadShares,

@@ -82,9 +82,7 @@ class EngineOptions(StrictModel):
     """
 
     mode: Literal["dc", "ac"] = allowed_field("dc", "dc, ac")
-    overload: Literal["trip", "shed", "operator"] = allowed_field(
-        "trip", "trip, shed, operator"
-    )
+    overload: Literal["trip", "shed", "operator"] = allowed_field("trip", "trip, shed, operator")
     ratings: str = allowed_field("raise-base", RATINGS_ALLOWED)
     overload_limit_percent: float = allowed_field(
         100.0, "a percentage > 0", gt=0, allow_inf_nan=False

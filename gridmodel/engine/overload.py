@@ -79,19 +79,8 @@ class TripCascade:
     def evaluate(
         self, compiled: CompiledGrid, state: State, demand: np.ndarray, cache: EngineCache
     ) -> Outcome:
-        branch_ok = branches_in_service(compiled, state)
-        trips: list[BranchTrip] = []
-        reference = compiled.base_factor  # each cascade step builds on the last
-        step = 0
-        while True:
-            result, reference = dc_stage(compiled, state, branch_ok, demand, reference, cache)
-            over = overloaded(compiled, result)
-            if not over.any():
-                break
-            step += 1
-            trips += branch_trips(compiled, over, result.branch_loading_percent, step)
-            branch_ok = branch_ok & ~over
-        return dataclasses.replace(result, tripped=tuple(trips)) if trips else result
+        limit = compiled.options.overload_limit_percent
+        return cascade(compiled, state, demand, cache, trip_above=limit, relieve=False)
 
 
 class OperatorShedding:
@@ -121,29 +110,46 @@ class OperatorAction:
     def evaluate(
         self, compiled: CompiledGrid, state: State, demand: np.ndarray, cache: EngineCache
     ) -> Outcome:
-        branch_ok = branches_in_service(compiled, state)
-        trips: list[BranchTrip] = []
-        notes: list[str] = []
-        reference = compiled.base_factor
-        emergency = compiled.options.emergency_percent * (1 + LIMIT_SLACK)
-        for step in range(1, compiled.n_branch + 2):
-            result, reference = dc_stage(compiled, state, branch_ok, demand, reference, cache)
-            at_once = result.branch_in_service & (result.branch_loading_percent > emergency)
-            if not at_once.any():
-                over = overloaded(compiled, result)
-                if not over.any():
-                    break
-                relieved = shed_overloads(compiled, state, result, cache)
-                if relieved is not None:
-                    result = relieved
-                    break
-                notes = ["the operator cannot relieve every overload; protection trips instead"]
-                at_once = over
-            trips += branch_trips(compiled, at_once, result.branch_loading_percent, step)
-            branch_ok = branch_ok & ~at_once
-        return dataclasses.replace(
-            result, tripped=tuple(trips), warnings=(*result.warnings, *notes)
-        )
+        emergency = compiled.options.emergency_percent
+        return cascade(compiled, state, demand, cache, trip_above=emergency, relieve=True)
+
+
+def cascade(
+    compiled: CompiledGrid,
+    state: State,
+    demand: np.ndarray,
+    cache: EngineCache,
+    *,
+    trip_above: float,
+    relieve: bool,
+) -> Outcome:
+    """Trip every branch loaded above ``trip_above`` percent at once and solve again,
+    step by step; with ``relieve``, once nothing is above it, the operator sheds to
+    remove the overloads left (:func:`~gridmodel.engine.shedding.shed_overloads`),
+    and a branch the operator cannot relieve trips (with a warning)."""
+    branch_ok = branches_in_service(compiled, state)
+    trips: list[BranchTrip] = []
+    notes: list[str] = []
+    reference = compiled.base_factor  # each cascade step builds on the last
+    threshold = trip_above * (1 + LIMIT_SLACK)
+    for step in range(1, compiled.n_branch + 2):  # every step trips a branch
+        result, reference = dc_stage(compiled, state, branch_ok, demand, reference, cache)
+        at_once = result.branch_in_service & (result.branch_loading_percent > threshold)
+        if not at_once.any():
+            over = overloaded(compiled, result)
+            if not (relieve and over.any()):
+                break
+            relieved = shed_overloads(compiled, state, result, cache)
+            if relieved is not None:
+                result = relieved
+                break
+            notes = ["the operator cannot relieve every overload; protection trips instead"]
+            at_once = over
+        trips += branch_trips(compiled, at_once, result.branch_loading_percent, step)
+        branch_ok = branch_ok & ~at_once
+    if not trips and not notes:
+        return result
+    return dataclasses.replace(result, tripped=tuple(trips), warnings=(*result.warnings, *notes))
 
 
 def branch_trips(

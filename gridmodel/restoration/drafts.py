@@ -146,22 +146,14 @@ def equipment(grid: Grid) -> Equipment:
     """The :class:`Equipment` of every substation of ``grid``."""
     net, sub_of = grid.net, grid.bus_substation
     bays: dict[str, list[int]] = {}
-    line = net.line
-    if len(line):
-        a = line["from_bus"].map(sub_of).to_numpy(dtype=object)
-        b = line["to_bus"].map(sub_of).to_numpy(dtype=object)
-        for i, x, y, ok in zip(line.index, a, b, _in_service(line), strict=True):
-            if ok and x != y:
-                for sub in (x, y):
-                    bays.setdefault(str(sub), []).append(int(i))
+    for i, x, y in _ends(net.line, "from_bus", "to_bus", sub_of):
+        if x != y:
+            for sub in (x, y):
+                bays.setdefault(str(sub), []).append(i)
     inside: dict[str, list[int]] = {}
-    trafo = net.trafo
-    if len(trafo):
-        a = trafo["hv_bus"].map(sub_of).to_numpy(dtype=object)
-        b = trafo["lv_bus"].map(sub_of).to_numpy(dtype=object)
-        for i, x, y, ok in zip(trafo.index, a, b, _in_service(trafo), strict=True):
-            if ok and x == y:
-                inside.setdefault(str(x), []).append(int(i))
+    for i, x, y in _ends(net.trafo, "hv_bus", "lv_bus", sub_of):
+        if x == y:
+            inside.setdefault(str(x), []).append(i)
     load_mw: dict[str, float] = {}
     load = net.load
     if len(load):
@@ -175,6 +167,22 @@ def equipment(grid: Grid) -> Equipment:
         transformers={s: tuple(sorted(v)) for s, v in inside.items()},
         load_mw=load_mw,
     )
+
+
+def _ends(
+    table: pd.DataFrame, a: str, b: str, sub_of: pd.Series
+) -> list[tuple[int, object, object]]:
+    """(index, substation of end ``a``, substation of end ``b``) of every in-service row."""
+    if not len(table):
+        return []
+    ends = zip(
+        table.index,
+        table[a].map(sub_of).to_numpy(dtype=object),
+        table[b].map(sub_of).to_numpy(dtype=object),
+        _in_service(table),
+        strict=True,
+    )
+    return [(int(i), x, y) for i, x, y, ok in ends if ok]
 
 
 def substation_transformers(grid: Grid, substation: str) -> list[int]:

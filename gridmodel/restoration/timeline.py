@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.engine import CompiledGrid, EngineCache
+from gridmodel.engine.figures import FIGURE_COLUMNS
 from gridmodel.restoration.condition import Clock, Condition
 from gridmodel.restoration.crews import CrewPlan, RepairProblem, crew_table, crews_for
 from gridmodel.restoration.demand import demand_curve, hour_times
@@ -269,19 +270,10 @@ def _segments(problem: RepairProblem, plan: CrewPlan) -> list[tuple[float, float
     return segments
 
 
-#: Region figures the timeline keeps as time-weighted hourly means.
-_SUMMED = (
-    "served_mw",
-    "unserved_mw",
-    "dark_mw",
-    "network_limited_mw",
-    "supply_shortage_mw",
-    "ufls_mw",
-    "shed_mw",
-    "refed_mw",
-    "critical_unserved_mw",
-    "customers_off",
-)
+#: Region figures the timeline keeps as time-weighted hourly means: every
+#: figure but those that do not depend on the damage (demand, critical demand,
+#: customers), which come from the intact grid.
+_SUMMED = tuple(c for c in FIGURE_COLUMNS if c not in ("load_mw", "critical_mw", "customers"))
 
 
 def _hourly_means(problem: RepairProblem, plan: CrewPlan) -> dict[str, np.ndarray]:
