@@ -10,9 +10,9 @@ One row per (hour, region), the input of :func:`gridmodel.schedule.rotate`:
 ``rotatable_mw``  connected non-critical load that rotation can switch (>= 0);
                   switching off groups holding a share ``s`` of the region
                   removes ``s * rotatable_mw``
-``emergency``     bool: the schedule is not in effect (fresh strike wave, or
-                  de-energised area); all groups of the region show
-                  ``emergency``
+``emergency``     bool: the schedule is not in effect (fresh strike wave,
+                  de-energised area or under-frequency shedding); all groups
+                  of the region show ``emergency``
 
 Regions and hours without a row have no deficit.
 
@@ -42,7 +42,8 @@ from gridmodel.schedule.tables import (
 from gridmodel.schema import DEFAULT_TIMEZONE
 
 DEFICIT_COLUMNS: tuple[str, ...] = ("time", "region", "deficit_mw", "rotatable_mw", "emergency")
-#: Columns of a run's ``timeline.parquet`` that the schedule reads.
+#: Columns of a run's ``timeline.parquet`` that the schedule reads: the
+#: unserved-load categories of DESIGN.md ("Why load is unserved") among them.
 TIMELINE_COLUMNS: tuple[str, ...] = (
     "hour",
     "time",
@@ -51,10 +52,14 @@ TIMELINE_COLUMNS: tuple[str, ...] = (
     "served_mw",
     "unserved_mw",
     "dark_mw",
-    "shed_mw",
+    "network_limited_mw",
+    "supply_shortage_mw",
+    "ufls_mw",
     "critical_mw",
     "wave_h",
 )
+#: Timeline MW columns checked as numbers >= 0.
+_TIMELINE_MW: tuple[str, ...] = tuple(c for c in TIMELINE_COLUMNS if c.endswith("_mw"))
 #: Hours after a strike wave during which a region is in emergency outages.
 EMERGENCY_AFTER_WAVE_H = 12.0
 #: MW per Eskom load-shedding stage (public figures: stage N sheds N x 1000 MW).
@@ -143,52 +148,71 @@ def deficit_from_timeline(
 ) -> pd.DataFrame:
     """Deficit table from a run's hourly timeline.
 
+    Rolling schedules rotate the load that is unserved for want of network
+    capacity or supply (``network_limited_mw + supply_shortage_mw``), for
+    as long as the timeline shows it. Dark load and load shed by
+    under-frequency relays (``ufls_mw``) are emergency outages: they are
+    not rotated, and they put their region in emergency outages.
+
     Parameters
     ----------
     timeline
-        One row per hour and region with :data:`TIMELINE_COLUMNS` (others
-        are ignored): ``time`` is tz-aware or an ISO string with an offset,
-        ``dark_mw`` the load on de-energised buses, ``shed_mw`` (=
-        ``unserved_mw - dark_mw``) the shortage in energised areas,
-        ``critical_mw`` the demand of priority-1 loads, ``wave_h`` the hours
-        since the latest strike wave (NaN before the first).
+        One row per hour and region with :data:`TIMELINE_COLUMNS` (others,
+        such as ``shed_mw``, are ignored): ``time`` is tz-aware or an ISO
+        string with an offset; ``dark_mw``, ``network_limited_mw``,
+        ``supply_shortage_mw`` and ``ufls_mw`` are the unserved load by
+        cause (DESIGN.md, "Why load is unserved"); ``critical_mw`` the
+        demand of priority-1 loads, ``wave_h`` the hours since the latest
+        strike wave (NaN before the first).
     tz
         Local time zone of the schedule.
     emergency_after_wave_h
         A region is in emergency outages while ``wave_h`` is below this.
     dark_emergency_share
-        ... and while more than this share of its demand is dark (default 0:
-        any de-energised load puts the region in emergency outages, as
-        distribution companies announce when part of a city is cut off).
+        ... and while more than this share of its demand is dark or shed by
+        under-frequency relays (``dark_mw + ufls_mw``; default 0: any such
+        load puts the region in emergency outages, as distribution
+        companies announce when part of a city is cut off).
+    file
+        The timeline's file, named in errors.
 
     Returns
     -------
     pandas.DataFrame
-        Deficit table: ``deficit_mw = shed_mw`` (clipped at 0) and
-        ``rotatable_mw = demand_mw - dark_mw - critical_mw`` (clipped at 0).
-        Regions with no demand in any hour (no consumers: they have no
-        rotation groups either) are left out.
-        The rotatable load is a lower bound: dark critical load is subtracted
-        twice, so the schedule may switch off a little more than needed but
-        never less.
+        Deficit table: ``deficit_mw = network_limited_mw +
+        supply_shortage_mw`` and ``rotatable_mw = demand_mw - dark_mw -
+        ufls_mw - critical_mw`` (clipped at 0). Regions with no demand in
+        any hour (no consumers: they have no rotation groups either) are
+        left out.
+
+    Raises
+    ------
+    OptionError
+        A column of :data:`TIMELINE_COLUMNS` is missing (a run folder
+        written before the timeline had the category columns), or a value
+        is not a number >= 0.
+
+    Notes
+    -----
+    The rotatable load is a lower bound: critical load that is dark or shed
+    by under-frequency relays is subtracted twice, so the schedule may
+    switch off a little more than needed but never less.
     """
     require_columns(timeline, TIMELINE_COLUMNS, file=file)
     numbers(timeline, "hour", file=file, low=0.0, integer=True)
-    value = {
-        c: numbers(timeline, c, file=file, low=0.0)
-        for c in ("demand_mw", "served_mw", "unserved_mw", "dark_mw", "shed_mw", "critical_mw")
-    }
+    value = {c: numbers(timeline, c, file=file, low=0.0) for c in _TIMELINE_MW}
     wave_h = numbers(timeline, "wave_h", file=file, default=np.nan)
     demand = value["demand_mw"]
+    emergency_mw = value["dark_mw"] + value["ufls_mw"]  # not rotated: emergency outages
     emergency = (np.nan_to_num(wave_h, nan=np.inf) < emergency_after_wave_h) | (
-        value["dark_mw"] > dark_emergency_share * demand + 1e-9
+        emergency_mw > dark_emergency_share * demand + 1e-9
     )
     table = pd.DataFrame(
         {
             "time": local_times(timeline["time"], tz=tz, file=file),
             "region": timeline["region"].astype(str).to_numpy(),
-            "deficit_mw": value["shed_mw"],
-            "rotatable_mw": np.maximum(demand - value["dark_mw"] - value["critical_mw"], 0.0),
+            "deficit_mw": value["network_limited_mw"] + value["supply_shortage_mw"],
+            "rotatable_mw": np.maximum(demand - emergency_mw - value["critical_mw"], 0.0),
             "emergency": emergency,
         }
     )

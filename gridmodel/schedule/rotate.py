@@ -7,7 +7,8 @@ sized for its worst hour). The region's policy ranks its groups; groups are
 taken from the front of the ranking until their shares reach that need
 (``off``), then further until they reach need + margin (``possible``). A slot
 is ``emergency`` for the whole region when the input says so (fresh strike
-wave, dark area) or when the ranked groups cannot cover the need.
+wave, dark area, under-frequency shedding) or when the ranked groups cannot
+cover the need.
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ States
                and goes off if the deficit grows by the schedule's margin (or,
                over Monte Carlo samples, it is off in some samples but not most)
 ``emergency``  the schedule is not in effect: the hours after a fresh strike
-               wave, a de-energised area, or a deficit larger than rotation can
-               switch ("emergency shutdowns")
+               wave, a de-energised area, load shed by under-frequency relays,
+               or a deficit larger than rotation can switch ("emergency
+               shutdowns")
 """
 
 from __future__ import annotations

@@ -138,8 +138,9 @@ def outage_schedule(context: ScenarioContext, timeline: pd.DataFrame) -> Schedul
     """The rolling-outage schedule the timeline's deficit forces (``[schedule]`` options).
 
     It starts on the local date of the scenario's hour 0 and covers
-    ``[schedule] days`` days; the hours after a strike wave and regions with
-    de-energised load are in emergency outages.
+    ``[schedule] days`` days. It rotates the network-limited and
+    supply-shortage load; the hours after a strike wave and regions with
+    de-energised or under-frequency-shed load are in emergency outages.
     """
     scenario = context.scenario
     options = scenario.schedule

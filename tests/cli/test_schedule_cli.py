@@ -55,35 +55,64 @@ def test_fraction_schedule_writes_every_file(
     assert "2 regions, 9 groups, 1 day(s) of 4-h slots from 2022-12-17" in result.stdout
 
 
-def test_from_run_with_subgroups(runner: CliRunner, tmp_path: Path) -> None:
-    run = tmp_path / "run"
+def write_run_timeline(run: Path, *, drop: tuple[str, ...] = ()) -> None:
+    """A day of one region as ``gridmodel run`` writes it: 100 MW short of supply, 300 MW
+    from 17:00 (200 supply shortage + 100 network-limited), 50 MW shed by under-frequency
+    relays at 03:00."""
     run.mkdir()
     hours = pd.date_range("2022-12-16T22:00Z", periods=24, freq="h").tz_convert("Europe/Kyiv")
-    shed = np.where(hours.hour >= 17, 300.0, 100.0)  # evening peak: more shortage
+    network = np.where(hours.hour >= 17, 100.0, 0.0)
+    supply = np.where(hours.hour >= 17, 200.0, 100.0)
+    ufls = np.where(hours.hour == 3, 50.0, 0.0)
+    unserved = network + supply + ufls
     pd.DataFrame(
         {
             "hour": range(24),
             "time": [t.isoformat() for t in hours],
             "region": "Kyiv city",
             "demand_mw": 1300.0,
-            "served_mw": 1300.0 - shed,
-            "unserved_mw": shed,
+            "served_mw": 1300.0 - unserved,
+            "unserved_mw": unserved,
             "dark_mw": 0.0,
-            "shed_mw": shed,
+            "network_limited_mw": network,
+            "supply_shortage_mw": supply,
+            "ufls_mw": ufls,
+            "shed_mw": network + supply,
             "critical_mw": 100.0,
             "wave_h": np.nan,
         }
-    ).to_parquet(run / "timeline.parquet")
+    ).drop(columns=list(drop)).to_parquet(run / "timeline.parquet")
+
+
+def test_from_run_with_subgroups(runner: CliRunner, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    write_run_timeline(run)
     out = tmp_path / "sched"
     args = ["schedule", "--from-run", str(run), "--groups", "6x2", "--slot-hours", "1"]
     result = runner.invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "schedule.csv", dtype=str)
     assert table["group"].iloc[0] == "1.1" and table["start"].iloc[0] == "2022-12-17T00:00:00+02:00"
-    off = table[table["state"] == "off"].groupby("start").size()
+    hour = table["start"].str[11:13].astype(int)
+    off = table[table["state"] == "off"].groupby(hour).size()
     # rotatable 1300 - 100 = 1200 MW in 12 subgroups of 100 MW: 1 off (100 MW) before 17:00,
-    # 3 off (300 MW) from 17:00
-    assert off.iloc[:17].eq(1).all() and off.iloc[17:].eq(3).all()
+    # 3 off (300 MW network-limited + supply shortage) from 17:00
+    assert off[off.index < 17].eq(1).all() and off[off.index >= 17].eq(3).all()
+    # 03:00: under-frequency shedding is an emergency outage for every subgroup, not rotated
+    assert set(table.loc[hour == 3, "state"]) == {"emergency"}
+    assert 3 not in off.index and len(off) == 23
+
+
+def test_from_run_without_category_columns_is_one_line(runner: CliRunner, tmp_path: Path) -> None:
+    # A run folder written before the timeline had ufls_mw.
+    run = tmp_path / "run"
+    write_run_timeline(run, drop=("ufls_mw",))
+    out = tmp_path / "sched"
+    result = runner.invoke(app, ["schedule", "--from-run", str(run), "--out", str(out)])
+    assert_one_line_error(
+        result, "timeline.parquet: ufls_mw: missing column 'ufls_mw'", "allowed: columns hour"
+    )
+    assert not out.exists()
 
 
 def test_network_from_catalog(runner: CliRunner, tmp_path: Path) -> None:

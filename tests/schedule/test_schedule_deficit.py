@@ -43,6 +43,9 @@ def timeline_rows() -> pd.DataFrame:
             "served_mw": [450.0, 420.0, 540.0],
             "unserved_mw": [50.0, 100.0, 0.0],
             "dark_mw": [0.0, 20.0, 0.0],
+            "network_limited_mw": [30.0, 0.0, 0.0],
+            "supply_shortage_mw": [20.0, 80.0, 0.0],
+            "ufls_mw": [0.0, 0.0, 0.0],
             "shed_mw": [50.0, 80.0, 0.0],
             "critical_mw": [100.0, 100.0, 100.0],
             "wave_h": [np.nan, np.nan, 2.0],
@@ -53,7 +56,8 @@ def timeline_rows() -> pd.DataFrame:
 def test_timeline_gives_deficit_rotatable_and_emergency() -> None:
     table = deficit_from_timeline(timeline_rows(), tz=TZ)
     assert list(table.columns) == ["time", "region", "deficit_mw", "rotatable_mw", "emergency"]
-    # deficit = shed; rotatable = demand - dark - critical: 500-0-100, 520-20-100, 540-0-100
+    # deficit = network-limited + supply shortage: 30+20, 0+80, 0+0;
+    # rotatable = demand - dark - ufls - critical: 500-0-0-100, 520-20-0-100, 540-0-0-100
     assert table["deficit_mw"].tolist() == pytest.approx([50.0, 80.0, 0.0])
     assert table["rotatable_mw"].tolist() == pytest.approx([400.0, 400.0, 440.0])
     # hour 1 has dark load, hour 2 is 2 h after a strike wave (< 12 h): both emergency
@@ -64,7 +68,7 @@ def test_timeline_gives_deficit_rotatable_and_emergency() -> None:
 def test_timeline_leaves_out_a_region_without_demand() -> None:
     # A foreign equivalent: no demand in any hour, so no consumers and no groups.
     empty = timeline_rows().assign(region="Equivalent")
-    for column in ("demand_mw", "served_mw", "unserved_mw", "dark_mw", "shed_mw", "critical_mw"):
+    for column in [c for c in empty.columns if c.endswith("_mw")]:
         empty[column] = 0.0
     table = deficit_from_timeline(pd.concat([timeline_rows(), empty]), tz=TZ)
     assert table["region"].unique().tolist() == ["Kyiv"]
@@ -83,10 +87,70 @@ def test_timeline_from_run_folder_parquet(tmp_path: Path) -> None:
     assert table["deficit_mw"].tolist() == pytest.approx([50.0, 80.0, 0.0])
 
 
-def test_timeline_missing_column_names_it(tmp_path: Path) -> None:
+def test_ufls_is_emergency_and_not_rotated_network_and_supply_are_the_deficit() -> None:
+    # Two hours, two regions, no strike wave. A: demand 1000, critical 100; B: demand 400,
+    # critical 50. Hour 1: A loses 150 MW to under-frequency relays and 30 MW dark,
+    # B has 40 MW dark.
+    times = ["2022-12-17T00:00:00+02:00", "2022-12-17T01:00:00+02:00"]
+    timeline = pd.DataFrame(
+        {
+            "hour": [0, 0, 1, 1],
+            "time": [times[0], times[0], times[1], times[1]],
+            "region": ["A", "B", "A", "B"],
+            "demand_mw": [1000.0, 400.0, 1000.0, 400.0],
+            "served_mw": [900.0, 375.0, 780.0, 355.0],
+            "unserved_mw": [100.0, 25.0, 220.0, 45.0],
+            "dark_mw": [0.0, 0.0, 30.0, 40.0],
+            "network_limited_mw": [60.0, 0.0, 10.0, 5.0],
+            "supply_shortage_mw": [40.0, 25.0, 30.0, 0.0],
+            "ufls_mw": [0.0, 0.0, 150.0, 0.0],
+            "critical_mw": [100.0, 50.0, 100.0, 50.0],
+            "wave_h": np.nan,
+        }
+    )
+    table = deficit_from_timeline(timeline, tz=TZ)
+    assert table["region"].tolist() == ["A", "B", "A", "B"]
+    # deficit = network-limited + supply shortage: 60+40, 0+25, 10+30, 5+0
+    assert table["deficit_mw"].tolist() == pytest.approx([100.0, 25.0, 40.0, 5.0])
+    # rotatable = demand - dark - ufls - critical:
+    # 1000-0-0-100, 400-0-0-50, 1000-30-150-100, 400-40-0-50
+    assert table["rotatable_mw"].tolist() == pytest.approx([900.0, 350.0, 720.0, 310.0])
+    # any dark or UFLS load (default share 0) is an emergency outage
+    assert table["emergency"].tolist() == [False, False, True, True]
+    # share 0.16: A's dark + UFLS 180 MW > 160 MW (neither alone is), B's 40 MW < 64 MW
+    shared = deficit_from_timeline(timeline, tz=TZ, dark_emergency_share=0.16)
+    assert shared["emergency"].tolist() == [False, False, True, False]
+    # share 0.1: B's 40 MW dark is exactly 0.1 of 400 MW, not above it
+    assert deficit_from_timeline(timeline, tz=TZ, dark_emergency_share=0.1)[
+        "emergency"
+    ].tolist() == [False, False, True, False]
+
+    # The schedule: 1-h slots, 10 groups. Hour 0 A needs 100/900 of its rotatable load
+    # (2 groups of 0.1), B 25/350 (1 group); hour 1 both regions are in emergency.
+    groups = build_groups(pd.DataFrame({"region": ["A", "B"]}), groups=10)
+    options = ScheduleOptions(slot_hours=1, days=1, possible_margin=0.0)
+    states = rotate(table, groups, options=options, timezone=TZ).table
+    first = states[states["start"] == states["start"].min()]
+    second = states[states["start"] == sorted(states["start"].unique())[1]]
+    assert first[first["state"] == "off"].groupby("region").size().to_dict() == {"A": 2, "B": 1}
+    assert set(second["state"]) == {"emergency"}
+
+
+def test_timeline_without_category_columns_is_refused(tmp_path: Path) -> None:
+    # A run folder written before the timeline had the unserved-load categories.
+    run = tmp_path / "run"
+    run.mkdir()
+    old = timeline_rows().drop(columns=["network_limited_mw", "supply_shortage_mw", "ufls_mw"])
+    old.to_parquet(run / "timeline.parquet")
+    timeline, path = read_run_timeline(run)
     with pytest.raises(OptionError) as info:
-        deficit_from_timeline(timeline_rows().drop(columns="shed_mw"), tz=TZ, file="t.parquet")
-    assert info.value.field == "shed_mw"
+        deficit_from_timeline(timeline, tz=TZ, file=path)
+    assert info.value.field == "network_limited_mw"
+    assert info.value.line().startswith(f"{path}: network_limited_mw: missing column")
+    assert "ufls_mw" in (info.value.allowed or "")
+    # shed_mw is not read: a timeline without it is accepted
+    table = deficit_from_timeline(timeline_rows().drop(columns="shed_mw"), tz=TZ)
+    assert table["deficit_mw"].tolist() == pytest.approx([50.0, 80.0, 0.0])
     with pytest.raises(OptionError, match="no timeline"):
         read_run_timeline(tmp_path)
 
