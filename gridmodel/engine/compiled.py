@@ -44,12 +44,18 @@ MIN_REACTANCE_PU = 1e-6
 
 @dataclass(frozen=True, eq=False)
 class State:
-    """In-service masks over the compiled index spaces (``True`` = in service)."""
+    """In-service masks over the compiled index spaces (``True`` = in service).
+
+    ``pmax`` optionally limits each unit's output in this state (MW, in unit
+    order): a unit starting up, ramping, derated or short of energy. ``None``:
+    the compiled limits. It changes the supply balance, not the topology.
+    """
 
     bus: np.ndarray
     branch: np.ndarray
     unit: np.ndarray
     load: np.ndarray
+    pmax: np.ndarray | None = None
 
     def key(self) -> bytes:
         """A compact hashable signature of the topology (buses, branches, units)."""
@@ -106,6 +112,10 @@ class CompiledGrid:
     @property
     def n_branch(self) -> int:
         return len(self.branch_kind)
+
+    def unit_limits(self, state: State) -> np.ndarray:
+        """Each unit's maximum output in ``state`` (MW)."""
+        return self.unit_pmax_mw if state.pmax is None else state.pmax
 
     def state(self, out: Iterable[Element] = ()) -> State:
         """The base state with ``out`` taken out of service.

@@ -67,6 +67,6 @@ def evaluate(
             outcome = handling.evaluate(compiled, state, demand, cache)
             if compiled.options.mode == "ac":
                 outcome = ac_check(compiled, state, outcome, cache)
-            check_outcome(compiled, outcome)
+            check_outcome(compiled, outcome, compiled.unit_limits(state))
             outcomes.append(outcome)
     return outcomes

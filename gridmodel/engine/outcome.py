@@ -91,7 +91,7 @@ class Outcome:
         return self.unserved_mw - self.dark_mw
 
 
-def check_outcome(compiled: CompiledGrid, outcome: Outcome) -> None:
+def check_outcome(compiled: CompiledGrid, outcome: Outcome, pmax: np.ndarray | None = None) -> None:
     """Raise :class:`~gridmodel.errors.InternalError` if ``outcome`` breaks an invariant.
 
     Checked (within :data:`ABSOLUTE_TOL_MW` plus :data:`RELATIVE_TOL` of the
@@ -113,7 +113,7 @@ def check_outcome(compiled: CompiledGrid, outcome: Outcome) -> None:
         outcome.unit_p_mw,
         compiled.unit_bus,
         compiled.unit_p0_mw,
-        compiled.unit_pmax_mw,
+        compiled.unit_pmax_mw if pmax is None else pmax,
         outcome.branch_flow_mw,
         outcome.branch_loading_percent,
         max(outcome.islands, 0),

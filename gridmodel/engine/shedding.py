@@ -67,7 +67,9 @@ def shed_overloads(
     topo = topology(compiled, state, branch_ok, cache)
     demand = outcome.load_demand_mw
     supplied, unit_p0, load_dark = balance(compiled, topo, state, demand)
-    solution = _solve_lp(compiled, topo, branch_ok, demand, load_dark, unit_p0)
+    solution = _solve_lp(
+        compiled, topo, branch_ok, demand, load_dark, unit_p0, compiled.unit_limits(state)
+    )
     if solution is None:
         return None
     served, unit_p = solution
@@ -109,6 +111,7 @@ def _solve_lp(
     demand: np.ndarray,
     load_dark: np.ndarray,
     unit_p0: np.ndarray,
+    pmax: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     buses = np.flatnonzero(topo.bus_energized)
     bus_pos = np.full(compiled.n_bus, -1)
@@ -126,7 +129,7 @@ def _solve_lp(
     cost = np.zeros(lay.n_var)
     cost[lay.o_s : lay.o_s + n_l] = -weight
     cost[lay.o_up :] = REDISPATCH_COST
-    bounds = _bounds(compiled, topo, lay, demand)
+    bounds = _bounds(compiled, topo, lay, demand, pmax)
     result = linprog(
         cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs"
     )
@@ -201,7 +204,9 @@ def _limit_rows(
     return a_ub, b_ub
 
 
-def _bounds(compiled: CompiledGrid, topo: Topology, lay: _Layout, demand: np.ndarray) -> np.ndarray:
+def _bounds(
+    compiled: CompiledGrid, topo: Topology, lay: _Layout, demand: np.ndarray, pmax: np.ndarray
+) -> np.ndarray:
     """Free angles (zero at each island's reference), unit limits, ``0 <= s <= demand``."""
     n_t, n_u, n_l = len(lay.buses), len(lay.units), len(lay.loads)
     bounds = np.zeros((lay.n_var, 2))
@@ -209,7 +214,7 @@ def _bounds(compiled: CompiledGrid, topo: Topology, lay: _Layout, demand: np.nda
     bounds[lay.bus_pos[reference_buses(compiled, topo)]] = (0.0, 0.0)
     lo = np.where(compiled.unit_forming, np.minimum(compiled.unit_p0_mw, 0.0), 0.0)
     hi = np.where(
-        compiled.unit_forming, compiled.unit_pmax_mw, np.maximum(compiled.unit_p0_mw, 0.0)
+        compiled.unit_forming, pmax, np.maximum(np.minimum(compiled.unit_p0_mw, pmax), 0.0)
     )
     bounds[lay.o_p : lay.o_p + n_u, 0] = lo[lay.units]
     bounds[lay.o_p : lay.o_p + n_u, 1] = hi[lay.units]

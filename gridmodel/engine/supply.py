@@ -59,7 +59,7 @@ def balance(
         topo.unit_ok,
         compiled.unit_forming,
         compiled.unit_p0_mw,
-        compiled.unit_pmax_mw,
+        compiled.unit_limits(state),
         TOL_MW,
     )
     return served, unit_p, dark

@@ -51,3 +51,23 @@ def test_island_surplus_is_curtailed_on_the_negative_load(compiled) -> None:  # 
     assert outcome.unit_p_mw[gen] == pytest.approx(0.0, abs=TOL_MW)
     np.testing.assert_allclose(outcome.branch_flow_mw, 0.0, atol=1e-6)
     check_outcome(compiled, outcome)  # balanced: no InternalError
+
+
+def test_state_unit_limits_cap_supply_and_dispatch() -> None:
+    """case9 (315 MW of load) with its units limited to 100 + 80 + 60 MW in the
+    state: 240 MW are served, every unit at its state limit (hand sum), and the
+    shortage is cut pro rata (one priority class): 240 / 315 of each load."""
+    import dataclasses
+
+    from gridmodel import load_network
+
+    case9 = compile_grid(load_network("case9"))
+    limits = np.array([100.0, 80.0, 60.0])
+    state = dataclasses.replace(case9.state(), pmax=limits)
+    [outcome] = evaluate(case9, [state], cache=EngineCache())
+    assert outcome.served_mw == pytest.approx(240.0, abs=TOL_MW)
+    np.testing.assert_allclose(outcome.unit_p_mw, limits, atol=1e-9)
+    np.testing.assert_allclose(outcome.load_served_mw, case9.load_p_mw * 240 / 315, rtol=1e-12)
+    # the compiled limits are untouched: the base state still serves everything
+    [base] = evaluate(case9, [case9.state()], cache=EngineCache())
+    assert base.served_mw == pytest.approx(315.0, abs=TOL_MW)
