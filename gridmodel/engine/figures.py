@@ -31,6 +31,7 @@ Definitions, per load (``demand`` at the evaluated hour):
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,9 +107,10 @@ class Figures:
 class LoadShares:
     """Per load (compiled load order, MW): how its demand fared.
 
-    ``dark``, ``short`` (supply shortage) and ``network`` (network-limited)
-    are the unserved load, each computed on its own so that none is a small
-    negative difference of the others; ``refed`` is the part of ``served``
+    ``dark``, ``short`` (supply shortage), ``network`` (network-limited) and
+    ``ufls`` (shed by under-frequency relays) are the unserved load, each
+    computed on its own so that none is a small negative difference of the
+    others; ``refed`` is the part of ``served``
     that came through another substation; ``dead`` marks loads with no
     energised path at all (their customers count as off even at zero demand).
     """
@@ -120,10 +122,12 @@ class LoadShares:
     network: np.ndarray
     refed: np.ndarray
     dead: np.ndarray
+    ufls: np.ndarray | None = None
 
     @property
     def unserved(self) -> np.ndarray:
-        return self.dark + self.short + self.network
+        cut = self.dark + self.short + self.network
+        return cut if self.ufls is None else cut + self.ufls
 
     @property
     def unserved_share(self) -> np.ndarray:
@@ -148,6 +152,18 @@ def load_shares(outcome: Outcome) -> LoadShares:
         network=np.where(lit, cut - short, 0.0),
         refed=np.zeros(len(demand)),
         dead=np.asarray(outcome.load_dark, dtype=bool),
+    )
+
+
+def with_ufls(shares: LoadShares, demand: np.ndarray, ufls: np.ndarray) -> LoadShares:
+    """``shares`` of the demand left after under-frequency relays shed ``ufls``
+    (MW per load), as shares of the whole ``demand``: the shed part of a load
+    that is dark anyway counts as dark."""
+    return dataclasses.replace(
+        shares,
+        demand=demand,
+        dark=shares.dark + np.where(shares.dead, ufls, 0.0),
+        ufls=np.where(shares.dead, 0.0, ufls),
     )
 
 
@@ -190,7 +206,7 @@ def figures(
         dark_mw=per_group(shares.dark),
         network_limited_mw=per_group(shares.network),
         supply_shortage_mw=per_group(shares.short),
-        ufls_mw=np.zeros(n),
+        ufls_mw=np.zeros(n) if shares.ufls is None else per_group(shares.ufls),
         shed_mw=per_group(shares.short + shares.network),
         refed_mw=per_group(shares.refed),
         critical_mw=per_group(np.where(critical, demand, 0.0)),

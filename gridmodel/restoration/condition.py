@@ -20,16 +20,23 @@ The operators' clock, per substation hit at time ``t0`` (``[repair.switching]``)
 A substation that is out has lost all of its load-supply capacity; one that
 is in service has lost ``k / supply_units`` with ``k`` of its supply
 transformers under repair.
+
+The units' clock (:mod:`gridmodel.restoration.units`) adds the units tripped,
+starting or ramping after a trip, a separation or a blackout, and the
+frequency rule (:mod:`gridmodel.restoration.frequency`) the load shed by
+under-frequency relays until operators reconnect it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from gridmodel.network.grid import Element
 from gridmodel.restoration.options import SwitchingOptions
 from gridmodel.restoration.tasks import Task, TripReturn
+from gridmodel.restoration.units import Units
 
 #: Switching stages: nothing switched, critical load re-fed, all load re-fed.
 NONE, CRITICAL, ALL = 0, 1, 2
@@ -42,12 +49,18 @@ class Condition:
     ``lost`` and ``switched`` are sorted ``(substation, value)`` pairs: the
     share of the substation's load-supply capacity lost (in (0, 1]) and its
     switching stage (:data:`CRITICAL` or :data:`ALL`; absent: nothing
-    switched).
+    switched). ``units`` are ``(unit, share)`` pairs of units ramping up (their
+    share of rated output, in (0, 1); units out are in ``out``), ``ufls``
+    ``(load, share)`` pairs of the load shed by under-frequency relays and
+    ``free`` the energy-limited units free of their daily limit.
     """
 
     out: frozenset[Element]
     lost: tuple[tuple[str, float], ...] = ()
     switched: tuple[tuple[str, int], ...] = ()
+    units: tuple[tuple[int, float], ...] = ()
+    ufls: tuple[tuple[int, float], ...] = ()
+    free: tuple[int, ...] = ()
 
     @classmethod
     def intact(cls) -> Condition:
@@ -67,6 +80,10 @@ class Clock:
         The ``[repair.switching]`` options (``None``: no isolation, no switching).
     supply_units
         Load-supply transformers per substation.
+    units
+        The units' clock (``None``: units give their rating at once).
+    ufls
+        Under-frequency load shedding: ``(start_h, end_h, ((load, share), ...))``.
     """
 
     def __init__(
@@ -76,7 +93,11 @@ class Clock:
         struck: Iterable[tuple[str, float]],
         switching: SwitchingOptions | None,
         supply_units: int,
+        units: Units | None = None,
+        ufls: tuple[tuple[float, float, tuple[tuple[int, float], ...]], ...] = (),
     ) -> None:
+        self.units = units
+        self.ufls = ufls
         self.tasks = tasks
         self.returns = returns
         self.struck = tuple(sorted(set(struck), key=lambda s: (s[1], s[0])))
@@ -88,6 +109,10 @@ class Clock:
         points = {t.release_h for t in self.tasks}
         for r in self.returns:
             points |= {r.start_h, r.end_h}
+        if self.units is not None:
+            points |= {p for p in self.units.events() if math.isfinite(p)}
+        for a, b, _ in self.ufls:
+            points |= {a, b}
         sw = self.switching
         if sw is not None:
             for _, t0 in self.struck:
@@ -100,8 +125,8 @@ class Clock:
         """The condition at ``time_h`` with the tasks in ``done`` finished.
 
         ``settled``: as if every hit were long past (isolation over, switching
-        complete, protection trips resynchronised); used to rank tasks by
-        what they restore.
+        complete, protection trips resynchronised, units back, no
+        under-frequency shedding); used to rank tasks by what they restore.
         """
         out: set[Element] = set()
         units: dict[str, int] = {}
@@ -110,8 +135,16 @@ class Clock:
                 out.update(t.holds)
                 if t.supply is not None:
                     units[t.supply] = units.get(t.supply, 0) + 1
+        ramping: tuple[tuple[int, float], ...] = ()
+        ufls: tuple[tuple[int, float], ...] = ()
+        free: tuple[int, ...] = ()
         if not settled:
             out.update(r.element for r in self.returns if r.start_h <= time_h < r.end_h)
+            if self.units is not None:
+                units_out, ramping = self.units.at(time_h)
+                out.update(units_out)
+                free = self.units.free_at(time_h)
+            ufls = next((s for a, b, s in self.ufls if a <= time_h < b), ())
         latest: dict[str, float] = {}
         for sub, t0 in self.struck:
             if t0 <= time_h:
@@ -136,5 +169,10 @@ class Clock:
                 elif since >= sw.critical_h:
                     switched[sub] = CRITICAL
         return Condition(
-            frozenset(out), tuple(sorted(lost.items())), tuple(sorted(switched.items()))
+            frozenset(out),
+            tuple(sorted(lost.items())),
+            tuple(sorted(switched.items())),
+            ramping,
+            ufls,
+            free,
         )

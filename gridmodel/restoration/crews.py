@@ -41,6 +41,7 @@ import pandas as pd
 
 from gridmodel.restoration.condition import Clock, Condition
 from gridmodel.restoration.evaluations import EvaluationCache
+from gridmodel.restoration.frequency import FrequencyResult
 from gridmodel.restoration.tasks import Task, TripReturn, tasks_frame
 
 #: Home of the national crews.
@@ -135,6 +136,7 @@ class RepairProblem:
     evaluations: EvaluationCache
     horizon_h: float
     clock: Clock
+    frequency: FrequencyResult | None = None
     memo: dict[str, Any] = field(default_factory=dict)
 
     def condition_at(

@@ -15,16 +15,20 @@ Not thread-safe: one per sample (strategies compared on one sample share it).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from gridmodel.engine import CompiledGrid, EngineCache, Figures, evaluate, figures
-from gridmodel.engine.figures import load_shares
+from gridmodel.engine.compiled import State
+from gridmodel.engine.figures import load_shares, with_ufls
+from gridmodel.engine.outcome import Outcome
 from gridmodel.restoration.condition import Condition
 from gridmodel.restoration.demand import DemandCurve
 from gridmodel.restoration.options import SwitchingOptions
 from gridmodel.restoration.refeed import Feeding, attribute, feeding, refeed
+from gridmodel.restoration.units import Units
 
 #: Demand level index meaning "the evening peak" (profile factor 1 on every load).
 PEAK = -1
@@ -59,6 +63,12 @@ class EvaluationCache:
         The engine's cache (default a new one).
     switching
         How lost load is re-fed (default :class:`SwitchingOptions`).
+    units
+        What units can give (``None``: their compiled ratings).
+    unit_factor
+        ``(levels, units)``: each level's share of rated output of
+        energy-limited units (:func:`gridmodel.restoration.units.energy_factors`);
+        default 1.
     """
 
     def __init__(
@@ -68,7 +78,11 @@ class EvaluationCache:
         *,
         engine: EngineCache | None = None,
         switching: SwitchingOptions | None = None,
+        units: Units | None = None,
+        unit_factor: np.ndarray | None = None,
     ) -> None:
+        self.units = units
+        self.unit_factor = unit_factor
         self.compiled = compiled
         self.demand = demand
         self.engine = engine if engine is not None else EngineCache()
@@ -96,21 +110,47 @@ class EvaluationCache:
         hit = self._kept.get(key)
         if hit is None:
             compiled = self.compiled
-            demand = self.level_demand(level)
+            full = self.level_demand(level)
+            ufls = np.zeros(len(full))
+            for load, share in condition.ufls:
+                ufls[load] = share * full[load]
+            demand = full - ufls if condition.ufls else full
             plan = None
             if condition.lost:
                 plan = refeed(self.feeding, condition, demand, self.switching)
                 demand = plan.engine_demand
-            [outcome] = evaluate(
-                compiled, [compiled.state(condition.out)], cache=self.engine, demand_mw=demand
-            )
-            self.evaluations += 1
+            outcome = self.outcome(condition, level, demand)
             shares = load_shares(outcome)
             if plan is not None:
                 shares = attribute(self.feeding, plan, shares)
+            if condition.ufls:
+                shares = with_ufls(shares, full, ufls)
             hit = Evaluation(figures(compiled, shares), tuple(outcome.warnings))
             self._kept[key] = hit
         return hit
+
+    def state(self, condition: Condition, level: int) -> State:
+        """The engine state of ``condition`` at ``level``: elements out, unit limits."""
+        state = self.compiled.state(condition.out)
+        if self.units is None:
+            return state
+        factor = (
+            self.unit_factor[level]
+            if self.unit_factor is not None and level != PEAK
+            else np.ones(len(self.units.rated_mw))
+        )
+        pmax = self.units.limits(condition.units, factor, condition.free)
+        if np.array_equal(pmax, self.compiled.unit_pmax_mw):
+            return state
+        return dataclasses.replace(state, pmax=pmax)
+
+    def outcome(self, condition: Condition, level: int, demand: np.ndarray) -> Outcome:
+        """The engine's outcome of ``condition`` at ``level`` with ``demand`` per load."""
+        [outcome] = evaluate(
+            self.compiled, [self.state(condition, level)], cache=self.engine, demand_mw=demand
+        )
+        self.evaluations += 1
+        return outcome
 
     def hourly_unserved(self, condition: Condition) -> np.ndarray:
         """Cumulative unserved MWh of ``out`` at the start of every hour of the horizon."""

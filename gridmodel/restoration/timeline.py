@@ -52,21 +52,21 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from gridmodel.engine import CompiledGrid, EngineCache
+from gridmodel.engine import CompiledGrid
 from gridmodel.engine.figures import FIGURE_COLUMNS
-from gridmodel.restoration.condition import Clock, Condition
-from gridmodel.restoration.crews import CrewPlan, RepairProblem, crew_table, crews_for
-from gridmodel.restoration.demand import demand_curve, hour_times
+from gridmodel.restoration.condition import Condition
+from gridmodel.restoration.crews import CrewPlan, RepairProblem, crew_table
 from gridmodel.restoration.dispatch import dispatch
-from gridmodel.restoration.evaluations import PEAK, EvaluationCache
+from gridmodel.restoration.evaluations import PEAK
+from gridmodel.restoration.generation_options import GenerationOptions
 from gridmodel.restoration.options import DemandOptions, RepairOptions
+from gridmodel.restoration.problem import DEFAULT_START, prepare
 from gridmodel.restoration.strategies import get
-from gridmodel.restoration.tasks import Task, trip_returns
+from gridmodel.restoration.tasks import Task
 from gridmodel.schema import DEFAULT_TIMEZONE
 from gridmodel.strikes.damage import Damage
 
-#: Start of a restoration when none is given (the 16 Dec 2022 strike day).
-DEFAULT_START = datetime(2022, 12, 16)
+__all__ = ["COLUMNS", "DEFAULT_START", "Timeline", "prepare", "run_strategy", "simulate"]
 
 #: Columns of the timeline frame, in order.
 COLUMNS: tuple[str, ...] = (
@@ -121,82 +121,6 @@ class Timeline:
     warnings: tuple[str, ...] = field(default=())
 
 
-def prepare(
-    compiled: CompiledGrid,
-    damage: Damage,
-    tasks: tuple[Task, ...],
-    *,
-    repair: RepairOptions,
-    demand: DemandOptions,
-    start: datetime = DEFAULT_START,
-    timezone: str = DEFAULT_TIMEZONE,
-    evaluations: EvaluationCache | None = None,
-    engine: EngineCache | None = None,
-) -> RepairProblem:
-    """The repair problem of one sample (share it between strategies of one sample).
-
-    Parameters
-    ----------
-    compiled
-        The compiled grid (its options: DC/AC, trip/shed).
-    damage
-        The sample's damage (for its protection trips).
-    tasks
-        Repair tasks from :func:`gridmodel.restoration.tasks.repair_tasks`.
-    repair, demand
-        The scenario's ``[repair]`` and ``[demand]`` sections.
-    start, timezone
-        Local time of hour 0 (a naive ``start`` is local in ``timezone``).
-    evaluations
-        Evaluations to reuse (same grid, same demand curve).
-    engine
-        The engine cache new evaluations use (factorisations, the AC model);
-        default a new one.
-    """
-    if evaluations is None:
-        times = hour_times(start, repair.hours, timezone=timezone)
-        curve = demand_curve(
-            compiled.load_p_mw,
-            [compiled.region_names[r] for r in compiled.load_region],
-            times,
-            profile=demand.profile,
-            scale=demand.scale,
-        )
-        evaluations = EvaluationCache(compiled, curve, engine=engine, switching=repair.switching)
-    working = None
-    if not repair.around_the_clock:
-        first, last = repair.shift_hours
-        local = np.asarray(evaluations.demand.times.hour)
-        working = (local >= first) & (local < last)
-    crews = crews_for(
-        crews=repair.crews,
-        crews_per_region=dict(repair.crews_per_region) if repair.crews_per_region else None,
-        mobilisation_h=repair.mobilisation_h,
-        mutual_aid=repair.mutual_aid,
-        per_task=repair.crews_per_task,
-        working=working,
-    )
-    returns = trip_returns(damage)
-    struck = (
-        [
-            (str(h.element.id), float(h.time_h))
-            for h in damage.hits
-            if h.element.kind == "substation"
-        ]
-        if repair.partial_damage
-        else []
-    )
-    clock = Clock(tuple(tasks), returns, struck, repair.switching, repair.supply_units)
-    return RepairProblem(
-        tasks=tuple(tasks),
-        returns=returns,
-        crews=crews,
-        evaluations=evaluations,
-        horizon_h=float(repair.hours),
-        clock=clock,
-    )
-
-
 def simulate(
     compiled: CompiledGrid,
     damage: Damage,
@@ -208,6 +132,7 @@ def simulate(
     timezone: str = DEFAULT_TIMEZONE,
     strategy: str | None = None,
     wave_times_h: tuple[float, ...] | None = None,
+    generation: GenerationOptions | None = None,
 ) -> Timeline:
     """Play out the restoration of ``damage`` with ``tasks`` and return the timeline.
 
@@ -229,6 +154,8 @@ def simulate(
     wave_times_h
         Times of the strike waves (default: the times of the damage's hits
         and trips).
+    generation
+        The scenario's ``[generation]`` section (default its defaults).
 
     Returns
     -------
@@ -237,7 +164,14 @@ def simulate(
     repair = repair if repair is not None else RepairOptions()
     demand = demand if demand is not None else DemandOptions()
     problem = prepare(
-        compiled, damage, tasks, repair=repair, demand=demand, start=start, timezone=timezone
+        compiled,
+        damage,
+        tasks,
+        repair=repair,
+        demand=demand,
+        start=start,
+        timezone=timezone,
+        generation=generation,
     )
     if wave_times_h is None:
         times = {float(h.time_h) for h in damage.hits} | {float(t.time_h) for t in damage.trips}

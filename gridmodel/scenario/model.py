@@ -3,13 +3,14 @@
 Every section is the options model of the stage that uses it, so a scenario
 key, the stage's option and its default are one definition:
 
-==============  ===================================================
-``[model]``     :class:`~gridmodel.engine.options.EngineOptions`
-``[[waves]]``   :class:`~gridmodel.strikes.waves.Wave`
-``[repair]``    :class:`~gridmodel.restoration.options.RepairOptions`
-``[demand]``    :class:`~gridmodel.restoration.options.DemandOptions`
-``[schedule]``  :class:`~gridmodel.schedule.options.ScheduleOptions`
-==============  ===================================================
+================  ===================================================
+``[model]``       :class:`~gridmodel.engine.options.EngineOptions`
+``[[waves]]``     :class:`~gridmodel.strikes.waves.Wave`
+``[repair]``      :class:`~gridmodel.restoration.options.RepairOptions`
+``[demand]``      :class:`~gridmodel.restoration.options.DemandOptions`
+``[generation]``  :class:`~gridmodel.restoration.generation_options.GenerationOptions`
+``[schedule]``    :class:`~gridmodel.schedule.options.ScheduleOptions`
+================  ===================================================
 
 Every model forbids unknown keys and validates strictly (a quoted number is
 not a number); each field says in words what it accepts. Region names,
@@ -27,6 +28,7 @@ from pydantic import BeforeValidator, PrivateAttr, Strict, model_validator
 
 from gridmodel.engine.options import EngineOptions
 from gridmodel.errors import close_matches
+from gridmodel.restoration.generation_options import GenerationOptions
 from gridmodel.restoration.options import DemandOptions, RepairOptions
 from gridmodel.schedule.options import ScheduleOptions
 from gridmodel.schema import DEFAULT_TIMEZONE, StrictModel, allowed_field, fail
@@ -107,6 +109,7 @@ class Scenario(StrictModel):
     waves: Annotated[tuple[Wave, ...], Strict(False)] = allowed_field((), "[[waves]] tables")
     repair: RepairOptions = allowed_field(RepairOptions(), "a [repair] table")
     demand: DemandOptions = allowed_field(DemandOptions(), "a [demand] table")
+    generation: GenerationOptions = allowed_field(GenerationOptions(), "a [generation] table")
     schedule: ScheduleOptions = allowed_field(ScheduleOptions(), "a [schedule] table")
 
     _file: str | None = PrivateAttr(default=None)

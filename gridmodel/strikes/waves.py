@@ -187,7 +187,13 @@ class TripSpec(StrictModel):
 
 
 class Wave(StrictModel):
-    """One strike wave: everything that happens at ``time_h``."""
+    """One strike wave: everything that happens at ``time_h``.
+
+    ``carried = true`` marks damage carried over from strikes before the
+    scenario starts (a wave at ``time_h = 0``): its repairs are still to do,
+    but operators switched around it long ago and it causes no frequency
+    event.
+    """
 
     time_h: float = allowed_field(
         0.0, "hours >= 0 from the scenario start", ge=0, allow_inf_nan=False
@@ -206,6 +212,17 @@ class Wave(StrictModel):
     trips: Annotated[tuple[TripSpec, ...], Strict(False)] = allowed_field(
         (), "[[waves.trips]] tables"
     )
+    carried: bool = allowed_field(False, "true (damage from before the start; time_h = 0), false")
+
+    @model_validator(mode="after")
+    def _carried_at_start(self) -> Wave:
+        if self.carried and self.time_h != 0:
+            raise fail(
+                f"a carried-over wave at {self.time_h} h",
+                "time_h = 0 with carried = true",
+                "time_h",
+            )
+        return self
 
     @model_validator(mode="after")
     def _does_something(self) -> Wave:

@@ -86,6 +86,8 @@ def repair_problem(
         start=scenario.start_time,
         timezone=scenario.timezone,
         engine=context.cache,
+        generation=scenario.generation,
+        carried=frozenset(i for i, w in enumerate(scenario.waves) if w.carried),
     )
 
 

@@ -26,6 +26,7 @@ from gridmodel.network.catalog import load_network
 from gridmodel.network.grid import Element
 from gridmodel.network.metadata import CUSTOMERS_PER_MW, build_grid
 from gridmodel.restoration.demand import WINTER_WEEKDAY, WINTER_WEEKEND
+from gridmodel.restoration.generation_options import GenerationOptions
 from gridmodel.restoration.metrics import compute_metrics
 from gridmodel.restoration.options import DemandOptions, RepairOptions
 from gridmodel.restoration.strategies import names
@@ -129,6 +130,8 @@ def test_hours_before_the_first_wave_have_no_wave_time() -> None:
 def test_a_tripped_plant_comes_back_after_resync_without_a_crew() -> None:
     # 50 MW load; import limited to 20 MW; a 30 MW plant at the load bus trips
     # at 0 h and resynchronises after 5 h: 30 MW shed (not dark) for hours 0-4.
+    # Without the units' clock and frequency rule ([generation] enabled = false);
+    # tests/restoration/test_generation.py has the same case with them.
     grid = radial_grid([50.0], source_max_mw=20.0)
     pp.create_gen(grid.net, 1, p_mw=30.0, max_p_mw=30.0, vm_pu=1.0)
     damage = damage_of([], trips=[(0, 0.0, Element("gen", 0), 5.0)])
@@ -138,6 +141,7 @@ def test_a_tripped_plant_comes_back_after_resync_without_a_crew() -> None:
         (),
         repair=RepairOptions(**{**FLAT, "horizon_h": 8}),
         demand=FLAT_DEMAND,
+        generation=GenerationOptions(enabled=False),
     ).frame
     assert frame["shed_mw"].tolist() == pytest.approx([30.0] * 5 + [0.0] * 3, abs=1e-6)
     assert frame["dark_mw"].abs().max() < 1e-9
