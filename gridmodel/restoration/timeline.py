@@ -58,6 +58,7 @@ from gridmodel.restoration.condition import Condition
 from gridmodel.restoration.crews import CrewPlan, RepairProblem, crew_table
 from gridmodel.restoration.dispatch import dispatch
 from gridmodel.restoration.evaluations import PEAK
+from gridmodel.restoration.frequency import FrequencyEvent
 from gridmodel.restoration.generation_options import GenerationOptions
 from gridmodel.restoration.options import DemandOptions, RepairOptions
 from gridmodel.restoration.problem import DEFAULT_START, prepare
@@ -112,6 +113,12 @@ class Timeline:
         Hours simulated.
     warnings
         Distinct engine warnings met on the way.
+    frequency
+        What the frequency rule found at each wave
+        (:class:`~gridmodel.restoration.frequency.FrequencyEvent`).
+    units
+        One row per unit outage (trip, separation, blackout): ``unit``,
+        ``type``, ``cause``, ``down_h``, ``up_h``, ``full_h``.
     """
 
     frame: pd.DataFrame
@@ -119,6 +126,8 @@ class Timeline:
     strategy: str
     horizon_h: float
     warnings: tuple[str, ...] = field(default=())
+    frequency: tuple[FrequencyEvent, ...] = field(default=())
+    units: pd.DataFrame | None = None
 
 
 def simulate(
@@ -186,7 +195,16 @@ def run_strategy(
     plan = dispatch(problem, get(strategy))
     frame = timeline_frame(problem, plan, wave_times_h=wave_times_h)
     table = crew_table(problem, plan)
-    return Timeline(frame, table, strategy, problem.horizon_h, problem.evaluations.warnings)
+    found = problem.frequency
+    return Timeline(
+        frame,
+        table,
+        strategy,
+        problem.horizon_h,
+        problem.evaluations.warnings,
+        found.events if found is not None else (),
+        found.units.frame() if found is not None else None,
+    )
 
 
 def _segments(problem: RepairProblem, plan: CrewPlan) -> list[tuple[float, float, frozenset[int]]]:

@@ -10,6 +10,8 @@ folder of the output contract (:mod:`gridmodel.studies.run_folder`).
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ import pandas as pd
 
 from gridmodel.contract import SCHEMA_VERSION
 from gridmodel.errors import GridModelError, OptionError, ScenarioError
+from gridmodel.restoration.timeline import Timeline
 from gridmodel.scenario import Scenario
 from gridmodel.schedule import Schedule, deficit_from_timeline, groups_from_grid, rotate
 from gridmodel.strikes import Damage
@@ -205,5 +208,24 @@ def run_summary(result: Run) -> dict[str, Any]:
             ],
         },
         "impact": result.impact.to_dict(),
+        "frequency": frequency_summary(result.restoration.timeline),
         "metrics": result.restoration.metrics.to_json(),
     }
+
+
+def frequency_summary(timeline: Timeline) -> dict[str, Any]:
+    """What the frequency rule found (``events``) and the units' outages
+    (``unit_outages``; ``null`` times: not back within any horizon)."""
+    events = [
+        {
+            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+            for k, v in dataclasses.asdict(e).items()
+        }
+        for e in timeline.frequency
+    ]
+    units = timeline.units
+    rows = [] if units is None else units.to_dict(orient="records")
+    for row in rows:
+        for k in ("down_h", "up_h", "full_h"):
+            row[k] = float(row[k]) if math.isfinite(row[k]) else None
+    return {"events": events, "unit_outages": rows}
