@@ -65,7 +65,7 @@ def restore(
     tasks = context.tasks(damage, sample, seed=seed)
     problem = repair_problem(context, damage, tasks)
     timeline = run_strategy(problem, name, wave_times_h=wave_times(scenario))
-    first = min((w.time_h for w in scenario.waves), default=0.0)
+    first = min(wave_times(scenario), default=0.0)
     return Restoration(name, tasks, timeline, compute_metrics(timeline.frame, first_wave_h=first))
 
 
@@ -92,5 +92,6 @@ def repair_problem(
 
 
 def wave_times(scenario: Scenario) -> tuple[float, ...]:
-    """The times of the scenario's waves (hours from its start)."""
-    return tuple(float(w.time_h) for w in scenario.waves)
+    """The times of the scenario's waves (hours from its start), but for
+    damage carried over from before it (not a fresh strike)."""
+    return tuple(float(w.time_h) for w in scenario.waves if not w.carried)

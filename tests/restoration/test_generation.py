@@ -157,3 +157,38 @@ def test_disabled_generation_keeps_the_instant_model() -> None:
     problem, frame = _run(grid, damage, 8, GenerationOptions(enabled=False))
     assert problem.frequency is None
     assert frame["served_mw"].tolist() == pytest.approx([20.0] * 5 + [50.0] * 3, abs=TOL_MW)
+
+
+def test_carried_over_damage_is_switched_already_and_not_a_fresh_strike() -> None:
+    # A hit of severity 0.5 on substation bus1 (one line bay, two supply
+    # transformers): its switchgear task holds line 0 and one supply
+    # transformer is lost (share 0.5). Fresh at 0 h: the whole substation is
+    # isolated for the first hour and nothing is switched yet. Carried over
+    # from before the start: not isolated, its lost load already switched
+    # (stage 2), the same repairs to do.
+    from restoration_cases import fixed_repair
+
+    from gridmodel.restoration.condition import ALL
+    from gridmodel.restoration.tasks import repair_tasks
+
+    grid = radial_grid([50.0])
+    damage = damage_of([(0, 0.0, Element("substation", "bus1"), 0.5)])
+    tasks = repair_tasks(damage, grid, options=fixed_repair(100.0), rng=np.random.default_rng(0))
+    conditions = {}
+    for carried in (frozenset(), frozenset({0})):
+        problem = prepare(
+            compile_grid(grid),
+            damage,
+            tasks,
+            repair=fixed_repair(100.0, crews=1, horizon_h=3),
+            demand=FLAT_DEMAND,
+            carried=carried,
+        )
+        conditions[bool(carried)] = problem.condition_at(0.0, frozenset())
+    line, sub = Element("line", 0), Element("substation", "bus1")
+    assert conditions[False].out == {line, sub}
+    assert conditions[False].lost == (("bus1", 1.0),)
+    assert conditions[False].switched == ()
+    assert conditions[True].out == {line}
+    assert conditions[True].lost == (("bus1", 0.5),)
+    assert conditions[True].switched == (("bus1", ALL),)

@@ -503,3 +503,26 @@ def test_mutated_example_file_never_crashes(tmp_path_factory: pytest.TempPathFac
     for problem in validate_scenario(path, check_network=False):
         assert isinstance(problem, ScenarioError)
         assert problem.file == str(path)
+
+
+def test_generation_table_and_carried_waves_are_read_and_checked(tmp_path: Path) -> None:
+    text = MINIMAL + (
+        "[[waves]]\ntime_h = 0\ncarried = true\ntargets = ['substation:KYIV']\n"
+        "[generation]\nufls_steps = 8\nstart_h = {nuclear = 12}\navailability = {thermal = 0.5}\n"
+    )
+    scenario = load_scenario(write(tmp_path, text))
+    assert scenario.waves[0].carried
+    assert scenario.generation.ufls_steps == 8
+    assert scenario.generation.start_of("nuclear") == 12.0
+    assert scenario.generation.start_of("hydro") == 0.25  # the default for the others
+    assert scenario.generation.available("thermal") == 0.5
+    late = MINIMAL + "[[waves]]\ntime_h = 5\ncarried = true\ntargets = ['substation:KYIV']\n"
+    assert_names(error_of(tmp_path, late), tmp_path / "s.toml", "waves[0].time_h", "time_h = 0")
+    share = MINIMAL + "[generation]\navailability = {thermal = 1.5}\n"
+    assert_names(
+        error_of(tmp_path, share), tmp_path / "s.toml", "generation.availability.thermal", "0 to 1"
+    )
+    hz = MINIMAL + "[generation]\nufls_last_hz = 49.5\n"
+    assert_names(
+        error_of(tmp_path, hz), tmp_path / "s.toml", "generation.ufls_last_hz", "at or below"
+    )
