@@ -324,8 +324,9 @@ NOTES = """## What the comparison shows
 - **16 Dec**: the scenario trips every nuclear unit (the record says their
   output was reduced through grid damage, not that all tripped), so the
   model blacks out where Ukrenergo reported a loss of more than half of
-  consumption; Kyiv city recovers within the reported range over the next
-  day.
+  consumption. The customers reconnected within a day match the reported
+  figure; Kyiv city gets its power back more slowly than reported, for the
+  reason above.
 """
 
 
