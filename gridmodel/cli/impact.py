@@ -28,7 +28,7 @@ def impact(
         ),
     ] = None,
     mode: Mode = "dc",
-    overload: Overload = "trip",
+    overload: Overload = "operator",
     ratings: Ratings = "raise-base",
     limit: Limit = 100.0,
     ac_backend: AcBackend = "auto",

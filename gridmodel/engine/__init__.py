@@ -14,7 +14,8 @@ intact grid), :mod:`~.outcome` (results and their invariants),
 :mod:`~.cache`, :mod:`~.islands`, :mod:`~.supply` (supply balance),
 :mod:`~.lowrank` and :mod:`~.susceptance` (DC solves), :mod:`~.dc` (one DC
 evaluation), :mod:`~.overload` (trip cascade or operator shedding,
-:mod:`~.shedding`), :mod:`~.ac` (AC check and backends), :mod:`~.ratings`,
+:mod:`~.shedding`, with :mod:`~.sensitivity` for its PTDF rows and
+:mod:`~.linear_program` for HiGHS), :mod:`~.ac` (AC check and backends), :mod:`~.ratings`,
 :mod:`~.compile` and :mod:`~.evaluate` (the entries) and :mod:`~.figures`
 (outcomes reduced to figures per region).
 """

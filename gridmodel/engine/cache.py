@@ -36,6 +36,10 @@ TOPOLOGY_CACHE_SIZE = 512
 REFERENCE_CACHE_SIZE = 16
 #: Sparse LU factorisations kept per compiled grid.
 LU_CACHE_SIZE = 512
+#: Factorisations kept per compiled grid for the operator's shedding program
+#: (states with an overload; a restoration timeline repeats a topology hour
+#: after hour).
+PTDF_CACHE_SIZE = 64
 
 Value = TypeVar("Value")
 
@@ -69,6 +73,7 @@ class GridCache:
         self.topologies: Recent[Any] = Recent(TOPOLOGY_CACHE_SIZE)
         self.references: Recent[Any] = Recent(REFERENCE_CACHE_SIZE)
         self.factors: Recent[Any] = Recent(LU_CACHE_SIZE)
+        self.ptdf_factors: Recent[Any] = Recent(PTDF_CACHE_SIZE)
 
 
 class EngineCache:

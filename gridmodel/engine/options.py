@@ -56,11 +56,12 @@ class EngineOptions(StrictModel):
         ``"trip"``: a branch above the hard limit trips and flows are re-solved
         until nothing trips (a cascade). ``"shed"``: the operator sheds the
         minimum priority-weighted load that removes every overload (a linear
-        program solved with HiGHS). ``"operator"``: a branch above its
-        emergency rating (``emergency_percent``) trips at once; below it the
-        operator has the time to redispatch and shed as in ``"shed"``, and
-        only a branch the operator cannot relieve trips (DOMAIN.md:
-        short-term emergency ratings).
+        program solved with HiGHS). ``"operator"`` (default): a branch above
+        its emergency rating (``emergency_percent``) trips at once; below it
+        the operator has the time to redispatch and shed as in ``"shed"``,
+        and only a branch the operator cannot relieve trips (DOMAIN.md:
+        short-term emergency ratings). ``"trip"`` stays for stress studies
+        and is ``gridmodel criticality``'s screening default.
     ratings
         ``"file"`` (as given), ``"raise-base"`` (a branch over its rating in the
         intact base case gets its rating raised to the base flow plus
@@ -82,7 +83,9 @@ class EngineOptions(StrictModel):
     """
 
     mode: Literal["dc", "ac"] = allowed_field("dc", "dc, ac")
-    overload: Literal["trip", "shed", "operator"] = allowed_field("trip", "trip, shed, operator")
+    overload: Literal["trip", "shed", "operator"] = allowed_field(
+        "operator", "trip, shed, operator"
+    )
     ratings: str = allowed_field("raise-base", RATINGS_ALLOWED)
     overload_limit_percent: float = allowed_field(
         100.0, "a percentage > 0", gt=0, allow_inf_nan=False

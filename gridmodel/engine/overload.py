@@ -38,11 +38,8 @@ from gridmodel.engine.cache import EngineCache
 from gridmodel.engine.compiled import CompiledGrid, State
 from gridmodel.engine.dc import branches_in_service, dc_stage
 from gridmodel.engine.outcome import BranchTrip, Outcome
-from gridmodel.engine.shedding import shed_overloads
+from gridmodel.engine.shedding import LIMIT_SLACK, shed_overloads
 from gridmodel.network.grid import Element
-
-#: Relative slack on the hard limit (numerical noise is not an overload).
-LIMIT_SLACK = 1e-9
 
 
 class OverloadHandling(Protocol):

@@ -96,6 +96,28 @@ def solve_grounded(
     return theta, own
 
 
+def solve_grounded_many(
+    compiled: CompiledGrid,
+    live: np.ndarray,
+    grounded: np.ndarray,
+    rhs: np.ndarray,
+    *,
+    cache: EngineCache,
+) -> np.ndarray:
+    """Solve :math:`(B + D_G)\\,X = rhs` for many right-hand sides at once (columns of ``rhs``).
+
+    The state's own matrix is factorised (sparse LU with pivoting, in the
+    pattern's order) and kept in ``cache`` by topology, apart from the
+    factorisations :func:`solve_grounded` keeps.
+    """
+    key = np.packbits(live).tobytes() + np.packbits(grounded).tobytes()
+    lu = cache.of(compiled).ptdf_factors.get(key, lambda: _pivoting_lu(compiled, live, grounded))
+    order = compiled.pattern.order
+    solution = np.empty_like(rhs, dtype=float)
+    solution[order] = lu.solve(np.ascontiguousarray(rhs[order], dtype=float))
+    return solution
+
+
 def reference_factor(
     compiled: CompiledGrid, live: np.ndarray, grounded: np.ndarray
 ) -> ReferenceFactor | None:

@@ -138,7 +138,7 @@ def impact(
     strikes: Iterable[str | Element] = (),
     *,
     mode: str = "dc",
-    overload: str = "trip",
+    overload: str = "operator",
     ratings: str = "raise-base",
     limit: float | None = None,
     ac_backend: str = "auto",
@@ -156,10 +156,10 @@ def impact(
     mode
         Power flow: ``"dc"`` or ``"ac"``.
     overload
-        ``"trip"`` (default: protection trips every overloaded branch, a
-        cascade), ``"operator"`` (a branch above its emergency rating trips
-        at once, the operator sheds to relieve the rest) or ``"shed"`` (the
-        operator sheds the least load that removes them).
+        ``"operator"`` (default: a branch above its emergency rating trips at
+        once, the operator sheds to relieve the rest), ``"trip"`` (protection
+        trips every overloaded branch, a cascade: the stress mode) or
+        ``"shed"`` (the operator sheds the least load that removes them).
     ratings
         ``"file"``, ``"raise-base"`` or ``"margin:X"``.
     limit

@@ -95,7 +95,7 @@ def test_example_figures_match_the_public_reports() -> None:
 
 def test_defaults_of_a_minimal_file() -> None:
     s = parse_scenario(MINIMAL)
-    assert (s.model.mode, s.model.overload, s.model.ratings) == ("dc", "trip", "raise-base")
+    assert (s.model.mode, s.model.overload, s.model.ratings) == ("dc", "operator", "raise-base")
     assert s.model.emergency_percent == 120.0
     assert s.model.overload_limit_percent == 100.0
     assert s.seed == 0 and s.waves == () and s.timezone == "Europe/Kyiv"

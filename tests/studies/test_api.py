@@ -73,10 +73,12 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ([], {}),
         (["substation:bus25"], {}),
         # a cascade: six branches trip after bus 5 and line 3 are lost
-        (["substation:bus5", "line:3"], {}),
+        (["substation:bus5", "line:3"], {"overload": "trip"}),
         (["substation:bus5", "line:3"], {"overload": "shed", "ratings": "margin:0.2"}),
+        # the default (operator): sheds where the trip cascade takes five lines out
+        (["substation:bus1", "line:1"], {}),
     ],
-    ids=["intact", "radial-bus", "cascade", "shed"],
+    ids=["intact", "radial-bus", "cascade", "shed", "operator-default"],
 )
 def test_impact_to_dict_is_the_cli_json(
     case30: gridmodel.Grid, strikes: list[str], options: dict[str, str], workdir: Path
@@ -94,6 +96,20 @@ def test_impact_to_dict_is_the_cli_json(
     assert printed == hit.to_dict()
     assert list(printed) == list(hit.to_dict())
     assert list(workdir.iterdir()) == []
+
+
+def test_the_operator_is_the_default_overload_handling(case30: gridmodel.Grid) -> None:
+    # bus 1 and line 1 lost: lines 28 and 29 go to ~119 % (below the 120 %
+    # emergency rating), so the operator sheds (29.5 MW) and nothing trips;
+    # the plain cascade (the stress mode) trips them and three more, 91 MW off
+    strikes = ["substation:bus1", "line:1"]
+    default = gridmodel.impact(case30, strikes).to_dict()
+    assert default == gridmodel.impact(case30, strikes, overload="operator").to_dict()
+    assert default["tripped_branches"] == []
+    assert default["unserved_mw"] == pytest.approx(29.48, abs=0.01)
+    stress = gridmodel.impact(case30, strikes, overload="trip").to_dict()
+    assert len(stress["tripped_branches"]) == 5
+    assert stress["unserved_mw"] == pytest.approx(91.0, abs=0.01)
 
 
 def test_impact_by_region_adds_up_to_the_totals(case30: gridmodel.Grid) -> None:
