@@ -108,7 +108,7 @@ def apply_frequency(
         trips = _unit_trips(units, damage, wave, t0)
         clock.units = units
         done = frozenset(t.id for t in clock.tasks if t.release_h + t.duration_h <= t0)
-        before = clock.at(max(t0 - 1e-6, 0.0), done - _of_wave(clock, wave))
+        before = clock.at(t0 - 1e-6, done - _of_wave(clock, wave))
         clock.units = units.with_outages(tuple(o for o, _ in trips))
         after = clock.at(t0, done - _of_wave(clock, wave))
         hour = min(math.floor(t0), evaluations.demand.hours - 1)
