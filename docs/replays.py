@@ -324,25 +324,25 @@ suite: after a change to the model, run it again.
 NOTES = """## What the comparison shows
 
 - **23 Nov**: the loss of every nuclear unit (about 7.4 GW, tripped by
-  protection as Energoatom reported), less the load the struck substations
-  dropped, takes under-frequency shedding to its last steps or beyond: in
-  some draws the system separates from Continental Europe and blacks out, as
-  it did. Hydro black start and the tie bring it back within the hour, coal
-  plants over the evening, the nuclear units over the next three days, close
-  to the reported timing. The model recovers faster than the record in the
-  first two days (fewer customers off on the evening of the strike, a
-  smaller deficit on 24-25 Nov): its coal and hydro plants are as available
-  as before the October-November strikes, which by then had damaged almost
-  every large plant (Ukrenergo, 22 and 29 Nov 2022). Kyiv city stays dark
-  longer than reported: the model re-feeds a struck substation's load only
-  through the transmission neighbours it has, not through the city's 110 kV
-  and distribution networks, which `ua-grid` does not hold.
-- **Lasting deficit**: in the model it is mostly network-limited
-  (autotransformers without spares take months), while in 2022 generation
-  lost to earlier waves (Oct-Nov) added to it. `ua-grid` holds generation as
-  it stood before those waves; a scenario can state the damage carried over
-  (`[[waves]] carried = true`) or the availability of the time
-  (`[generation] availability`) once sources for them per plant are at hand.
+  protection as Energoatom reported), with four large plants still out after
+  the October strikes (carried over in the scenario, as reported), is more
+  than under-frequency shedding can cover: the system separates from
+  Continental Europe and blacks out, as it did. Hydro black start and the
+  tie bring it back within the hour, coal plants over the evening, the
+  nuclear units over the next three days, close to the reported timing.
+  The model still recovers faster than the record in the first two days
+  (fewer customers off on the evening of the strike, a smaller deficit on
+  24-25 Nov): only the plants with a firm report of damage are carried
+  over, while by then almost every large plant had been hit (Ukrenergo, 22
+  and 29 Nov 2022). Kyiv city stays dark longer than reported: the model
+  re-feeds a struck substation's load only through the transmission
+  neighbours it has, not through the city's 110 kV and distribution
+  networks, which `ua-grid` does not hold.
+- **Lasting deficit**: a fifth of the load stays unserved for weeks, in
+  the range Ukrenergo reported (20-30 %); in the model it is mostly
+  network-limited (autotransformers without spares take months) once the
+  plants are repaired, while in 2022 generation lost to repeated strikes
+  added to it.
 - **16 Dec**: the scenario trips every nuclear unit (the record says their
   output was reduced through grid damage, not that all tripped), so the
   model blacks out where Ukrenergo reported a loss of more than half of

@@ -45,13 +45,15 @@ def validate(
         raise typer.Exit(EXIT_BAD_INPUT)
     scenario = load_scenario(file)
     waves = scenario.waves
+    fresh = sum(not w.carried for w in waves)
+    carried = f" and {len(waves) - fresh} carried over" if fresh < len(waves) else ""
     targets = sum(len(w.targets) for w in waves)
     random = sum(r.count for w in waves for r in w.random)
     trips = sum(len(w.trips) for w in waves)
     title = f' "{printable(scenario.title)}"' if scenario.title else ""
     typer.echo(
         f"OK {printable(str(file))}:{title} network {printable(scenario.network)}; "
-        f"{len(waves)} wave{'s' if len(waves) != 1 else ''}, {scenario.missiles} missiles, "
+        f"{fresh} wave{'s' if fresh != 1 else ''}{carried}, {scenario.missiles} missiles, "
         f"{targets} explicit targets, {random} random targets, {trips} trip groups"
         + ("" if not no_network else " (network references not checked)")
     )

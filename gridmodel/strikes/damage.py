@@ -108,9 +108,13 @@ class Damage:
         columns = ["wave", "time_h", "element", "kind", "event", "severity", "resync_h", "origin"]
         return pd.DataFrame(rows, columns=columns)
 
-    def first_wave_out(self) -> list[Element]:
-        """Elements out right after the first wave: its hits and protection trips."""
+    def first_wave_out(self, carried: frozenset[int] = frozenset()) -> list[Element]:
+        """Elements out right after the first wave: its hits and protection trips,
+        and the damage of the ``carried`` waves (carried over from before it)."""
         waves = self.waves()
-        if not waves:
-            return []
-        return [*self.damaged(waves[0]), *self.tripped(waves[0])]
+        fresh = [w for w in waves if w not in carried]
+        shown = [w for w in waves if w in carried] + fresh[:1]
+        out: list[Element] = []
+        for w in shown:
+            out += [*self.damaged(w), *self.tripped(w)]
+        return list(dict.fromkeys(out))

@@ -87,8 +87,13 @@ def repair_problem(
         timezone=scenario.timezone,
         engine=context.cache,
         generation=scenario.generation,
-        carried=frozenset(i for i, w in enumerate(scenario.waves) if w.carried),
+        carried=carried_waves(scenario),
     )
+
+
+def carried_waves(scenario: Scenario) -> frozenset[int]:
+    """Indices of the waves carried over from before the scenario (``carried = true``)."""
+    return frozenset(i for i, w in enumerate(scenario.waves) if w.carried)
 
 
 def wave_times(scenario: Scenario) -> tuple[float, ...]:

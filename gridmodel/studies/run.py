@@ -27,7 +27,7 @@ from gridmodel.strikes import Damage
 from gridmodel.studies.context import ScenarioContext, prepare_scenario
 from gridmodel.studies.impact import Impact, impact_of
 from gridmodel.studies.network_state import network_state
-from gridmodel.studies.restore import Restoration, check_strategy, restore
+from gridmodel.studies.restore import Restoration, carried_waves, check_strategy, restore
 from gridmodel.studies.run_folder import run_info, write_run_folder
 
 
@@ -131,7 +131,11 @@ def run(scenario: Scenario, *, strategy: str | None = None, sample: int = 0) -> 
         raise OptionError(f"must be a whole number >= 0, got {sample!r}", field="sample")
     context = prepare_scenario(scenario)
     damage = context.damage(sample)
-    impact = impact_of(context.compiled, damage.first_wave_out(), cache=context.cache)
+    impact = impact_of(
+        context.compiled,
+        damage.first_wave_out(carried_waves(context.scenario)),
+        cache=context.cache,
+    )
     restoration = restore(context, damage, sample=sample, strategy=strategy)
     schedule = outage_schedule(context, restoration.timeline.frame)
     return Run(context, sample, damage, impact, restoration, schedule)

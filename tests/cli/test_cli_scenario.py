@@ -22,8 +22,9 @@ def test_valid_example_prints_a_short_summary() -> None:
     code, out, err = validate(SCENARIOS / "ua-2022-11-23.toml")
     assert code == 0, err
     assert out.startswith("OK ")
-    # two waves: 30 + 40 missiles on 23 Nov, 69 on 5 Dec (plus one explicit target)
-    assert "2 waves, 139 missiles, 1 explicit targets" in out
+    # two waves: 30 + 40 missiles on 23 Nov, 69 on 5 Dec (plus one explicit target),
+    # and two waves of plant damage carried over from earlier strikes (4 plants)
+    assert "2 waves and 2 carried over, 139 missiles, 5 explicit targets" in out
     assert "1 trip groups" in out
     assert err == ""
 

@@ -30,7 +30,7 @@ from gridmodel.scenario import Scenario
 from gridmodel.strikes import Damage
 from gridmodel.studies.context import ScenarioContext, prepare_scenario
 from gridmodel.studies.impact import impact_of
-from gridmodel.studies.restore import restore
+from gridmodel.studies.restore import carried_waves, restore
 from gridmodel.studies.workers import WORKER_MEMO
 
 #: Impact columns of every sample row, with their Arrow types (in order).
@@ -98,7 +98,9 @@ def sample_row(
     """
     compiled = context.compiled
     damage = context.damage(sample, seed=seed)
-    impact = impact_of(compiled, damage.first_wave_out(), cache=context.cache)
+    impact = impact_of(
+        compiled, damage.first_wave_out(carried_waves(context.scenario)), cache=context.cache
+    )
     figures = totals(compiled, impact.outcome, regions=impact.figures)
     row: dict[str, Any] = {
         "sample": int(sample),
