@@ -3,9 +3,13 @@
 The same random k-substation strike states (k = 1, 2, 3 in turn, fixed seed)
 are evaluated in the same process by
 
-* gridmodel, DC: ``evaluate`` with the default options (trip cascade,
-  ``raise-base`` ratings), and ``solve_plain`` (no cascade) (islands,
-  balance and DC flow without the cascade: the same work as the loop below);
+* gridmodel, DC: ``evaluate`` with the trip cascade (``raise-base``
+  ratings), with the default options (``overload = "operator"``: trip above
+  the emergency rating, else the operator's shedding program), and
+  ``solve_plain`` (no cascade) (islands, balance and DC flow without the
+  cascade: the same work as the loop below); a line states what the
+  operator default costs per state against the trip cascade, and in how
+  many states the operator relieved overloads;
 * a pandapower DC loop: ``deepcopy`` the net, take the struck buses out of
   service, ``rundcpp``, sum the load on buses with NaN results;
 * in AC mode, gridmodel ``evaluate`` with ``mode="ac"`` (backend pandapower,
@@ -131,6 +135,15 @@ def gridmodel_method(
     return make
 
 
+def operator_programs(grid: Grid, states: list[list[Element]]) -> int:
+    """States in which the default handling ran the operator's program (untimed)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compiled = compile_grid(grid, options=EngineOptions())
+    outcomes = evaluate(compiled, [compiled.state(out) for out in states], cache=EngineCache())
+    return sum(o.load_supplied_mw is not None for o in outcomes)
+
+
 def measure(
     label: str,
     make: Callable[[], Callable[[list[Element]], float]],
@@ -195,6 +208,12 @@ def run_network(network: str, *, mode: str, n_dc: int, n_ac: int, seed: int) -> 
                 warmup,
             ),
             measure(
+                "gridmodel evaluate (DC, operator)",
+                gridmodel_method(grid, EngineOptions()),
+                states,
+                warmup,
+            ),
+            measure(
                 "gridmodel solve_plain (DC, no cascade)",
                 gridmodel_method(grid, EngineOptions(overload="trip"), trip=False),
                 states,
@@ -202,6 +221,13 @@ def run_network(network: str, *, mode: str, n_dc: int, n_ac: int, seed: int) -> 
             ),
         ]
         report(network, "dc", n_dc, base, rows)
+        trip, operator = rows[0], rows[1]
+        acted = operator_programs(grid, states)
+        print(
+            f"  operator default: {operator.cpu_ms_per_state:.3f} CPU ms per state, "
+            f"{operator.cpu_ms_per_state / trip.cpu_ms_per_state:.2f}x the trip cascade; "
+            f"the operator relieved overloads in {acted}/{len(states)} states"
+        )
     if mode in ("ac", "both"):
         states = strike_states(grid, n_ac, seed)
         base = measure(

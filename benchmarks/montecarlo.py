@@ -21,6 +21,16 @@ Usage::
    is the only process) for growing sample counts, impact only. Results are
    streamed to disk chunk by chunk, so the peak should stay flat as the
    sample count grows by 100x.
+3. Overloads (``--part overload``): the cost of a sample with the restoration
+   timeline (``sample_row``) when overloads are handled as ``operator`` (the
+   default) and as ``trip`` (the plain cascade, the default before), timed
+   in this process, interleaved sample by sample on the replays with only
+   ``[model] overload`` changed (the replays state ``"trip"``). Prints
+   ms/sample of each, the ratio (target: at most 2), and how many of the
+   operator's programs a sample solves and what one costs. With
+   ``--against REV`` also this checkout (``operator``) against the code of
+   ``REV`` (``trip``, its default then; checked out into a temporary git
+   worktree), alternately in fresh processes, best of two each.
 
 Prints one table per part and the ratios.
 """
@@ -30,11 +40,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ("ua-2022-11-23.toml", "ua-2022-12-16.toml")
@@ -115,11 +127,110 @@ def memory(folder: Path, counts: list[int]) -> None:
               f"{result['peak_mib'] / base:>13.3f}")  # fmt: skip
 
 
+def overload_samples(samples: int) -> None:
+    """A sample's cost with ``overload = "operator"`` against ``"trip"`` (see part 3)."""
+    import gridmodel.engine.overload as overload
+    from gridmodel.scenario import load_scenario
+    from gridmodel.studies.context import prepare_scenario
+    from gridmodel.studies.montecarlo.sampling import sample_row
+
+    print("\n== overloads: a sample with the timeline, operator (default) vs trip ==")
+    print(f"(load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    programs = {"n": 0, "s": 0.0}
+    shed = overload.shed_overloads
+
+    def counted(*args: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return shed(*args)
+        finally:
+            programs["n"] += 1
+            programs["s"] += time.perf_counter() - began
+
+    overload.shed_overloads = counted  # count the operator's programs
+    print(f"{'scenario':<26}{'trip ms':>9}{'operator ms':>13}{'ratio':>7}"
+          f"{'programs/sample':>17}{'ms/program':>12}")  # fmt: skip
+    ratios = []
+    for name in (*SCENARIOS, "ua-oblasts-2022-12-16.toml"):
+        scenario = load_scenario(ROOT / "scenarios" / name)
+        contexts = {
+            handling: prepare_scenario(
+                scenario.model_copy(
+                    update={"model": scenario.model.model_copy(update={"overload": handling})}
+                )
+            )
+            for handling in ("trip", "operator")
+        }
+        seed = int(scenario.seed)
+        for context in contexts.values():
+            sample_row(context, samples, seed=seed)  # warm-up, not timed
+        times: dict[str, list[float]] = {handling: [] for handling in contexts}
+        programs.update(n=0, s=0.0)
+        for sample in range(samples):
+            for handling, context in contexts.items():
+                began = time.perf_counter()
+                sample_row(context, sample, seed=seed)
+                times[handling].append(time.perf_counter() - began)
+        trip, operator = (1000 * statistics.mean(times[h]) for h in ("trip", "operator"))
+        ratios.append(operator / trip)
+        per_program = 1000 * programs["s"] / max(programs["n"], 1)
+        print(f"{Path(name).stem:<26}{trip:>9.0f}{operator:>13.0f}{operator / trip:>7.2f}"
+              f"{programs['n'] / samples:>17.1f}{per_program:>12.2f}")  # fmt: skip
+    overload.shed_overloads = shed
+    print(f"largest ratio operator / trip: {max(ratios):.2f}x (target: at most 2x)")
+
+
+_SAMPLE_COST = """
+import sys, time
+from gridmodel.scenario import load_scenario
+from gridmodel.studies.context import prepare_scenario
+from gridmodel.studies.montecarlo.sampling import sample_row
+scenario = load_scenario(sys.argv[1])
+model = scenario.model.model_copy(update={"overload": sys.argv[2]})
+context = prepare_scenario(scenario.model_copy(update={"model": model}))
+n = int(sys.argv[3])
+sample_row(context, n, seed=scenario.seed)  # warm-up, not timed
+began = time.perf_counter()
+for sample in range(n):
+    sample_row(context, sample, seed=scenario.seed)
+print(1000 * (time.perf_counter() - began) / n)
+"""
+
+
+def against_revision(rev: str, samples: int, repeats: int = 2) -> None:
+    """A sample's cost in this checkout (operator) and at ``rev`` (trip), fresh processes."""
+    print(f"\n== a sample with the timeline: this checkout (operator) vs {rev} (trip) ==")
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp) / "old"
+        git = ["git", "-C", str(ROOT), "worktree"]
+        subprocess.run([*git, "add", "--detach", str(old), rev], check=True, capture_output=True)
+        try:
+            for name in (*SCENARIOS, "ua-oblasts-2022-12-16.toml"):
+                best: dict[str, float] = {}
+                for _ in range(repeats):
+                    for label, path, handling in (("this", ROOT, "operator"), (rev, old, "trip")):
+                        args = [str(ROOT / "scenarios" / name), handling, str(samples)]
+                        done = subprocess.run(
+                            [sys.executable, "-c", _SAMPLE_COST, *args],
+                            capture_output=True, text=True, check=True, cwd=path,
+                            env={**os.environ, "PYTHONPATH": str(path)},
+                        )  # fmt: skip
+                        ms = float(done.stdout.split()[0])
+                        best[label] = min(best.get(label, ms), ms)
+                ratio = best["this"] / best[rev]
+                print(f"{Path(name).stem:<26} this {best['this']:6.0f} ms  {rev} "
+                      f"{best[rev]:6.0f} ms  ratio {ratio:.2f}x (target: at most 2x)")  # fmt: skip
+        finally:
+            subprocess.run([*git, "remove", "--force", str(old)], check=True, capture_output=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sample counts")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--part", choices=("all", "speed", "memory"), default="all")
+    parser.add_argument("--part", choices=("all", "speed", "memory", "overload"), default="all")
+    parser.add_argument("--overload-samples", type=int, default=12)
+    parser.add_argument("--against", help="part 3: also this checkout against revision REV")
     args = parser.parse_args()
     impact_n, timeline_n = (2000, 16) if args.quick else (20_000, 200)
     counts = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
@@ -129,6 +240,10 @@ def main() -> None:
             speed(Path(tmp), workers=args.workers, impact_n=impact_n, timeline_n=timeline_n)
         if args.part in ("all", "memory"):
             memory(Path(tmp), counts)
+    if args.part in ("all", "overload"):
+        overload_samples(4 if args.quick else args.overload_samples)
+        if args.against:
+            against_revision(args.against, 4 if args.quick else args.overload_samples)
     print(f"\n(total {time.perf_counter() - started:.0f} s)")
 
 
