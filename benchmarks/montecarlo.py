@@ -25,7 +25,7 @@ Usage::
    timeline (``sample_row``) when overloads are handled as ``operator`` (the
    default) and as ``trip`` (the plain cascade, the default before), timed
    in this process, interleaved sample by sample on the replays with only
-   ``[model] overload`` changed (the replays state ``"trip"``). Prints
+   ``[model] overload`` set (whatever the replay states). Prints
    ms/sample of each, the ratio (target: at most 2), and how many of the
    operator's programs a sample solves and what one costs. With
    ``--against REV`` also this checkout (``operator``) against the code of
