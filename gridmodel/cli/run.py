@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gridmodel.cli import app
+
+if TYPE_CHECKING:
+    from gridmodel.restoration.frequency import FrequencyEvent
 
 
 @app.command()
@@ -41,6 +44,7 @@ def run(
         f"{impact['load_mw']:.0f} MW unserved, {impact['customers_off']:,} customers off"
     )
     restoration = result.restoration
+    typer.echo(frequency_line(restoration.timeline.frequency))
     m = restoration.metrics.total
     back = m["restore_h"]["90"]
     horizon = loaded.repair.horizon_h
@@ -54,3 +58,23 @@ def run(
     )
     typer.echo(f"results: {path}")
     typer.echo(f"report: {path / REPORT_FILE}")
+
+
+def frequency_line(events: tuple[FrequencyEvent, ...]) -> str:
+    """One line on what the frequency rule found at the first strike (largest island)."""
+    first = [e for e in events if e.wave == min((e.wave for e in events), default=-1)]
+    if not first:
+        return "frequency: the reserve and the ties covered every loss of generation"
+    e = max(first, key=lambda e: e.load_mw)
+    ties = "ties tripped, " if e.separated else ""
+    if e.blackout:
+        back = (
+            f"energised again after {e.energised_h:g} h"
+            if e.energised_h != float("inf")
+            else ("no black-start unit or tie to energise it")
+        )
+        what = f"more than under-frequency shedding covers: blackout, {back}"
+    else:
+        what = f"UFLS shed {e.shed_mw:,.0f} MW in {e.stages} steps down to {e.lowest_hz:.1f} Hz"
+    short = f"{e.deficit_mw:,.0f} MW short of {e.load_mw:,.0f} MW at the strike"
+    return f"frequency: {short}; {ties}{what}"
