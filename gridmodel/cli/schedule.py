@@ -71,9 +71,10 @@ def schedule(
         bool, typer.Option(help="Replace a non-empty folder that gridmodel did not write.")
     ] = False,
 ) -> None:
-    """Write schedule.csv, schedule.json (Yasno shape), schedule.ics and groups.csv into OUT."""
+    """Write schedule.csv, schedule.json (Yasno shape), dtek/ presets, schedule.ics, groups.csv."""
     from gridmodel.outputs import atomic_output_dir
     from gridmodel.schedule import ScheduleOptions, rotate, write_schedule
+    from gridmodel.schedule.dtek import write_dtek
     from gridmodel.schedule.options import CLI_NAMES
     from gridmodel.schedule.slots import zone
     from gridmodel.schedule.states import duration_h
@@ -127,6 +128,7 @@ def schedule(
     result = rotate(table, groups_, options=options, timezone=tz, start=start_day)
     with atomic_output_dir(out, overwrite=overwrite) as work:
         write_schedule(result, work)
+        write_dtek(result, work)
     for warning in result.warnings:
         typer.echo(f"gridmodel: warning: {warning}", err=True)
     states = result.table["state"]

@@ -27,6 +27,7 @@ from gridmodel.contract import (
 from gridmodel.outputs import atomic_output_dir, safe_csv
 from gridmodel.report import render_report_before_rename
 from gridmodel.schedule import Schedule, write_schedule
+from gridmodel.schedule.dtek import write_dtek
 
 
 def write_run_folder(
@@ -48,6 +49,7 @@ def write_run_folder(
         safe_csv(timeline_csv(timeline), tmp / TIMELINE_CSV)
         safe_csv(tasks, tmp / TASKS_FILE)
         write_schedule(schedule, tmp)  # schedule.csv/.json/.ics, groups.csv
+        write_dtek(schedule, tmp)  # dtek/<region>.json, dtek/index.json
         write_json(tmp / NETWORK_STATE_FILE, network_state, indent=1)
         render_report_before_rename(tmp, out)
     return out

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from gridmodel.cli import app
 
-FILES = {".gridmodel", "schedule.csv", "schedule.json", "schedule.ics", "groups.csv"}
+FILES = {".gridmodel", "schedule.csv", "schedule.json", "schedule.ics", "groups.csv", "dtek"}
 
 
 @pytest.fixture
@@ -53,6 +53,18 @@ def test_fraction_schedule_writes_every_file(
     off = table[table["state"] == "off"].groupby("region").size()
     assert off.to_dict() == {"Kyiv city": 6, "Lviv": 12}
     assert "2 regions, 9 groups, 1 day(s) of 4-h slots from 2022-12-17" in result.stdout
+    # next to the Yasno object: a DTEK weekly preset per region (2022-12-17 is weekday 6)
+    index = json.loads((out / "dtek" / "index.json").read_text())
+    assert index["regions"] == {"Kyiv city": "kyiv-city.json", "Lviv": "lviv.json"}
+    assert index["weekdays"] == {"6": "2022-12-17"}
+    kyiv = json.loads((out / "dtek" / "kyiv-city.json").read_text())
+    kyiv_off = table[(table["region"] == "Kyiv city") & (table["state"] == "off")]
+    # 3 groups: group g is queues (2g-1).x and 2g.x; its 4-h off slots are "no" all hours
+    for group, start, end in kyiv_off[["group", "start", "end"]].itertuples(index=False):
+        g, first, last = int(group), int(start[11:13]), int(end[11:13]) or 24
+        for queue in (f"{2 * g - 1}.1", f"{2 * g - 1}.2", f"{2 * g}.1", f"{2 * g}.2"):
+            cells = [kyiv["data"][queue]["6"][str(h)] for h in range(first + 1, last + 1)]
+            assert cells == ["no"] * (last - first), (group, start, queue)
 
 
 def write_run_timeline(run: Path, *, drop: tuple[str, ...] = ()) -> None:

@@ -34,6 +34,7 @@ RUN_FILES = (
     "schedule.csv",
     "schedule.json",
     "schedule.ics",
+    "dtek/index.json",
     "groups.csv",
     "network_state.json",
     "report.html",

@@ -37,7 +37,7 @@ MAY_BE_EMPTY = {
     "timeline.parquet": {"wave_h"},
 }
 TABLES = ("timeline.parquet", "timeline.csv", "tasks.csv", "groups.csv", "schedule.csv")
-JSONS = ("summary.json", "network_state.json", "schedule.json", "run.json")
+JSONS = ("summary.json", "network_state.json", "schedule.json", "run.json", "dtek/index.json")
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +139,24 @@ def _figure_non_finite(data: Any, path: str = "") -> list[str]:
     if isinstance(data, float) and not math.isfinite(data):
         return [path]
     return []
+
+
+@pytest.mark.slow
+def test_dtek_presets_cover_every_scheduled_region(runs: dict[str, Path]) -> None:
+    reference = json.loads((ROOT / "tests/schedule/data/dtek-preset/kyiv.json").read_text())
+    vocabulary = set(reference["time_type"])
+    for scenario, folder in runs.items():
+        regions = set(pd.read_csv(folder / "schedule.csv", dtype=str)["region"])
+        index = json.loads((folder / "dtek" / "index.json").read_text(encoding="utf-8"))
+        assert set(index["regions"]) == regions, scenario
+        files = {p.name for p in (folder / "dtek").iterdir()}
+        assert files == {*index["regions"].values(), "index.json"}, scenario
+        for name in index["regions"].values():
+            preset = json.loads((folder / "dtek" / name).read_text(encoding="utf-8"))
+            assert list(preset) == list(reference), (scenario, name)
+            assert list(preset["data"]) == list(reference["data"])
+            cells = {v for q in preset["data"].values() for d in q.values() for v in d.values()}
+            assert cells <= vocabulary, (scenario, name)
 
 
 # ----------------------------------------------------------------- reproducibility

@@ -37,6 +37,7 @@ def test_run_writes_every_contract_file(run_dir: Path) -> None:
         "schedule.csv",
         "schedule.json",
         "schedule.ics",
+        "dtek/index.json",
         "report.html",
     ):
         assert (run_dir / name).is_file(), name
