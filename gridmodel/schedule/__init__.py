@@ -26,11 +26,9 @@ from gridmodel.schedule.deficit import (
     TIMELINE_COLUMNS,
     check_deficit,
     deficit_from_fraction,
-    deficit_from_queues,
     deficit_from_stage,
     deficit_from_timeline,
     read_deficit_csv,
-    read_queues,
     read_run_timeline,
 )
 from gridmodel.schedule.exports import csv_table, group_table, write_schedule, yasno_json
@@ -43,6 +41,7 @@ from gridmodel.schedule.groups import (
 )
 from gridmodel.schedule.options import ScheduleOptions
 from gridmodel.schedule.policies import SlotContext, get, names, register
+from gridmodel.schedule.queues import deficit_from_queues, read_queues
 from gridmodel.schedule.rotate import rotate
 from gridmodel.schedule.states import STATES, Schedule, combine_samples, outage_runs
 

@@ -10,9 +10,13 @@ One row per (hour, region), the input of :func:`gridmodel.schedule.rotate`:
 ``rotatable_mw``  connected non-critical load that rotation can switch (>= 0);
                   switching off groups holding a share ``s`` of the region
                   removes ``s * rotatable_mw``
-``emergency``     bool: the schedule is not in effect (fresh strike wave,
-                  de-energised area or under-frequency shedding); all groups
-                  of the region show ``emergency``
+``emergency_share`` share of the region's load (0..1) in emergency outages:
+                  dark or shed by under-frequency relays. The rotation shows
+                  that share of the region's groups, rounded up to whole
+                  groups, as ``emergency`` and rotates the others; 0 (the
+                  usual case): the schedule is in effect for all groups.
+                  A table with a boolean ``emergency`` column instead (the
+                  format before this column) reads true as share 1.
 
 Regions and hours without a row have no deficit.
 
@@ -41,7 +45,13 @@ from gridmodel.schedule.tables import (
 )
 from gridmodel.schema import DEFAULT_TIMEZONE
 
-DEFICIT_COLUMNS: tuple[str, ...] = ("time", "region", "deficit_mw", "rotatable_mw", "emergency")
+DEFICIT_COLUMNS: tuple[str, ...] = (
+    "time",
+    "region",
+    "deficit_mw",
+    "rotatable_mw",
+    "emergency_share",
+)
 #: Columns of a run's ``timeline.parquet`` that the schedule reads: the
 #: unserved-load categories of DESIGN.md ("Why load is unserved") among them.
 TIMELINE_COLUMNS: tuple[str, ...] = (
@@ -60,7 +70,8 @@ TIMELINE_COLUMNS: tuple[str, ...] = (
 )
 #: Timeline MW columns checked as numbers >= 0.
 _TIMELINE_MW: tuple[str, ...] = tuple(c for c in TIMELINE_COLUMNS if c.endswith("_mw"))
-#: Hours after a strike wave during which a region is in emergency outages.
+#: Hours after a strike wave during which the groups that went dark stay in
+#: emergency outages (see :func:`deficit_from_timeline`).
 EMERGENCY_AFTER_WAVE_H = 12.0
 #: MW per Eskom load-shedding stage (public figures: stage N sheds N x 1000 MW).
 STAGE_MW = 1000.0
@@ -80,6 +91,8 @@ def check_deficit(
     that is not the start of an hour, duplicate rows, a region without groups)
     are :class:`~gridmodel.errors.OptionError`.
     """
+    if "emergency_share" not in table.columns and "emergency" in table.columns:
+        table = table.assign(emergency_share=flags(table, "emergency", file=file).astype(float))
     require_columns(table, DEFICIT_COLUMNS, file=file)
     times = local_times(table["time"], tz=tz, file=file)
     off_hour = (times.minute != 0) | (times.second != 0) | (times.nanosecond != 0)
@@ -96,7 +109,7 @@ def check_deficit(
             "region": table["region"].astype(str).str.strip().to_numpy(),
             "deficit_mw": numbers(table, "deficit_mw", file=file, low=0.0),
             "rotatable_mw": numbers(table, "rotatable_mw", file=file, low=0.0),
-            "emergency": flags(table, "emergency", file=file),
+            "emergency_share": numbers(table, "emergency_share", file=file, low=0.0, high=1.0),
         }
     )
     dup = out.duplicated(["time", "region"])
@@ -152,7 +165,10 @@ def deficit_from_timeline(
     capacity or supply (``network_limited_mw + supply_shortage_mw``), for
     as long as the timeline shows it. Dark load and load shed by
     under-frequency relays (``ufls_mw``) are emergency outages: they are
-    not rotated, and they put their region in emergency outages.
+    not rotated, and their share of the region's demand is its
+    ``emergency_share`` (the rotation rounds it up to whole groups). A
+    region whose load is served, or short only of rotatable load, is not in
+    emergency, struck or not.
 
     Parameters
     ----------
@@ -167,12 +183,16 @@ def deficit_from_timeline(
     tz
         Local time zone of the schedule.
     emergency_after_wave_h
-        A region is in emergency outages while ``wave_h`` is below this.
+        After a fresh strike wave (``wave_h`` below this) the schedule is
+        not yet in effect for the groups that went dark: the emergency
+        share is the largest dark + UFLS share since the wave, so groups
+        whose power came back within these hours are not rotated straight
+        away. After it, each hour's own share. Groups never dark are
+        scheduled as usual from the strike on.
     dark_emergency_share
-        ... and while more than this share of its demand is dark or shed by
-        under-frequency relays (``dark_mw + ufls_mw``; default 0: any such
-        load puts the region in emergency outages, as distribution
-        companies announce when part of a city is cut off).
+        Dark + UFLS load up to this share of the region's demand is not an
+        emergency (default 0: any such load is, as distribution companies
+        announce when part of a city is cut off).
     file
         The timeline's file, named in errors.
 
@@ -180,10 +200,11 @@ def deficit_from_timeline(
     -------
     pandas.DataFrame
         Deficit table: ``deficit_mw = network_limited_mw +
-        supply_shortage_mw`` and ``rotatable_mw = demand_mw - dark_mw -
-        ufls_mw - critical_mw`` (clipped at 0). Regions with no demand in
-        any hour (no consumers: they have no rotation groups either) are
-        left out.
+        supply_shortage_mw``, ``rotatable_mw = demand_mw - dark_mw -
+        ufls_mw - critical_mw`` (clipped at 0) and ``emergency_share =
+        (dark_mw + ufls_mw) / demand_mw``. Regions with no demand in any
+        hour (no consumers: they have no rotation groups either) are left
+        out.
 
     Raises
     ------
@@ -196,7 +217,8 @@ def deficit_from_timeline(
     -----
     The rotatable load is a lower bound: critical load that is dark or shed
     by under-frequency relays is subtracted twice, so the schedule may
-    switch off a little more than needed but never less.
+    switch off a little more than needed but never less. The timeline is
+    hourly, so emergency starts at the start of the strike's hour.
     """
     require_columns(timeline, TIMELINE_COLUMNS, file=file)
     numbers(timeline, "hour", file=file, low=0.0, integer=True)
@@ -204,21 +226,37 @@ def deficit_from_timeline(
     wave_h = numbers(timeline, "wave_h", file=file, default=np.nan)
     demand = value["demand_mw"]
     emergency_mw = value["dark_mw"] + value["ufls_mw"]  # not rotated: emergency outages
-    emergency = (np.nan_to_num(wave_h, nan=np.inf) < emergency_after_wave_h) | (
-        emergency_mw > dark_emergency_share * demand + 1e-9
-    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(demand > 0, np.clip(emergency_mw / demand, 0.0, 1.0), 0.0)
+    share[emergency_mw <= dark_emergency_share * demand + 1e-9] = 0.0
     table = pd.DataFrame(
         {
             "time": local_times(timeline["time"], tz=tz, file=file),
             "region": timeline["region"].astype(str).to_numpy(),
             "deficit_mw": value["network_limited_mw"] + value["supply_shortage_mw"],
             "rotatable_mw": np.maximum(demand - emergency_mw - value["critical_mw"], 0.0),
-            "emergency": emergency,
+            "emergency_share": share,
         }
     )
+    table["emergency_share"] = _hold_after_wave(table, wave_h, emergency_after_wave_h)
     # A region with no demand in any hour has no consumers, hence no rotation groups.
     consumers = pd.Series(demand > 0, index=table.index).groupby(table["region"]).transform("any")
     return check_deficit(table[consumers], tz=tz, file=file)
+
+
+def _hold_after_wave(table: pd.DataFrame, wave_h: np.ndarray, window_h: float) -> np.ndarray:
+    """Emergency shares held at their largest since the wave, inside the window after it."""
+    frame = table[["time", "region", "emergency_share"]].assign(wave_h=wave_h)
+    frame = frame.sort_values(["region", "time"], kind="stable")
+    prev = frame.groupby("region")["wave_h"].shift()
+    fresh = frame["wave_h"].notna() & (prev.isna() | (frame["wave_h"] < prev))
+    inside = frame["wave_h"] < window_h  # NaN (before any wave) is outside
+    wave_id = fresh.groupby(frame["region"]).cumsum()
+    # one key per stretch of hours inside the window after one wave
+    stretch = (inside != inside.groupby(frame["region"]).shift()).groupby(frame["region"]).cumsum()
+    held = frame.groupby([frame["region"], wave_id, stretch])["emergency_share"].cummax()
+    out = frame["emergency_share"].where(~inside, held)
+    return out.reindex(table.index).to_numpy(dtype=float)
 
 
 def read_deficit_csv(
@@ -229,13 +267,14 @@ def read_deficit_csv(
     Columns: ``hour`` (integer hours from ``origin``) or ``time`` (ISO 8601;
     without an offset it is local time in ``tz``), ``region``, ``deficit_mw``;
     optional ``rotatable_mw`` (default: the region's non-critical load from
-    ``groups``) and ``emergency`` (true/false, default false).
+    ``groups``) and ``emergency_share`` (0 to 1, default 0) or, as before that
+    column, ``emergency`` (true/false: true is share 1).
     """
     table = read_csv_table(path)
     require_columns(table, ["region", "deficit_mw"], file=path)
     out = pd.DataFrame(
         {
-            "time": _times(table, origin=origin, tz=tz, file=path),
+            "time": csv_times(table, origin=origin, tz=tz, file=path),
             "region": table["region"],
             "deficit_mw": table["deficit_mw"],
         }
@@ -243,9 +282,14 @@ def read_deficit_csv(
     if "rotatable_mw" in table.columns:
         out["rotatable_mw"] = numbers(table, "rotatable_mw", file=path, low=0.0)
     else:
-        load = _region_load(groups, "a deficit file without a rotatable_mw column")
+        load = region_load(groups, "a deficit file without a rotatable_mw column")
         out["rotatable_mw"] = out["region"].map(load)
-    out["emergency"] = table["emergency"] if "emergency" in table.columns else False
+    if "emergency_share" in table.columns:
+        out["emergency_share"] = numbers(table, "emergency_share", file=path, default=0.0)
+    elif "emergency" in table.columns:
+        out["emergency_share"] = flags(table, "emergency", file=path).astype(float)
+    else:
+        out["emergency_share"] = 0.0
     for region in out["region"].unique():
         groups.check_region(str(region), file=path)
     return check_deficit(out, groups, tz=tz, file=path)
@@ -259,7 +303,7 @@ def deficit_from_fraction(fraction: float, groups: Groups, hours: pd.DatetimeInd
             field="deficit_fraction",
             allowed="0 to 1",
         )
-    load = _region_load(groups, "--deficit-fraction")
+    load = region_load(groups, "--deficit-fraction")
     return _constant(hours, load * fraction, load)
 
 
@@ -275,86 +319,13 @@ def deficit_from_stage(
         raise OptionError(f"bad stage {stage!r}", field="stage", allowed="an integer >= 0")
     if not np.isfinite(stage_mw) or stage_mw <= 0:
         raise OptionError(f"bad stage MW {stage_mw!r}", field="stage_mw", allowed="a number > 0")
-    load = _region_load(groups, "--stage")
+    load = region_load(groups, "--stage")
     total = float(load.sum())
     share = load / total if total > 0 else load * 0.0
     return _constant(hours, share * stage * stage_mw, load)
 
 
-def deficit_from_queues(queues: pd.DataFrame, groups: Groups) -> pd.DataFrame:
-    """Deficit table from queues (groups) off per hour.
-
-    Parameters
-    ----------
-    queues
-        Columns ``time`` (tz-aware), ``queues`` (number of groups off, in
-        steps of 0.5 as Ukrenergo announces them) and optionally ``region``
-        (without it the number applies to every region).
-    groups
-        The groups; a region with ``n`` queues and ``q`` queues off has a
-        deficit of ``q / n`` of its non-critical load. Queues are the main
-        groups: with subgroups ``6x2`` a half queue is one subgroup (2.5
-        queues: 5 of 12 subgroups). Without subgroups a half queue is covered
-        by a whole group for the whole slot (2.5 of 6 queues: 3 groups off).
-    """
-    q = queues["queues"].to_numpy(dtype=float)
-    bad = ~np.isfinite(q) | (q < 0) | (q * 2 != np.round(q * 2))
-    if bad.any():
-        raise OptionError(
-            f"bad number of queues {float(q[np.flatnonzero(bad)[0]]):g}",
-            field="queues",
-            allowed="a number >= 0 in steps of 0.5",
-        )
-    load = _region_load(groups, "--queues")
-    if "region" in queues.columns:
-        for region in queues["region"].unique():
-            groups.check_region(str(region))
-        table = queues[["time", "region", "queues"]].copy()
-    else:
-        table = queues[["time", "queues"]].merge(
-            pd.DataFrame({"region": groups.region_names()}), how="cross"
-        )
-    count = table["region"].map(groups.regions["queues"]).astype(float)
-    rotatable = table["region"].map(load).astype(float)
-    table["deficit_mw"] = table["queues"] / count * rotatable
-    table["rotatable_mw"] = rotatable
-    table["emergency"] = False
-    return check_deficit(table.drop(columns="queues"), groups, tz=str(queues["time"].dt.tz))
-
-
-def read_queues(
-    spec: str | Path, groups: Groups, *, hours: pd.DatetimeIndex, tz: str = DEFAULT_TIMEZONE
-) -> pd.DataFrame:
-    """Queues-off input of ``--queues``: a number for every hour, or a CSV file.
-
-    The CSV has ``hour`` (from the first of ``hours``) or ``time``,
-    ``queues``, and optionally ``region``.
-    """
-    text = str(spec).strip()
-    try:
-        value = float(text)
-    except ValueError:
-        value = None
-    if value is not None:
-        queues = pd.DataFrame({"time": hours, "queues": value})
-        return deficit_from_queues(queues, groups)
-    table = read_csv_table(text)
-    require_columns(table, ["queues"], file=text)
-    queues = pd.DataFrame(
-        {
-            "time": _times(table, origin=hours[0], tz=tz, file=text),
-            "queues": numbers(table, "queues", file=text, low=0.0),
-        }
-    )
-    if "region" in table.columns:
-        queues["region"] = table["region"].to_numpy()
-    try:
-        return deficit_from_queues(queues, groups)
-    except OptionError as exc:
-        raise OptionError(exc.message, file=text, field=exc.field, allowed=exc.allowed) from None
-
-
-def _times(
+def csv_times(
     table: pd.DataFrame, *, origin: pd.Timestamp, tz: str, file: str | Path
 ) -> pd.DatetimeIndex:
     """Times of a CSV: the ``time`` column, or ``origin`` plus ``hour`` real hours."""
@@ -368,7 +339,7 @@ def _times(
     )
 
 
-def _region_load(groups: Groups, what: str) -> pd.Series:
+def region_load(groups: Groups, what: str) -> pd.Series:
     """Non-critical load per region; an error when it is unknown."""
     load = groups.regions["load_mw"].astype(float)
     if load.isna().any():
@@ -389,5 +360,5 @@ def _constant(hours: pd.DatetimeIndex, deficit: pd.Series, rotatable: pd.Series)
         }
     )
     table = pd.DataFrame({"time": hours}).merge(frame, how="cross")
-    table["emergency"] = False
+    table["emergency_share"] = 0.0
     return table[list(DEFICIT_COLUMNS)].sort_values(["time", "region"]).reset_index(drop=True)

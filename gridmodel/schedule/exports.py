@@ -12,7 +12,8 @@
     RFC 5545 calendar, one event per outage (:mod:`gridmodel.schedule.calendar`).
 ``groups.csv``
     Per region, group and day: hours off, possible and emergency, number of
-    outages and the longest one (:func:`group_table`).
+    outages under way that day (one that began the evening before counts too)
+    and the longest one, whole (:func:`group_table`).
 """
 
 from __future__ import annotations
@@ -123,9 +124,10 @@ def group_table(schedule: Schedule) -> pd.DataFrame:
     pandas.DataFrame
         ``region``, ``group``, ``date`` (ISO), ``off_h``, ``possible_h``,
         ``emergency_h`` (real hours in that state that day), ``outages``
-        (definite outages starting that day, consecutive off slots counted
-        once) and ``longest_off_h`` (the longest of them, whole length even
-        past midnight; 0 without outages).
+        (definite outages under way that day, consecutive off slots counted
+        once: an outage from 20:00 to 08:00 counts on both days) and
+        ``longest_off_h`` (the longest of them, its whole length, the hours
+        before and after midnight included; 0 without outages).
     """
     table = schedule.table
     keys = ["region", "group", "date"]
@@ -137,7 +139,15 @@ def group_table(schedule: Schedule) -> pd.DataFrame:
     per_day.columns = pd.Index(["off_h", "possible_h", "emergency_h"])
     runs = outage_runs(schedule)
     runs = runs[runs["state"] == OFF]
-    runs = runs.assign(date=_each(runs["start"], _iso_date))
+    # one row per run and local day it touches: from its start's date to its last instant's
+    last = runs["end"] - pd.Timedelta(microseconds=1)
+    days = [
+        [(first + timedelta(days=i)).isoformat() for i in range((end - first).days + 1)]
+        for first, end in zip(
+            _each(runs["start"], pd.Timestamp.date), _each(last, pd.Timestamp.date), strict=True
+        )
+    ]
+    runs = runs.assign(date=pd.Series(days, index=runs.index, dtype=object)).explode("date")
     stats = runs.groupby(keys, sort=False)["duration_h"].agg(outages="count", longest_off_h="max")
     per_day = per_day.join(stats).fillna({"outages": 0, "longest_off_h": 0.0})
     per_day["outages"] = per_day["outages"].astype(int)

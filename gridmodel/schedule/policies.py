@@ -9,7 +9,12 @@ are never switched off; if the groups it lists cannot cover the deficit the
 slot becomes ``emergency``.
 
 Register a new policy with ``@register("name")``; scenarios and the command
-line name policies by string (:func:`get`, :func:`names`).
+line name policies by string (:func:`get`, :func:`names`). A policy that
+ranks by history (``rotating=True``, the default) also has its ``possible``
+groups rotated: among the groups left on, those shown ``possible`` for the
+fewest hours so far come first, so no group is off and possible by turns
+without a slot of guaranteed power. A fixed published table
+(``stage_table``) keeps its own order.
 """
 
 from __future__ import annotations
@@ -54,6 +59,8 @@ class SlotContext:
         Minimum on-time between two outages of a group.
     protected
         Positions of groups protected by contract (for the ``priority`` policy).
+    possible_h
+        Hours shown ``possible`` (next in line) so far in this schedule.
     """
 
     region: str
@@ -68,21 +75,36 @@ class SlotContext:
     on_since_h: np.ndarray
     min_on_hours: float
     protected: frozenset[int]
+    possible_h: np.ndarray
 
 
 Policy = Callable[[SlotContext], Sequence[int]]
 
 _REGISTRY: dict[str, Policy] = {}
+_FIXED: set[str] = set()
 
 
-def register(name: str) -> Callable[[Policy], Policy]:
-    """Decorator that registers a policy under ``name``."""
+def register(name: str, *, rotating: bool = True) -> Callable[[Policy], Policy]:
+    """Decorator that registers a policy under ``name``.
+
+    ``rotating=False``: a fixed table whose ``possible`` groups are the next
+    in its own order (see the module notes).
+    """
 
     def add(policy: Policy) -> Policy:
         _REGISTRY[name] = policy
+        if rotating:
+            _FIXED.discard(name)
+        else:
+            _FIXED.add(name)
         return policy
 
     return add
+
+
+def rotates_possible(name: str) -> bool:
+    """Whether the rotation rotates the ``possible`` groups of policy ``name``."""
+    return name not in _FIXED
 
 
 def get(name: str) -> Policy:
@@ -165,7 +187,7 @@ def stage_columns(n: int) -> list[int]:
     return order
 
 
-@register("stage_table")
+@register("stage_table", rotating=False)
 def stage_table(ctx: SlotContext) -> list[int]:
     """Fixed published-style table: in table cell ``c``, stage ``s`` adds group ``(c + o_s) mod n``.
 

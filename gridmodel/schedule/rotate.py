@@ -5,14 +5,21 @@ rotatable load to switch off: the largest ``deficit_mw / rotatable_mw`` over
 the hours of the slot (a slot covers each of its hours, so a 4-hour slot is
 sized for its worst hour). The region's policy ranks its groups; groups are
 taken from the front of the ranking until their shares reach that need
-(``off``), then further until they reach need + margin (``possible``). A slot
-is ``emergency`` for the whole region when the input says so (fresh strike
-wave, dark area, under-frequency shedding) or when the ranked groups cannot
-cover the need.
+(``off``), then further until they reach need + margin (``possible``).
+
+Emergency outages cover the share of the region the input puts in emergency
+(``emergency_share``: dark or shed by under-frequency relays), rounded up to
+whole groups; groups already in emergency stay so, further ones are taken
+in the policy's order. The other groups rotate to cover the deficit of the
+load they hold. A region's slots are split where its emergency share changes
+inside a slot (4-hour slots and a strike at 07:00: 04:00-07:00 by the normal
+rule, 07:00-08:00 emergency). The whole region is ``emergency`` when the
+share is all of it or when the ranked groups cannot cover the need.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -22,7 +29,7 @@ from gridmodel.errors import OptionError, unknown_name
 from gridmodel.schedule.deficit import check_deficit
 from gridmodel.schedule.groups import Groups
 from gridmodel.schedule.options import ScheduleOptions
-from gridmodel.schedule.policies import Policy, SlotContext, get
+from gridmodel.schedule.policies import Policy, SlotContext, get, rotates_possible
 from gridmodel.schedule.slots import slot_bounds, zone
 from gridmodel.schedule.states import EMERGENCY, OFF, ON, POSSIBLE, Schedule
 from gridmodel.schema import DEFAULT_TIMEZONE
@@ -59,16 +66,15 @@ def rotate(
     Returns
     -------
     Schedule
-        Every group of every region in every slot of the covered days. In
-        every slot, the groups ``off`` hold at least the deficit of each of
-        the slot's hours, or the region is ``emergency``.
+        Every group of every region in every slot of the covered days (a
+        region's slots split where its emergency share changes). In every
+        slot the groups ``emergency`` hold at least the region's emergency
+        share and the groups ``off`` at least the deficit of each of the
+        slot's hours, or the whole region is ``emergency``.
     """
     options = options if options is not None else ScheduleOptions()
-    policy = get(options.policy)
     zone(timezone)
-    min_on = float(options.slot_hours if options.min_on_h is None else options.min_on_h)
     deficit = check_deficit(deficit_table, groups, tz=timezone)
-    protected = _protected(options.protected_groups, groups)
     if start is None:
         if deficit.empty:
             raise OptionError("no deficit rows: give a start date", field="start")
@@ -78,37 +84,25 @@ def rotate(
         last = deficit["time"].iloc[-1].date() if len(deficit) else start
         days = max((last - start).days + 1, 1)
     bounds = slot_bounds(start, days, options.slot_hours, timezone)
-    starts, ends = bounds[:-1], bounds[1:]
-    need, emergency = _needs(deficit, groups, bounds)
-
-    per_day = 24 // options.slot_hours
-    cells = np.array(
-        [t.date().toordinal() * (per_day + 1) + t.hour // options.slot_hours for t in starts]
+    rule = _Rule(
+        policy=get(options.policy),
+        slot_hours=options.slot_hours,
+        min_on=float(options.slot_hours if options.min_on_h is None else options.min_on_h),
+        margin=options.possible_margin,
+        rotate_possible=rotates_possible(options.policy),
     )
-    start_h = ((starts - _EPOCH) / pd.Timedelta(hours=1)).to_numpy(dtype=float)
-    end_h = ((ends - _EPOCH) / pd.Timedelta(hours=1)).to_numpy(dtype=float)
-
+    protected = _protected(options.protected_groups, groups)
     frames = []
     warnings: list[str] = []
-    for r, region in enumerate(groups.region_names()):
-        labels = groups.labels(region)
-        states, relaxed, uncovered = _rotate_region(
-            region,
-            labels,
-            groups.shares(region),
-            need[r],
-            emergency[r],
-            start_h=start_h,
-            end_h=end_h,
-            cells=cells,
-            policy=policy,
-            min_on=min_on,
-            margin=options.possible_margin,
-            protected=protected.get(region, frozenset()),
+    for region in groups.region_names():
+        rows = deficit[deficit["region"] == region]
+        frame, relaxed, uncovered = _region_schedule(
+            region, groups, rows, bounds, rule, protected.get(region, frozenset())
         )
+        frames.append(frame)
         if relaxed:
             warnings.append(
-                f"{region}: minimum on-time of {min_on:g} h shortened in {relaxed} slot(s) "
+                f"{region}: minimum on-time of {rule.min_on:g} h shortened in {relaxed} slot(s) "
                 "to cover the deficit"
             )
         if uncovered:
@@ -116,18 +110,6 @@ def rotate(
                 f"{region}: deficit larger than rotation can switch in {uncovered} slot(s), "
                 "marked emergency"
             )
-        n_slots = len(starts)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "region": region,
-                    "group": np.repeat(labels, n_slots),
-                    "start": np.tile(starts, len(labels)),
-                    "end": np.tile(ends, len(labels)),
-                    "state": states.T.reshape(-1),
-                }
-            )
-        )
     table = pd.concat(frames, ignore_index=True) if frames else _empty_table()
     for column in ("start", "end"):
         table[column] = pd.DatetimeIndex(table[column]).tz_convert(timezone)
@@ -142,27 +124,91 @@ def rotate(
     )
 
 
-def _needs(
-    deficit: pd.DataFrame, groups: Groups, bounds: pd.DatetimeIndex
-) -> tuple[np.ndarray, np.ndarray]:
-    """Share of load to switch off and emergency flag per region and slot."""
-    n_regions, n_slots = len(groups.regions), len(bounds) - 1
-    need = np.zeros((n_regions, n_slots))
-    emergency = np.zeros((n_regions, n_slots), dtype=bool)
-    slot = bounds.searchsorted(pd.DatetimeIndex(deficit["time"]), side="right") - 1
+@dataclass(frozen=True)
+class _Rule:
+    """The rotation options one region's rotation needs."""
+
+    policy: Policy
+    slot_hours: int
+    min_on: float
+    margin: float
+    rotate_possible: bool
+
+
+def _region_schedule(
+    region: str,
+    groups: Groups,
+    rows: pd.DataFrame,
+    bounds: pd.DatetimeIndex,
+    rule: _Rule,
+    protected: frozenset[int],
+) -> tuple[pd.DataFrame, int, int]:
+    """Schedule table rows of one region; also counts of relaxed and uncovered slots."""
+    bounds = _split_bounds(rows, bounds)
+    starts, ends = bounds[:-1], bounds[1:]
+    need, emergency = _needs(rows, bounds)
+    per_day = 24 // rule.slot_hours
+    cells = np.array(
+        [t.date().toordinal() * (per_day + 1) + t.hour // rule.slot_hours for t in starts]
+    )
+    labels = groups.labels(region)
+    states, relaxed, uncovered = _rotate_region(
+        region,
+        labels,
+        groups.shares(region),
+        need,
+        emergency,
+        start_h=((starts - _EPOCH) / pd.Timedelta(hours=1)).to_numpy(dtype=float),
+        end_h=((ends - _EPOCH) / pd.Timedelta(hours=1)).to_numpy(dtype=float),
+        cells=cells,
+        rule=rule,
+        protected=protected,
+    )
+    n_slots = len(starts)
+    frame = pd.DataFrame(
+        {
+            "region": region,
+            "group": np.repeat(labels, n_slots),
+            "start": np.tile(starts, len(labels)),
+            "end": np.tile(ends, len(labels)),
+            "state": states.T.reshape(-1),
+        }
+    )
+    return frame, relaxed, uncovered
+
+
+def _split_bounds(rows: pd.DataFrame, bounds: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Slot bounds plus the hours where the region's emergency share changes."""
+    if rows.empty:
+        return bounds
+    hours = pd.date_range(
+        bounds[0].tz_convert("UTC"), bounds[-1].tz_convert("UTC"), freq="h", inclusive="left"
+    )
+    share = pd.Series(
+        rows["emergency_share"].to_numpy(dtype=float),
+        index=pd.DatetimeIndex(rows["time"]).tz_convert("UTC"),
+    )
+    share = share.reindex(hours, fill_value=0.0)
+    changes = hours[1:][np.abs(np.diff(share.to_numpy())) > _TOL]
+    return bounds.union(changes.tz_convert(bounds.tz))
+
+
+def _needs(rows: pd.DataFrame, bounds: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Share of rotatable load to switch off and emergency share of one region, per slot."""
+    n_slots = len(bounds) - 1
+    need = np.zeros(n_slots)
+    emergency = np.zeros(n_slots)
+    slot = bounds.searchsorted(pd.DatetimeIndex(rows["time"]), side="right") - 1
     inside = (slot >= 0) & (slot < n_slots)
-    rows = deficit[inside]
+    rows = rows[inside]
     if rows.empty:
         return need, emergency
     d = rows["deficit_mw"].to_numpy(dtype=float)
     rot = rows["rotatable_mw"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(d <= 0, 0.0, np.where(rot > 0, d / rot, np.inf))
-    region_pos = rows["region"].map({r: i for i, r in enumerate(groups.region_names())})
-    r_idx = region_pos.to_numpy(dtype=int)
-    s_idx = slot[inside]
-    np.maximum.at(need, (r_idx, s_idx), ratio)
-    np.logical_or.at(emergency, (r_idx, s_idx), rows["emergency"].to_numpy(dtype=bool))
+    np.maximum.at(need, slot[inside], ratio)
+    np.maximum.at(emergency, slot[inside], rows["emergency_share"].to_numpy(dtype=float))
     return need, emergency
 
 
@@ -176,33 +222,21 @@ def _rotate_region(
     start_h: np.ndarray,
     end_h: np.ndarray,
     cells: np.ndarray,
-    policy: Policy,
-    min_on: float,
-    margin: float,
+    rule: _Rule,
     protected: frozenset[int],
 ) -> tuple[np.ndarray, int, int]:
     """States (slots x groups) of one region; also counts of relaxed and uncovered slots."""
     n, n_slots = len(labels), len(need)
     states = np.full((n_slots, n), ON, dtype=object)
-    hours_off = np.zeros(n)
-    last_off_end = np.full(n, -np.inf)
-    on_since = np.full(n, -np.inf)
-    off_now = np.zeros(n, dtype=bool)
+    track = _Track(n)
     relaxed = uncovered = 0
-
-    def release(at: float, keep: np.ndarray) -> None:
-        ending = off_now & ~keep
-        on_since[ending] = at
-        off_now[:] = keep
-
     for s in range(n_slots):
-        nothing = np.zeros(n, dtype=bool)
-        if emergency[s]:
+        if emergency[s] >= 1.0 - _TOL:
             states[s, :] = EMERGENCY
-            release(start_h[s], nothing)
+            track.advance(start_h[s], end_h[s], np.ones(n, dtype=bool))
             continue
-        if need[s] <= _TOL:
-            release(start_h[s], nothing)
+        if need[s] <= _TOL and emergency[s] <= _TOL:
+            track.advance(start_h[s], end_h[s], np.zeros(n, dtype=bool))
             continue
         ctx = SlotContext(
             region=region,
@@ -211,36 +245,90 @@ def _rotate_region(
             start_h=float(start_h[s]),
             end_h=float(end_h[s]),
             cell=int(cells[s]),
-            hours_off=_frozen(hours_off),
-            last_off_end_h=_frozen(last_off_end),
-            off_now=_frozen(off_now),
-            on_since_h=_frozen(on_since),
-            min_on_hours=min_on,
+            hours_off=_frozen(track.hours_off),
+            last_off_end_h=_frozen(track.last_off_end),
+            off_now=_frozen(track.off_now),
+            on_since_h=_frozen(track.on_since),
+            min_on_hours=rule.min_on,
             protected=protected,
+            possible_h=_frozen(track.possible_h),
         )
-        order = [int(i) for i in policy(ctx)]
+        order = [int(i) for i in rule.policy(ctx)]
         if len(set(order)) != len(order) or any(not 0 <= i < n for i in order):
             raise ValueError(f"policy returned a bad group order {order} for {n} groups")
+        dark = _emergency_groups(order, shares, emergency[s], track.emergency_now)
+        order = [i for i in order if not dark[i]]
+        left = float(shares[~dark].sum())
         cover = np.cumsum(shares[order]) if order else np.zeros(0)
-        k = int(np.searchsorted(cover, need[s] - _TOL))
+        k = int(np.searchsorted(cover, need[s] * left - _TOL)) if need[s] > _TOL else -1
         if k >= len(order):
             states[s, :] = EMERGENCY
             uncovered += 1
-            release(start_h[s], nothing)
+            track.advance(start_h[s], end_h[s], np.ones(n, dtype=bool))
             continue
-        off = np.array(order[: k + 1])
-        grey = int(np.searchsorted(cover, need[s] + margin - _TOL))
-        possible = order[k + 1 : grey + 1]
+        off = np.array(order[: k + 1], dtype=int)
+        rest = order[k + 1 :]
+        if rule.rotate_possible:  # next in line: fewest possible hours first
+            rest = sorted(rest, key=lambda i: track.possible_h[i])
+        done = float(cover[k]) if k >= 0 else 0.0
+        target = (need[s] + rule.margin) * left - _TOL
+        grey = int(np.searchsorted(np.cumsum(shares[rest]) + done, target))
+        possible = rest[: grey + 1] if need[s] > _TOL and done < target else []
+        states[s, dark] = EMERGENCY
         states[s, off] = OFF
         states[s, possible] = POSSIBLE
-        early = ~off_now[off] & (start_h[s] - on_since[off] < min_on - _TOL)
+        early = ~track.off_now[off] & (start_h[s] - track.on_since[off] < rule.min_on - _TOL)
         relaxed += bool(early.any())
-        hours_off[off] += end_h[s] - start_h[s]
-        last_off_end[off] = end_h[s]
-        keep = np.zeros(n, dtype=bool)
-        keep[off] = True
-        release(start_h[s], keep)
+        out = dark.copy()
+        out[off] = True
+        track.advance(start_h[s], end_h[s], out, emergency=dark, possible=possible)
     return states, relaxed, uncovered
+
+
+def _emergency_groups(
+    order: list[int], shares: np.ndarray, share: float, before: np.ndarray
+) -> np.ndarray:
+    """Groups in emergency: holding ``share`` of the load, those already in emergency first."""
+    dark = np.zeros(len(shares), dtype=bool)
+    if share <= _TOL:
+        return dark
+    ranked = [i for i in order if before[i]] + [i for i in order if not before[i]]
+    ranked += [i for i in range(len(shares)) if i not in ranked]  # groups a policy left out
+    cover = np.cumsum(shares[ranked])
+    k = min(int(np.searchsorted(cover, share - _TOL)), len(ranked) - 1)
+    dark[ranked[: k + 1]] = True
+    return dark
+
+
+class _Track:
+    """What the rotation remembers of each group of one region (one value per group)."""
+
+    def __init__(self, n: int) -> None:
+        self.hours_off = np.zeros(n)
+        self.possible_h = np.zeros(n)
+        self.last_off_end = np.full(n, -np.inf)
+        self.on_since = np.full(n, -np.inf)
+        self.off_now = np.zeros(n, dtype=bool)
+        self.emergency_now = np.zeros(n, dtype=bool)
+
+    def advance(
+        self,
+        start: float,
+        end: float,
+        out: np.ndarray,
+        *,
+        emergency: np.ndarray | None = None,
+        possible: list[int] | None = None,
+    ) -> None:
+        """Record a slot in which the groups ``out`` are off or in emergency."""
+        ending = self.off_now & ~out
+        self.on_since[ending] = start
+        self.hours_off[out] += end - start
+        self.last_off_end[out] = end
+        self.off_now = out.copy()
+        self.emergency_now = out.copy() if emergency is None else emergency.copy()
+        if possible:
+            self.possible_h[possible] += end - start
 
 
 def _frozen(values: np.ndarray) -> np.ndarray:

@@ -7,10 +7,11 @@ States
 ``possible``   the grey zone of published schedules: the group is next in line
                and goes off if the deficit grows by the schedule's margin (or,
                over Monte Carlo samples, it is off in some samples but not most)
-``emergency``  the schedule is not in effect: the hours after a fresh strike
-               wave, a de-energised area, load shed by under-frequency relays,
-               or a deficit larger than rotation can switch ("emergency
-               shutdowns")
+``emergency``  the schedule is not in effect for the group ("emergency
+               shutdowns"): it holds part of the region's load that is
+               de-energised or shed by under-frequency relays, or the
+               region's deficit is larger than rotation can switch (then
+               all its groups)
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ class Schedule:
     tz
         IANA time zone of the local times.
     slot_hours
-        Slot length in wall-clock hours.
+        Slot length in wall-clock hours. A region's slot is split at the
+        hour its emergency share changes (a strike at 07:00 in 4-hour slots:
+        04:00-07:00 and 07:00-08:00), so regions may have different slots.
     policy
         Name of the rotation policy that made it.
     days

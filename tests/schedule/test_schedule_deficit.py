@@ -55,13 +55,20 @@ def timeline_rows() -> pd.DataFrame:
 
 def test_timeline_gives_deficit_rotatable_and_emergency() -> None:
     table = deficit_from_timeline(timeline_rows(), tz=TZ)
-    assert list(table.columns) == ["time", "region", "deficit_mw", "rotatable_mw", "emergency"]
+    assert list(table.columns) == [
+        "time",
+        "region",
+        "deficit_mw",
+        "rotatable_mw",
+        "emergency_share",
+    ]
     # deficit = network-limited + supply shortage: 30+20, 0+80, 0+0;
     # rotatable = demand - dark - ufls - critical: 500-0-0-100, 520-20-0-100, 540-0-0-100
     assert table["deficit_mw"].tolist() == pytest.approx([50.0, 80.0, 0.0])
     assert table["rotatable_mw"].tolist() == pytest.approx([400.0, 400.0, 440.0])
-    # hour 1 has dark load, hour 2 is 2 h after a strike wave (< 12 h): both emergency
-    assert table["emergency"].tolist() == [False, True, True]
+    # hour 1 has 20 MW of 520 dark: that share is in emergency; hour 2 is 2 h after a
+    # strike wave but the region's load is served: not in emergency
+    assert table["emergency_share"].tolist() == pytest.approx([0.0, 20.0 / 520.0, 0.0])
     assert str(table["time"].iloc[0]) == "2022-11-23 14:00:00+02:00"
 
 
@@ -115,25 +122,36 @@ def test_ufls_is_emergency_and_not_rotated_network_and_supply_are_the_deficit() 
     # rotatable = demand - dark - ufls - critical:
     # 1000-0-0-100, 400-0-0-50, 1000-30-150-100, 400-40-0-50
     assert table["rotatable_mw"].tolist() == pytest.approx([900.0, 350.0, 720.0, 310.0])
-    # any dark or UFLS load (default share 0) is an emergency outage
-    assert table["emergency"].tolist() == [False, False, True, True]
+    # any dark or UFLS load (default share 0) is an emergency outage, for its share:
+    # A (30 + 150) / 1000, B 40 / 400
+    assert table["emergency_share"].tolist() == pytest.approx([0.0, 0.0, 0.18, 0.1])
     # share 0.16: A's dark + UFLS 180 MW > 160 MW (neither alone is), B's 40 MW < 64 MW
     shared = deficit_from_timeline(timeline, tz=TZ, dark_emergency_share=0.16)
-    assert shared["emergency"].tolist() == [False, False, True, False]
+    assert shared["emergency_share"].tolist() == pytest.approx([0.0, 0.0, 0.18, 0.0])
     # share 0.1: B's 40 MW dark is exactly 0.1 of 400 MW, not above it
     assert deficit_from_timeline(timeline, tz=TZ, dark_emergency_share=0.1)[
-        "emergency"
-    ].tolist() == [False, False, True, False]
+        "emergency_share"
+    ].tolist() == pytest.approx([0.0, 0.0, 0.18, 0.0])
 
     # The schedule: 1-h slots, 10 groups. Hour 0 A needs 100/900 of its rotatable load
-    # (2 groups of 0.1), B 25/350 (1 group); hour 1 both regions are in emergency.
+    # (2 groups of 0.1), B 25/350 (1 group). Hour 1: A's 0.18 in emergency is 2 groups;
+    # the other 8 hold its 720 MW rotatable load, 40 MW of which is 0.044 of A: 1 group.
+    # B's 0.1 is 1 group; 5 MW of 310 is 1 more group off.
     groups = build_groups(pd.DataFrame({"region": ["A", "B"]}), groups=10)
     options = ScheduleOptions(slot_hours=1, days=1, possible_margin=0.0)
     states = rotate(table, groups, options=options, timezone=TZ).table
     first = states[states["start"] == states["start"].min()]
     second = states[states["start"] == sorted(states["start"].unique())[1]]
     assert first[first["state"] == "off"].groupby("region").size().to_dict() == {"A": 2, "B": 1}
-    assert set(second["state"]) == {"emergency"}
+    count = second.groupby(["region", "state"]).size().to_dict()
+    assert count == {
+        ("A", "emergency"): 2,
+        ("A", "off"): 1,
+        ("A", "on"): 7,
+        ("B", "emergency"): 1,
+        ("B", "off"): 1,
+        ("B", "on"): 8,
+    }
 
 
 def test_timeline_without_category_columns_is_refused(tmp_path: Path) -> None:

@@ -42,8 +42,8 @@ def make_schedule(
 ) -> Schedule:
     groups = build_groups(pd.DataFrame({"region": [region], "load_mw": [900.0]}), groups=spec)
     deficit = deficit_from_fraction(fraction, groups, hour_starts(day, days, TZ))
-    deficit["emergency"] = deficit["time"].map(
-        lambda t: t.date() == day and t.hour in emergency_hours
+    deficit["emergency_share"] = deficit["time"].map(
+        lambda t: float(t.date() == day and t.hour in emergency_hours)
     )
     return rotate(deficit, groups, options=ScheduleOptions(slot_hours=slot_hours, days=days))
 
@@ -107,8 +107,9 @@ def test_json_statuses_for_emergency_and_quiet_days() -> None:
     emergency = yasno_json(make_schedule(emergency_hours=(9,)))["Kyiv city"]["2"]
     assert emergency["today"]["status"] == "EmergencyShutdowns"
     assert emergency["tomorrow"]["status"] == "ScheduleApplies"
-    # the emergency block 08-12 counts as an outage in the Yasno slots (power may go any time)
-    assert set(range(480, 720)) <= definite_minutes(emergency["today"])
+    # the emergency hour 09-10 (the 08-12 slot is split at it) counts as an outage in the
+    # Yasno slots (power may go any time)
+    assert set(range(540, 600)) <= definite_minutes(emergency["today"])
     quiet = yasno_json(make_schedule(fraction=0.0))["Kyiv city"]["1"]["today"]
     assert quiet["status"] == "NoOutages"
     assert quiet["slots"] == [{"start": 0, "end": 1440, "type": "NotPlanned"}]

@@ -54,8 +54,8 @@ def uncovered_hours(schedule: Schedule, groups: Groups, deficit: pd.DataFrame) -
     """Hours whose deficit the off groups do not cover and that are not emergency.
 
     Computed from the schedule table alone: an hour belongs to the slot with
-    start <= hour < end; the MW off is the sum of the off groups' shares times
-    the hour's rotatable load.
+    start <= hour < end; the MW off is the off groups' share of the groups not
+    in emergency times the hour's rotatable load.
     """
     table = schedule.table.merge(groups.table[["region", "group", "share"]], on=["region", "group"])
     bad = []
@@ -69,8 +69,9 @@ def uncovered_hours(schedule: Schedule, groups: Groups, deficit: pd.DataFrame) -
             continue
         if (here["state"] == "emergency").all():
             continue
-        assert not (here["state"] == "emergency").any(), "emergency is for the whole region"
-        off_mw = here.loc[here["state"] == "off", "share"].sum() * row.rotatable_mw
+        # the rotatable load is the load of the groups not in emergency
+        scheduled = here.loc[here["state"] != "emergency", "share"].sum()
+        off_mw = here.loc[here["state"] == "off", "share"].sum() / scheduled * row.rotatable_mw
         if off_mw < row.deficit_mw - 1e-6:
             bad.append(row)
     return pd.DataFrame(bad)
@@ -164,12 +165,16 @@ def test_possible_marks_the_next_groups_within_the_margin() -> None:
 def test_emergency_when_flagged_or_too_large() -> None:
     groups = one_region("6")
     deficit = constant(groups, 0.5, date(2022, 11, 23))
-    deficit.loc[deficit["time"].dt.hour.isin([8, 9]), "emergency"] = True  # a strike wave at 08:00
+    # the whole region dark at 08:00 and 09:00
+    deficit.loc[deficit["time"].dt.hour.isin([8, 9]), "emergency_share"] = 1.0
     deficit.loc[deficit["time"].dt.hour == 18, "deficit_mw"] = 700.0  # more than the 600 MW load
     schedule = rotate(deficit, groups, options=schedule_options())
     by_slot = schedule.table.groupby("start")["state"].agg(set)
     hours = {t.hour: s for t, s in by_slot.items()}
-    assert hours[8] == {"emergency"}  # 08-12 holds the flagged hours
+    # the 08-12 slot is split where the emergency ends: 08-10 emergency, 10-12 rotated
+    assert sorted(hours) == [0, 4, 8, 10, 12, 16, 20]
+    assert hours[8] == {"emergency"}
+    assert "emergency" not in hours[10]
     assert hours[16] == {"emergency"}  # 16-20 holds the 700 MW hour
     assert hours[0] == {"off", "on", "possible"}
     assert any("larger than rotation can switch" in w for w in schedule.warnings)
@@ -239,23 +244,32 @@ def test_every_policy_covers_or_declares_emergency(policy: str) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     shares=st.lists(st.floats(0.0, 1.3), min_size=24, max_size=24),
-    flags=st.lists(st.booleans(), min_size=24, max_size=24),
+    dark=st.lists(st.sampled_from([0.0, 0.1, 0.3, 0.5, 1.0]), min_size=24, max_size=24),
     spec=st.sampled_from(["3", "6", "6x2"]),
     slot_hours=st.sampled_from([1, 2, 4]),
     policy=st.sampled_from(["fair_rotation", "stage_table", "priority"]),
 )
 def test_random_deficits_are_covered_or_emergency(
-    shares: list[float], flags: list[bool], spec: str, slot_hours: int, policy: str
+    shares: list[float], dark: list[float], spec: str, slot_hours: int, policy: str
 ) -> None:
     groups = one_region(spec)
     deficit = constant(groups, 0.0, date(2022, 10, 30))  # a 25-hour day
     fractions = np.array(shares + shares[:1])
     deficit["deficit_mw"] = fractions * 600.0
-    deficit["emergency"] = np.array(flags + flags[:1]) & (fractions > 1.2)
+    deficit["emergency_share"] = np.array(dark + dark[:1])
     protected = ("2.1",) if spec == "6x2" else ("2",)
     options = schedule_options(policy=policy, slot_hours=slot_hours, protected_groups=protected)
     schedule = rotate(deficit, groups, options=options)
     assert uncovered_hours(schedule, groups, deficit).empty
+    # the groups in emergency hold at least the hour's dark share, and emergency is
+    # never shown in an hour without it unless the deficit is too large to rotate
+    table = schedule.table.merge(groups.table[["region", "group", "share"]])
+    for row in deficit.itertuples(index=False):
+        here = table[(table["start"] <= row.time) & (table["end"] > row.time)]
+        in_emergency = here.loc[here["state"] == "emergency", "share"].sum()
+        assert in_emergency >= row.emergency_share - 1e-9
+        if row.emergency_share == 0 and in_emergency > 0:
+            assert in_emergency == pytest.approx(1.0)
 
 
 def test_dst_fall_back_day_has_25_hours() -> None:
