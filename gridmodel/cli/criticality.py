@@ -45,7 +45,7 @@ def criticality(
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from gridmodel import criticality as rank_criticality
     from gridmodel import load_network
@@ -91,13 +91,23 @@ def criticality(
             on_progress=lambda n: bar.update(task, completed=n),
         )
     elapsed = time.perf_counter() - started
-    shown = Table("rank", "substations", "regions", "unserved MW", "customers off", "tripped")
+    # the ids a strike names (substation:bus384 is bus384 here), the names next to them
+    shown = Table(
+        "rank",
+        Column("substation ids", no_wrap=True),
+        "names",
+        "regions",
+        "unserved MW",
+        "customers off",
+        "tripped",
+    )
     for row in table.head(top).itertuples():
         shown.add_row(
             str(row.rank),
+            str(row.substations),
             str(row.names),
             str(row.regions),
-            f"{row.unserved_mw:.1f}",
+            f"{row.unserved_mw:,.1f}",
             f"{row.customers_off:,}",
             str(row.tripped),
         )

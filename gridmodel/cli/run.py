@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -38,11 +38,7 @@ def run(
     loaded = load_scenario(scenario)
     result = run_scenario(loaded, strategy=strategy)
     path = result.write(out, overwrite=overwrite)
-    impact = result.impact.to_dict()
-    typer.echo(
-        f"{loaded.title or scenario.name}: {impact['unserved_mw']:.0f} MW of "
-        f"{impact['load_mw']:.0f} MW unserved, {impact['customers_off']:,} customers off"
-    )
+    typer.echo(impact_line(loaded.title or scenario.name, result.summary, result.strike.label))
     restoration = result.restoration
     typer.echo(frequency_line(restoration.timeline.frequency))
     m = restoration.metrics.total
@@ -51,13 +47,23 @@ def run(
     typer.echo(
         f"restoration ({restoration.strategy}): {m['ens_mwh']:,.0f} MWh not served, "
         + (
-            f"90 % back after {back:.0f} h"
+            f"90 % of demand served again and staying served {back:,.0f} h after the strike"
             if back is not None
-            else f"90 % not back within {horizon:g} h"
+            else f"90 % not served for good within {horizon:,g} h"
         )
     )
     typer.echo(f"results: {path}")
     typer.echo(f"report: {path / REPORT_FILE}")
+
+
+def impact_line(title: str, summary: dict[str, Any], when: str) -> str:
+    """The first line: MW and customers off right after the strike, and at peak demand."""
+    impact, peak = summary["impact"], summary["impact_at_peak"]
+    return (
+        f"{title}: {impact['unserved_mw']:,.0f} MW of {impact['load_mw']:,.0f} MW unserved "
+        f"{when}, {impact['customers_off']:,} customers off "
+        f"({peak['unserved_mw']:,.0f} MW of {peak['load_mw']:,.0f} MW at peak demand)"
+    )
 
 
 def frequency_line(events: tuple[FrequencyEvent, ...]) -> str:

@@ -199,17 +199,21 @@ def crew_table(problem: RepairProblem, plan: CrewPlan) -> pd.DataFrame:
     ``parts_h`` waiting for parts), ``travel_h`` (the first crew's
     mobilisation), ``work_h`` (from the start of work to its end), and
     ``assigned_h``, ``start_h``, ``end_h`` (NaN if not within the horizon)
-    and ``done`` (finished within the horizon).
+    and ``done`` (finished within the horizon). A task not finished within
+    the horizon has no ``end_h`` and ``work_h`` (NaN: an empty cell in
+    ``tasks.csv``), even when the crews' plan ran past the horizon.
     """
     table = tasks_frame(problem.tasks)
+    done = np.nan_to_num(plan.end_h, nan=np.inf) <= problem.horizon_h
+    end_h = np.where(done, plan.end_h, np.nan)
     release = table["release_h"].to_numpy(dtype=float)
     table["pool"] = [home or "" for home in plan.home]
     table["crews"] = plan.crews
     table["wait_h"] = plan.assigned_h - release
     table["travel_h"] = plan.start_h - plan.assigned_h
-    table["work_h"] = plan.end_h - plan.start_h
+    table["work_h"] = end_h - plan.start_h
     table["assigned_h"] = plan.assigned_h
     table["start_h"] = plan.start_h
-    table["end_h"] = plan.end_h
-    table["done"] = np.nan_to_num(plan.end_h, nan=np.inf) <= problem.horizon_h
+    table["end_h"] = end_h
+    table["done"] = done
     return table

@@ -22,10 +22,22 @@ Definitions (rows are one hour long)
 ``peak_deficit_mw``
     Largest hourly unserved load.
 ``restore_h``
-    ``{"50", "90", "100"}``: hours from the first wave until the served load
-    is again at least that share of what the intact grid serves at the same
-    hour's demand (first recovery after the first drop; ``0`` if it never
-    dropped below; ``None`` if it has not recovered by the end of the horizon).
+    ``{"50", "90", "100"}``: hours from the first wave until that share of
+    demand is served again and stays served: the start of the first hour from
+    which the served load is at least that share of what the intact grid
+    serves at the same hour's demand in every later hour of the horizon (a
+    shortfall at a later evening peak, or after a later wave, moves it on;
+    ``0`` if it never dropped below; ``None`` if it is still below in the
+    horizon's last hour).
+``network_restored_h``
+    Hours from the first wave until the last network outage ends: the end of
+    the last hour with de-energised or network-limited load
+    (``dark_mw + network_limited_mw``); ``0`` if there was none, ``None`` if
+    there still is some in the horizon's last hour.
+``supply_restored_h``
+    The same for the supply shortage (``supply_shortage_mw + ufls_mw``: load
+    shed because generation is short, by the operator or by under-frequency
+    relays).
 ``critical_ens_mwh``, ``critical_outage_h``
     Energy not served to priority-1 (critical) loads, and the hours in which
     any of it was unserved.
@@ -75,6 +87,10 @@ _SUMMED = (
     "customers_interrupted",
     "intact_served_mw",
 )
+#: Columns summed when present (older timeline files lack them).
+_OPTIONAL = ("dark_mw", "network_limited_mw", "supply_shortage_mw", "ufls_mw")
+#: Unserved MW below this is not an outage.
+OUTAGE_TOL_MW = 1e-6
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,7 +119,8 @@ def compute_metrics(frame: pd.DataFrame, *, first_wave_h: float | None = None) -
         Time of the first wave (hours from the start); default: the start of
         the first hour with a ``wave_h`` value.
     """
-    totals = frame.groupby("hour", sort=True)[list(_SUMMED)].sum()
+    summed = [*_SUMMED, *(c for c in _OPTIONAL if c in frame.columns)]
+    totals = frame.groupby("hour", sort=True)[summed].sum()
     totals["wave_h"] = frame.groupby("hour", sort=True)["wave_h"].first()
     t0 = _first_wave(totals, first_wave_h)
     total = figures(totals, t0)
@@ -144,6 +161,12 @@ def figures(hourly: pd.DataFrame, first_wave_h: float = 0.0) -> dict[str, Any]:
             key: restore_time(hours, share, level, first_wave_h)
             for key, level in RESTORE_SHARES.items()
         },
+        "network_restored_h": outage_end(
+            hours, _column_sum(hourly, "dark_mw", "network_limited_mw"), first_wave_h
+        ),
+        "supply_restored_h": outage_end(
+            hours, _column_sum(hourly, "supply_shortage_mw", "ufls_mw"), first_wave_h
+        ),
         "critical_ens_mwh": float(critical.sum()),
         "critical_outage_h": float((critical > 1e-6).sum()),
         "trapezoid": trapezoid(hours, share, hourly, first_wave_h),
@@ -162,16 +185,43 @@ def performance(hourly: pd.DataFrame) -> np.ndarray:
 def restore_time(
     hours: np.ndarray, share: np.ndarray, level: float, first_wave_h: float
 ) -> float | None:
-    """Hours from the first wave until ``share`` is back at ``level`` (see module notes)."""
+    """Hours from the first wave until ``share`` is back at ``level`` and stays there.
+
+    ``0`` if it never dropped below ``level`` after the first wave, ``None``
+    if it is below in the last hour (see module notes).
+    """
     after = hours >= np.floor(first_wave_h)
-    below = after & (share < level - SHARE_TOL)
-    if not below.any():
+    below = np.flatnonzero(after & (share < level - SHARE_TOL))
+    if not len(below):
         return 0.0
-    first_drop = int(np.flatnonzero(below)[0])
-    back = np.flatnonzero((share >= level - SHARE_TOL) & (np.arange(len(share)) > first_drop))
-    if not len(back):
+    last_drop = int(below[-1])
+    if last_drop + 1 >= len(hours):
         return None
-    return float(max(hours[back[0]] - first_wave_h, 0.0))
+    return float(max(hours[last_drop + 1] - first_wave_h, 0.0))
+
+
+def outage_end(hours: np.ndarray, unserved_mw: np.ndarray, first_wave_h: float) -> float | None:
+    """Hours from the first wave until the end of the last hour with ``unserved_mw``.
+
+    ``0`` if there is none after the first wave, ``None`` if the last hour has some.
+    """
+    after = hours >= np.floor(first_wave_h)
+    out = np.flatnonzero(after & (unserved_mw > OUTAGE_TOL_MW))
+    if not len(out):
+        return 0.0
+    last = int(out[-1])
+    if last + 1 >= len(hours):
+        return None
+    return float(max(hours[last + 1] - first_wave_h, 0.0))
+
+
+def _column_sum(hourly: pd.DataFrame, *names: str) -> np.ndarray:
+    """The sum of the named columns (a missing column counts as zero)."""
+    total = np.zeros(len(hourly))
+    for name in names:
+        if name in hourly.columns:
+            total = total + hourly[name].to_numpy(dtype=float)
+    return total
 
 
 def trapezoid(

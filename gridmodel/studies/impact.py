@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from gridmodel.contract import ImpactJson, round_mw
@@ -125,10 +126,15 @@ def impact_of(
     strikes: Iterable[Element],
     *,
     cache: EngineCache | None = None,
+    demand_mw: np.ndarray | None = None,
 ) -> Impact:
-    """The impact of taking ``strikes`` out of the compiled grid."""
+    """The impact of taking ``strikes`` out of the compiled grid.
+
+    ``demand_mw``: demand per load (compiled load order); default the
+    network's loads (its peak demand).
+    """
     elements = tuple(strikes)
-    [outcome] = evaluate(compiled, [compiled.state(elements)], cache=cache)
+    [outcome] = evaluate(compiled, [compiled.state(elements)], cache=cache, demand_mw=demand_mw)
     warnings = (*compiled.warnings, *outcome.warnings)
     return Impact(compiled, outcome, figures(compiled, outcome), elements, warnings)
 

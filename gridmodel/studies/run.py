@@ -29,6 +29,7 @@ from gridmodel.studies.impact import Impact, impact_of
 from gridmodel.studies.network_state import network_state
 from gridmodel.studies.restore import Restoration, carried_waves, check_strategy, restore
 from gridmodel.studies.run_folder import run_info, write_run_folder
+from gridmodel.studies.strike_hour import StrikeHour, strike_hour
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,11 +45,16 @@ class Run:
     damage
         What the sample's strikes did.
     impact
-        The grid right after the first wave.
+        The grid right after the first wave, at the demand of the wave's hour
+        (:mod:`gridmodel.studies.strike_hour`).
     restoration
         Repair tasks, the hourly timeline and its metrics.
     outage_schedule
         The rolling-outage schedule of the timeline's deficit.
+    strike
+        The first wave's time and the demand of its hour.
+    peak_impact
+        The same damage at the network's peak demand (its loads as given).
     """
 
     context: ScenarioContext
@@ -57,6 +63,8 @@ class Run:
     impact: Impact
     restoration: Restoration
     outage_schedule: Schedule
+    strike: StrikeHour
+    peak_impact: Impact
 
     @property
     def scenario(self) -> Scenario:
@@ -131,14 +139,13 @@ def run(scenario: Scenario, *, strategy: str | None = None, sample: int = 0) -> 
         raise OptionError(f"must be a whole number >= 0, got {sample!r}", field="sample")
     context = prepare_scenario(scenario)
     damage = context.damage(sample)
-    impact = impact_of(
-        context.compiled,
-        damage.first_wave_out(carried_waves(context.scenario)),
-        cache=context.cache,
-    )
+    out = damage.first_wave_out(carried_waves(context.scenario))
+    strike = strike_hour(context)
+    impact = impact_of(context.compiled, out, cache=context.cache, demand_mw=strike.demand_mw)
+    peak = impact_of(context.compiled, out, cache=context.cache)
     restoration = restore(context, damage, sample=sample, strategy=strategy)
     schedule = outage_schedule(context, restoration.timeline.frame)
-    return Run(context, sample, damage, impact, restoration, schedule)
+    return Run(context, sample, damage, impact, restoration, schedule, strike, peak)
 
 
 def outage_schedule(context: ScenarioContext, timeline: pd.DataFrame) -> Schedule:
@@ -211,9 +218,27 @@ def run_summary(result: Run) -> dict[str, Any]:
                 for t in damage.trips
             ],
         },
-        "impact": result.impact.to_dict(),
+        "impact": {
+            **result.impact.to_dict(),
+            "time_h": float(result.strike.time_h),
+            "time": result.strike.time.isoformat(),
+        },
+        "impact_at_peak": peak_figures(result.peak_impact),
         "frequency": frequency_summary(result.restoration.timeline),
         "metrics": result.restoration.metrics.to_json(),
+    }
+
+
+def peak_figures(peak: Impact) -> dict[str, Any]:
+    """``impact_at_peak``: the first wave's damage at the network's peak demand."""
+    f = peak.to_dict()
+    return {
+        "load_mw": f["load_mw"],
+        "served_mw": f["served_mw"],
+        "unserved_mw": f["unserved_mw"],
+        "dark_mw": f["dark_mw"],
+        "shed_mw": f["shed_mw"],
+        "customers_off": f["customers_off"],
     }
 
 

@@ -307,7 +307,13 @@ def assert_run_invariants(out: Path, net: Any) -> None:
     """STYLE.md invariants on a run folder."""
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"), parse_constant=_reject)
     hits = {h["element"] for h in summary["strikes"]["hits"] if h["wave"] == 0}
-    assert_impact_invariants(summary["impact"], net, sorted(hits))
+    # the impact is taken at the strike hour's demand: one profile factor on every load
+    peak = summary["impact_at_peak"]
+    assert peak["load_mw"] == pytest.approx(float(net.load.p_mw.sum()), rel=1e-9, abs=TOL)
+    at_strike = copy.deepcopy(net)
+    if peak["load_mw"] > TOL:
+        at_strike.load["p_mw"] = net.load["p_mw"] * (summary["impact"]["load_mw"] / peak["load_mw"])
+    assert_impact_invariants(summary["impact"], at_strike, sorted(hits))
     timeline = pd.read_parquet(out / "timeline.parquet")
     # served <= demand every hour, and unserved within [0, demand]
     assert (timeline["served_mw"] <= timeline["demand_mw"] + TOL).all()

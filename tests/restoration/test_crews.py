@@ -6,6 +6,7 @@ each load is dark exactly until its line is back), flat demand.
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from restoration_cases import line_tasks, radial_grid, run
 
@@ -92,3 +93,20 @@ def test_a_crew_joins_a_task_under_way_for_what_is_left() -> None:
 def test_at_least_one_crew() -> None:
     with pytest.raises((GridModelError, ValueError), match="no crew"):
         RepairOptions(crews=0)
+
+
+def test_a_task_not_finished_within_the_horizon_has_no_end(tmp_path) -> None:
+    # one crew, 4 h then 6 h of work: the second task would end at 10 h, after the 8 h horizon
+    grid = radial_grid([10.0, 20.0], regions=["north", "north"])
+    damage, tasks = line_tasks(grid, [4.0, 6.0])
+    table = run(grid, damage, tasks, crews=1, horizon_h=8, strategy="as_listed").tasks
+    first, second = table.iloc[0], table.iloc[1]
+    assert bool(first["done"]) and first["end_h"] == pytest.approx(4.0, abs=TOL)
+    assert not bool(second["done"])
+    assert pd.isna(second["end_h"]) and pd.isna(second["work_h"])
+    assert second["start_h"] == pytest.approx(4.0, abs=TOL)  # it did start
+    path = tmp_path / "tasks.csv"
+    table.to_csv(path, index=False)
+    row = path.read_text().splitlines()[2].split(",")
+    header = path.read_text().splitlines()[0].split(",")
+    assert row[header.index("end_h")] == ""

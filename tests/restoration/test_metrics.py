@@ -189,3 +189,41 @@ def tasks_end(tasks) -> list[float]:
         clock += tasks[i].duration_h
         end[i] = clock
     return end
+
+
+def test_restored_means_served_again_and_stays_served() -> None:
+    # back to 100 % at 2 h, short again at an evening peak in hours 5-6, then served:
+    # 100 % stays served from 7 h; 50 % from 2 h (the peak shortfall is 40 %)
+    frame = frame_of([0, 40, 100, 100, 100, 60, 70, 100, 100])
+    m = compute_metrics(frame).total
+    assert m["restore_h"] == {"50": 2.0, "90": 7.0, "100": 7.0}
+    # still short in the last hour: not restored within the horizon
+    late = compute_metrics(frame_of([0, 100, 100, 95])).total
+    assert late["restore_h"] == {"50": 1.0, "90": 1.0, "100": None}
+
+
+def test_network_and_supply_outages_end_at_their_last_hour() -> None:
+    frame = frame_of([0, 40, 70, 80, 100, 90, 100])
+    # hours 0-1 dark; network-limited until hour 2; supply short in hours 3 and 5
+    frame["dark_mw"] = [100.0, 30.0, 0, 0, 0, 0, 0]
+    frame["network_limited_mw"] = [0, 30.0, 30.0, 0, 0, 0, 0]
+    frame["supply_shortage_mw"] = [0, 0, 0, 15.0, 0, 0, 0]
+    frame["ufls_mw"] = [0, 0, 0, 5.0, 0, 10.0, 0]
+    m = compute_metrics(frame).total
+    assert m["network_restored_h"] == 3.0  # last network outage in hour 2: ends at 3 h
+    assert m["supply_restored_h"] == 6.0  # last shortfall (UFLS) in hour 5: ends at 6 h
+    never = frame_of([100, 100, 100])
+    assert compute_metrics(never).total["network_restored_h"] == 0.0
+    still = frame_of([0, 50, 50])
+    still["supply_shortage_mw"] = [0, 0, 50.0]
+    still["dark_mw"] = [100.0, 50.0, 0]
+    total = compute_metrics(still).total
+    assert total["supply_restored_h"] is None
+    assert total["network_restored_h"] == 2.0
+    # a wave at 2 h: counted from the wave
+    nan = float("nan")
+    waved = frame_of([100, 100, 0, 0, 100], wave_h=[nan, nan, 0.0, 1.0, 2.0])
+    waved["dark_mw"] = [0, 0, 100.0, 100.0, 0]
+    assert compute_metrics(waved).total["network_restored_h"] == 2.0
+    json_ = compute_metrics(frame).to_json()
+    assert json_["by_region"][0]["supply_restored_h"] == 6.0

@@ -17,7 +17,7 @@ from gridmodel.network.catalog import load_network
 from gridmodel.network.grid import Element
 from gridmodel.outputs import MARKER
 from gridmodel.studies.criticality import rank_outages
-from gridmodel.studies.impact import impact_of
+from gridmodel.studies.impact import impact, impact_of
 from gridmodel.studies.outages import (
     MAX_PAIRS,
     CriticalityOptions,
@@ -203,3 +203,17 @@ def test_ac_backend_auto_picks_lightsim2grid_when_installed() -> None:
     installed = importlib.util.find_spec("lightsim2grid") is not None
     assert EngineOptions().ac_backend == ("lightsim2grid" if installed else "pandapower")
     assert EngineOptions(ac_backend="pandapower").ac_backend == "pandapower"
+
+
+def test_cli_table_shows_ids_a_strike_can_name(tmp_path: Path) -> None:
+    out = tmp_path / "crit"
+    result = CliRunner().invoke(
+        app, ["criticality", "case14", "--top", "3", "--out", str(out), "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "criticality.csv", dtype={"substations": str, "names": str})
+    top = table["substations"].iloc[0]
+    assert top.startswith("bus")  # case14's ids are bus0..bus13, its names 1..14
+    assert "substation ids" in result.output and f" {top} " in result.output
+    # the id shown is one a strike accepts
+    assert impact(load_network("case14"), [f"substation:{top}"]).to_dict()["load_mw"] > 0
