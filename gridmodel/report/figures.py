@@ -175,7 +175,13 @@ def cascade_steps(
         secondary_y=True,
     )
     fig.update_xaxes(title_text="cascade step", dtick=1)
-    fig.update_yaxes(title_text="branches tripped", secondary_y=False, rangemode="tozero")
+    fig.update_yaxes(
+        title_text="branches tripped",
+        secondary_y=False,
+        rangemode="tozero",
+        tickformat=",d",  # whole branches: no 0.5 tick on a single trip
+        dtick=max(1, -(-max(counts, default=1) // 5)),
+    )
     fig.update_yaxes(title_text="loading when tripped (%)", secondary_y=True, rangemode="tozero")
     fig.update_layout(height=360, legend={"orientation": "h", "y": -0.2})
     return fig

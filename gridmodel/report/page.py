@@ -29,7 +29,8 @@ header h1 { margin: 0 0 4px; font-size: 1.7rem; }
   border-radius: 6px; padding: 12px 14px; }
 .card .label { font-size: .8rem; text-transform: uppercase; letter-spacing: .04em;
   color: var(--muted); }
-.card .value { font-size: 1.4rem; font-weight: 650; margin: 2px 0; overflow-wrap: anywhere; }
+.card .value { font-size: 1.4rem; font-weight: 650; margin: 2px 0; overflow-wrap: break-word; }
+.card .value.long { font-size: 1.05rem; }
 .card .note { font-size: .8rem; color: var(--muted); }
 section { background: #fff; border: 1px solid var(--line); border-radius: 6px;
   padding: 14px 18px; margin: 0 0 18px; }
@@ -53,6 +54,7 @@ OPTION_LABELS: dict[str, str] = {
     "overload": "overloaded branches (trip: protection trips them; shed: operators shed load)",
     "ratings": "branch ratings (file, raise-base, or margin:X over base flow)",
     "overload_limit_percent": "loading at which a branch trips (%)",
+    "ac_backend": "AC power flow solver (pandapower or lightsim2grid)",
 }
 
 #: Modelling rules that hold for every run (DESIGN.md).
@@ -61,7 +63,11 @@ MODEL_RULES: tuple[str, ...] = (
     "An island has power only with a grid-forming source (a power plant or an import); "
     "solar and wind feed only an island that already has power.",
     "Where supply falls short, load is shed; critical loads (hospitals, water, heat) last.",
+)
+#: The rule on what the map and impact show: (with a map, without one).
+SNAPSHOT_RULE = (
     "The map and the impact show the grid right after the first wave of strikes.",
+    "The impact figures show the grid right after the first wave of strikes.",
 )
 
 
@@ -69,10 +75,16 @@ def cards_html(cards: Sequence[tuple[str, str, str]]) -> str:
     """The headline cards: label, big value, small note each."""
     items = "".join(
         f'<div class="card"><div class="label">{escape(label)}</div>'
-        f'<div class="value">{escape(value)}</div><div class="note">{escape(note)}</div></div>'
+        f'<div class="value{" long" if len(value) > 12 else ""}">{_breakable(value)}</div>'
+        f'<div class="note">{escape(note)}</div></div>'
         for label, value, note in cards
     )
     return f'<div class="cards">{items}</div>' if items else ""
+
+
+def _breakable(text: str) -> str:
+    """Escaped text that may wrap after an underscore ("greedy_/marginal"), not mid-word."""
+    return escape(text).replace("_", "_<wbr>")
 
 
 def table_html(table: pd.DataFrame) -> str:
@@ -92,13 +104,22 @@ def table_html(table: pd.DataFrame) -> str:
     )
 
 
-def assumptions_html(summary: Mapping[str, Any], *, notes: Sequence[str] = ()) -> str:
-    """The modelling options and rules of a run, and any warnings or notes."""
+def assumptions_html(
+    summary: Mapping[str, Any], *, notes: Sequence[str] = (), has_map: bool = False
+) -> str:
+    """The modelling options and rules of a run, and any warnings or notes.
+
+    Options that do not apply are left out (the AC solver of a DC run); the
+    rule on the map is stated only on a page that has one (``has_map``).
+    """
     entries: list[tuple[str, str]] = []
     for key in ("scenario", "network", "seed", "sample", "strategy"):
-        if key in summary:
+        if summary.get(key) is not None:
             entries.append((key, str(summary[key])))
-    for key, value in _flat(summary.get("options") or {}):
+    options = summary.get("options") or {}
+    for key, value in _flat(options):
+        if key == "ac_backend" and str(options.get("mode", "")).lower() == "dc":
+            continue
         entries.append((OPTION_LABELS.get(key, key), value))
     for key, value in _flat(summary.get("assumptions") or {}):
         entries.append((key, value))
@@ -112,7 +133,10 @@ def assumptions_html(summary: Mapping[str, Any], *, notes: Sequence[str] = ()) -
             )
         )
     body = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in entries)
-    rules = "".join(f"<li>{escape(rule)}</li>" for rule in MODEL_RULES)
+    shown = [*MODEL_RULES]
+    if has_map or summary.get("impact"):
+        shown.append(SNAPSHOT_RULE[0] if has_map else SNAPSHOT_RULE[1])
+    rules = "".join(f"<li>{escape(rule)}</li>" for rule in shown)
     warnings = [str(w) for w in (summary.get("impact") or {}).get("warnings", [])]
     extra = [*warnings, *notes]
     notes_html = (

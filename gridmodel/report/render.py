@@ -25,8 +25,9 @@ from plotly.offline import get_plotlyjs
 
 from gridmodel.contract import REPORT_FILE
 from gridmodel.errors import OutputError
-from gridmodel.report import figures
+from gridmodel.report import figures, study_sections
 from gridmodel.report.page import PAGE_CSS, assumptions_html, cards_html, table_html
+from gridmodel.report.responsive import FIT_SCRIPT, NARROW_CSS
 from gridmodel.report.run_folder import RunFolder, read_run_folder
 
 #: plotly.js configuration of every chart: nothing that calls out to the internet.
@@ -137,8 +138,8 @@ def report_html(run: RunFolder) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} · gridmodel report</title><style>{PAGE_CSS}</style>"
-        '<script>window.PlotlyConfig = {MathJaxConfig: "local"};</script>'
+        f"<title>{escape(title)} · gridmodel report</title><style>{PAGE_CSS}{NARROW_CSS}</style>"
+        f'<script>window.PlotlyConfig = {{MathJaxConfig: "local"}};{FIT_SCRIPT}</script>'
         f"<script>{_safe_script(get_plotlyjs())}</script></head><body><main>"
         f"<header><h1>{escape(title)}</h1><p class='sub'>{subtitle}</p>{unfinished}</header>"
         f"{cards_html(headline_cards(run))}{''.join(parts)}"
@@ -171,7 +172,10 @@ def sections(run: RunFolder) -> list[PageSection]:
         out.append(PageSection("restoration", "Restoration", RESTORATION_TEXT, fig))
     if run.comparison is not None and len(run.comparison):
         fig = figures.strategy_comparison(run.comparison, served=run.comparison_timeline)
-        out.append(PageSection("comparison", "Repair strategies compared", COMPARISON_TEXT, fig))
+        html = study_sections.ranking_html(run.comparison)
+        out.append(
+            PageSection("comparison", "Repair strategies compared", COMPARISON_TEXT, fig, html)
+        )
     if run.schedule is not None and len(run.schedule):
         fig = figures.schedule_chart(run.schedule, groups=run.groups)
         out.append(PageSection("schedule", "Rolling outage schedule", SCHEDULE_TEXT, fig))
@@ -179,6 +183,15 @@ def sections(run: RunFolder) -> list[PageSection]:
         sizes = run.samples["unserved_mw"].to_numpy(dtype=float)
         none = int((sizes <= 0).sum())
         text = CCDF_TEXT.format(n=len(sizes), none=none)
+        out.append(
+            PageSection(
+                "spread",
+                "Spread over the samples",
+                SPREAD_TEXT,
+                study_sections.distributions(run.samples),
+                study_sections.distributions_html(run.samples),
+            )
+        )
         out.append(
             PageSection(
                 "ccdf", "How large can the blackout get?", text, figures.blackout_ccdf(sizes)
@@ -198,7 +211,7 @@ def sections(run: RunFolder) -> list[PageSection]:
             "assumptions",
             "Assumptions and options",
             ASSUMPTIONS_TEXT,
-            html=assumptions_html(summary, notes=run.notes),
+            html=assumptions_html(summary, notes=run.notes, has_map=bool(run.network)),
         )
     )
     return out
@@ -282,7 +295,8 @@ def _figure_html(fig: go.Figure, element_id: str) -> str:
     return (
         f'<div id="{element_id}" class="chart"></div><script>(function () {{'
         f"var fig = {_safe_script(spec)};"
-        f'Plotly.newPlot("{element_id}", fig.data, fig.layout, {config});}})();</script>'
+        f'Plotly.newPlot("{element_id}", fig.data, fig.layout, '
+        f'gmFit("{element_id}", fig.layout, {config}));}})();</script>'
     )
 
 
@@ -322,8 +336,15 @@ RESTORATION_TEXT = (
     "outages) or supply shortage. The dash-dotted line is load re-fed through neighbouring "
     "substations. Choose a region in the menu at the top right."
 )
+SPREAD_TEXT = (
+    "How often each size of outage came up among the simulated strikes: bars count samples, "
+    "the solid line is the median (half the samples are below it) and the dashed line the "
+    "95th percentile (one sample in 20 is above it)."
+)
 COMPARISON_TEXT = (
-    "The same strikes repaired in different orders. Bars are the mean over the samples, "
+    "The same strikes repaired in different orders. The table ranks the strategies by mean "
+    "energy not served (ENS, lower is better) with its 95 % interval; strategies that share "
+    "a rank are tied: the samples cannot tell them apart. Bars are the mean over the samples, "
     "whiskers the 95 % confidence interval; lower is better. Curves (when shown) are the "
     "mean load served over time under each strategy."
 )
@@ -335,8 +356,8 @@ SCHEDULE_TEXT = (
 )
 CCDF_TEXT = (
     "Out of {n} simulated strikes of this scenario ({none} without any unserved load), the "
-    "chance that at least this much load goes unserved. On log-log axes a straight tail means "
-    "very large blackouts are rare but far from impossible."
+    "chance that at least this much load goes unserved, on log-log axes: the further right "
+    "the line reaches, the larger the rare worst blackouts."
 )
 CRITICALITY_TEXT = (
     "Elements whose loss costs the most load, from the N-k criticality analysis; the first "

@@ -193,7 +193,8 @@ def _table(file: Path) -> pd.DataFrame | None:
     try:
         if file.suffix == ".parquet":
             return pd.read_parquet(file)
-        table = pd.read_csv(file, dtype={"region": str, "group": str, "strategy": str})
+        text_columns = ("region", "group", "strategy", "names", "substations", "regions")
+        table = pd.read_csv(file, dtype=dict.fromkeys(text_columns, str))
     except Exception as exc:  # pyarrow and pandas raise many types for a bad file
         raise OptionError(f"cannot read table: {exc}".splitlines()[0], file=file) from None
     for column in table.columns:  # names as they were, not as quoted against formulas

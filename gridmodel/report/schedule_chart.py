@@ -24,7 +24,13 @@ STATE_COLOURS: dict[str, str] = {
     "off": "#525252",
     "emergency": "#d62728",
 }
-_GROUP_COLOURS = ("#08306b", "#2171b5", "#6baed6", "#74c476", "#238b45", "#fd8d3c", "#d94801")
+#: Twelve distinct group colours (ColorBrewer "Paired": queue pairs 1.1/1.2 ... 6.1/6.2 get
+#: a light and a dark shade); past twelve groups the bars are hatched as well.
+_GROUP_COLOURS = (
+    "#a6cee3", "#1f78b4", "#b2df8a", "#33a02c", "#fb9a99", "#e31a1c",
+    "#fdbf6f", "#ff7f00", "#cab2d6", "#6a3d9a", "#ffff99", "#b15928",
+)  # fmt: skip
+_GROUP_HATCHES = ("", "/", "x", ".")
 _FORMULA_START = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 
 
@@ -113,18 +119,24 @@ def schedule_chart(schedule: pd.DataFrame, *, groups: pd.DataFrame | None = None
     if not regions:
         return go.Figure()
     axis = pd.date_range(hours["hour"].min(), hours["hour"].max(), freq="h")
-    # first shown: the region with the most planned (rotating) outage hours
-    planned = hours[hours["state"] == "off"].groupby("region")["hour"].count()
+    # first shown: the worst-hit region, most group-hours without power (planned or
+    # emergency) for its number of groups, then most emergency hours
     dark = hours[hours["state"].isin(["off", "emergency"])].groupby("region")["hour"].count()
+    emergency = hours[hours["state"] == "emergency"].groupby("region")["hour"].count()
+    size = hours.groupby("region")["hour"].count()
     first = max(
         regions,
-        key=lambda r: (int(planned.get(r, 0)), int(dark.get(r, 0)), -regions.index(r)),
+        key=lambda r: (
+            round(int(dark.get(r, 0)) / max(int(size.get(r, 1)), 1), 9),
+            int(emergency.get(r, 0)),
+            -regions.index(r),
+        ),
     )
     fig = make_subplots(
         rows=2,
         cols=1,
         row_heights=[0.62, 0.38],
-        vertical_spacing=0.16,
+        vertical_spacing=0.2,
         subplot_titles=("schedule: group × hour", "hours off per group and day"),
     )
     owner: list[str] = []
@@ -186,7 +198,10 @@ def _day_bars(days: pd.DataFrame, names: list[str], *, visible: bool) -> list[An
                 y=(mine["off_h"] + mine["emergency_h"]).to_numpy(dtype=float),
                 name=f"group {escape(group)}",
                 visible=visible,
-                marker_color=_GROUP_COLOURS[number % len(_GROUP_COLOURS)],
+                marker={
+                    "color": _GROUP_COLOURS[number % len(_GROUP_COLOURS)],
+                    "pattern": {"shape": _GROUP_HATCHES[number // 12 % len(_GROUP_HATCHES)]},
+                },
                 customdata=mine["possible_h"].to_numpy(dtype=float),
                 hovertemplate=f"group {escape(group)}, %{{x}}: %{{y:.1f}} h off, "
                 "%{customdata:.1f} h possible<extra></extra>",
@@ -216,7 +231,7 @@ def _layout(
     fig.update_xaxes(type="date", range=[axis[0], end], row=1, col=1)
     fig.update_yaxes(title_text="hours", row=2, col=1)
     fig.update_layout(
-        title={"text": f"Rolling outages: {escape(first)}"},
+        title={"text": f"Rolling outages: {escape(first)}", "y": 0.985, "yanchor": "top"},
         updatemenus=[
             {
                 "buttons": buttons,
@@ -224,12 +239,14 @@ def _layout(
                 "direction": "down",
                 "x": 1.0,
                 "xanchor": "right",
-                "y": 1.12,
-                "yanchor": "top",
+                "y": 1.0,
+                "yanchor": "bottom",
+                "pad": {"b": 26},  # above the subplot title, not on it
             }
         ],
         barmode="group",
-        height=620,
+        height=640,
+        margin={"t": 110},
         plot_bgcolor="#f3f3f3",
         legend={"orientation": "h", "y": -0.12},
     )

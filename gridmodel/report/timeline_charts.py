@@ -220,7 +220,7 @@ def strategy_comparison(
             rows=2,
             cols=cols,
             specs=specs,
-            vertical_spacing=0.14,
+            vertical_spacing=0.24,
             subplot_titles=["served load (MW)"] + [COMPARED_METRICS[m] for m in metrics],
         )
         bar_row = 2
@@ -242,11 +242,15 @@ def strategy_comparison(
         )
         fig.add_trace(_metric_bars(part, metric), row=bar_row, col=col)
     fig.update_layout(
-        height=700 if has_curves else 380,
+        height=760 if has_curves else 380,
         legend={"orientation": "h", "y": -0.08},
         margin={"t": 50},
     )
     return fig
+
+
+#: Line styles of the strategies' curves, in turn with the colours.
+_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
 
 def _add_curves(fig: go.Figure, served: pd.DataFrame) -> None:
@@ -260,7 +264,11 @@ def _add_curves(fig: go.Figure, served: pd.DataFrame) -> None:
                 y=part["served_mw"].to_numpy(dtype=float),
                 mode="lines",
                 name=f"served: {escape(name)}",
-                line={"color": _PALETTE[number % len(_PALETTE)], "width": 2},
+                line={
+                    "color": _PALETTE[number % len(_PALETTE)],
+                    "width": 2.5,
+                    "dash": _DASHES[number % len(_DASHES)],  # tells overlapping curves apart
+                },
                 hovertemplate=f"{escape(name)}, hour %{{x}}: %{{y:,.0f}} MW<extra></extra>",
             ),
             row=1,

@@ -172,4 +172,11 @@ def samples() -> pd.DataFrame:
     """200 samples: 50 without unserved load, the rest Pareto-like sizes."""
     rng = np.random.default_rng(7)
     sizes = np.concatenate([np.zeros(50), 100.0 * (1.0 + rng.pareto(1.5, 150))])
-    return pd.DataFrame({"sample": np.arange(200), "unserved_mw": sizes})
+    return pd.DataFrame(
+        {
+            "sample": np.arange(200),
+            "unserved_mw": sizes,
+            "customers_off": np.round(sizes * 900).astype(np.int64),
+            "ens_mwh": sizes * 20.0,
+        }
+    )

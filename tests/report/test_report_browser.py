@@ -20,8 +20,8 @@ from report_run import HOSTILE_GROUP, HOSTILE_REGION, HOSTILE_TITLE, write_run_f
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 #: Charts of a complete run folder: map, impact, cascade, restoration, comparison,
-#: schedule, CCDF, metrics table (counted from the section list in the issue).
-EXPECTED_CHARTS = 8
+#: schedule, spread of the samples, CCDF, metrics table.
+EXPECTED_CHARTS = 9
 
 pytestmark = [
     pytest.mark.browser,

@@ -450,10 +450,10 @@ def test_report_is_one_offline_file_with_every_section(run_dir: Path) -> None:
     assert not re.search(r"(https?:)?//[a-z0-9]", page, flags=re.I)  # no URL of our own
     assert "<link" not in page and "@import" not in page and "url(" not in page
     ids = re.findall(r'<section id="([a-z]+)"', page)
-    expected = ["map", "impact", "cascade", "restoration", "comparison", "schedule", "ccdf"]
-    assert ids == [*expected, "criticality", "metrics", "assumptions"]
-    assert page.count('class="chart"') == 8
-    assert page.count("Plotly.newPlot(") == 8
+    expected = ["map", "impact", "cascade", "restoration", "comparison", "schedule", "spread"]
+    assert ids == [*expected, "ccdf", "criticality", "metrics", "assumptions"]
+    assert page.count('class="chart"') == 9
+    assert page.count("Plotly.newPlot(") == 9
 
 
 @pytest.mark.slow  # a whole run of the 16 Dec replay and its report: 5-7 s
@@ -467,7 +467,7 @@ def test_names_from_files_are_escaped(tmp_path: Path) -> None:
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page
     # inside the chart JSON nothing can close the script or open a comment
     scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
-    assert len(scripts) == 2 + 8  # config, plotly.js (emptied above), one per chart
+    assert len(scripts) == 2 + 9  # config, plotly.js (emptied above), one per chart
     assert all("<" not in s for s in scripts[2:])
 
 
@@ -537,7 +537,7 @@ def test_monte_carlo_folder_gets_sample_cards_and_ccdf(tmp_path: Path) -> None:
     )
     (folder / "summary.json").write_text(json.dumps({"scenario": "mc", "samples": 6}))
     run = read_run_folder(folder)
-    assert [s.key for s in sections(run)] == ["ccdf", "assumptions"]
+    assert [s.key for s in sections(run)] == ["spread", "ccdf", "assumptions"]
     cards = {label: value for label, value, _ in headline_cards(run)}
     # hand: median of (0, 0, 10, 20, 20, 40) = 15; 95th percentile (linear) at
     # position 0.95 * 5 = 4.75: 20 + 0.75 * (40 - 20) = 35
