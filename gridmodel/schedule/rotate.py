@@ -258,6 +258,10 @@ def _rotate_region(
             raise ValueError(f"policy returned a bad group order {order} for {n} groups")
         dark = _emergency_groups(order, shares, emergency[s], track.emergency_now)
         order = [i for i in order if not dark[i]]
+        if not order:  # every group in emergency: nothing left to rotate, nothing uncovered
+            states[s, :] = EMERGENCY
+            track.advance(start_h[s], end_h[s], dark.copy(), emergency=dark)
+            continue
         left = float(shares[~dark].sum())
         cover = np.cumsum(shares[order]) if order else np.zeros(0)
         k = int(np.searchsorted(cover, need[s] * left - _TOL)) if need[s] > _TOL else -1

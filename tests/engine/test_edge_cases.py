@@ -227,7 +227,10 @@ def test_run_with_every_substation_struck_restores_everything(tmp_path: Path) ->
     result = runner.invoke(app, ["run", str(scenario), "--out", str(out)])
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text(), parse_constant=_reject)
-    assert summary["impact"]["dark_mw"] == pytest.approx(24.0, abs=TOL)
+    # the impact at the strike's hour (00:00 on a winter weekday: 0.80 of the
+    # 24 MW peak, gridmodel.restoration.demand.WINTER_WEEKDAY) and at the peak
+    assert summary["impact"]["dark_mw"] == pytest.approx(0.80 * 24.0, abs=TOL)
+    assert summary["impact_at_peak"]["dark_mw"] == pytest.approx(24.0, abs=TOL)
     assert summary["impact"]["islands"] == 0
     # three crews, three fixed 10 h repairs in parallel: everything back at 10 h
     assert summary["metrics"]["restore_h"]["100"] == pytest.approx(10.0, abs=1.0)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import date
 
 import numpy as np
@@ -184,3 +185,36 @@ def test_an_outage_across_midnight_counts_on_both_days() -> None:
     assert one.loc["2022-12-18", ["off_h", "outages", "longest_off_h"]].tolist() == [8, 1, 12]
     two = days.loc["2"]
     assert two[["off_h", "outages", "longest_off_h"]].to_numpy().sum() == 0
+
+
+def test_a_dark_share_that_rounds_up_to_every_group_is_emergency_without_a_warning() -> None:
+    # 95 % of a 6-group region dark for one hour: ceil(0.95 x 6) = 6 groups in
+    # emergency; no group is left to rotate, so nothing is "uncovered" either
+    hours = hour_starts(DAY, 1, TZ)
+    h = np.arange(24)
+    timeline = pd.DataFrame(
+        {
+            "hour": h,
+            "time": hours,
+            "region": "Dark",
+            "demand_mw": 1000.0,
+            "dark_mw": np.where(h == 10, 950.0, 0.0),
+            "network_limited_mw": np.where(h == 10, 50.0, 0.0),
+            "supply_shortage_mw": 0.0,
+            "ufls_mw": 0.0,
+            "critical_mw": 0.0,
+            "wave_h": np.nan,
+        }
+    )
+    timeline["unserved_mw"] = timeline["dark_mw"] + timeline["network_limited_mw"]
+    timeline["served_mw"] = timeline["demand_mw"] - timeline["unserved_mw"]
+    deficit = deficit_from_timeline(timeline, tz=TZ, emergency_after_wave_h=0.0)
+    groups = build_groups(pd.DataFrame({"region": ["Dark"], "load_mw": [1000.0]}), groups=6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from inf x 0
+        schedule = rotate(
+            deficit, groups, options=ScheduleOptions(slot_hours=1, days=1), timezone=TZ
+        )
+    states = by_slot(schedule, "Dark")
+    assert states["10:00-11:00"] == {"emergency": {"1", "2", "3", "4", "5", "6"}}
+    assert not any("larger than" in w for w in schedule.warnings)
