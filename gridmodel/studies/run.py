@@ -153,8 +153,9 @@ def outage_schedule(context: ScenarioContext, timeline: pd.DataFrame) -> Schedul
 
     It starts on the local date of the scenario's hour 0 and covers
     ``[schedule] days`` days. It rotates the network-limited and
-    supply-shortage load; the hours after a strike wave and regions with
-    de-energised or under-frequency-shed load are in emergency outages.
+    supply-shortage load; as many groups as a region's de-energised and
+    under-frequency-shed share needs (rounded up) are in emergency outages,
+    held at their largest for ``emergency_h`` after a strike wave.
     """
     scenario = context.scenario
     options = scenario.schedule
