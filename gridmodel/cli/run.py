@@ -49,7 +49,7 @@ def run(
         + (
             f"90 % of demand served again and staying served {back:,.0f} h after the strike"
             if back is not None
-            else f"90 % not served for good within {horizon:,g} h"
+            else f"90 % of demand not served again for good within the {horizon:,g} h simulated"
         )
     )
     typer.echo(f"results: {path}")
