@@ -137,15 +137,11 @@ def _unit_trips(
     units: Units, damage: Damage, wave: int, t0: float
 ) -> list[tuple[Outage, float | None]]:
     """Outages of the units the wave's ``trips`` disconnect (to be re-timed)."""
-    compiled = units.compiled
-    position = {
-        (str(k), int(i)): p
-        for p, (k, i) in enumerate(zip(compiled.unit_kind, compiled.unit_index, strict=True))
-    }
+    positions = units.compiled.positions
     found: dict[int, float | None] = {}
     for t in damage.trips:
         if t.wave == wave and t.element.kind in UNIT_KINDS:
-            u = position.get((t.element.kind, int(t.element.id)))
+            u = positions[t.element.kind].get(int(t.element.id))
             if u is not None:
                 found[u] = float(t.resync_h)
     return [(units.restart(u, t0, t0, "trip", t0 + (r or 0.0)), r) for u, r in found.items()]
