@@ -14,8 +14,10 @@ import math
 from pathlib import Path
 from typing import Any, TypedDict
 
+from gridmodel.errors import OptionError
+
 #: Version of the ``summary.json`` shape (raised with every change, see CHANGELOG.md).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SUMMARY_FILE = "summary.json"
 RUN_INFO_FILE = "run.json"
@@ -133,6 +135,29 @@ class NetworkStateJson(TypedDict):
     substations: list[SubstationState]
     branches: list[BranchState]
     outlines: list[RegionOutline]
+
+
+def check_schema_version(summary: Any, file: Path) -> None:
+    """Refuse a ``summary.json`` of another shape than :data:`SCHEMA_VERSION`.
+
+    Raises
+    ------
+    OptionError
+        ``summary`` has no ``schema_version`` (written before it existed) or a
+        different one, in words: which gridmodel wrote it and what to do.
+    """
+    version = summary.get("schema_version") if isinstance(summary, dict) else None
+    if version == SCHEMA_VERSION and not isinstance(version, bool):
+        return
+    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        problem = f"schema_version {version} was written by a newer gridmodel; update gridmodel"
+    elif version is None:
+        problem = "no schema_version: written by an older gridmodel; run it again"
+    elif isinstance(version, int) and not isinstance(version, bool):
+        problem = f"schema_version {version} was written by an older gridmodel; run it again"
+    else:
+        problem = f"schema_version {version!r} is not one gridmodel writes"
+    raise OptionError(problem, file=file, field="schema_version", allowed=str(SCHEMA_VERSION))
 
 
 def round_mw(value: float) -> float:

@@ -158,7 +158,7 @@ def test_run_summary_is_the_cli_summary_json(api_run: gridmodel.Run, cli_run: Pa
     written = json.loads((cli_run / "summary.json").read_text(encoding="utf-8"))
     assert api_run.summary == written
     # the contract's version comes first
-    assert next(iter(written)) == "schema_version" and written["schema_version"] == 1
+    assert next(iter(written)) == "schema_version" and written["schema_version"] == 2
     # the impact object of the contract, with the time it was taken at
     impact = api_run.summary["impact"]
     assert impact == {
@@ -268,7 +268,7 @@ def test_montecarlo_returns_the_rows_and_writes_only_with_out(
     on_disk = pd.read_parquet(out / "samples").sort_values("sample").reset_index(drop=True)
     pd.testing.assert_frame_equal(on_disk, samples)
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert next(iter(summary)) == "schema_version" and summary["schema_version"] == 1
+    assert next(iter(summary)) == "schema_version" and summary["schema_version"] == 2
     assert summary["samples"] == 4 and summary["seed"] == scenario.seed
     assert list(workdir.iterdir()) == []
 

@@ -117,7 +117,7 @@ def test_complete_run_layout_and_summary(reference: Path) -> None:
     assert (reference / MARKER).is_file() and not (reference / "INCOMPLETE").exists()
     assert read_manifest(reference)["status"] == "complete"
     summary = json.loads((reference / "summary.json").read_text())
-    assert next(iter(summary)) == "schema_version" and summary["schema_version"] == 1
+    assert next(iter(summary)) == "schema_version" and summary["schema_version"] == 2
     assert summary["samples"] == 120 and summary["seed"] == 118
     # quantiles recomputed with pandas from the stored rows (linear interpolation)
     for column in ("unserved_mw", "customers_off"):

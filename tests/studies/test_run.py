@@ -46,7 +46,7 @@ def test_run_writes_every_contract_file(run_dir: Path) -> None:
 def test_summary_has_impact_and_metrics(run_dir: Path) -> None:
     data = json.loads((run_dir / "summary.json").read_text())
     # the output contract's version comes first (DESIGN.md, CHANGELOG.md)
-    assert next(iter(data)) == "schema_version" and data["schema_version"] == 1
+    assert next(iter(data)) == "schema_version" and data["schema_version"] == 2
     for key in ("scenario", "network", "seed", "strategy", "impact", "metrics"):
         assert key in data
     metrics = data["metrics"]
