@@ -8,6 +8,7 @@ tables pass ``error=OptionError``, since they arrive through command options.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,14 +18,20 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.errors import GridModelError, NetworkError
+from gridmodel.inputs import TABLE_LIMIT, read_user_bytes
 
 
 def read_table(path: str | Path, *, error: type[GridModelError] = NetworkError) -> pd.DataFrame:
-    """Read one CSV file with every cell as a stripped string (empty cells ``""``)."""
+    """Read one CSV file with every cell as a stripped string (empty cells ``""``).
+
+    Only a regular file up to :data:`~gridmodel.inputs.TABLE_LIMIT` bytes is
+    read (:func:`~gridmodel.inputs.read_user_bytes`).
+    """
+    raw = read_user_bytes(path, limit=TABLE_LIMIT, what="a CSV file", error=error)
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except FileNotFoundError:
-        raise error("file not found", file=path, allowed="a CSV file") from None
+        table = pd.read_csv(
+            io.BytesIO(raw), dtype=str, keep_default_na=False, skipinitialspace=True
+        )
     except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise error(f"cannot read CSV: {reason(exc)}", file=path) from None
     table.columns = [str(c).strip() for c in table.columns]

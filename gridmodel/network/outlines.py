@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gridmodel.errors import NetworkError
+from gridmodel.inputs import check_nesting, read_user_bytes
 
 OUTLINES_FILE = "regions.geojson"
 #: Largest ``regions.geojson`` read (5 MB); simplify the outlines to stay below it.
@@ -76,15 +77,16 @@ def read_outlines(path: str | Path) -> tuple[Outline, ...]:
         position that is not a finite longitude/latitude pair in range.
     """
     path = Path(path)
-    size = path.stat().st_size
-    if size > MAX_OUTLINES_BYTES:
-        raise NetworkError(
-            f"file is {size / 1e6:.1f} MB, too large to read",
-            file=path,
-            allowed=f"at most {MAX_OUTLINES_BYTES // (1024 * 1024)} MB (simplify the outlines)",
-        )
+    raw = read_user_bytes(
+        path,
+        limit=MAX_OUTLINES_BYTES,
+        what="a GeoJSON FeatureCollection (simplify the outlines)",
+        error=NetworkError,
+    )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = raw.decode("utf-8")
+        check_nesting(text, file=path, what="a GeoJSON file", toml=False, error=NetworkError)
+        data = json.loads(text)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         reason = str(exc).splitlines()[0]
         raise NetworkError(

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from gridmodel.errors import GridModelError, ScenarioError, unknown_name
+from gridmodel.inputs import NESTING_LIMIT, SCENARIO_LIMIT, check_nesting, read_user_bytes
 from gridmodel.network.catalog import load_network
 from gridmodel.network.grid import Grid
 from gridmodel.restoration import strategies
@@ -28,18 +29,13 @@ _FILE_ALLOWED = "a TOML scenario file (see scenarios/*.toml)"
 
 
 def read_text(path: str | Path) -> str:
-    """Read a scenario file as text, with a clear error for what is not one."""
+    """Read a scenario file as text, with a clear error for what is not one.
+
+    Only a regular file up to :data:`~gridmodel.inputs.SCENARIO_LIMIT` bytes is
+    read (:func:`~gridmodel.inputs.read_user_bytes`).
+    """
     file = Path(path)
-    if file.is_dir():
-        raise ScenarioError("is a directory, not a file", file=file, allowed=_FILE_ALLOWED)
-    try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError("no such file", file=file, allowed=_FILE_ALLOWED) from None
-    except OSError as exc:
-        raise ScenarioError(
-            f"cannot read: {exc.strerror or exc}", file=file, allowed=_FILE_ALLOWED
-        ) from None
+    raw = read_user_bytes(file, limit=SCENARIO_LIMIT, what=_FILE_ALLOWED, error=ScenarioError)
     if not raw.strip():
         raise ScenarioError("the file is empty", file=file, allowed=_FILE_ALLOWED)
     if b"\x00" in raw:
@@ -54,8 +50,13 @@ def read_text(path: str | Path) -> str:
 
 def parse_toml(text: str, *, file: str | Path | None = None) -> dict[str, Any]:
     """Parse TOML text; a syntax error names its line and column."""
+    check_nesting(text, file=file, what="a TOML file", toml=True, error=ScenarioError)
     try:
         return tomllib.loads(text)
+    except RecursionError:  # pragma: no cover - check_nesting refuses such files first
+        raise ScenarioError(
+            "nested too deep", file=file, allowed=f"nesting up to {NESTING_LIMIT} deep"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         where = re.search(r"\(at line (\d+), column (\d+)\)", message)

@@ -283,7 +283,7 @@ def _option_cases(good: Path, out: Path) -> list[tuple[str, list[str], tuple[str
         (
             "sched-queues-file",
             ["schedule", "-o", o, "--queues", "nope.csv", "--network", "case9"],
-            ("nope.csv", "not found"),
+            ("nope.csv", "no such file"),
         ),
         ("import-name", ["networks", "import", "case9", "--name", "../x"], ("--name", "letters")),
         ("report-not-a-run", ["report", str(good.parent)], (good.parent.name,)),

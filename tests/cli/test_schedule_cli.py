@@ -153,7 +153,7 @@ def test_network_from_catalog(runner: CliRunner, tmp_path: Path) -> None:
         (["--deficit-fraction", "0.2", "--tz", "Mars/Base"], ("unknown time zone",)),
         (["--deficit-fraction", "0.2", "--groups", "6y2"], ("bad group count",)),
         (["--deficit-fraction", "0.2", "--start", "17.12.2022"], ("bad date",)),
-        (["--queues", "nope.csv"], ("nope.csv", "not found")),
+        (["--queues", "nope.csv"], ("nope.csv", "no such file")),
     ],
 )
 def test_bad_input_is_one_line_and_no_folder(

@@ -69,5 +69,5 @@ def test_a_missing_csv_file_is_named_the_same_way(tmp_path: Path) -> None:
     assert (
         network.value.line()
         == option.value.line()
-        == f"{path}: file not found (allowed: a CSV file)"
+        == f"{path}: no such file (allowed: a CSV file, a regular file up to 64 MB)"
     )

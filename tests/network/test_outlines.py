@@ -181,6 +181,8 @@ def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
     with pytest.raises(NetworkError, match="too large") as info:
         read_outlines(path)
     assert info.value.file == str(path)
-    assert info.value.allowed == "at most 5 MB (simplify the outlines)"
+    assert info.value.allowed == (
+        "a GeoJSON FeatureCollection (simplify the outlines), a regular file up to 5 MB"
+    )
     path.write_text(head + " " * (MAX_OUTLINES_BYTES - len(head)), encoding="utf-8")
     assert len(read_outlines(path)) == 3  # exactly 5 MB is read
