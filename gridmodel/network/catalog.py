@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.errors import NetworkError, unknown_name
+from gridmodel.inputs import NETWORK_LIMIT, check_user_file
 from gridmodel.network.grid import Grid
 from gridmodel.network.metadata import build_grid, read_metadata
 from gridmodel.network.outlines import OUTLINES_FILE, read_outlines
@@ -193,8 +194,8 @@ def read_net(path: str | Path) -> Any:
             file=path,
             allowed="pandapower JSON (.json), MATPOWER (.m, .mat)",
         )
-    if not path.is_file():
-        raise NetworkError("no such file", file=path, allowed=_ACCEPTED)
+    what = "pandapower JSON (.json) or MATPOWER (.m, .mat)"
+    check_user_file(path, limit=NETWORK_LIMIT, what=what, error=NetworkError)
     stat = path.stat()
     return copy.deepcopy(_cached_file_net(str(path.resolve()), stat.st_mtime_ns, stat.st_size))
 
