@@ -27,9 +27,16 @@ from gridmodel.strikes import Damage
 from gridmodel.studies.context import ScenarioContext, prepare_scenario
 from gridmodel.studies.impact import Impact, impact_of
 from gridmodel.studies.network_state import network_state
-from gridmodel.studies.restore import Restoration, carried_waves, check_strategy, restore
+from gridmodel.studies.restore import (
+    Restoration,
+    carried_waves,
+    check_strategy,
+    restore,
+    wave_times,
+)
 from gridmodel.studies.run_folder import run_info, write_run_folder
-from gridmodel.studies.strike_hour import StrikeHour, strike_hour
+from gridmodel.studies.strike_hour import StrikeHour, peak_hour, strike_hour
+from gridmodel.studies.strike_summary import strikes_summary
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,6 +62,8 @@ class Run:
         The first wave's time and the demand of its hour.
     peak_impact
         The same damage at the network's peak demand (its loads as given).
+    peak_time
+        The hour of highest demand in the day from the strike on (``None``: flat).
     """
 
     context: ScenarioContext
@@ -65,6 +74,7 @@ class Run:
     outage_schedule: Schedule
     strike: StrikeHour
     peak_impact: Impact
+    peak_time: pd.Timestamp | None = None
 
     @property
     def scenario(self) -> Scenario:
@@ -145,7 +155,8 @@ def run(scenario: Scenario, *, strategy: str | None = None, sample: int = 0) -> 
     peak = impact_of(context.compiled, out, cache=context.cache)
     restoration = restore(context, damage, sample=sample, strategy=strategy)
     schedule = outage_schedule(context, restoration.timeline.frame)
-    return Run(context, sample, damage, impact, restoration, schedule, strike, peak)
+    peak_time = peak_hour(context, strike)
+    return Run(context, sample, damage, impact, restoration, schedule, strike, peak, peak_time)
 
 
 def outage_schedule(context: ScenarioContext, timeline: pd.DataFrame) -> Schedule:
@@ -154,14 +165,17 @@ def outage_schedule(context: ScenarioContext, timeline: pd.DataFrame) -> Schedul
     It starts on the local date of the scenario's hour 0 and covers
     ``[schedule] days`` days. It rotates the network-limited and
     supply-shortage load; as many groups as a region's de-energised and
-    under-frequency-shed share needs (rounded up) are in emergency outages,
-    held at their largest for ``emergency_h`` after a strike wave.
+    under-frequency-shed share needs (rounded up) are in emergency outages
+    from the minute of the strike wave, held at their largest for
+    ``emergency_h`` after it.
     """
     scenario = context.scenario
     options = scenario.schedule
+    start = pd.Timestamp(scenario.start_time).tz_convert("UTC")
+    waves = [start + pd.Timedelta(hours=t) for t in wave_times(scenario)]
     try:
         deficit = deficit_from_timeline(
-            timeline, tz=scenario.timezone, emergency_after_wave_h=options.emergency_h
+            timeline, tz=scenario.timezone, emergency_after_wave_h=options.emergency_h, waves=waves
         )
         groups = groups_from_grid(context.grid, groups=options.groups)
         return rotate(
@@ -201,38 +215,28 @@ def run_summary(result: Run) -> dict[str, Any]:
             "overload_limit_percent": float(model.overload_limit_percent),
             "ac_backend": model.ac_backend,
         },
-        "strikes": {
-            "missiles": int(damage.missiles),
-            "intercepted": int(damage.intercepted),
-            "hits": [
-                {
-                    "wave": h.wave,
-                    "time_h": float(h.time_h),
-                    "element": str(h.element),
-                    "severity": round(float(h.severity), 6),
-                    "origin": h.origin,
-                }
-                for h in damage.hits
-            ],
-            "trips": [
-                {"wave": t.wave, "time_h": float(t.time_h), "element": str(t.element)}
-                for t in damage.trips
-            ],
-        },
+        "strikes": strikes_summary(scenario, damage),
         "impact": {
             **result.impact.to_dict(),
             "time_h": float(result.strike.time_h),
             "time": result.strike.time.isoformat(),
         },
-        "impact_at_peak": peak_figures(result.peak_impact),
+        "impact_at_peak": peak_figures(result.peak_impact, result.peak_time, scenario),
         "frequency": frequency_summary(result.restoration.timeline),
         "metrics": result.restoration.metrics.to_json(),
     }
 
 
-def peak_figures(peak: Impact) -> dict[str, Any]:
-    """``impact_at_peak``: the first wave's damage at the network's peak demand."""
+def peak_figures(peak: Impact, time: pd.Timestamp | None, scenario: Scenario) -> dict[str, Any]:
+    """``impact_at_peak``: the first wave's damage at the network's peak demand.
+
+    ``time`` (local, ISO 8601) and ``time_h`` (hours from the scenario's
+    start) name the hour of highest demand in the day from the strike on
+    (:func:`~gridmodel.studies.strike_hour.peak_hour`), ``null`` for a flat
+    profile.
+    """
     f = peak.to_dict()
+    start = pd.Timestamp(scenario.start_time)
     return {
         "load_mw": f["load_mw"],
         "served_mw": f["served_mw"],
@@ -240,6 +244,8 @@ def peak_figures(peak: Impact) -> dict[str, Any]:
         "dark_mw": f["dark_mw"],
         "shed_mw": f["shed_mw"],
         "customers_off": f["customers_off"],
+        "time_h": None if time is None else (time - start).total_seconds() / 3600.0,
+        "time": None if time is None else time.isoformat(),
     }
 
 

@@ -71,3 +71,29 @@ def strike_hour(context: ScenarioContext) -> StrikeHour:
     start = pd.Timestamp(scenario.start_time)
     when = (start.tz_convert("UTC") + timedelta(hours=first)).tz_convert(scenario.timezone)
     return StrikeHour(time_h=first, time=when, demand_mw=curve.at(0))
+
+
+def peak_hour(context: ScenarioContext, strike: StrikeHour) -> pd.Timestamp | None:
+    """The hour of highest demand in the day from the strike's hour on: "the 17:00 peak".
+
+    The total demand of the 24 hours from the first wave's hour on the
+    scenario's ``[demand]`` curve; the first of the highest hours (17:00 on
+    the ``winter-weekday`` profile for a strike before it). ``None`` when
+    every one of these hours has the same demand (a flat profile: no peak
+    hour to name).
+    """
+    scenario = context.scenario
+    compiled = context.compiled
+    hour = max(math.floor(strike.time_h), 0)
+    times = hour_times(scenario.start_time, hour + 24, timezone=scenario.timezone)[hour:]
+    curve = demand_curve(
+        compiled.load_p_mw,
+        [compiled.region_names[r] for r in compiled.load_region],
+        times,
+        profile=scenario.demand.profile,
+        scale=scenario.demand.scale,
+    )
+    total = np.asarray([curve.at(h).sum() for h in range(curve.hours)])
+    if np.ptp(total) <= 1e-9 * max(abs(float(total.max())), 1.0):
+        return None
+    return pd.Timestamp(times[int(total.argmax())])
