@@ -15,7 +15,8 @@ Typical use (this is what ``gridmodel run`` does with its own timeline)::
 
 Modules: :mod:`~.options` (the ``[schedule]`` section), :mod:`~.groups`
 (groups and their load), :mod:`~.deficit` (the
-deficit table and its builders), :mod:`~.slots` (local-time slots,
+deficit table and its builders), :mod:`~.waves` (a wave's hour split at its
+minute), :mod:`~.run_input` (a run folder's timeline), :mod:`~.slots` (local-time slots,
 daylight-saving days), :mod:`~.policies` (registry), :mod:`~.rotate`,
 :mod:`~.states` (states, Schedule, Monte Carlo samples), :mod:`~.exports` and
 :mod:`~.calendar` (files).
@@ -29,7 +30,6 @@ from gridmodel.schedule.deficit import (
     deficit_from_stage,
     deficit_from_timeline,
     read_deficit_csv,
-    read_run_timeline,
 )
 from gridmodel.schedule.exports import csv_table, group_table, write_schedule, yasno_json
 from gridmodel.schedule.groups import (
@@ -43,6 +43,7 @@ from gridmodel.schedule.options import ScheduleOptions
 from gridmodel.schedule.policies import SlotContext, get, names, register
 from gridmodel.schedule.queues import deficit_from_queues, read_queues
 from gridmodel.schedule.rotate import rotate
+from gridmodel.schedule.run_input import read_run_timeline
 from gridmodel.schedule.states import STATES, Schedule, combine_samples, outage_runs
 
 __all__ = [

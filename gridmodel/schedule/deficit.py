@@ -4,7 +4,10 @@ The deficit table
 -----------------
 One row per (hour, region), the input of :func:`gridmodel.schedule.rotate`:
 
-``time``          tz-aware start of the hour
+``time``          tz-aware start of the hour; a row may also start at a minute
+                  inside an hour (a strike wave's, as
+                  :func:`deficit_from_timeline` writes them): a row holds
+                  until the region's next row or the end of its hour
 ``region``        region name (str), one of the groups' regions
 ``deficit_mw``    shortage to cover by switching groups off (>= 0)
 ``rotatable_mw``  connected non-critical load that rotation can switch (>= 0);
@@ -29,6 +32,7 @@ an Eskom-style stage (:func:`deficit_from_stage`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +47,7 @@ from gridmodel.schedule.tables import (
     read_csv_table,
     require_columns,
 )
+from gridmodel.schedule.waves import split_at_waves, waves_from_timeline
 from gridmodel.schema import DEFAULT_TIMEZONE
 
 DEFICIT_COLUMNS: tuple[str, ...] = (
@@ -88,20 +93,21 @@ def check_deficit(
 
     The copy has exactly :data:`DEFICIT_COLUMNS`, times converted to ``tz``,
     sorted by time and region. Errors (missing column, negative MW, a time
-    that is not the start of an hour, duplicate rows, a region without groups)
-    are :class:`~gridmodel.errors.OptionError`.
+    not on a whole minute, duplicate rows, a region without groups) are
+    :class:`~gridmodel.errors.OptionError`.
     """
     if "emergency_share" not in table.columns and "emergency" in table.columns:
         table = table.assign(emergency_share=flags(table, "emergency", file=file).astype(float))
     require_columns(table, DEFICIT_COLUMNS, file=file)
     times = local_times(table["time"], tz=tz, file=file)
-    off_hour = (times.minute != 0) | (times.second != 0) | (times.nanosecond != 0)
-    if off_hour.any():
-        row = int(np.flatnonzero(off_hour)[0])
+    off_minute = (times.second != 0) | (times.microsecond != 0) | (times.nanosecond != 0)
+    if off_minute.any():
+        row = int(np.flatnonzero(off_minute)[0])
         raise OptionError(
-            f"time {times[row]} in row {row + 2} is not the start of an hour",
+            f"time {times[row]} in row {row + 2} is not on a whole minute",
             file=file,
             field="time",
+            allowed="the start of an hour, or a minute inside it",
         )
     out = pd.DataFrame(
         {
@@ -127,36 +133,13 @@ def check_deficit(
     return out.sort_values(["time", "region"], kind="stable").reset_index(drop=True)
 
 
-def read_run_timeline(run_dir: str | Path) -> tuple[pd.DataFrame, Path]:
-    """Read ``timeline.parquet`` (or ``timeline.csv``) of a run folder.
-
-    Returns the table and the file it came from.
-    """
-    folder = Path(run_dir)
-    for name in ("timeline.parquet", "timeline.csv"):
-        path = folder / name
-        if path.is_file():
-            try:
-                table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-            except Exception as exc:  # pyarrow and csv raise many kinds
-                raise OptionError(
-                    f"cannot read timeline: {exc}".splitlines()[0], file=path
-                ) from None
-            return table, path
-    raise OptionError(
-        "no timeline.parquet or timeline.csv in the run folder",
-        file=folder,
-        field="from_run",
-        allowed="a folder written by gridmodel run",
-    )
-
-
 def deficit_from_timeline(
     timeline: pd.DataFrame,
     *,
     tz: str = DEFAULT_TIMEZONE,
     emergency_after_wave_h: float = EMERGENCY_AFTER_WAVE_H,
     dark_emergency_share: float = 0.0,
+    waves: Sequence[pd.Timestamp] | None = None,
     file: str | Path | None = None,
 ) -> pd.DataFrame:
     """Deficit table from a run's hourly timeline.
@@ -193,6 +176,11 @@ def deficit_from_timeline(
         Dark + UFLS load up to this share of the region's demand is not an
         emergency (default 0: any such load is, as distribution companies
         announce when part of a city is cut off).
+    waves
+        Tz-aware instants of the scenario's fresh strike waves; the hour of
+        a wave inside an hour is split at its minute
+        (:mod:`gridmodel.schedule.waves`). ``None``: the waves the
+        timeline's ``wave_h`` shows (:func:`~gridmodel.schedule.waves.waves_from_timeline`).
     file
         The timeline's file, named in errors.
 
@@ -202,9 +190,10 @@ def deficit_from_timeline(
         Deficit table: ``deficit_mw = network_limited_mw +
         supply_shortage_mw``, ``rotatable_mw = demand_mw - dark_mw -
         ufls_mw - critical_mw`` (clipped at 0) and ``emergency_share =
-        (dark_mw + ufls_mw) / demand_mw``. Regions with no demand in any
-        hour (no consumers: they have no rotation groups either) are left
-        out.
+        (dark_mw + ufls_mw) / demand_mw``; the hour of a wave inside it
+        has two rows, at the hour's start and at the wave's minute.
+        Regions with no demand in any hour (no consumers: they have no
+        rotation groups either) are left out.
 
     Raises
     ------
@@ -217,31 +206,53 @@ def deficit_from_timeline(
     -----
     The rotatable load is a lower bound: critical load that is dark or shed
     by under-frequency relays is subtracted twice, so the schedule may
-    switch off a little more than needed but never less. The timeline is
-    hourly, so emergency starts at the start of the strike's hour.
+    switch off a little more than needed but never less. Emergency starts
+    at the wave's minute: a wave at 07:30 splits the 07:00 hour.
     """
     require_columns(timeline, TIMELINE_COLUMNS, file=file)
     numbers(timeline, "hour", file=file, low=0.0, integer=True)
     value = {c: numbers(timeline, c, file=file, low=0.0) for c in _TIMELINE_MW}
-    wave_h = numbers(timeline, "wave_h", file=file, default=np.nan)
     demand = value["demand_mw"]
-    emergency_mw = value["dark_mw"] + value["ufls_mw"]  # not rotated: emergency outages
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(demand > 0, np.clip(emergency_mw / demand, 0.0, 1.0), 0.0)
-    share[emergency_mw <= dark_emergency_share * demand + 1e-9] = 0.0
-    table = pd.DataFrame(
+    times = local_times(timeline["time"], tz=tz, file=file)
+
+    def share(mw: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(demand > 0, np.clip(mw / demand, 0.0, 1.0), 0.0)
+
+    frame = pd.DataFrame(
         {
-            "time": local_times(timeline["time"], tz=tz, file=file),
+            "time": times,
             "region": timeline["region"].astype(str).to_numpy(),
-            "deficit_mw": value["network_limited_mw"] + value["supply_shortage_mw"],
-            "rotatable_mw": np.maximum(demand - emergency_mw - value["critical_mw"], 0.0),
-            "emergency_share": share,
+            "demand_mw": demand,
+            # dark and UFLS load is not rotated: emergency outages
+            "emergency_share": share(value["dark_mw"] + value["ufls_mw"]),
+            "deficit_share": share(value["network_limited_mw"] + value["supply_shortage_mw"]),
+            "critical_share": share(value["critical_mw"]),
+            "wave_h": numbers(timeline, "wave_h", file=file, default=np.nan),
         }
     )
-    table["emergency_share"] = _hold_after_wave(table, wave_h, emergency_after_wave_h)
     # A region with no demand in any hour has no consumers, hence no rotation groups.
-    consumers = pd.Series(demand > 0, index=table.index).groupby(table["region"]).transform("any")
-    return check_deficit(table[consumers], tz=tz, file=file)
+    consumers = frame.groupby("region")["demand_mw"].transform("max") > 0
+    split = waves_from_timeline(timeline, times) if waves is None else waves
+    frame = split_at_waves(frame[consumers], split).reset_index(drop=True)
+    demand = frame["demand_mw"].to_numpy(dtype=float)
+    emergency = frame["emergency_share"].to_numpy(dtype=float)
+    table = pd.DataFrame(
+        {
+            "time": frame["time"],
+            "region": frame["region"],
+            "deficit_mw": frame["deficit_share"].to_numpy(dtype=float) * demand,
+            "rotatable_mw": np.maximum(
+                demand * (1.0 - emergency - frame["critical_share"].to_numpy(dtype=float)), 0.0
+            ),
+            "emergency_share": np.where(
+                emergency * demand <= dark_emergency_share * demand + 1e-9, 0.0, emergency
+            ),
+        }
+    )
+    wave_h = frame["wave_h"].to_numpy(dtype=float)
+    table["emergency_share"] = _hold_after_wave(table, wave_h, emergency_after_wave_h)
+    return check_deficit(table, tz=tz, file=file)
 
 
 def _hold_after_wave(table: pd.DataFrame, wave_h: np.ndarray, window_h: float) -> np.ndarray:

@@ -12,8 +12,9 @@ Emergency outages cover the share of the region the input puts in emergency
 whole groups; groups already in emergency stay so, further ones are taken
 in the policy's order. The other groups rotate to cover the deficit of the
 load they hold. A region's slots are split where its emergency share changes
-inside a slot (4-hour slots and a strike at 07:00: 04:00-07:00 by the normal
-rule, 07:00-08:00 emergency). The whole region is ``emergency`` when the
+inside a slot, at the minute of a strike wave when the deficit table has a
+row there (4-hour slots and a strike at 07:30: 04:00-07:30 by the normal
+rule, 07:30-08:00 emergency). The whole region is ``emergency`` when the
 share is all of it or when the ranked groups cannot cover the need.
 """
 
@@ -178,19 +179,32 @@ def _region_schedule(
 
 
 def _split_bounds(rows: pd.DataFrame, bounds: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    """Slot bounds plus the hours where the region's emergency share changes."""
+    """Slot bounds plus the instants where the region's emergency share changes.
+
+    A row holds from its time until the region's next row or the end of its
+    hour; no row: share 0. Rows inside an hour (a wave's minute) split there.
+    """
     if rows.empty:
         return bounds
-    hours = pd.date_range(
-        bounds[0].tz_convert("UTC"), bounds[-1].tz_convert("UTC"), freq="h", inclusive="left"
+    hour = pd.Timedelta(hours=1)
+    times = pd.DatetimeIndex(rows["time"]).tz_convert("UTC")
+    share = rows["emergency_share"].to_numpy(dtype=float)
+    hour_ends = times.floor("h") + hour
+    following = pd.DatetimeIndex(times[1:].append(pd.DatetimeIndex([hour_ends[-1] + hour])))
+    ends = pd.DatetimeIndex(np.minimum(hour_ends, following))
+    # the share from each instant on: a row's from its time, 0 after a gap
+    steps = pd.concat(
+        [
+            pd.Series(0.0, index=ends[ends < following]),
+            pd.Series(share, index=times),
+        ]
     )
-    share = pd.Series(
-        rows["emergency_share"].to_numpy(dtype=float),
-        index=pd.DatetimeIndex(rows["time"]).tz_convert("UTC"),
-    )
-    share = share.reindex(hours, fill_value=0.0)
-    changes = hours[1:][np.abs(np.diff(share.to_numpy())) > _TOL]
-    return bounds.union(changes.tz_convert(bounds.tz))
+    steps = steps[~steps.index.duplicated(keep="last")].sort_index()
+    value = steps.to_numpy()
+    changed = np.abs(np.diff(np.concatenate([[0.0], value]))) > _TOL
+    changes = steps.index[changed]
+    inside = (changes > bounds[0]) & (changes < bounds[-1])
+    return bounds.union(changes[inside].tz_convert(bounds.tz))
 
 
 def _needs(rows: pd.DataFrame, bounds: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:

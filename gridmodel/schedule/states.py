@@ -45,9 +45,10 @@ class Schedule:
     tz
         IANA time zone of the local times.
     slot_hours
-        Slot length in wall-clock hours. A region's slot is split at the
-        hour its emergency share changes (a strike at 07:00 in 4-hour slots:
-        04:00-07:00 and 07:00-08:00), so regions may have different slots.
+        Slot length in wall-clock hours. A region's slot is split where
+        its emergency share changes, at a strike wave's minute (a strike at
+        07:30 in 4-hour slots: 04:00-07:30 and 07:30-08:00), so regions may
+        have different slots.
     policy
         Name of the rotation policy that made it.
     days

@@ -1,0 +1,58 @@
+"""A run folder as the input of ``gridmodel schedule --from-run``: its timeline.
+
+The folder's ``summary.json``, when present, must have this gridmodel's
+``schema_version``: a folder of another version may hold a timeline of
+another shape too, so it is refused with what to do.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gridmodel.contract import SUMMARY_FILE, TIMELINE_CSV, TIMELINE_FILE, check_schema_version
+from gridmodel.errors import OptionError
+
+
+def read_run_timeline(run_dir: str | Path) -> tuple[pd.DataFrame, Path]:
+    """Read ``timeline.parquet`` (or ``timeline.csv``) of a run folder.
+
+    Returns the table and the file it came from.
+
+    Raises
+    ------
+    OptionError
+        No timeline, an unreadable one, or a ``summary.json`` that cannot be
+        read or has another ``schema_version`` than this gridmodel writes.
+    """
+    folder = Path(run_dir)
+    summary = folder / SUMMARY_FILE
+    if summary.is_file():
+        check_schema_version(_read_json(summary), summary)
+    for name in (TIMELINE_FILE, TIMELINE_CSV):
+        path = folder / name
+        if path.is_file():
+            try:
+                table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+            except Exception as exc:  # pyarrow and csv raise many kinds
+                raise OptionError(
+                    f"cannot read timeline: {exc}".splitlines()[0], file=path
+                ) from None
+            return table, path
+    raise OptionError(
+        "no timeline.parquet or timeline.csv in the run folder",
+        file=folder,
+        field="from_run",
+        allowed="a folder written by gridmodel run",
+    )
+
+
+def _read_json(path: Path) -> Any:
+    """The JSON value of ``path``; an OptionError naming it when it cannot be read."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise OptionError(f"cannot read JSON: {exc}".splitlines()[0], file=path) from None
