@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Annotated, Any, NotRequired, TypedDict
 
 from gridmodel.errors import OptionError
+from gridmodel.shapes import Range
 
 #: Version of the ``summary.json`` shape (raised with every change, see CHANGELOG.md).
 SCHEMA_VERSION = 2
@@ -40,6 +41,34 @@ SAMPLES_DIR = "samples"
 CRITICALITY_FILE = "criticality.csv"
 #: Marks an unfinished Monte Carlo run folder.
 INCOMPLETE_FILE = "INCOMPLETE"
+#: ``kind`` in the ``summary.json`` of a compare and a criticality folder (a run's and a
+#: Monte Carlo sweep's summary has no ``kind``).
+COMPARE_KIND = "compare"
+CRITICALITY_KIND = "criticality"
+
+#: Largest power (MW) a file holds: far above any grid's total (the world's is ~1e7 MW).
+MAX_MW = 1e9
+#: Largest count of customers, hits, islands or elements a file holds.
+MAX_COUNT = 10**12
+#: Largest number of hours a file holds (over a century).
+MAX_HOURS = 1e6
+#: Largest branch loading (percent) a file holds.
+MAX_PERCENT = 1e9
+
+#: Power (MW) at least 0, as the output files hold it.
+MW = Annotated[float, Range(0, MAX_MW)]
+#: Power (MW) either way (a branch flow).
+SignedMW = Annotated[float, Range(-MAX_MW, MAX_MW)]
+#: Energy (MWh) at least 0.
+MWh = Annotated[float, Range(0, MAX_MW * MAX_HOURS)]
+#: A count of customers, hits, steps or elements: a whole number at least 0.
+Count = Annotated[int, Range(0, MAX_COUNT)]
+#: A duration (hours) at least 0.
+Hours = Annotated[float, Range(0, MAX_HOURS)]
+#: A share from 0 to 1.
+Share = Annotated[float, Range(0, 1)]
+#: A branch loading (percent of its rating), at least 0.
+Percent = Annotated[float, Range(0, MAX_PERCENT)]
 
 #: Substation states of the map, darkest first.
 SUBSTATION_STATES: tuple[str, ...] = ("struck", "dark", "energised")
@@ -51,38 +80,77 @@ class RegionImpact(TypedDict):
     """One region of ``impact.by_region``."""
 
     region: str
-    load_mw: float
-    unserved_mw: float
-    customers_off: int
+    load_mw: MW
+    unserved_mw: MW
+    customers_off: Count
 
 
 class TrippedBranch(TypedDict):
     """One branch of ``impact.tripped_branches``."""
 
     element: str
-    index: int
-    step: int
-    loading_percent: float
+    index: Count
+    step: Count
+    loading_percent: Percent
 
 
 class ImpactJson(TypedDict):
     """The ``gridmodel impact --json`` object, and ``impact`` in ``summary.json``."""
 
-    load_mw: float
-    served_mw: float
-    unserved_mw: float
-    dark_mw: float
-    shed_mw: float
-    critical_unserved_mw: float
-    customers_off: int
-    islands: int
-    energized_islands: int
-    deenergized_buses: list[int]
+    load_mw: MW
+    served_mw: MW
+    unserved_mw: MW
+    dark_mw: MW
+    shed_mw: MW
+    critical_unserved_mw: MW
+    customers_off: Count
+    islands: Count
+    energized_islands: Count
+    deenergized_buses: list[Count]
     tripped_branches: list[TrippedBranch]
     by_region: list[RegionImpact]
     converged: bool
     mode: str
     warnings: list[str]
+
+
+class PeakImpactJson(TypedDict):
+    """``impact_at_peak`` in ``summary.json``: the same damage at the network's peak demand.
+
+    ``time`` (local, ISO 8601) and ``time_h`` (hours from the scenario's
+    start) name the hour of highest demand in the day from the strike on;
+    ``None`` for a flat demand profile.
+    """
+
+    load_mw: MW
+    served_mw: MW
+    unserved_mw: MW
+    dark_mw: MW
+    shed_mw: MW
+    customers_off: Count
+    time_h: NotRequired[Hours | None]
+    time: NotRequired[str | None]
+
+
+class StrikeWave(TypedDict):
+    """One wave of ``strikes.waves`` in ``summary.json``, in scenario file order.
+
+    ``intercepted`` of its salvos' ``missiles``; ``hits_by_source`` counts
+    the hits from ``salvos`` (missiles that got through), named ``targets``
+    and ``random`` picks; ``hits_by_kind`` by element kind (``gen``,
+    ``substation``, ...). ``carried``: damage from before the scenario.
+    """
+
+    wave: Count
+    name: str
+    time_h: Hours
+    carried: bool
+    missiles: Count
+    intercepted: Count
+    hits: Count
+    hits_by_source: dict[str, Count]
+    hits_by_kind: dict[str, Count]
+    trips: Count
 
 
 class SubstationState(TypedDict):
@@ -95,9 +163,9 @@ class SubstationState(TypedDict):
     lon: float | None
     vn_kv: float | None
     state: str
-    load_mw: float | None
-    unserved_mw: float | None
-    customers_off: int
+    load_mw: MW | None
+    unserved_mw: MW | None
+    customers_off: Count
 
 
 #: One branch of ``network_state.json`` (``from`` is a keyword, hence this form).
@@ -105,14 +173,14 @@ BranchState = TypedDict(
     "BranchState",
     {
         "element": str,
-        "index": int,
+        "index": Count,
         "from": str,
         "to": str,
-        "flow_mw": float | None,
-        "rating_mw": float | None,
-        "loading_percent": float | None,
+        "flow_mw": SignedMW | None,
+        "rating_mw": MW | None,
+        "loading_percent": Percent | None,
         "state": str,
-        "trip_step": int | None,
+        "trip_step": Count | None,
     },
 )
 
@@ -134,7 +202,77 @@ class NetworkStateJson(TypedDict):
     network: str
     substations: list[SubstationState]
     branches: list[BranchState]
-    outlines: list[RegionOutline]
+    outlines: NotRequired[list[RegionOutline]]
+
+
+class MetricsJson(TypedDict, total=False):
+    """``metrics`` of a run's ``summary.json``, and each region of its ``by_region``.
+
+    A figure the timeline cannot give (CAIDI without interruptions, a level
+    never restored within the horizon) is ``None``.
+    """
+
+    region: str
+    ens_mwh: MWh | None
+    customer_hours: Annotated[float, Range(0, MAX_COUNT * MAX_HOURS)] | None
+    saidi_h: Hours | None
+    saifi: Annotated[float, Range(0, MAX_COUNT)] | None
+    caidi_h: Hours | None
+    peak_deficit_mw: MW | None
+    restore_h: dict[str, Hours | None]
+    network_restored_h: Hours | None
+    supply_restored_h: Hours | None
+    critical_ens_mwh: MWh | None
+    critical_outage_h: Hours | None
+    trapezoid: dict[str, float | None]
+    by_region: list[MetricsJson]
+
+
+class StrikesJson(TypedDict, total=False):
+    """``strikes`` of a run's ``summary.json``."""
+
+    missiles: Count
+    intercepted: Count
+    hits: list[dict[str, Any]]
+    trips: list[dict[str, Any]]
+    random: bool
+    waves: list[StrikeWave]
+
+
+class SummaryJson(TypedDict, total=False):
+    """``summary.json`` of a run, Monte Carlo or criticality folder, as read back.
+
+    One shape for every folder: the keys a kind of folder lacks are absent.
+    ``options``, ``assumptions`` and ``frequency`` may hold any JSON with
+    finite numbers.
+    """
+
+    schema_version: int
+    scenario: str | None
+    network: str | None
+    seed: int | None
+    sample: Count
+    strategy: str | None
+    options: dict[str, Any]
+    assumptions: dict[str, Any]
+    strikes: StrikesJson
+    impact: ImpactJson
+    impact_at_peak: PeakImpactJson
+    frequency: dict[str, Any]
+    metrics: MetricsJson
+    # Monte Carlo
+    samples: Count
+    timeline: bool
+    p_any_unserved: Share
+    quantiles: dict[str, dict[str, float | None]]
+    # criticality
+    k: Count
+    substations: Count
+    load_mw: MW
+    outages_total: Count
+    outages_evaluated: Count
+    sampled: bool
+    top: list[dict[str, Any]]
 
 
 def check_schema_version(summary: Any, file: Path) -> None:

@@ -2,15 +2,15 @@
 
 A run folder is what ``gridmodel run``, ``gridmodel compare`` or a Monte
 Carlo sweep wrote (DESIGN.md output contract). The report draws a section for
-each file it finds; a folder with none of them is refused. A file that cannot
-be read or lacks a column leaves its section out, with a note in the report
-saying why, so one damaged file never costs the reader the whole page.
+each file it finds; a folder with none of them is refused. The files are
+checked like any other input (:mod:`gridmodel.readback`): a file that cannot
+be read, or holds a wrong type, a missing key or column, ``NaN``, an infinite
+or out-of-range number, is one error naming the file and the field, and no
+page is written.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,7 @@ import pandas as pd
 
 from gridmodel.contract import (
     COMPARISON_FILE,
+    COMPARISON_SAMPLES_FILE,
     COMPARISON_TIMELINE_FILE,
     CRITICALITY_FILE,
     GROUPS_FILE,
@@ -33,6 +34,7 @@ from gridmodel.contract import (
 )
 from gridmodel.errors import OptionError
 from gridmodel.outputs import unguard_cell
+from gridmodel.readback import check_network_state, check_summary, check_table, loads_json
 
 #: Files the report knows, in the order it looks for them.
 KNOWN_FILES: tuple[str, ...] = (
@@ -63,6 +65,8 @@ class RunFolder:
     groups: pd.DataFrame | None = None
     comparison: pd.DataFrame | None = None
     comparison_timeline: pd.DataFrame | None = None
+    #: ``samples.csv`` of a compare folder: one row per sample and strategy.
+    comparison_samples: pd.DataFrame | None = None
     samples: pd.DataFrame | None = None
     criticality: pd.DataFrame | None = None
     notes: tuple[str, ...] = ()
@@ -79,8 +83,10 @@ def read_run_folder(run_dir: str | Path, *, name: str | None = None) -> RunFolde
     Raises
     ------
     OptionError
-        If ``run_dir`` is not a folder or holds none of :data:`KNOWN_FILES`.
-        Unreadable files are skipped and named in :attr:`RunFolder.notes`.
+        If ``run_dir`` is not a folder or holds none of :data:`KNOWN_FILES`,
+        or its ``summary.json`` has another ``schema_version`` than this
+        gridmodel writes (its other files may differ too). Unreadable files
+        are skipped and named in :attr:`RunFolder.notes`.
     """
     path = Path(run_dir)
     if not path.is_dir():
@@ -96,89 +102,81 @@ def read_run_folder(run_dir: str | Path, *, name: str | None = None) -> RunFolde
             allowed="a folder with summary.json, timeline.parquet, schedule.csv or comparison.csv",
         )
     notes: list[str] = []
+    summary = _guarded(path / SUMMARY_FILE, _json)
+    if summary is not None:
+        check_summary(summary, path / SUMMARY_FILE)
+    notes += _older_study_notes(path, has_summary=summary is not None)
 
     def table(name: str, needed: tuple[str, ...] = ()) -> pd.DataFrame | None:
-        return _guarded(notes, path / name, lambda f: _checked(_table(f), needed))
+        return _guarded(path / name, lambda f: _checked(_table(f), needed, f))
 
     timeline_name = TIMELINE_FILE if (path / TIMELINE_FILE).exists() else TIMELINE_CSV
     return RunFolder(
         path=path,
         name=path.resolve().name if name is None else name,
-        summary=_guarded(notes, path / SUMMARY_FILE, _json),
-        network=_network_state(notes, path / NETWORK_STATE_FILE),
+        summary=summary,
+        network=_network_state(path / NETWORK_STATE_FILE),
         timeline=table(timeline_name, ("hour", "region", "demand_mw", "served_mw")),
         schedule=table(SCHEDULE_CSV, ("region", "group", "start", "end", "state")),
         groups=table(GROUPS_FILE, ("region", "group", "date")),
         comparison=table(COMPARISON_FILE, ("strategy", "metric", "mean", "ci_low", "ci_high")),
         comparison_timeline=table(COMPARISON_TIMELINE_FILE, ("strategy", "hour", "served_mw")),
-        samples=_guarded(
-            notes, path / SAMPLES_DIR, lambda f: _checked(_samples(f), ("unserved_mw",))
-        ),
+        comparison_samples=table(COMPARISON_SAMPLES_FILE, ("sample", "strategy", "ens_mwh")),
+        samples=_guarded(path / SAMPLES_DIR, lambda f: _checked(_samples(f), ("unserved_mw",), f)),
         criticality=table(CRITICALITY_FILE),
         notes=tuple(notes),
         incomplete=(path / INCOMPLETE_FILE).is_file(),
     )
 
 
-def _guarded(notes: list[str], file: Path, read: Callable[[Path], Any]) -> Any:
-    """``read(file)``, or ``None`` with a note when the file is unusable."""
+def _older_study_notes(path: Path, *, has_summary: bool) -> list[str]:
+    """Notes on study folders written before a file the page uses existed.
+
+    A compare folder without ``summary.json`` is titled with the folder's
+    name; a criticality folder without ``network_state.json`` has no map.
+    """
+    notes = []
+    if not has_summary and (path / COMPARISON_FILE).is_file():
+        notes.append(
+            f"{SUMMARY_FILE}: missing (written by an older gridmodel), so the page is titled "
+            "with the folder's name; run gridmodel compare again for the scenario's title"
+        )
+    if (path / CRITICALITY_FILE).is_file() and not (path / NETWORK_STATE_FILE).exists():
+        notes.append(
+            f"{NETWORK_STATE_FILE}: missing (written by an older gridmodel), so the most "
+            "critical elements are not on a map; run gridmodel criticality again to see them"
+        )
+    return notes
+
+
+def _guarded(file: Path, read: Callable[[Path], Any]) -> Any:
+    """``read(file)``; its error names ``file`` when it names no file itself."""
     try:
         return read(file)
     except OptionError as exc:
-        notes.append(f"{file.name}: {exc.message}; its section is left out")
-        return None
+        if exc.file is not None:
+            raise
+        raise OptionError(exc.message, file=file, field=exc.field, allowed=exc.allowed) from None
 
 
-def _network_state(notes: list[str], file: Path) -> dict[str, Any] | None:
-    """``network_state.json``; outlines of a bad shape are left out of the map with a note.
+def _network_state(file: Path) -> dict[str, Any] | None:
+    """``network_state.json``, checked against :class:`~gridmodel.contract.NetworkStateJson`.
 
-    ``outlines`` is optional (run folders written before it existed lack it);
-    when present it must be a list of ``{"region": str, "rings": [[[lon, lat],
-    ...], ...]}`` with finite coordinates.
+    ``outlines`` is optional; when present it is a list of ``{"region": str,
+    "rings": [[[lon, lat], ...], ...]}`` with finite coordinates.
     """
-    state = _guarded(notes, file, _json)
-    if state is None or "outlines" not in state:
-        return state
-    problem = _outline_problem(state["outlines"])
-    if problem:
-        notes.append(f"{file.name}: outlines: {problem}; the region outlines are left out")
-        state = {k: v for k, v in state.items() if k != "outlines"}
+    state = _guarded(file, _json)
+    if state is not None:
+        check_network_state(state, file)
     return state
-
-
-def _outline_problem(outlines: Any) -> str | None:
-    """What is wrong with the ``outlines`` of ``network_state.json``, or ``None``."""
-    if not isinstance(outlines, list):
-        return "not a list"
-    for i, outline in enumerate(outlines):
-        if not isinstance(outline, dict) or not isinstance(outline.get("region"), str):
-            return f"item {i} is not an object with a region name"
-        rings = outline.get("rings")
-        if not isinstance(rings, list):
-            return f"rings of region {outline['region']!r} is not a list"
-        for ring in rings:
-            if not isinstance(ring, list) or not all(_lon_lat(p) for p in ring):
-                return f"a ring of region {outline['region']!r} is not a list of [lon, lat]"
-    return None
-
-
-def _lon_lat(point: Any) -> bool:
-    return (
-        isinstance(point, list)
-        and len(point) == 2
-        and all(
-            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-            for v in point
-        )
-    )
 
 
 def _json(file: Path) -> dict[str, Any] | None:
     if not file.exists():
         return None
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = loads_json(file.read_text(encoding="utf-8"), file)
+    except (OSError, UnicodeDecodeError) as exc:
         raise OptionError(f"cannot read JSON: {exc}".splitlines()[0], file=file) from None
     if not isinstance(data, dict):
         raise OptionError("not a JSON object", file=file, allowed="a JSON object")
@@ -217,10 +215,7 @@ def _samples(folder: Path) -> pd.DataFrame | None:
     return table.reset_index(drop=True)
 
 
-def _checked(table: pd.DataFrame | None, needed: tuple[str, ...]) -> pd.DataFrame | None:
-    if table is None:
-        return None
-    missing = [c for c in needed if c not in table.columns]
-    if missing:
-        raise OptionError(f"missing column {missing[0]!r}", field=missing[0])
-    return table
+def _checked(
+    table: pd.DataFrame | None, needed: tuple[str, ...], file: Path
+) -> pd.DataFrame | None:
+    return None if table is None else check_table(table, file, needed)

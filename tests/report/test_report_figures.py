@@ -35,6 +35,7 @@ from report_run import (
 from typer.testing import CliRunner
 
 from gridmodel.cli import app
+from gridmodel.errors import OptionError
 from gridmodel.network.catalog import load_network
 from gridmodel.report import figures, read_run_folder, render_report
 from gridmodel.report.render import headline_cards, sections
@@ -178,9 +179,21 @@ def test_metrics_table_shows_the_summary_numbers(summary: dict) -> None:
     assert table.type == "table"
     rows = dict(zip(table.cells.values[0], table.cells.values[1], strict=True))
     assert rows["energy not served (MWh)"] == "123,456"
-    assert rows["hours to 90 % restored"] == "31.0"
-    assert rows["hours to 100 % restored"] == "not within the horizon"
-    assert rows["customers without power"] == f"{summary['impact']['customers_off']:,}"
+    # every restoration time says what it counts, next to its figure
+    assert rows["hours until 90 % of demand is served again and stays served"] == "31.0"
+    assert rows["hours until 100 % of demand is served again and stays served"] == (
+        "not within the horizon"
+    )
+    network = "hours until the last network outage ends (no dark or network-limited load)"
+    supply = "hours until the supply shortage ends (no load shed for want of generation)"
+    assert rows[network] == "26.0" and rows[supply] == "not within the horizon"
+    # the impact figures name their time: the scenario's start is 07:00 and its
+    # wave comes at time_h = 0; the winter-weekday profile peaks at 17:00
+    customers = summary["impact"]["customers_off"]
+    assert rows["customers without power at the strike, 07:00"] == f"{customers:,}"
+    peak = summary["impact_at_peak"]
+    assert rows["unserved at the 17:00 peak (MW)"] == f"{peak['unserved_mw']:,.0f}"
+    assert rows["load at the strike, 07:00 (MW)"] == f"{summary['impact']['load_mw']:,.0f}"
 
 
 # --- restoration ---------------------------------------------------------------
@@ -426,17 +439,43 @@ def test_ccdf_by_hand() -> None:
 # --- the page --------------------------------------------------------------------
 
 
-def test_headline_cards_from_the_worst_hour(run_dir: Path) -> None:
+def test_headline_cards_name_their_time(run_dir: Path, summary: dict) -> None:
     found = headline_cards(read_run_folder(run_dir))
     cards = {label: (value, note) for label, value, note in found}
-    # hand: at hour 0 the three regions lose 500 + 1000 + 1500 MW and
-    # 900 customers per lost MW: 2,700,000 customers
-    assert cards["MW off"][0] == "3,000 MW"
-    assert cards["customers off"][0] == "2,700,000"
-    assert "16 Dec 2022 07:00" in cards["MW off"][1]
+    # the strike: the scenario starts at 07:00 (+02:00) with its wave at time_h = 0
+    impact, peak = summary["impact"], summary["impact_at_peak"]
+    assert impact["time"] == "2022-12-16T07:00:00+02:00"
+    # the peak: the winter-weekday profile is highest (1.00) from 17:00
+    assert peak["time"] == "2022-12-16T17:00:00+02:00" and peak["time_h"] == 10.0
+    value, note = cards["MW off at the strike"]
+    assert value == f"{impact['unserved_mw']:,.0f} MW"
+    assert note == (
+        f"unserved at the strike, 07:00; {peak['unserved_mw']:,.0f} MW at the 17:00 peak"
+    )
+    value, note = cards["customers off at the strike"]
+    assert value == f"{impact['customers_off']:,}"
+    assert note == f"at the strike, 07:00; {peak['customers_off']:,} at the 17:00 peak"
+    # hand: at hour 0 the three regions of the timeline lose 500 + 1000 + 1500 MW
+    assert cards["MW off at the worst hour"] == ("3,000 MW", "worst hour: 16 Dec 2022 07:00")
     assert cards["energy not served"][0] == f"{METRICS['ens_mwh']:,.0f} MWh"
-    assert cards["to 90 % restored"][0] == "31 h"
+    value, note = cards["to 90 % restored"]
+    assert value == "31 h"
+    assert note == (
+        "hours until 90 % of demand is served again and stays served; "
+        "network outages end at 26 h; supply shortage ends beyond the horizon"
+    )
     assert cards["repair strategy"][0] == "critical_first"
+
+
+def test_headline_cards_round_customers_once(tmp_path: Path) -> None:
+    folder = tmp_path / "timeline-only"
+    folder.mkdir()
+    table = timeline(["north"])  # 500 MW lost at hour 0
+    table["customers_off"] = table["unserved_mw"] * 2.4691  # a time mean: fractional
+    table.to_parquet(folder / "timeline.parquet")
+    cards = {label: value for label, value, _ in headline_cards(read_run_folder(folder))}
+    # hand: 500 x 2.4691 = 1234.55 customers at the worst hour: 1,235 on the card
+    assert cards["customers off at the worst hour"] == "1,235"
 
 
 def test_report_is_one_offline_file_with_every_section(run_dir: Path) -> None:
@@ -480,17 +519,25 @@ def test_sections_are_optional(tmp_path: Path) -> None:
     assert render_report(folder).is_file()
 
 
-def test_a_damaged_file_leaves_its_section_out_with_a_note(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "damage", "field", "problem"),
+    [
+        ("timeline.parquet", b"not parquet", None, "cannot read table"),
+        ("comparison.csv", b"hour\n0\n", "strategy", "missing column 'strategy'"),
+    ],
+)
+def test_a_damaged_file_is_refused_naming_it(
+    tmp_path: Path, name: str, damage: bytes, field: str | None, problem: str
+) -> None:
     folder = tmp_path / "run"
     folder.mkdir()
     schedule(["north"]).to_csv(folder / "schedule.csv", index=False)
-    (folder / "timeline.parquet").write_bytes(b"not parquet")
-    pd.DataFrame({"hour": [0]}).to_csv(folder / "comparison.csv", index=False)
-    run = read_run_folder(folder)
-    assert run.timeline is None and run.comparison is None
-    assert any(n.startswith("timeline.parquet: cannot read table") for n in run.notes)
-    assert any("comparison.csv: missing column 'strategy'" in n for n in run.notes)
-    assert "timeline.parquet: cannot read table" in render_report(folder).read_text("utf-8")
+    (folder / name).write_bytes(damage)
+    with pytest.raises(OptionError) as caught:
+        render_report(folder)
+    assert caught.value.file == str(folder / name) and caught.value.field == field
+    assert caught.value.message.startswith(problem)
+    assert not (folder / "report.html").exists()
 
 
 # --- command line ----------------------------------------------------------------

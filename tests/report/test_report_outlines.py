@@ -17,6 +17,7 @@ import pytest
 from plotly.offline import get_plotlyjs
 
 import gridmodel
+from gridmodel.errors import OptionError
 from gridmodel.report import read_run_folder, render_report
 from gridmodel.report.network_map import OUTLINE_NAME
 from gridmodel.strikes import Damage
@@ -107,25 +108,32 @@ def test_old_run_folder_without_outlines_draws_the_map(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("outlines", "problem"),
+    ("outlines", "field", "allowed"),
     [
-        ({"west": SQUARE}, "outlines: not a list"),
-        ([{"rings": [SQUARE]}], "item 0 is not an object with a region name"),
-        ([{"region": "west", "rings": [[[23.0, 49.0, 7.0]]]}], "a ring of region 'west'"),
-        ([{"region": "west", "rings": [[["23", 49.0]]]}], "a ring of region 'west'"),
-        ([{"region": "west", "rings": "none"}], "rings of region 'west' is not a list"),
+        ({"west": SQUARE}, "outlines", "a list"),
+        ([{"rings": [SQUARE]}], "outlines[0].region", "text"),
+        (
+            [{"region": "west", "rings": [[[23.0, 49.0, 7.0]]]}],
+            "outlines[0].rings[0][0]",
+            "[lon, lat]",
+        ),
+        (
+            [{"region": "west", "rings": [[["23", 49.0]]]}],
+            "outlines[0].rings[0][0][0]",
+            "a finite number",
+        ),
+        ([{"region": "west", "rings": "none"}], "outlines[0].rings", "a list"),
     ],
 )
-def test_bad_outlines_leave_only_the_outlines_out(
-    tmp_path: Path, outlines: Any, problem: str
+def test_bad_outlines_are_refused_naming_the_field(
+    tmp_path: Path, outlines: Any, field: str, allowed: str
 ) -> None:
     folder = write_state(tmp_path / "bad", outlines=outlines)
-    run = read_run_folder(folder)
-    assert run.network is not None and "outlines" not in run.network
-    assert len(run.notes) == 1 and problem in run.notes[0]
-    assert run.notes[0].startswith("network_state.json: outlines: ")
-    page = render_report(folder).read_text(encoding="utf-8")
-    assert OUTLINE_NAME not in [t.get("name") for t in map_figure(page)["data"]]
+    with pytest.raises(OptionError) as caught:
+        render_report(folder)
+    assert caught.value.file == str(folder / "network_state.json")
+    assert caught.value.field == field and caught.value.allowed == allowed
+    assert not (folder / "report.html").exists()
 
 
 def test_network_state_carries_the_networks_outlines(tmp_path: Path) -> None:

@@ -30,7 +30,9 @@ from gridmodel.studies.workers import process_pool
 T = TypeVar("T")
 F = TypeVar("F")
 
-_ADDRESS = re.compile(r"^(tcp|tls|ws|wss|ucx|inproc)://[A-Za-z0-9_.\-\[\]:]+:(\d{1,5})$")
+_ADDRESS = re.compile(
+    r"^(tcp|tls|ws|wss|ucx|inproc)://(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.\-]+):([0-9]{1,5})$", re.ASCII
+)
 _ADDRESS_ALLOWED = "local, or a scheduler address such as tcp://host:8786"
 
 #: How long to try to reach an existing Dask scheduler.

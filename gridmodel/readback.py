@@ -1,0 +1,130 @@
+"""Checking what a folder written by gridmodel holds when it is read back.
+
+``gridmodel report`` and ``gridmodel schedule --from-run`` read files that
+anyone may have edited since gridmodel wrote them, so they are checked like
+any other input, against the shapes of the output contract
+(:mod:`gridmodel.contract`): a wrong type, a missing key, ``NaN``,
+``Infinity``, a number out of its range or a bad date is one
+:class:`~gridmodel.errors.OptionError` naming the file, the field and what is
+allowed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gridmodel.contract import (
+    MAX_COUNT,
+    MAX_HOURS,
+    MAX_MW,
+    NetworkStateJson,
+    SummaryJson,
+    check_schema_version,
+)
+from gridmodel.errors import OptionError
+from gridmodel.shapes import Range, check_columns, check_shape, loads
+
+
+def loads_json(text: str, file: Path) -> Any:
+    """Parse JSON text read back from ``file`` (``NaN`` and ``Infinity`` kept as markers).
+
+    :func:`check_shape` then names the field that holds a non-finite number.
+
+    Raises
+    ------
+    OptionError
+        If the text is not JSON, or nests too deeply for the parser.
+    """
+    try:
+        return loads(text)
+    except ValueError as exc:  # json.JSONDecodeError is a ValueError
+        raise OptionError(f"cannot read JSON: {exc}".splitlines()[0], file=file) from None
+    except RecursionError:
+        raise OptionError("cannot read JSON: nested too deeply", file=file) from None
+
+
+def check_summary(summary: Any, file: Path) -> None:
+    """Refuse a ``summary.json`` that is not :class:`SummaryJson` (type, range, finite numbers).
+
+    Raises
+    ------
+    OptionError
+        Naming the file, the field (``impact.by_region[2].customers_off``)
+        and what is allowed.
+    """
+    if not isinstance(summary, dict):
+        raise OptionError("not a JSON object", file=file, allowed="a JSON object")
+    check_schema_version(summary, file)
+    check_shape(summary, SummaryJson, file=file)
+
+
+def check_network_state(state: Any, file: Path) -> None:
+    """Refuse a ``network_state.json`` that is not :class:`NetworkStateJson`.
+
+    Every ``[lon, lat]`` point of ``outlines`` is a pair of finite numbers.
+
+    Raises
+    ------
+    OptionError
+        Naming the file, the field and what is allowed.
+    """
+    check_shape(state, NetworkStateJson, file=file)
+    for i, outline in enumerate(state.get("outlines", [])):
+        for j, ring in enumerate(outline["rings"]):
+            for k, point in enumerate(ring):
+                if len(point) != 2:
+                    raise OptionError(
+                        f"a point of {len(point)} numbers",
+                        file=file,
+                        field=f"outlines[{i}].rings[{j}][{k}]",
+                        allowed="[lon, lat]",
+                    )
+
+
+#: Ranges of the numeric columns of a folder's tables (run, compare, Monte Carlo,
+#: criticality, schedule) by name; other columns by unit suffix (:data:`COLUMN_SUFFIXES`).
+COLUMN_RANGES: dict[str, Range] = dict.fromkeys(
+    (
+        *("hour", "sample", "rank", "customers", "customers_off", "customers_interrupted"),
+        *("tasks", "tripped", "islands", "hits", "missiles", "intercepted", "damaged"),
+        *("outages", "saifi"),
+    ),
+    Range(0, MAX_COUNT),
+) | dict.fromkeys(
+    ("mean", "ci_low", "ci_high", "diff_to_best", "diff_ci_low", "diff_ci_high", "customer_hours"),
+    Range(-MAX_COUNT * MAX_HOURS, MAX_COUNT * MAX_HOURS),
+)
+#: Ranges of numeric columns by the unit their name ends with.
+COLUMN_SUFFIXES: dict[str, Range] = {
+    "_mw": Range(0, MAX_MW),
+    "_mwh": Range(0, MAX_MW * MAX_HOURS),
+    "_h": Range(0, MAX_HOURS),
+}
+#: Columns of a folder's tables that hold dates or times.
+TIME_COLUMNS: tuple[str, ...] = ("time", "start", "end", "date")
+
+
+def check_table(table: pd.DataFrame, file: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Refuse a table read back from a folder: a missing column, a bad number or time.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` with its number columns as numbers.
+
+    Raises
+    ------
+    OptionError
+        Naming the file, the column, the row and what is allowed.
+    """
+    return check_columns(
+        table,
+        file=file,
+        ranges=COLUMN_RANGES,
+        suffixes=COLUMN_SUFFIXES,
+        required=required,
+        times=TIME_COLUMNS,
+    )
