@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from gridmodel.errors import GridModelError, OptionError
+from gridmodel.interrupts import deferred, stage
 from gridmodel.studies.montecarlo.sampling import evaluate_chunk
 from gridmodel.studies.workers import process_pool
 
@@ -31,7 +32,8 @@ T = TypeVar("T")
 F = TypeVar("F")
 
 _ADDRESS = re.compile(
-    r"^(tcp|tls|ws|wss|ucx|inproc)://(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.\-]+):([0-9]{1,5})$", re.ASCII
+    r"^(tcp|tls|ws|wss|ucx|inproc)://(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.\-]+):([0-9]{1,5})$",
+    re.ASCII,
 )
 _ADDRESS_ALLOWED = "local, or a scheduler address such as tcp://host:8786"
 
@@ -121,18 +123,14 @@ def run_pool(
     in_flight: int | None = None,
 ) -> Iterator[tuple[ChunkTask, pa.Table]]:
     """Evaluate chunks on a local process pool (see :func:`process_pool`)."""
-    with process_pool(workers) as pool:
-        try:
-            yield from bounded_completion(
-                tasks,
-                lambda t: pool.submit(evaluate_chunk, scenario, t.start, t.stop, timeline=timeline),
-                lambda fs: cf.wait(fs, return_when=cf.FIRST_COMPLETED).done,
-                lambda f: f.result(),
-                in_flight=in_flight or 2 * workers,
-            )
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    with process_pool(workers) as pool:  # stops its workers on an exception or a signal
+        yield from bounded_completion(
+            tasks,
+            lambda t: pool.submit(evaluate_chunk, scenario, t.start, t.stop, timeline=timeline),
+            lambda fs: cf.wait(fs, return_when=cf.FIRST_COMPLETED).done,
+            lambda f: f.result(),
+            in_flight=in_flight or 2 * workers,
+        )
 
 
 def _distributed() -> Any:
@@ -166,9 +164,11 @@ def dask_client(scheduler: str, *, workers: int | None = None) -> Iterator[Any]:
         )
         try:
             with distributed.Client(cluster) as client:
+                stage("workers")
                 yield client
         finally:
-            cluster.close()
+            with deferred():
+                cluster.close()
         return
     try:
         client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
@@ -179,9 +179,11 @@ def dask_client(scheduler: str, *, workers: int | None = None) -> Iterator[Any]:
             allowed=_ADDRESS_ALLOWED,
         ) from None
     try:
+        stage("workers")
         yield client
     finally:
-        client.close()
+        with deferred():
+            client.close()
 
 
 def run_dask(
