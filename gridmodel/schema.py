@@ -14,11 +14,14 @@ naming the field and what is allowed (:func:`convert_error`): a
 
 from __future__ import annotations
 
+import functools
 import re
 import types
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
@@ -27,6 +30,12 @@ from gridmodel.errors import GridModelError, OptionError, close_matches
 
 #: Time zone of scenarios and schedules unless they name one: Ukraine's.
 DEFAULT_TIMEZONE = "Europe/Kyiv"
+#: What a time zone may be, in words.
+TIMEZONE_ALLOWED = "an IANA time zone name such as Europe/Kyiv, Africa/Johannesburg, UTC"
+#: First and last year of a scenario start or a schedule day (pandas' times end in 2262).
+FIRST_YEAR, LAST_YEAR = 1970, 2200
+#: What a date may be, in words.
+DATE_ALLOWED = f"a date from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31"
 
 #: pydantic's error type for the checks written with :func:`fail`.
 CUSTOM_ERROR = "gridmodel"
@@ -64,6 +73,22 @@ def fail(message: str, allowed: str, field: str | None = None) -> PydanticCustom
     if field is not None:
         ctx["field"] = field
     return PydanticCustomError(CUSTOM_ERROR, message, ctx)
+
+
+@functools.cache
+def timezone_names() -> frozenset[str]:
+    """The IANA time zone names of the installed tz database."""
+    return frozenset(available_timezones())
+
+
+def is_timezone(name: Any) -> bool:
+    """Whether ``name`` is an IANA time zone name (``Europe`` alone, a folder, is not)."""
+    return isinstance(name, str) and name in timezone_names()
+
+
+def in_date_range(day: date) -> bool:
+    """Whether ``day`` (a date or date-time) lies in :data:`FIRST_YEAR` .. :data:`LAST_YEAR`."""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
 
 
 def is_number(value: Any) -> bool:

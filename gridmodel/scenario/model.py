@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, PrivateAttr, Strict, model_validator
 
@@ -31,7 +31,17 @@ from gridmodel.errors import close_matches
 from gridmodel.restoration.generation_options import GenerationOptions
 from gridmodel.restoration.options import DemandOptions, RepairOptions
 from gridmodel.schedule.options import ScheduleOptions
-from gridmodel.schema import DEFAULT_TIMEZONE, StrictModel, allowed_field, fail
+from gridmodel.schema import (
+    DATE_ALLOWED,
+    DEFAULT_TIMEZONE,
+    TIMEZONE_ALLOWED,
+    StrictModel,
+    allowed_field,
+    fail,
+    in_date_range,
+    is_timezone,
+    timezone_names,
+)
 from gridmodel.strikes.waves import Wave
 
 #: The scenario format this gridmodel reads (``format`` in a scenario file).
@@ -39,30 +49,29 @@ SCENARIO_FORMAT = 1
 
 
 def _start(value: Any) -> Any:
-    allowed = "a TOML date-time without quotes, e.g. 2022-12-16T07:00:00+02:00"
+    allowed = f"a TOML date-time without quotes, e.g. 2022-12-16T07:00:00+02:00 ({DATE_ALLOWED})"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise fail(f"{value!r} is not a date-time", allowed) from None
+    if isinstance(value, date) and not in_date_range(value):
+        raise fail(f"{value.isoformat()} is out of range", allowed)
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            raise fail(f"{value!r} is not a date-time", allowed) from None
     raise fail(f"{value!s} is not a date-time", allowed)
 
 
 def _timezone(value: Any) -> Any:
     if not isinstance(value, str):
-        raise fail(f"got {value!r}", "an IANA time zone name, e.g. 'Europe/Kyiv'")
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        near = close_matches(value, sorted(available_timezones()))
+        raise fail(f"got {value!r}", TIMEZONE_ALLOWED)
+    if not is_timezone(value):
+        near = close_matches(value[:100], sorted(timezone_names()))
         hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
-        raise fail(
-            f"unknown time zone {value!r}{hint}", "an IANA time zone name, e.g. 'Europe/Kyiv'"
-        ) from None
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        raise fail(f"unknown time zone {shown!r}{hint}", TIMEZONE_ALLOWED)
     return value
 
 

@@ -43,7 +43,7 @@ DEFAULT_GROUPS = "6"
 #: Priority class that is never rotated.
 CRITICAL_PRIORITY = 1
 
-_SPEC = re.compile(r"^(\d+)(?:\s*[xX]\s*(\d+))?$")
+_SPEC = re.compile(r"^([0-9]+)(?:\s*[xX]\s*([0-9]+))?$", re.ASCII)
 _TABLE_COLUMNS = ("region", "group", "share", "load_mw", "customers")
 
 

@@ -46,7 +46,7 @@ def _groups(value: Any) -> Any:
             raise fail(f"must be >= 1, got {value}", _GROUPS_ALLOWED)
         spec: Any = value
     elif isinstance(value, str):
-        match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", value)
+        match = re.fullmatch(r"\s*([0-9]+)\s*[xX]\s*([0-9]+)\s*", value, re.ASCII)
         if match is None:
             raise fail(f"got {value!r}", _GROUPS_ALLOWED)
         spec = f"{int(match.group(1))}x{int(match.group(2))}"

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from numbers import Integral
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from gridmodel.errors import OptionError
+from gridmodel.schema import TIMEZONE_ALLOWED, is_timezone
 
 #: Slot lengths (hours) a schedule may use.
 SLOT_HOURS: tuple[int, ...] = (1, 2, 4)
@@ -46,14 +47,10 @@ def zone(name: str) -> ZoneInfo:
     OptionError
         If the zone is unknown (for example ``"Europe/Kiev "`` with a space).
     """
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise OptionError(
-            f"unknown time zone {name!r}",
-            field="tz",
-            allowed="an IANA zone name such as Europe/Kyiv, Africa/Johannesburg, UTC",
-        ) from None
+    if not is_timezone(name):
+        shown = name if not isinstance(name, str) or len(name) <= 60 else name[:57] + "..."
+        raise OptionError(f"unknown time zone {shown!r}", field="tz", allowed=TIMEZONE_ALLOWED)
+    return ZoneInfo(name)
 
 
 def check_slot_hours(slot_hours: int) -> int:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from gridmodel.errors import OptionError
 from gridmodel.network import columns
+from gridmodel.schema import DATE_ALLOWED, in_date_range
 
 _OFFSET = re.compile(r"\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)$")
 
@@ -141,10 +142,16 @@ def local_times(
 def parse_date(text: str | date, *, field: str = "start") -> date:
     """Parse an ISO date (``2022-12-17``)."""
     if isinstance(text, datetime):
-        return text.date()
-    if isinstance(text, date):
-        return text
-    try:
-        return date.fromisoformat(str(text).strip())
-    except ValueError:
-        raise OptionError(f"bad date {text!r}", field=field, allowed="YYYY-MM-DD") from None
+        day = text.date()
+    elif isinstance(text, date):
+        day = text
+    else:
+        try:
+            day = date.fromisoformat(str(text).strip())
+        except ValueError:
+            raise OptionError(
+                f"bad date {text!r}", field=field, allowed=f"YYYY-MM-DD, {DATE_ALLOWED}"
+            ) from None
+    if not in_date_range(day):
+        raise OptionError(f"date {day} is out of range", field=field, allowed=DATE_ALLOWED)
+    return day
