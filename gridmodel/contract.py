@@ -112,6 +112,9 @@ class ImpactJson(TypedDict):
     converged: bool
     mode: str
     warnings: list[str]
+    #: In ``summary.json``: the strike's hour (hours from the start, local ISO 8601 time).
+    time_h: NotRequired[Hours]
+    time: NotRequired[str]
 
 
 class PeakImpactJson(TypedDict):
@@ -153,6 +156,24 @@ class StrikeWave(TypedDict):
     trips: Count
 
 
+class StrikeHit(TypedDict):
+    """One hit of ``strikes.hits`` in ``summary.json``."""
+
+    wave: Count
+    time_h: Hours
+    element: str
+    severity: Share
+    origin: str
+
+
+class StrikeTrip(TypedDict):
+    """One element of ``strikes.trips`` in ``summary.json``: tripped by a wave's shock."""
+
+    wave: Count
+    time_h: Hours
+    element: str
+
+
 class SubstationState(TypedDict):
     """One substation of ``network_state.json``."""
 
@@ -161,7 +182,7 @@ class SubstationState(TypedDict):
     region: str
     lat: float | None
     lon: float | None
-    vn_kv: float | None
+    vn_kv: Annotated[float, Range(0, 1e4)] | None
     state: str
     load_mw: MW | None
     unserved_mw: MW | None
@@ -233,8 +254,8 @@ class StrikesJson(TypedDict, total=False):
 
     missiles: Count
     intercepted: Count
-    hits: list[dict[str, Any]]
-    trips: list[dict[str, Any]]
+    hits: list[StrikeHit]
+    trips: list[StrikeTrip]
     random: bool
     waves: list[StrikeWave]
 

@@ -2,19 +2,22 @@
 
 The folder's ``summary.json``, when present, must have this gridmodel's
 ``schema_version``: a folder of another version may hold a timeline of
-another shape too, so it is refused with what to do.
+another shape too, so it is refused with what to do. The summary and the
+timeline are checked like any other input (:mod:`gridmodel.readback`): a
+wrong type, ``NaN``, an infinite or out-of-range number is one error naming
+the file and the field.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from gridmodel.contract import SUMMARY_FILE, TIMELINE_CSV, TIMELINE_FILE, check_schema_version
+from gridmodel.contract import SUMMARY_FILE, TIMELINE_CSV, TIMELINE_FILE
 from gridmodel.errors import OptionError
+from gridmodel.readback import check_summary, check_table, loads_json
 
 
 def read_run_timeline(run_dir: str | Path) -> tuple[pd.DataFrame, Path]:
@@ -31,7 +34,7 @@ def read_run_timeline(run_dir: str | Path) -> tuple[pd.DataFrame, Path]:
     folder = Path(run_dir)
     summary = folder / SUMMARY_FILE
     if summary.is_file():
-        check_schema_version(_read_json(summary), summary)
+        check_summary(_read_json(summary), summary)
     for name in (TIMELINE_FILE, TIMELINE_CSV):
         path = folder / name
         if path.is_file():
@@ -41,7 +44,7 @@ def read_run_timeline(run_dir: str | Path) -> tuple[pd.DataFrame, Path]:
                 raise OptionError(
                     f"cannot read timeline: {exc}".splitlines()[0], file=path
                 ) from None
-            return table, path
+            return check_table(table, path), path
     raise OptionError(
         "no timeline.parquet or timeline.csv in the run folder",
         file=folder,
@@ -53,6 +56,6 @@ def read_run_timeline(run_dir: str | Path) -> tuple[pd.DataFrame, Path]:
 def _read_json(path: Path) -> Any:
     """The JSON value of ``path``; an OptionError naming it when it cannot be read."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return loads_json(path.read_text(encoding="utf-8"), path)
+    except (OSError, UnicodeDecodeError) as exc:
         raise OptionError(f"cannot read JSON: {exc}".splitlines()[0], file=path) from None
