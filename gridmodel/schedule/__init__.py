@@ -14,12 +14,12 @@ Typical use (this is what ``gridmodel run`` does with its own timeline)::
     write_schedule(schedule, run_folder)                # csv, json, ics, groups.csv
 
 Modules: :mod:`~.options` (the ``[schedule]`` section), :mod:`~.groups`
-(groups and their load), :mod:`~.deficit` (the
-deficit table and its builders), :mod:`~.waves` (a wave's hour split at its
-minute), :mod:`~.run_input` (a run folder's timeline), :mod:`~.slots` (local-time slots,
-daylight-saving days), :mod:`~.policies` (registry), :mod:`~.rotate`,
-:mod:`~.states` (states, Schedule, Monte Carlo samples), :mod:`~.exports` and
-:mod:`~.calendar` (files).
+(groups and their load), :mod:`~.deficit` (the deficit table and its
+builders), :mod:`~.waves` (a wave's hour split at its minute),
+:mod:`~.run_input` (a run folder's timeline), :mod:`~.slots` (local-time
+slots, daylight-saving days), :mod:`~.policies` (registry), :mod:`~.rotate`,
+:mod:`~.states` (states, Schedule), :mod:`~.samples` (Monte Carlo samples
+combined), :mod:`~.exports` and :mod:`~.calendar` (files).
 """
 
 from gridmodel.schedule.deficit import (
@@ -44,7 +44,8 @@ from gridmodel.schedule.policies import SlotContext, get, names, register
 from gridmodel.schedule.queues import deficit_from_queues, read_queues
 from gridmodel.schedule.rotate import rotate
 from gridmodel.schedule.run_input import read_run_timeline
-from gridmodel.schedule.states import STATES, Schedule, combine_samples, outage_runs
+from gridmodel.schedule.samples import combine_samples
+from gridmodel.schedule.states import STATES, Schedule, outage_runs
 
 __all__ = [
     "DEFICIT_COLUMNS",

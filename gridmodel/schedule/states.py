@@ -16,14 +16,11 @@ States
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
-
-from gridmodel.errors import OptionError
 
 ON, OFF, POSSIBLE, EMERGENCY = "on", "off", "possible", "emergency"
 #: All states, in code order (code ``i`` is ``STATES[i]``).
@@ -79,59 +76,6 @@ class Schedule:
         """The distinct slots (``start``, ``end``) in time order."""
         slots = self.table[["start", "end"]].drop_duplicates()
         return slots.sort_values("start").reset_index(drop=True)
-
-
-def combine_samples(schedules: Sequence[Schedule]) -> Schedule:
-    """One schedule from the schedules of several Monte Carlo samples.
-
-    Per region, group and slot: if the group is dark (``off`` or
-    ``emergency``) in more than half of the samples, the state is ``off`` or
-    ``emergency``, whichever is more frequent (``emergency`` on a tie);
-    otherwise, if any sample has it not ``on``, it is ``possible``; else ``on``.
-
-    Parameters
-    ----------
-    schedules
-        Schedules of the same groups and slots (for example the same options
-        applied to each sample's deficit).
-
-    Raises
-    ------
-    OptionError
-        If the schedules do not cover the same regions, groups and slots.
-    """
-    if not schedules:
-        raise OptionError("no schedules to combine", field="samples")
-    keys = ["region", "group", "start", "end"]
-    first = schedules[0]
-    states = []
-    for schedule in schedules:
-        same = len(schedule.table) == len(first.table) and (
-            schedule.table[keys]
-            .reset_index(drop=True)
-            .equals(first.table[keys].reset_index(drop=True))
-        )
-        if not same:
-            raise OptionError(
-                "samples differ in regions, groups or slots",
-                field="samples",
-                allowed="schedules made with the same groups and slot options",
-            )
-        states.append(schedule.table["state"].to_numpy())
-    stack = np.stack(states)
-    n = len(schedules)
-    off = (stack == OFF).sum(axis=0)
-    emergency = (stack == EMERGENCY).sum(axis=0)
-    any_dark = (stack != ON).any(axis=0)
-    combined = np.where(
-        off + emergency > n / 2,
-        np.where(emergency >= off, EMERGENCY, OFF),
-        np.where(any_dark, POSSIBLE, ON),
-    )
-    table = first.table.copy()
-    table["state"] = combined
-    warnings = tuple(dict.fromkeys(w for s in schedules for w in s.warnings))
-    return replace(first, table=table, warnings=warnings)
 
 
 def outage_runs(schedule: Schedule) -> pd.DataFrame:
