@@ -582,7 +582,9 @@ def test_monte_carlo_folder_gets_sample_cards_and_ccdf(tmp_path: Path) -> None:
     pd.DataFrame({"sample": range(6), "unserved_mw": sizes}).to_parquet(
         folder / "samples" / "part-00000.parquet"
     )
-    (folder / "summary.json").write_text(json.dumps({"scenario": "mc", "samples": 6}))
+    (folder / "summary.json").write_text(
+        json.dumps({"schema_version": 2, "scenario": "mc", "samples": 6})
+    )
     run = read_run_folder(folder)
     assert [s.key for s in sections(run)] == ["spread", "ccdf", "assumptions"]
     cards = {label: value for label, value, _ in headline_cards(run)}
@@ -597,7 +599,9 @@ def test_criticality_table_is_escaped(tmp_path: Path) -> None:
     pd.DataFrame(
         {"rank": [1, 2], "names": [HOSTILE_GROUP, "Kyiv"], "unserved_mw": [2182.26, 10.0]}
     ).to_csv(folder / "criticality.csv", index=False)
-    (folder / "summary.json").write_text(json.dumps({"network": "ua-oblasts", "k": 1}))
+    (folder / "summary.json").write_text(
+        json.dumps({"schema_version": 2, "network": "ua-oblasts", "k": 1})
+    )
     text = render_report(folder).read_text(encoding="utf-8").replace(get_plotlyjs(), "")
     assert HOSTILE_GROUP not in text
     assert "<td>&lt;img src=x onerror=alert(3)&gt;</td>" in text

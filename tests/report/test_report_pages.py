@@ -95,7 +95,9 @@ def test_criticality_names_stay_names_and_no_seed_none(tmp_path: Path) -> None:
     pd.DataFrame({"rank": [1], "names": ["2763"], "unserved_mw": [10.0]}).to_csv(
         folder / "criticality.csv", index=False
     )
-    (folder / "summary.json").write_text(json.dumps({"network": "case118", "seed": None}))
+    (folder / "summary.json").write_text(
+        json.dumps({"schema_version": 2, "network": "case118", "seed": None})
+    )
     text = render_report(folder).read_text(encoding="utf-8")
     assert "<td>2763</td>" in text and "2,763" not in text
     assert "None" not in text.split("<body>", 1)[1].split("<script", 1)[0]
