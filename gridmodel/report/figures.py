@@ -17,6 +17,13 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from gridmodel.report.labels import (
+    NETWORK_RESTORED,
+    SUPPLY_RESTORED,
+    peak_label,
+    restore_label,
+    strike_label,
+)
 from gridmodel.report.network_map import network_map
 from gridmodel.report.schedule_chart import schedule_chart, schedule_hours
 from gridmodel.report.timeline_charts import (
@@ -68,7 +75,7 @@ def impact_by_region(by_region: Sequence[Mapping[str, Any]]) -> go.Figure:
     names = [escape(str(r["region"])) for r in rows]
     lost = [float(r.get("unserved_mw") or 0.0) for r in rows]
     served = [max(float(r.get("load_mw") or 0.0) - x, 0.0) for r, x in zip(rows, lost, strict=True)]
-    customers = [int(r.get("customers_off") or 0) for r in rows]
+    customers = [round(float(r.get("customers_off") or 0)) for r in rows]
     fig = make_subplots(
         rows=1,
         cols=2,
@@ -232,18 +239,27 @@ def blackout_ccdf(sizes_mw: Sequence[float] | np.ndarray) -> go.Figure:
 
 
 def metrics_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Label and formatted value of every headline quantity of a run."""
+    """Label and formatted value of every headline quantity of a run.
+
+    Impact figures name their time (at the strike's hour, and at the day's
+    peak demand); restoration times say what they count; customers are whole.
+    """
     impact = summary.get("impact") or {}
+    peak = summary.get("impact_at_peak") or {}
     metrics = summary.get("metrics") or {}
     restore = metrics.get("restore_h") or {}
     strikes = summary.get("strikes") or {}
+    at_strike, at_peak = strike_label(summary), peak_label(summary)
     wanted: list[tuple[str, Any, str]] = [
-        ("load before the strike (MW)", impact.get("load_mw"), "{:,.0f}"),
-        ("unserved right after the strike (MW)", impact.get("unserved_mw"), "{:,.0f}"),
+        (f"load {at_strike} (MW)", impact.get("load_mw"), "{:,.0f}"),
+        (f"unserved {at_strike} (MW)", impact.get("unserved_mw"), "{:,.0f}"),
         ("  of which in dark areas (MW)", impact.get("dark_mw"), "{:,.0f}"),
         ("  of which shed in energised areas (MW)", impact.get("shed_mw"), "{:,.0f}"),
-        ("critical load unserved (MW)", impact.get("critical_unserved_mw"), "{:,.0f}"),
-        ("customers without power", impact.get("customers_off"), "{:,.0f}"),
+        (f"critical load unserved {at_strike} (MW)", impact.get("critical_unserved_mw"), "{:,.0f}"),
+        (f"customers without power {at_strike}", _whole(impact.get("customers_off")), "{:,}"),
+        (f"load {at_peak} (MW)", peak.get("load_mw"), "{:,.0f}"),
+        (f"unserved {at_peak} (MW)", peak.get("unserved_mw"), "{:,.0f}"),
+        (f"customers without power {at_peak}", _whole(peak.get("customers_off")), "{:,}"),
         (
             "islands (energised)",
             _pair(impact.get("islands"), impact.get("energized_islands")),
@@ -264,19 +280,28 @@ def metrics_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("SAIFI (interruptions per customer)", metrics.get("saifi"), "{:,.3f}"),
         ("CAIDI (h per interruption)", metrics.get("caidi_h"), "{:,.2f}"),
         ("peak deficit (MW)", metrics.get("peak_deficit_mw"), "{:,.0f}"),
-        ("hours to 50 % restored", restore.get("50"), "{:,.1f}"),
-        ("hours to 90 % restored", restore.get("90"), "{:,.1f}"),
-        ("hours to 100 % restored", restore.get("100"), "{:,.1f}"),
     ]
-    section_has = {"impact": bool(impact), "metrics": bool(metrics), "strikes": bool(strikes)}
+    timed = [(restore_label(k), restore, k) for k in ("50", "90", "100") if restore]
+    timed += [
+        (NETWORK_RESTORED, metrics, "network_restored_h"),
+        (SUPPLY_RESTORED, metrics, "supply_restored_h"),
+    ]
     rows = []
     for label, value, fmt in wanted:
-        if value is None:
-            if label.startswith("hours to") and section_has["metrics"] and restore:
-                rows.append((label, "not within the horizon"))
-            continue
-        rows.append((label, fmt.format(value) if isinstance(value, int | float) else str(value)))
+        if value is not None:
+            rows.append(
+                (label, fmt.format(value) if isinstance(value, int | float) else str(value))
+            )
+    for label, source, key in timed:
+        if key in source:  # null: not within the horizon
+            value = source[key]
+            rows.append((label, "not within the horizon" if value is None else f"{value:,.1f}"))
     return rows
+
+
+def _whole(value: Any) -> int | None:
+    """A count of customers rounded once, here at output (``None`` stays ``None``)."""
+    return None if value is None else round(float(value))
 
 
 def metrics_table(summary: Mapping[str, Any]) -> go.Figure:

@@ -14,13 +14,24 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from gridmodel.report.page import table_html
+from gridmodel.report.sample_rank import compare_words, montecarlo_words
 from gridmodel.report.timeline_charts import strategy_rows
 
 #: Sample columns whose spread the Monte Carlo page shows: (column, title, unit).
 DISTRIBUTIONS: tuple[tuple[str, str, str], ...] = (
-    ("unserved_mw", "MW off right after the strike", "MW"),
-    ("customers_off", "customers off right after the strike", "customers"),
+    ("unserved_mw", "MW off at the strike", "MW"),
+    ("customers_off", "customers off at the strike", "customers"),
     ("ens_mwh", "energy not served over the horizon", "MWh"),
+)
+#: Sample columns given in words only: the same damage at peak demand.
+AT_PEAK: tuple[tuple[str, str, str], ...] = (
+    ("peak_unserved_mw", "MW off at peak demand", "MW"),
+    ("peak_customers_off", "customers off at peak demand", "customers"),
+)
+#: Sample columns by which sample 0 is placed among the samples: (column, in words).
+PLACED_BY: tuple[tuple[str, str], ...] = (
+    ("ens_mwh", "energy not served"),
+    ("unserved_mw", "MW off at the strike"),
 )
 
 
@@ -56,10 +67,13 @@ def ranking_table(comparison: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def ranking_html(comparison: pd.DataFrame) -> str:
-    """:func:`ranking_table` as an HTML table (empty text without ENS rows)."""
+def ranking_html(comparison: pd.DataFrame, *, samples: pd.DataFrame | None = None) -> str:
+    """:func:`ranking_table` as an HTML table (empty text without ENS rows), and
+    where sample 0 ranks among each strategy's ``samples`` (``samples.csv``)."""
     table = ranking_table(comparison)
-    return table_html(table) if len(table) else ""
+    html = table_html(table) if len(table) else ""
+    words = "" if samples is None else compare_words(samples, list(table.get("strategy", [])))
+    return html + (f'<p class="draw">{escape(words)}</p>' if words else "")
 
 
 def percentiles_text(values: np.ndarray, unit: str) -> str:
@@ -76,15 +90,18 @@ def percentiles_text(values: np.ndarray, unit: str) -> str:
 
 
 def distributions_html(samples: pd.DataFrame) -> str:
-    """One paragraph of :func:`percentiles_text` per column of :data:`DISTRIBUTIONS`."""
+    """One paragraph of :func:`percentiles_text` per column of :data:`DISTRIBUTIONS`
+    and :data:`AT_PEAK`, and where sample 0 ranks (:data:`PLACED_BY`)."""
     items = []
-    for column, title, unit in DISTRIBUTIONS:
+    for column, title, unit in (*DISTRIBUTIONS, *AT_PEAK):
         if column in samples.columns:
             values = pd.to_numeric(samples[column], errors="coerce").to_numpy(dtype=float)
             text = percentiles_text(values, unit)
             if text:
                 items.append(f"<li><strong>{escape(title)}</strong>: {escape(text)}</li>")
-    return f'<ul class="spread">{"".join(items)}</ul>' if items else ""
+    words = montecarlo_words(samples, PLACED_BY)
+    draw = f'<p class="draw">{escape(words)}</p>' if words else ""
+    return (f'<ul class="spread">{"".join(items)}</ul>' if items else "") + draw
 
 
 def distributions(samples: pd.DataFrame) -> go.Figure:

@@ -35,6 +35,8 @@ METRICS = {
     "caidi_h": 12.3,
     "peak_deficit_mw": 9000.0,
     "restore_h": {"50": 10.0, "90": 31.0, "100": None},
+    "network_restored_h": 26.0,
+    "supply_restored_h": None,
 }
 #: Schedule states of the hand-made schedule: group -> state of each 4-hour slot.
 SLOTS = {
@@ -86,6 +88,7 @@ def write_run_folder(folder: Path, *, hostile: bool = False) -> dict:
     schedule(regions[:2], hostile=hostile).to_csv(folder / "schedule.csv", index=False)
     comparison().to_csv(folder / "comparison.csv", index=False)
     comparison_timeline().to_parquet(folder / "comparison_timeline.parquet")
+    comparison_samples().to_csv(folder / "samples.csv", index=False)
     (folder / "samples").mkdir()
     samples().to_parquet(folder / "samples" / "chunk-00000.parquet")
     pd.DataFrame(
@@ -156,6 +159,22 @@ def comparison() -> pd.DataFrame:
     return pd.DataFrame(
         rows, columns=["metric", "strategy", "baseline", "mean", "ci_low", "ci_high"]
     )
+
+
+#: Per strategy, how many samples have a lower ENS than sample 0 (see comparison_samples).
+SHIFTS = {"critical_first": 0, "largest_load_first": 0, "nearest_first": 2}
+
+
+def comparison_samples() -> pd.DataFrame:
+    """``samples.csv`` of a compare folder: 20 samples per strategy, ENS
+    ``base + 100 * ((sample + shift) % 20)`` MWh, so that sample 0 has
+    :data:`SHIFTS` samples below it (all values distinct)."""
+    rows = []
+    for k, name in enumerate(STRATEGIES):
+        for sample in range(20):
+            ens = 100000.0 + 10000 * k + 100.0 * ((sample + SHIFTS[name]) % 20)
+            rows.append((sample, name, 5, ens, 1000.0 * ens))
+    return pd.DataFrame(rows, columns=["sample", "strategy", "tasks", "ens_mwh", "customer_hours"])
 
 
 def comparison_timeline() -> pd.DataFrame:

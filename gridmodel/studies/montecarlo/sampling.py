@@ -2,9 +2,12 @@
 
 Sample ``i`` of a scenario draws its salvoes and hits with
 :func:`gridmodel.strikes.realise.rng_for` ``(seed, i)`` and evaluates the grid right
-after the first wave (the same state as ``gridmodel run``). Its row depends
-only on the scenario, the seed and ``i``: never on the worker, the chunk size
-or the order in which chunks run.
+after the first wave (the same state as ``gridmodel run``): at the demand of
+the strike's hour (``load_mw`` ... ``customers_off``, like ``impact`` of a
+run's ``summary.json``) and at the network's peak demand (``peak_load_mw``,
+``peak_unserved_mw``, ``peak_customers_off``, like ``impact_at_peak``). Its
+row depends only on the scenario, the seed and ``i``: never on the worker,
+the chunk size or the order in which chunks run.
 
 A worker compiles the grid once (per process and thread) and keeps it in a
 small cache keyed by the scenario's fingerprint, so a chunk task carries only
@@ -31,6 +34,7 @@ from gridmodel.strikes import Damage
 from gridmodel.studies.context import ScenarioContext, prepare_scenario
 from gridmodel.studies.impact import impact_of
 from gridmodel.studies.restore import carried_waves, restore
+from gridmodel.studies.strike_hour import strike_hour
 from gridmodel.studies.workers import WORKER_MEMO
 
 #: Impact columns of every sample row, with their Arrow types (in order).
@@ -47,6 +51,9 @@ IMPACT_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
     ("shed_mw", pa.float64()),
     ("critical_unserved_mw", pa.float64()),
     ("customers_off", pa.int64()),
+    ("peak_load_mw", pa.float64()),
+    ("peak_unserved_mw", pa.float64()),
+    ("peak_customers_off", pa.int64()),
     ("tripped", pa.int64()),
     ("islands", pa.int64()),
     ("converged", pa.bool_()),
@@ -56,6 +63,8 @@ IMPACT_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "unserved_mw",
     "customers_off",
+    "peak_unserved_mw",
+    "peak_customers_off",
     "dark_mw",
     "shed_mw",
     "critical_unserved_mw",
@@ -91,16 +100,21 @@ def sample_row(
     ``seed`` is passed explicitly: the context is shared by scenarios that
     differ only in their seed.
 
-    MW figures are rounded to 1e-6 MW and customers to whole customers, as in
-    the impact JSON of ``gridmodel run`` for the same sample. With
+    The impact columns are at the demand of the strike's hour, the
+    ``peak_*`` columns at the network's peak demand: ``impact`` and
+    ``impact_at_peak`` of ``gridmodel run`` for the same sample. MW figures
+    are rounded to 1e-6 MW and customers to whole customers, as there. With
     ``timeline``, the row also carries the restoration metrics
     (:func:`timeline_metrics`).
     """
     compiled = context.compiled
     damage = context.damage(sample, seed=seed)
-    impact = impact_of(
-        compiled, damage.first_wave_out(carried_waves(context.scenario)), cache=context.cache
+    out = damage.first_wave_out(carried_waves(context.scenario))
+    strike = WORKER_MEMO.get(
+        ("montecarlo-strike-hour", fingerprint(context.scenario)), lambda: strike_hour(context)
     )
+    impact = impact_of(compiled, out, cache=context.cache, demand_mw=strike.demand_mw)
+    peak = impact_of(compiled, out, cache=context.cache).to_dict()
     figures = totals(compiled, impact.outcome, regions=impact.figures)
     row: dict[str, Any] = {
         "sample": int(sample),
@@ -111,6 +125,9 @@ def sample_row(
         "damaged": len(damage.damaged()),
         **{key: round_mw(float(figures[key])) for key in MW_COLUMNS},
         "customers_off": round(float(figures["customers_off"])),
+        "peak_load_mw": round_mw(float(peak["load_mw"])),
+        "peak_unserved_mw": round_mw(float(peak["unserved_mw"])),
+        "peak_customers_off": round(float(peak["customers_off"])),
         "tripped": int(figures["tripped"]),
         "islands": int(figures["islands"]),
         "converged": bool(figures["converged"]),
