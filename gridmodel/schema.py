@@ -34,6 +34,11 @@ DEFAULT_TIMEZONE = "Europe/Kyiv"
 TIMEZONE_ALLOWED = "an IANA time zone name such as Europe/Kyiv, Africa/Johannesburg, UTC"
 #: First and last year of a scenario start or a schedule day (pandas' times end in 2262).
 FIRST_YEAR, LAST_YEAR = 1970, 2200
+#: Most MW (or Mvar) a load, generator, region or deficit may hold: several
+#: times the peak of the largest grid on Earth.
+MAX_MW = 1e7
+#: Most customers a load or region may count (sums stay far inside 64 bits).
+MAX_CUSTOMERS = 1e9
 #: What a date may be, in words.
 DATE_ALLOWED = f"a date from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31"
 

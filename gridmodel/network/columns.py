@@ -157,12 +157,17 @@ def reason(exc: BaseException) -> str:
     return message.splitlines()[0] if message else type(exc).__name__
 
 
+def _number(value: float) -> str:
+    """``1e+09`` as ``1,000,000,000``; small numbers as ``:g`` writes them."""
+    return f"{value:,.0f}" if value == int(value) and abs(value) >= 1e5 else f"{value:g}"
+
+
 def _allowed(integer: bool, low: float | None, high: float | None) -> str:
     kind = "an integer" if integer else "a number"
     if low is not None and high is not None:
         if integer and high - low <= 10:
             return ", ".join(str(i) for i in range(int(low), int(high) + 1))
-        return f"{kind} from {low:g} to {high:g}"
+        return f"{kind} from {_number(low)} to {_number(high)}"
     if low is not None:
         return f"{kind} >= {low:g}"
     if high is not None:

@@ -46,6 +46,7 @@ from gridmodel.network.defaults import (
     default_substations,
 )
 from gridmodel.network.grid import PRIORITY_CLASSES, Grid
+from gridmodel.schema import MAX_CUSTOMERS, MAX_MW
 
 SUBSTATIONS_FILE = "substations.csv"
 BUSES_FILE = "buses.csv"
@@ -151,42 +152,43 @@ def build_grid(net: Any, *, name: str, source: str, tables: MetadataTables | Non
     )
 
 
-#: Columns of the net that must hold finite numbers (``max_p_mw`` may be infinite:
-#: an unlimited source).
-FINITE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("load", "p_mw"),
-    ("load", "q_mvar"),
-    ("load", "scaling"),
-    ("gen", "p_mw"),
-    ("gen", "scaling"),
-    ("sgen", "p_mw"),
-    ("sgen", "q_mvar"),
-    ("sgen", "scaling"),
-    ("bus", "vn_kv"),
+#: Columns of the net that must hold finite numbers, with their smallest and
+#: largest value (``max_p_mw`` may be infinite: an unlimited source).
+FINITE_COLUMNS: tuple[tuple[str, str, float, float], ...] = (
+    ("load", "p_mw", -MAX_MW, MAX_MW),
+    ("load", "q_mvar", -MAX_MW, MAX_MW),
+    ("load", "scaling", 0.0, 1e3),
+    ("gen", "p_mw", -MAX_MW, MAX_MW),
+    ("gen", "scaling", 0.0, 1e3),
+    ("sgen", "p_mw", -MAX_MW, MAX_MW),
+    ("sgen", "q_mvar", -MAX_MW, MAX_MW),
+    ("sgen", "scaling", 0.0, 1e3),
+    ("bus", "vn_kv", 1e-3, 2e3),
 )
 
 
 def check_power_values(net: Any, source: str) -> None:
-    """Refuse a net whose loads, generators or bus voltages are not finite numbers.
+    """Refuse a net whose loads, generators or bus voltages are not finite numbers in range.
 
     Raises
     ------
     NetworkError
         Naming the table, the column and the first element with a bad value.
     """
-    for table_name, column in FINITE_COLUMNS:
+    for table_name, column, low, high in FINITE_COLUMNS:
         table = getattr(net, table_name, None)
         if table is None or column not in table or not len(table):
             continue
         values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isfinite(values)
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(values) | (values < low) | (values > high)
         if bad.any():
             index = table.index[int(np.flatnonzero(bad)[0])]
             raise NetworkError(
                 f"{table_name} {index} has {column} = {table[column].loc[index]}",
                 file=source,
                 field=f"{table_name}.{column}",
-                allowed="finite numbers",
+                allowed=f"finite numbers from {low:g} to {high:g}",
             )
 
 
@@ -310,7 +312,9 @@ def _parse_loads(table: pd.DataFrame | None, file: str, net: Any) -> pd.DataFram
                 field="load",
                 allowed=f"load indices of the net, {_span(known)}",
             )
-        cust = numbers(table, "customers", file, loads, label="load", integer=True, low=0.0)
+        cust = numbers(
+            table, "customers", file, loads, label="load", integer=True, low=0.0, high=MAX_CUSTOMERS
+        )
         prio = numbers(
             table,
             "priority",

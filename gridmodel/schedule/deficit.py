@@ -40,6 +40,7 @@ import pandas as pd
 
 from gridmodel.errors import OptionError
 from gridmodel.schedule.groups import Groups
+from gridmodel.schedule.slots import MAX_DAYS
 from gridmodel.schedule.tables import (
     flags,
     local_times,
@@ -48,7 +49,7 @@ from gridmodel.schedule.tables import (
     require_columns,
 )
 from gridmodel.schedule.waves import split_at_waves, waves_from_timeline
-from gridmodel.schema import DEFAULT_TIMEZONE
+from gridmodel.schema import DEFAULT_TIMEZONE, MAX_MW
 
 DEFICIT_COLUMNS: tuple[str, ...] = (
     "time",
@@ -113,8 +114,8 @@ def check_deficit(
         {
             "time": times,
             "region": table["region"].astype(str).str.strip().to_numpy(),
-            "deficit_mw": numbers(table, "deficit_mw", file=file, low=0.0),
-            "rotatable_mw": numbers(table, "rotatable_mw", file=file, low=0.0),
+            "deficit_mw": numbers(table, "deficit_mw", file=file, low=0.0, high=MAX_MW),
+            "rotatable_mw": numbers(table, "rotatable_mw", file=file, low=0.0, high=MAX_MW),
             "emergency_share": numbers(table, "emergency_share", file=file, low=0.0, high=1.0),
         }
     )
@@ -291,7 +292,7 @@ def read_deficit_csv(
         }
     )
     if "rotatable_mw" in table.columns:
-        out["rotatable_mw"] = numbers(table, "rotatable_mw", file=path, low=0.0)
+        out["rotatable_mw"] = numbers(table, "rotatable_mw", file=path, low=0.0, high=MAX_MW)
     else:
         load = region_load(groups, "a deficit file without a rotatable_mw column")
         out["rotatable_mw"] = out["region"].map(load)
@@ -343,7 +344,7 @@ def csv_times(
     if "time" in table.columns:
         return local_times(table["time"], tz=tz, file=file)
     if "hour" in table.columns:
-        hour = numbers(table, "hour", file=file, low=0.0, integer=True)
+        hour = numbers(table, "hour", file=file, low=0.0, high=MAX_DAYS * 24.0, integer=True)
         return pd.DatetimeIndex(origin.tz_convert(tz) + pd.to_timedelta(hour, unit="h"))
     raise OptionError(
         "missing column 'hour' or 'time'", file=file, field="hour", allowed="hour or time"

@@ -37,6 +37,7 @@ from gridmodel.errors import OptionError, unknown_name
 from gridmodel.network.defaults import DEFAULT_PRIORITY
 from gridmodel.network.grid import Grid
 from gridmodel.schedule.tables import numbers, read_csv_table, require_columns
+from gridmodel.schema import MAX_CUSTOMERS, MAX_MW
 
 #: Groups per region when neither the network nor the option says (DSO practice from 2024).
 DEFAULT_GROUPS = "6"
@@ -154,7 +155,8 @@ def build_groups(table: pd.DataFrame, *, groups: int | str | None = None) -> Gro
     def column(name: str) -> np.ndarray:
         if name not in table.columns:
             return np.full(n, np.nan)
-        return numbers(table, name, low=0.0, default=np.nan)
+        high = MAX_CUSTOMERS if name == "customers" else MAX_MW
+        return numbers(table, name, low=0.0, high=high, default=np.nan)
 
     if groups is not None:
         specs = [str(groups)] * n

@@ -57,7 +57,8 @@ def deficit_from_queues(queues: pd.DataFrame, groups: Groups) -> pd.DataFrame:
     groups a half queue is covered by a whole group (3 of 6).
     """
     q = queues["queues"].to_numpy(dtype=float)
-    bad = ~np.isfinite(q) | (q < 0) | (q > QUEUES) | (q * 2 != np.round(q * 2))
+    with np.errstate(invalid="ignore", over="ignore"):
+        bad = ~np.isfinite(q) | (q < 0) | (q > QUEUES) | (q * 2 != np.round(q * 2))
     if bad.any():
         raise OptionError(
             f"bad number of queues {float(q[np.flatnonzero(bad)[0]]):g}",

@@ -19,7 +19,7 @@ import pandas as pd
 
 from gridmodel.errors import OptionError
 from gridmodel.network import columns
-from gridmodel.schema import DATE_ALLOWED, in_date_range
+from gridmodel.schema import DATE_ALLOWED, FIRST_YEAR, LAST_YEAR, in_date_range
 
 _OFFSET = re.compile(r"\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)$")
 
@@ -125,8 +125,10 @@ def local_times(
                 allowed="ISO 8601 such as 2022-12-17T18:00+02:00",
             )
         if offset.all():
+            _check_years(pd.DatetimeIndex(parsed), file=file, field=field)
             return pd.DatetimeIndex(parsed).tz_convert(tz)
         naive = pd.DatetimeIndex(parsed)
+    _check_years(naive, file=file, field=field)
     local = naive.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
     if local.isna().any():
         row = int(np.flatnonzero(local.isna())[0])
@@ -137,6 +139,20 @@ def local_times(
             allowed="times with a UTC offset on daylight-saving days",
         )
     return local
+
+
+def _check_years(times: pd.DatetimeIndex, *, file: str | Path | None, field: str) -> None:
+    """Refuse a time outside :data:`~gridmodel.schema.FIRST_YEAR` .. ``LAST_YEAR``."""
+    years = times.year.to_numpy()
+    bad = (years < FIRST_YEAR) | (years > LAST_YEAR)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise OptionError(
+            f"time {times[row]} in row {row + 2} is out of range",
+            file=file,
+            field=field,
+            allowed=DATE_ALLOWED,
+        )
 
 
 def parse_date(text: str | date, *, field: str = "start") -> date:

@@ -224,7 +224,7 @@ BAD_CASES = {
         dict(loads="load,customers,priority\n0,-5,4\n"),
         "loads.csv",
         "customers",
-        ">= 0",
+        "from 0 to",
     ),
     "fractional customers": (
         dict(loads="load,customers,priority\n0,2.5,4\n"),
