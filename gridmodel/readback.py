@@ -27,6 +27,9 @@ from gridmodel.contract import (
 from gridmodel.errors import OptionError
 from gridmodel.shapes import Range, check_columns, check_shape, loads
 
+#: What a JSON file of a folder must be, in words.
+_WRITTEN = "a JSON object as gridmodel writes it"
+
 
 def loads_json(text: str, file: Path) -> Any:
     """Parse JSON text read back from ``file`` (``NaN`` and ``Infinity`` kept as markers).
@@ -41,9 +44,12 @@ def loads_json(text: str, file: Path) -> Any:
     try:
         return loads(text)
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
-        raise OptionError(f"cannot read JSON: {exc}".splitlines()[0], file=file) from None
+        message = f"cannot read JSON: {exc}".splitlines()[0]
+        raise OptionError(message, file=file, allowed=_WRITTEN) from None
     except RecursionError:
-        raise OptionError("cannot read JSON: nested too deeply", file=file) from None
+        raise OptionError(
+            "cannot read JSON: nested too deeply", file=file, allowed=_WRITTEN
+        ) from None
 
 
 def check_summary(summary: Any, file: Path) -> None:

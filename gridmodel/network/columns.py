@@ -115,7 +115,12 @@ def numbers(
             bad |= values > high
     if required and empty.any():
         row = int(np.flatnonzero(empty)[0])
-        raise error(f"empty value {_where(row, ids, label)}", file=file, field=column)
+        raise error(
+            f"empty value {_where(row, ids, label)}",
+            file=file,
+            field=column,
+            allowed=_allowed(integer, low, high),
+        )
     bad &= ~empty
     if bad.any():
         row = int(np.flatnonzero(bad)[0])

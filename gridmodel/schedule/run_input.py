@@ -19,6 +19,9 @@ from gridmodel.contract import SUMMARY_FILE, TIMELINE_CSV, TIMELINE_FILE
 from gridmodel.errors import OptionError
 from gridmodel.readback import check_summary, check_table, loads_json
 
+#: Columns of a run's timeline that no row may leave empty.
+_NEEDED = ("hour", "time", "region", "demand_mw", "served_mw")
+
 
 def read_run_timeline(run_dir: str | Path) -> tuple[pd.DataFrame, Path]:
     """Read ``timeline.parquet`` (or ``timeline.csv``) of a run folder.
@@ -44,7 +47,7 @@ def read_run_timeline(run_dir: str | Path) -> tuple[pd.DataFrame, Path]:
                 raise OptionError(
                     f"cannot read timeline: {exc}".splitlines()[0], file=path
                 ) from None
-            return check_table(table, path), path
+            return check_table(table, path, _NEEDED), path
     raise OptionError(
         "no timeline.parquet or timeline.csv in the run folder",
         file=folder,
