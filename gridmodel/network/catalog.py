@@ -13,7 +13,10 @@ Three sources, looked up in this order:
 3. a path: a pandapower JSON file, a MATPOWER case (``.m`` or ``.mat``), or a
    bundled network folder anywhere on disk.
 
-Pickle files are refused: unpickling runs code from the file.
+Pickle files are refused: unpickling runs code from the file. pandapower JSON
+names the classes it rebuilds, so a JSON file is checked against the classes a
+network holds before pandapower reads it
+(:func:`~gridmodel.network.pandapower_json.read_network_json`).
 
 Parsed nets are kept for the life of the process, keyed by value (a built-in
 case's name; a file's resolved path, modification time and size), in
@@ -45,6 +48,7 @@ from gridmodel.inputs import NETWORK_LIMIT, check_user_file
 from gridmodel.network.grid import Grid
 from gridmodel.network.metadata import build_grid, read_metadata
 from gridmodel.network.outlines import OUTLINES_FILE, read_outlines
+from gridmodel.network.pandapower_json import read_network_json
 
 #: pandapower built-in cases offered by name (function names in ``pandapower.networks``).
 BUILTIN_CASES: tuple[str, ...] = (
@@ -299,7 +303,7 @@ def _cached_file_net(path: str, mtime_ns: int, size: int) -> Any:
             if suffix == ".json":
                 import pandapower as pp
 
-                net = pp.from_json(path)
+                net = pp.from_json(io.StringIO(read_network_json(path)))
             else:
                 from pandapower.converter.matpower import from_mpc
 
