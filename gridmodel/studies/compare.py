@@ -46,6 +46,7 @@ from gridmodel.contract import (
     COMPARISON_TIMELINE_FILE,
 )
 from gridmodel.errors import OptionError
+from gridmodel.inputs import MAX_COMPARE_SAMPLES, MAX_SEED, check_count
 from gridmodel.outputs import atomic_output_dir, safe_csv
 from gridmodel.report import render_report_before_rename
 from gridmodel.restoration.metrics import Metrics, compute_metrics
@@ -156,12 +157,11 @@ def compare(
     Raises
     ------
     OptionError
-        Fewer than one sample, a bad seed or an unknown strategy name.
+        Samples outside 1 to 10,000, a bad seed or an unknown strategy name.
     """
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-        raise OptionError(f"must be at least 1, got {samples!r}", field="samples")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise OptionError(f"must be a whole number >= 0, got {seed!r}", field="seed")
+    check_count(samples, field="samples", high=MAX_COMPARE_SAMPLES)
+    if seed is not None:
+        check_count(seed, field="seed", low=0, high=MAX_SEED)
     chosen = check_names(list(strategies)) if strategies is not None else names()
     seed = int(scenario.seed if seed is None else seed)
     context = prepare_scenario(scenario)

@@ -30,7 +30,7 @@ from gridmodel.contract import (
     write_json,
 )
 from gridmodel.engine import CompiledGrid, EngineCache, compile_grid
-from gridmodel.errors import OptionError
+from gridmodel.inputs import check_count, max_workers
 from gridmodel.network.grid import Grid
 from gridmodel.outputs import atomic_output_dir, check_target, safe_csv
 from gridmodel.studies.impact import engine_options
@@ -206,17 +206,23 @@ def criticality(
     return table
 
 
+#: Most outages ``--top`` lists in ``summary.json``.
+MAX_TOP = 10_000
+
+
 def check_counts(*, top: int, workers: int) -> None:
-    """Check ``top`` and ``workers`` of :func:`criticality` (whole numbers >= 1).
+    """Check ``top`` (1 to :data:`MAX_TOP`) and ``workers`` of :func:`criticality`.
+
+    ``workers`` is 1 to :func:`~gridmodel.inputs.max_workers` (four per CPU,
+    at most 256).
 
     Raises
     ------
     OptionError
-        Naming the parameter.
+        Naming the parameter and the range.
     """
-    for name, value in (("top", top), ("workers", workers)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise OptionError(f"must be a whole number >= 1, got {value!r}", field=name)
+    check_count(top, field="top", high=MAX_TOP)
+    check_count(workers, field="workers", high=max_workers())
 
 
 def criticality_summary(

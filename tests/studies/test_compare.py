@@ -221,7 +221,9 @@ def test_compare_command_rejects_bad_input_with_one_line(tmp_path: Path) -> None
     zero = runner.invoke(app, ["compare", path, "--samples", "0", "--out", str(tmp_path / "y")])
     # the message names the option by its Python parameter name
     assert zero.exit_code == 2
-    assert zero.stderr.strip() == "gridmodel: error: samples: must be at least 1, got 0"
+    assert zero.stderr.strip() == (
+        "gridmodel: error: samples: 0 is out of range (allowed: a whole number from 1 to 10,000)"
+    )
 
 
 def test_compare_builds_its_report_before_the_folder_appears(

@@ -20,7 +20,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from gridmodel.errors import GridModelError, OptionError
+from gridmodel.errors import GridModelError
+from gridmodel.inputs import MAX_SAMPLES, MAX_SEED, check_count, max_workers
 from gridmodel.scenario import Scenario
 from gridmodel.studies.montecarlo.executors import (
     ChunkTask,
@@ -82,21 +83,13 @@ class SweepOptions:
         if self.chunk_size is None:
             default = DEFAULT_TIMELINE_CHUNK_SIZE if self.timeline else DEFAULT_CHUNK_SIZE
             object.__setattr__(self, "chunk_size", default)
-        for name, value in (
-            ("samples", self.samples),
-            ("chunk_size", self.chunk_size),
-            ("workers", 1 if self.workers is None else self.workers),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise OptionError(
-                    f"must be a whole number >= 1, got {value!r}", field=name, allowed=">= 1"
-                )
-        if self.seed is not None and (
-            isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0
-        ):
-            raise OptionError(
-                f"must be a whole number >= 0, got {self.seed!r}", field="seed", allowed=">= 0"
-            )
+        check_count(self.samples, field="samples", high=MAX_SAMPLES)
+        check_count(self.chunk_size, field="chunk_size", high=MAX_SAMPLES)
+        check_count(
+            1 if self.workers is None else self.workers, field="workers", high=max_workers()
+        )
+        if self.seed is not None:
+            check_count(self.seed, field="seed", low=0, high=MAX_SEED)
         check_scheduler(self.scheduler)
 
 
@@ -233,19 +226,17 @@ def run_montecarlo(
         check_strategy(scenario, None)
     spec = _spec(scenario, context.grid.name, options)
     store = ChunkStore.open(out, spec, resume=options.resume, overwrite=options.overwrite)
-    missing = store.missing_chunks()
+    done = store.done_chunks()  # only the chunks on disk: nothing in proportion to samples
     started = time.perf_counter()
-    done_samples = options.samples - sum(
-        stop - start for start, stop in map(spec.chunk_range, missing)
-    )
+    done_samples = sum(stop - start for start, stop in map(spec.chunk_range, done))
     if on_start is not None:
         on_start(done_samples)
-    tasks = (ChunkTask(c, *spec.chunk_range(c)) for c in missing)
+    tasks = (ChunkTask(c, *spec.chunk_range(c)) for c in range(spec.chunks) if c not in done)
     written, first_chunk_s = _write_chunks(
         store, scenario, tasks, options, done_samples, started, on_chunk
     )
     elapsed = time.perf_counter() - started
-    samples_run = sum(stop - start for start, stop in map(spec.chunk_range, missing))
+    samples_run = options.samples - done_samples
     run_info = {
         "workers": options.workers or 1,
         "scheduler": options.scheduler,
