@@ -99,10 +99,14 @@ class ScheduleOptions(StrictModel):
         2, f"a whole number of days from 1 to {MAX_DAYS}", ge=1, le=MAX_DAYS
     )
     min_on_h: float | None = allowed_field(
-        None, "hours >= 0; omitted: one slot", ge=0, allow_inf_nan=False
+        None, "hours from 0 to 8784; omitted: one slot", ge=0, le=8784, allow_inf_nan=False
     )
     emergency_h: float = allowed_field(
-        4.0, "hours >= 0 after a strike wave shown as emergency", ge=0, allow_inf_nan=False
+        4.0,
+        "hours from 0 to 8784 after a strike wave shown as emergency",
+        ge=0,
+        le=8784,
+        allow_inf_nan=False,
     )
     protected_groups: Annotated[tuple[str, ...], Strict(False)] = allowed_field(
         (), "a list of group labels (e.g. ['1', '2.1'])"
