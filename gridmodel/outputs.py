@@ -16,16 +16,19 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
 from gridmodel.errors import OutputError
+from gridmodel.interrupts import deferred, stage
 
 #: Name of the marker file in every folder gridmodel writes.
 MARKER = ".gridmodel"
+#: First line of the marker; the entries gridmodel wrote follow, one a line.
+MARKER_TEXT = "written by gridmodel; the files it wrote:\n"
 #: First characters that make a spreadsheet read a text cell as a formula (OWASP CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -77,23 +80,70 @@ def is_gridmodel_folder(path: Path) -> bool:
     return (path / MARKER).is_file()
 
 
+def write_marker(folder: Path, entries: Iterable[str]) -> None:
+    """Write the marker of ``folder``, listing the ``entries`` gridmodel wrote there.
+
+    ``entries`` are paths relative to ``folder`` with ``/`` between parts, a
+    folder with a trailing ``/``. The listing is what a later command may
+    delete without ``--overwrite``.
+    """
+    names = sorted(set(entries) - {MARKER})
+    (folder / MARKER).write_text(MARKER_TEXT + "".join(f"{n}\n" for n in names), encoding="utf-8")
+
+
+def claim(folder: Path, *names: str) -> None:
+    """Add ``names`` to the listing of a folder gridmodel wrote (no marker: nothing happens)."""
+    owned = _owned(folder)
+    if owned is not None and not set(names) <= owned:
+        write_marker(folder, owned | set(names))
+
+
+def folder_entries(folder: Path) -> set[str]:
+    """Every entry under ``folder`` (links not followed), as in a marker's listing."""
+    found: set[str] = set()
+    for root, dirs, files in os.walk(folder):
+        base = Path(root).relative_to(folder).as_posix()
+        prefix = "" if base == "." else base + "/"
+        found.update(prefix + d + "/" for d in dirs)
+        found.update(prefix + f for f in files)
+    return found - {MARKER}
+
+
+def foreign_entries(folder: Path) -> list[str]:
+    """Entries of a folder gridmodel wrote that are not in its marker's listing, sorted.
+
+    Nothing for a marker without a listing (written by a version before
+    listings); a folder without a marker is not gridmodel's at all (see
+    :func:`is_gridmodel_folder`).
+    """
+    owned = _owned(folder)
+    return [] if owned is None else sorted(folder_entries(folder) - owned)
+
+
+def _owned(folder: Path) -> set[str] | None:
+    """The marker's listing; ``None`` without a marker or for a marker without a listing."""
+    try:
+        lines = (folder / MARKER).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not lines or lines[0] != MARKER_TEXT.strip():
+        return None
+    return set(lines[1:])
+
+
 def check_target(out: Path, *, overwrite: bool = False) -> None:
     """Refuse a target that cannot or must not be replaced.
 
     Raises
     ------
     OutputError
-        If ``out`` is a file, or a non-empty folder gridmodel did not write
-        (and ``overwrite`` is false), or its parent cannot be written.
+        If ``out`` is a file, a symbolic link, the current folder or one of
+        its parents, or a non-empty folder holding anything gridmodel did
+        not write (and ``overwrite`` is false), or its parent cannot be written.
     """
-    if out.exists() and not out.is_dir():
-        raise OutputError("exists and is not a folder", file=out, allowed="a folder path")
-    if out.is_dir() and any(out.iterdir()) and not is_gridmodel_folder(out) and not overwrite:
-        raise OutputError(
-            "folder exists, is not empty and was not written by gridmodel",
-            file=out,
-            allowed="an empty or new folder, an earlier gridmodel result, or --overwrite",
-        )
+    check_place(out)
+    if out.is_dir() and not overwrite:
+        _check_owned(out)
     parent = out.resolve().parent
     if not parent.exists():
         try:
@@ -106,46 +156,106 @@ def check_target(out: Path, *, overwrite: bool = False) -> None:
         raise OutputError("cannot write here (permission denied)", file=parent)
 
 
+def _check_owned(out: Path) -> None:
+    """Refuse a folder that holds anything gridmodel did not write."""
+    if not is_gridmodel_folder(out):
+        if any(out.iterdir()):
+            raise OutputError(
+                "folder exists, is not empty and was not written by gridmodel",
+                file=out,
+                allowed="an empty or new folder, an earlier gridmodel result, or --overwrite",
+            )
+    elif foreign := foreign_entries(out):
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise OutputError(
+            f"holds files gridmodel did not write ({shown})",
+            file=out,
+            allowed="move them away, another folder, or --overwrite",
+        )
+
+
+def check_place(out: Path) -> None:
+    """Refuse an output path that is a file, a symbolic link, or the current folder or a parent.
+
+    A link is refused rather than followed or replaced: replacing the link
+    would leave the folder it points to, replacing that folder would write
+    outside the path given.
+
+    Raises
+    ------
+    OutputError
+        Naming ``out`` and what is allowed.
+    """
+    if out.is_symlink():
+        raise OutputError(
+            "is a symbolic link", file=out, allowed="a folder path that is not a link"
+        )
+    if out.exists() and not out.is_dir():
+        raise OutputError("exists and is not a folder", file=out, allowed="a folder path")
+    try:
+        here = Path.cwd().resolve()
+    except OSError:  # the current folder was deleted: nothing to protect
+        return
+    where = out.resolve()
+    if where == here or where in here.parents:
+        raise OutputError(
+            "is the current folder or one of its parents",
+            file=out,
+            allowed="a folder inside the current folder, such as reports/run",
+        )
+
+
 @contextmanager
 def atomic_output_dir(out: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces ``out`` in one rename.
 
-    On an exception (including Ctrl-C) the temporary folder is removed and
-    ``out`` is left as it was; an ``OSError`` while writing becomes an
-    :class:`~gridmodel.errors.OutputError` naming ``out``.
+    On an exception (including Ctrl-C and SIGTERM) the temporary folder is
+    removed and ``out`` is left as it was; an ``OSError`` while writing becomes an
+    :class:`~gridmodel.errors.OutputError` naming ``out``. The marker lists
+    every file written, so a later command replaces ``out`` only if nothing
+    else was added to it.
     """
     out = Path(out)
     check_target(out, overwrite=overwrite)
     parent = out.resolve().parent
+    tmp: Path | None = None
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
-    except OSError as exc:
-        raise OutputError(f"cannot write here ({exc.strerror})", file=parent) from None
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a result folder is not
-    try:
+        with deferred():
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a result folder is not
+        stage("writing")
         yield tmp
-        (tmp / MARKER).write_text("written by gridmodel\n", encoding="utf-8")
+        write_marker(tmp, folder_entries(tmp))
         _replace(tmp, out)
     except OSError as exc:  # disk full, quota, a file system that refuses a name
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(f"cannot write the results ({exc.strerror or exc})", file=out) from None
+        _remove(tmp)
+        where = parent if tmp is None else out
+        raise OutputError(f"cannot write the results ({exc.strerror or exc})", file=where) from None
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove(tmp)
         raise
+
+
+def _remove(tmp: Path | None) -> None:
+    """Remove a temporary folder; a signal meanwhile is delivered once it is gone."""
+    if tmp is not None:
+        with deferred():
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _replace(tmp: Path, out: Path) -> None:
-    """Move ``tmp`` to ``out``, replacing an existing ``out`` as late as possible."""
-    if not out.exists():
-        tmp.rename(out)
-        return
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    out.rename(old)
-    try:
-        tmp.rename(out)
-    except BaseException:
-        old.rename(out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    """Move ``tmp`` to ``out``, replacing an existing ``out``; no signal splits the steps."""
+    with deferred():
+        if not out.exists():
+            tmp.rename(out)
+            return
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        out.rename(old)
+        try:
+            tmp.rename(out)
+        except BaseException:
+            old.rename(out)
+            raise
+        shutil.rmtree(old, ignore_errors=True)

@@ -5,24 +5,27 @@ Each command group lives in its own module and registers itself on
 or write what it returns. Every :class:`~gridmodel.errors.GridModelError`
 becomes one line on stderr and exit code 2, an
 :class:`~gridmodel.errors.InternalError` (a bug) one line and exit code 1
-(the traceback with ``--debug``), Ctrl-C exit code 130 (see
-:class:`ErrorMappingGroup`), so the behaviour is the same under
-``typer.testing.CliRunner`` as from the shell.
+(the traceback with ``--debug``), Ctrl-C exit code 130 and SIGTERM 143 (see
+:class:`ErrorMappingGroup`; :func:`main` makes SIGTERM raise like Ctrl-C), so
+the behaviour is the same under ``typer.testing.CliRunner`` as from the shell.
 """
 
 from __future__ import annotations
 
+import sys
 import traceback
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from gridmodel.errors import GridModelError, InternalError, interrupted
+from gridmodel.errors import GridModelError, InternalError
+from gridmodel.interrupts import exit_status, install
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 def report_error(exc: GridModelError) -> None:
@@ -39,19 +42,26 @@ class ErrorMappingGroup(TyperGroup):
         except GridModelError as exc:
             report_error(exc)
             raise typer.Exit(EXIT_BAD_INPUT) from None
-        except KeyboardInterrupt:
-            typer.echo("gridmodel: interrupted", err=True)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except KeyboardInterrupt as exc:
+            raise typer.Exit(stopped(exc)) from None
         except InternalError as exc:
             if (ctx.obj or {}).get("debug"):
                 typer.echo(traceback.format_exc(), err=True)
             typer.echo(f"gridmodel: internal error: {exc}, please report", err=True)
             raise typer.Exit(EXIT_INTERNAL) from None
         except Exception as exc:
-            if not interrupted(exc):
+            if exit_status(exc) is None:
                 raise
-            typer.echo("gridmodel: interrupted", err=True)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            raise typer.Exit(stopped(exc)) from None
+
+
+def stopped(exc: BaseException) -> int:
+    """Say that a signal ended the command; return the exit code (130 SIGINT, 143 SIGTERM)."""
+    code = exit_status(exc) or EXIT_INTERRUPTED
+    typer.echo(
+        "gridmodel: terminated" if code == EXIT_TERMINATED else "gridmodel: interrupted", err=True
+    )
+    return code
 
 
 app = typer.Typer(
@@ -88,5 +98,9 @@ from gridmodel.cli import schedule as _schedule  # noqa: E402, F401
 
 
 def main() -> None:
-    """Entry point of the console script."""
-    app()
+    """Entry point of the console script: SIGTERM ends a command like Ctrl-C (exit 143)."""
+    install()
+    try:
+        app()
+    except KeyboardInterrupt as exc:  # before or after a command (while parsing, say)
+        sys.exit(stopped(exc))

@@ -44,13 +44,16 @@ def compare(
     from gridmodel import load_scenario
     from gridmodel.contract import REPORT_FILE
     from gridmodel.errors import OptionError
+    from gridmodel.interrupts import stage
     from gridmodel.outputs import check_target
 
     names = _names(strategies)
     if names is not None and not names:
         raise OptionError("no strategy named", field="strategies")
     check_target(out, overwrite=overwrite)
+    stage("loading")
     loaded = load_scenario(scenario)
+    stage("computing")
     result = compare_strategies(loaded, strategies=names, samples=samples, seed=seed)
     result.write(out, overwrite=overwrite)
     for note in result.notes:

@@ -49,6 +49,7 @@ def criticality(
 
     from gridmodel import criticality as rank_criticality
     from gridmodel import load_network
+    from gridmodel.interrupts import stage
     from gridmodel.outputs import check_target
     from gridmodel.studies.criticality import check_counts
     from gridmodel.studies.impact import engine_options
@@ -60,7 +61,9 @@ def criticality(
         mode=mode, overload=overload, ratings=ratings, limit=limit, ac_backend=ac_backend
     )
     check_target(out, overwrite=overwrite)
+    stage("loading")
     grid = load_network(network)
+    stage("computing")
     started = time.perf_counter()
     total = len(outage_set(len(grid.substations), options=options).positions)
     bar = Progress(

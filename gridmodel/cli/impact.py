@@ -37,14 +37,18 @@ def impact(
     """Evaluate the grid with the struck elements out of service (no strike: the intact grid)."""
     from gridmodel import impact as evaluate_impact
     from gridmodel import load_network
+    from gridmodel.interrupts import stage
     from gridmodel.studies.impact import engine_options, strike_elements
 
     engine_options(
         mode=mode, overload=overload, ratings=ratings, limit=limit, ac_backend=ac_backend
     )  # checked before the network is loaded
     strike_elements(strike or [])
+    stage("loading")
+    grid = load_network(network)
+    stage("computing")
     result = evaluate_impact(
-        load_network(network),
+        grid,
         strike or [],
         mode=mode,
         overload=overload,

@@ -73,6 +73,7 @@ def montecarlo(
         TimeRemainingColumn,
     )
 
+    from gridmodel.interrupts import stage
     from gridmodel.scenario import load_scenario
     from gridmodel.studies.montecarlo import (
         SweepOptions,
@@ -96,6 +97,7 @@ def montecarlo(
         overwrite=overwrite,
         timeline=timeline,
     )
+    stage("loading")
     loaded = load_scenario(scenario)
     context = cached_context(with_seed(loaded, options.seed))  # checked before the bar
     if options.timeline:
@@ -111,6 +113,7 @@ def montecarlo(
         disable=not progress,
         transient=True,
     )
+    stage("computing")
     try:
         with bar:
             task = bar.add_task("samples", total=samples)

@@ -29,13 +29,16 @@ def run(
     from gridmodel import load_scenario
     from gridmodel import run as run_scenario
     from gridmodel.contract import REPORT_FILE
+    from gridmodel.interrupts import stage
     from gridmodel.outputs import check_target
     from gridmodel.restoration.strategies import get
 
     if strategy is not None:  # before any work
         get(strategy, field="strategy")
     check_target(out, overwrite=overwrite)
+    stage("loading")
     loaded = load_scenario(scenario)
+    stage("computing")
     result = run_scenario(loaded, strategy=strategy)
     path = result.write(out, overwrite=overwrite)
     typer.echo(impact_line(loaded.title or scenario.name, result.summary, result.strike.label))

@@ -72,6 +72,7 @@ def schedule(
     ] = False,
 ) -> None:
     """Write schedule.csv, schedule.json (Yasno shape), dtek/ presets, schedule.ics, groups.csv."""
+    from gridmodel.interrupts import stage as enter_stage
     from gridmodel.outputs import atomic_output_dir
     from gridmodel.schedule import ScheduleOptions, rotate, write_schedule
     from gridmodel.schedule.dtek import write_dtek
@@ -99,6 +100,7 @@ def schedule(
         raise OptionError("give --network or --regions, not both", field="network")
     zone(tz)
     first_day = parse_date(start) if start is not None else None
+    enter_stage("loading")
     table, groups_ = _inputs(
         from_run=from_run,
         deficit=deficit,
@@ -125,6 +127,7 @@ def schedule(
         protected_groups=tuple(protect or ()),
     )
     start_day = first_day if (first_day is not None or timed) else _today(tz)
+    enter_stage("computing")
     result = rotate(table, groups_, options=options, timezone=tz, start=start_day)
     with atomic_output_dir(out, overwrite=overwrite) as work:
         write_schedule(result, work)

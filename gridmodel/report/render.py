@@ -25,6 +25,8 @@ from plotly.offline import get_plotlyjs
 
 from gridmodel.contract import REPORT_FILE
 from gridmodel.errors import OutputError
+from gridmodel.interrupts import stage
+from gridmodel.outputs import claim
 from gridmodel.report import figures, study_sections
 from gridmodel.report.page import PAGE_CSS, assumptions_html, cards_html, table_html
 from gridmodel.report.responsive import FIT_SCRIPT, NARROW_CSS
@@ -80,15 +82,20 @@ def render_report(run_dir: str | Path, *, name: str | None = None) -> Path:
         If the report cannot be written.
     """
     run = read_run_folder(run_dir, name=name)
+    stage("report")
     text = report_html(run)
     target = run.path / REPORT_FILE
     tmp = run.path / f".{REPORT_FILE}.{os.getpid()}.tmp"
     try:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, target)
+        claim(run.path, REPORT_FILE)  # a later run may replace the folder with its report
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise OutputError(f"cannot write the report ({exc.strerror})", file=target) from None
+    except BaseException:  # Ctrl-C, SIGTERM
+        tmp.unlink(missing_ok=True)
+        raise
     return target
 
 

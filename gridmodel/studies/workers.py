@@ -13,10 +13,13 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from gridmodel.interrupts import deferred, stage
 
 
 class WorkerMemo:
@@ -82,10 +85,54 @@ def process_pool(workers: int) -> Iterator[cf.ProcessPoolExecutor]:
     (whose server keeps the environment of its first use): every worker
     starts with the environment of :func:`single_threaded_children` and
     compiles the grid once, on its first task.
+
+    Workers ignore SIGINT (a Ctrl-C reaches the whole process group; the
+    command line reports it once). When the block ends with an exception
+    (Ctrl-C, SIGTERM, an error) the queued tasks are cancelled and the
+    workers are terminated rather than waited for.
     """
     context = multiprocessing.get_context("spawn")
-    with (
-        single_threaded_children(),
-        cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
-    ):
+    with single_threaded_children():
+        pool = _Pool(max_workers=workers, mp_context=context, initializer=_ignore_sigint)
+    try:
+        stage("workers")
         yield pool
+    except BaseException:
+        with deferred():
+            stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+class _Pool(cf.ProcessPoolExecutor):
+    """A process pool whose ``submit`` is not split by a signal.
+
+    ``submit`` may start a worker process; a signal in the middle would leave
+    a half-started child that the pool does not know of (and that prints a
+    traceback when the parent is gone).
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        with deferred():
+            return super().submit(fn, *args, **kwargs)
+
+
+def stop_pool(pool: cf.ProcessPoolExecutor, *, timeout: float = 5.0) -> None:
+    """Cancel the queued tasks of ``pool`` and terminate its worker processes."""
+    # no public way to stop running tasks before Python 3.14 (terminate_workers):
+    # the executor's own table of its processes
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout)
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: leave Ctrl-C to the parent process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -28,6 +28,7 @@ from gridmodel.studies.montecarlo import (
     run_montecarlo,
 )
 from gridmodel.studies.montecarlo.sampling import cached_context, sample_row
+from gridmodel.studies.montecarlo.store import RUNNING_MARKER
 from gridmodel.studies.run import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,6 +152,7 @@ def test_resume_after_lost_chunks_equals_uninterrupted(
     broken.write_bytes(broken.read_bytes()[:100])
     for name in ("summary.json", MARKER):
         (out / name).unlink()
+    (out / RUNNING_MARKER).write_text("an unfinished gridmodel montecarlo run\n")
     store = ChunkStore.open(out, _spec(scenario), resume=True)
     assert store.missing_chunks() == [1, 2, 4]
     written: list[int] = []
@@ -231,6 +233,7 @@ def test_unfinished_run_is_not_overwritten_by_a_fresh_start(tmp_path: Path, scen
     run_montecarlo(scenario, out, options=SweepOptions(samples=30, chunk_size=10, timeline=False))
     (out / "samples" / "part-00002.parquet").unlink()
     (out / MARKER).unlink()
+    (out / RUNNING_MARKER).write_text("an unfinished gridmodel montecarlo run\n")
     manifest = json.loads((out / "manifest.json").read_text())
     (out / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}))
     runner = CliRunner()

@@ -9,7 +9,8 @@ Layout of a run folder ``DIR``::
                                chunk c holds samples c*C ... (c+1)*C - 1, sorted
     DIR/summary.json           quantiles over all samples (written when complete)
     DIR/run.json               run metadata: workers, timings (not reproducible)
-    DIR/.gridmodel             the gridmodel marker (written when complete)
+    DIR/.gridmodel-running     gridmodel's marker of an unfinished run
+    DIR/.gridmodel             the gridmodel marker (written when complete, listing the files)
 
 Unlike the other commands, a Monte Carlo folder is written **in place**, not
 in a temporary folder renamed at the end: an interrupted sweep must leave its
@@ -17,8 +18,11 @@ finished chunks where ``--resume`` finds them. Atomicity is per chunk instead:
 each chunk is written to a temporary file in ``samples/`` and renamed into
 place, so a chunk file either is complete or does not exist. Until the run is
 complete the folder carries ``INCOMPLETE``, ``manifest.json`` says
-``"running"`` and there is no marker and no ``summary.json``. Starting a new
-run over an earlier complete result deletes that result first.
+``"running"`` and there is no ``.gridmodel`` marker and no ``summary.json``.
+Starting a new run over an earlier complete result deletes that result
+first. Only a marker proves a folder is a Monte Carlo run (a ``manifest.json``
+alone does not): ``--resume`` and starting again touch nothing else, and an
+interrupted run keeps its finished chunks whatever the signal.
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ from gridmodel.contract import (
     round_mw,
 )
 from gridmodel.errors import OptionError, OutputError
-from gridmodel.outputs import MARKER, check_target
+from gridmodel.interrupts import deferred, stage
+from gridmodel.outputs import MARKER, check_place, check_target, write_marker
 from gridmodel.studies.montecarlo.sampling import IMPACT_FIELDS, SUMMARY_COLUMNS
 
 #: Format tag of ``manifest.json``.
@@ -52,6 +57,12 @@ FORMAT = "gridmodel.studies.montecarlo/1"
 
 #: Quantiles (percent) reported in ``summary.json``.
 QUANTILES: tuple[int, ...] = (0, 5, 10, 50, 90, 95, 99, 100)
+
+#: File name of the manifest.
+MANIFEST_FILE = "manifest.json"
+#: Marker of an unfinished run: gridmodel wrote this folder (``.gridmodel`` once complete).
+RUNNING_MARKER = ".gridmodel-running"
+_RUNNING_TEXT = "an unfinished gridmodel montecarlo run\n"
 
 _INCOMPLETE_TEXT = (
     "This Monte Carlo run is not complete. Finish it with\n"
@@ -112,7 +123,8 @@ class ChunkStore:
             samples or chunk size) from ``spec``.
         """
         out = Path(out)
-        manifest = read_manifest(out)
+        check_place(out)
+        manifest = read_manifest(out) if is_own_run(out) else None
         if resume and manifest is not None:
             _check_same(out, manifest, spec)
             store = cls(out, spec)
@@ -134,16 +146,17 @@ class ChunkStore:
                 file=out,
                 allowed="--resume to finish it, --overwrite to start again, or another folder",
             )
-        if manifest is None:
-            check_target(out, overwrite=overwrite)
-        if out.exists() and any(out.iterdir()):
-            _clear(out)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"cannot create the folder ({exc.strerror})", file=out) from None
-        store = cls(out, spec)
-        store._write_manifest("running")
+        if manifest is None or manifest.get("status") == "complete":
+            check_target(out, overwrite=overwrite)  # an earlier result: only what gridmodel wrote
+        with deferred():
+            if out.exists() and any(out.iterdir()):
+                _clear(out)
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise OutputError(f"cannot create the folder ({exc.strerror})", file=out) from None
+            store = cls(out, spec)
+            store._write_manifest("running")
         return store
 
     # -- chunks ----------------------------------------------------------
@@ -194,12 +207,17 @@ class ChunkStore:
         """Write ``summary.json``, ``run.json`` and the marker; mark the run complete."""
         if self.missing_chunks():
             raise OutputError("cannot finish: chunks are missing", file=self.samples_dir)
+        stage("writing")
         summary = summarize(self)
         _write_json(self.out / SUMMARY_FILE, summary)
         _write_json(self.out / RUN_INFO_FILE, run_info)
-        self._write_manifest("complete")
-        (self.out / MARKER).write_text("written by gridmodel\n", encoding="utf-8")
-        (self.out / INCOMPLETE_FILE).unlink(missing_ok=True)
+        with deferred():
+            self._write_manifest("complete")
+            written = [SUMMARY_FILE, RUN_INFO_FILE, MANIFEST_FILE, f"{SAMPLES_DIR}/"]
+            written += [f"{SAMPLES_DIR}/{chunk_name(c)}" for c in range(self.spec.chunks)]
+            write_marker(self.out, written)
+            (self.out / INCOMPLETE_FILE).unlink(missing_ok=True)
+            (self.out / RUNNING_MARKER).unlink(missing_ok=True)
         return summary
 
     def column(self, name: str) -> np.ndarray:
@@ -237,9 +255,11 @@ class ChunkStore:
             "timeline": spec.timeline,
         }
         if status != "complete":
-            (self.out / MARKER).unlink(missing_ok=True)
+            with deferred():  # always one of the two markers
+                (self.out / RUNNING_MARKER).write_text(_RUNNING_TEXT, encoding="utf-8")
+                (self.out / MARKER).unlink(missing_ok=True)
             (self.out / INCOMPLETE_FILE).write_text(_INCOMPLETE_TEXT, encoding="utf-8")
-        _write_json(self.out / "manifest.json", data)
+        _write_json(self.out / MANIFEST_FILE, data)
 
     def _clean_partial_files(self) -> None:
         if self.samples_dir.is_dir():
@@ -247,9 +267,17 @@ class ChunkStore:
                 tmp.unlink(missing_ok=True)
 
 
+def is_own_run(out: Path) -> bool:
+    """True if gridmodel wrote the Monte Carlo folder ``out`` (either marker is there).
+
+    A ``manifest.json`` alone proves nothing: a user's folder may hold one.
+    """
+    return (out / MARKER).is_file() or (out / RUNNING_MARKER).is_file()
+
+
 def read_manifest(out: Path) -> dict[str, Any] | None:
     """The manifest of a Monte Carlo folder, or ``None`` if ``out`` is not one."""
-    path = out / "manifest.json"
+    path = out / MANIFEST_FILE
     if not path.is_file():
         return None
     try:
@@ -333,5 +361,9 @@ def _stats(values: np.ndarray) -> dict[str, float]:
 
 def _write_json(path: Path, data: Any) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from gridmodel.errors import GridModelError
 from gridmodel.inputs import MAX_SAMPLES, MAX_SEED, check_count, max_workers
+from gridmodel.interrupts import stage
 from gridmodel.scenario import Scenario
 from gridmodel.studies.montecarlo.executors import (
     ChunkTask,
@@ -265,8 +266,9 @@ def _write_chunks(
     """Evaluate and write the chunks; return how many and when the first was done."""
     written = 0
     first_chunk_s: float | None = None
+    results = _execute(scenario, tasks, options)
     try:
-        for task, table in _execute(scenario, tasks, options):
+        for task, table in results:
             path = store.write_chunk(task.chunk, table)
             del table
             written += 1
@@ -275,12 +277,15 @@ def _write_chunks(
             done_samples += task.stop - task.start
             if on_chunk is not None:
                 on_chunk(ChunkDone(task.chunk, done_samples, options.samples, written, path))
+            stage("chunk")  # testing hook: a chunk is on disk
     except GridModelError:
         # a bad option found late (an unreachable --scheduler): with no chunk
         # on disk there is nothing to resume, so no folder is left behind
         if not store.done_chunks():
             shutil.rmtree(store.out, ignore_errors=True)
         raise
+    finally:
+        results.close()  # stops a worker pool now, not when the traceback is dropped
     return written, first_chunk_s
 
 
