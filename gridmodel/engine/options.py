@@ -88,10 +88,10 @@ class EngineOptions(StrictModel):
     )
     ratings: str = allowed_field("raise-base", RATINGS_ALLOWED)
     overload_limit_percent: float = allowed_field(
-        100.0, "a percentage > 0", gt=0, allow_inf_nan=False
+        100.0, "a percentage > 0 and <= 10000", gt=0, le=10_000, allow_inf_nan=False
     )
     emergency_percent: float = allowed_field(
-        EMERGENCY_PERCENT, "a percentage > 0", gt=0, allow_inf_nan=False
+        EMERGENCY_PERCENT, "a percentage > 0 and <= 10000", gt=0, le=10_000, allow_inf_nan=False
     )
     ac_backend: Literal["auto", "pandapower", "lightsim2grid"] = allowed_field(
         "auto", "auto, pandapower, lightsim2grid"

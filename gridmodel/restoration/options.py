@@ -21,6 +21,8 @@ from gridmodel.schema import StrictModel, allowed_field, fail, is_number
 HOURS_PER_MONTH = 730.0
 #: Largest ``[demand] scale``: ten times the network's loads.
 MAX_DEMAND_SCALE = 10.0
+#: Most repair crews (and spare transformers) a scenario may name: far above any grid's.
+MAX_CREWS = 10_000
 
 
 class Duration(StrictModel):
@@ -34,10 +36,18 @@ class Duration(StrictModel):
     dist: Literal["lognormal", "uniform", "fixed"] = allowed_field(
         "lognormal", "lognormal, uniform, fixed"
     )
-    median_h: float | None = allowed_field(None, "hours > 0", gt=0, allow_inf_nan=False)
-    sigma: float = allowed_field(0.5, "a lognormal shape > 0", gt=0, allow_inf_nan=False)
-    min_h: float | None = allowed_field(None, "hours > 0", gt=0, allow_inf_nan=False)
-    max_h: float | None = allowed_field(None, "hours > 0", gt=0, allow_inf_nan=False)
+    median_h: float | None = allowed_field(
+        None, "hours > 0 and <= 87600", gt=0, le=87600, allow_inf_nan=False
+    )
+    sigma: float = allowed_field(
+        0.5, "a lognormal shape > 0 and <= 5", gt=0, le=5, allow_inf_nan=False
+    )
+    min_h: float | None = allowed_field(
+        None, "hours > 0 and <= 87600", gt=0, le=87600, allow_inf_nan=False
+    )
+    max_h: float | None = allowed_field(
+        None, "hours > 0 and <= 87600", gt=0, le=87600, allow_inf_nan=False
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Duration:
@@ -218,9 +228,14 @@ class RepairOptions(StrictModel):
     """
 
     strategy: str = allowed_field("critical_first", "a registered repair strategy name")
-    crews: int = allowed_field(10, "a whole number >= 0 (with at least one crew in all)", ge=0)
-    crews_per_region: dict[str, Annotated[int, Field(ge=1)]] | None = allowed_field(
-        None, "a table region -> crews (whole numbers >= 1)"
+    crews: int = allowed_field(
+        10,
+        f"a whole number from 0 to {MAX_CREWS:,} (with at least one crew in all)",
+        ge=0,
+        le=MAX_CREWS,
+    )
+    crews_per_region: dict[str, Annotated[int, Field(ge=1, le=MAX_CREWS)]] | None = allowed_field(
+        None, f"a table region -> crews (whole numbers from 1 to {MAX_CREWS:,})"
     )
     mobilisation_h: float = allowed_field(
         12.0, "hours from 0 to 720", ge=0, le=720, allow_inf_nan=False
@@ -234,11 +249,15 @@ class RepairOptions(StrictModel):
     shift_hours: Annotated[tuple[int, int], Strict(False)] = allowed_field(
         (8, 20), "[start, end] local hours with 0 <= start < end <= 24"
     )
-    spare_transformers: int = allowed_field(2, "a whole number >= 0", ge=0)
+    spare_transformers: int = allowed_field(
+        2, f"a whole number from 0 to {MAX_CREWS:,}", ge=0, le=MAX_CREWS
+    )
     donations: Annotated[tuple[Donation, ...], Strict(False)] = allowed_field(
         (), "[[repair.donations]] tables with time_h and units"
     )
-    resync_h: float = allowed_field(24.0, "hours > 0", gt=0, allow_inf_nan=False)
+    resync_h: float = allowed_field(
+        24.0, "hours > 0 and <= 87600", gt=0, le=87600, allow_inf_nan=False
+    )
     partial_damage: bool = allowed_field(True, "true, false")
     supply_units: int = allowed_field(2, "a whole number from 1 to 20", ge=1, le=20)
     switching: SwitchingOptions = allowed_field(SwitchingOptions(), "a [repair.switching] table")

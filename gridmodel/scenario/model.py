@@ -107,7 +107,7 @@ class Scenario(StrictModel):
     )
     title: str = allowed_field("", "any text")
     network: str = allowed_field(..., "a catalog name or a network file path", min_length=1)
-    seed: int = allowed_field(0, "a whole number >= 0", ge=0)
+    seed: int = allowed_field(0, "a whole number from 0 to 2**63 - 1", ge=0, le=2**63 - 1)
     start: Annotated[datetime, BeforeValidator(_start)] = allowed_field(
         datetime(2022, 12, 16), "a TOML date-time, e.g. 2022-12-16T07:00:00+02:00"
     )

@@ -158,7 +158,9 @@ class Salvo(_Targeted):
 class RandomPick(_Targeted):
     """``count`` distinct targets drawn in the regions (always hit)."""
 
-    count: int = allowed_field(..., "a whole number >= 1", ge=1)
+    count: int = allowed_field(
+        ..., f"a whole number from 1 to {MAX_MISSILES}", ge=1, le=MAX_MISSILES
+    )
 
 
 class TripSpec(StrictModel):
@@ -174,7 +176,11 @@ class TripSpec(StrictModel):
         (), "a list of generator types (nuclear, thermal, chp, hydro, ...)"
     )
     resync_h: float | None = allowed_field(
-        None, "a number of hours > 0; omitted: repair.resync_h", gt=0, allow_inf_nan=False
+        None,
+        "a number of hours > 0 and <= 87600; omitted: repair.resync_h",
+        gt=0,
+        le=87600,
+        allow_inf_nan=False,
     )
 
     @model_validator(mode="after")
@@ -196,7 +202,7 @@ class Wave(StrictModel):
     """
 
     time_h: float = allowed_field(
-        0.0, "hours >= 0 from the scenario start", ge=0, allow_inf_nan=False
+        0.0, "hours from 0 to 87600 from the scenario start", ge=0, le=87600, allow_inf_nan=False
     )
     name: str = allowed_field("", "any text")
     targets: Annotated[tuple[TargetRef, ...], Strict(False)] = allowed_field(
