@@ -19,7 +19,7 @@ import re
 import stat
 from pathlib import Path
 
-from gridmodel.errors import GridModelError
+from gridmodel.errors import GridModelError, OptionError
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -32,6 +32,16 @@ TABLE_LIMIT = 64 * MIB
 NETWORK_LIMIT = 256 * MIB
 #: Deepest nesting of brackets and braces accepted in TOML or JSON text.
 NESTING_LIMIT = 64
+
+#: Most samples of one Monte Carlo sweep (resumable; about a day on one core
+#: with restoration timelines, minutes with ``--impact-only``).
+MAX_SAMPLES = 1_000_000
+#: Most samples of one strategy comparison (every sample plays out every strategy).
+MAX_COMPARE_SAMPLES = 10_000
+#: Largest seed (it is stored as a signed 64-bit integer).
+MAX_SEED = 2**63 - 1
+#: Most worker processes, whatever the machine (see :func:`max_workers`).
+WORKERS_CAP = 256
 
 # strings (skipped whole), comments (TOML) and the brackets that nest
 _JSON_TOKENS = re.compile(r'"(?:\\.|[^"\\])*"|[\[\]{}]')
@@ -47,6 +57,41 @@ _KINDS = (
     (stat.S_ISBLK, "a block device"),
     (stat.S_ISSOCK, "a socket"),
 )
+
+
+def max_workers() -> int:
+    """Most worker processes accepted: four per CPU, at most :data:`WORKERS_CAP`."""
+    return min(WORKERS_CAP, 4 * (os.cpu_count() or 1))
+
+
+def check_count(
+    value: object,
+    *,
+    field: str,
+    high: int,
+    low: int = 1,
+    error: type[GridModelError] = OptionError,
+) -> int:
+    """Return ``value`` if it is a whole number from ``low`` to ``high``, else raise ``error``.
+
+    Parameters
+    ----------
+    value
+        The count given (samples, workers, seed, ...).
+    field
+        The option or parameter, for the message.
+    high, low
+        The range accepted, both ends included.
+    error
+        The error class raised.
+    """
+    allowed = f"a whole number from {low:,} to {high:,}"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise error(f"must be a whole number, got {value!r}", field=field, allowed=allowed)
+    if not low <= value <= high:
+        shown = f"{value:,}" if len(str(value)) <= 30 else f"{str(value)[:1]}e{len(str(value)) - 1}"
+        raise error(f"{shown} is out of range", field=field, allowed=allowed)
+    return value
 
 
 def format_size(n_bytes: int) -> str:
