@@ -11,7 +11,8 @@ network's mean latitude.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -31,6 +32,17 @@ LOADING_CLASSES: tuple[tuple[float, str, str], ...] = (
     (100.0, "#f46d43", "loading 80-100 %"),
     (math.inf, "#a50026", "loading ≥ 100 %"),
 )
+
+#: Marker size (px) of substations: the smallest and the largest (the most load).
+MARKER_PX: tuple[float, float] = (8.0, 22.0)
+#: Trace name of the region labels (drawn after the substations, above their markers).
+REGION_LABELS_NAME = "regions"
+#: Where labels sit: above their point, clear of a marker of the largest size.
+LABEL_POSITION = "top center"
+#: Colour of the rings and rank labels of the most critical elements.
+RANKED_COLOUR = "#111111"
+#: Trace name of the rank labels of the most critical elements.
+RANK_LABELS_NAME = "ranks"
 
 #: Line colour and width (px) of region outlines: neutral, under the grid.
 OUTLINE_STYLE: tuple[str, float] = ("#c8c8c8", 0.8)
@@ -74,8 +86,10 @@ def network_map(state: Mapping[str, Any]) -> go.Figure:
         branch class (loading class, tripped, struck, out)
         with hover markers at branch midpoints, one marker trace per
         substation state (``struck``, ``dark``, ``energised``; legend name
-        ``"substations: <state>"``) and one text trace of region labels.
-        Names are HTML-escaped.
+        ``"substations: <state>"``) and, last, one text trace of region labels
+        (named :data:`REGION_LABELS_NAME`) at :data:`LABEL_POSITION` of an
+        invisible marker as large as the largest substation marker, so that no
+        cross or dot covers a label. Names are HTML-escaped.
     """
     subs = {str(s["substation"]): s for s in state.get("substations", [])}
     fig = go.Figure()
@@ -224,8 +238,10 @@ def _add_substations(fig: go.Figure, subs: list[Mapping[str, Any]]) -> None:
         members = [s for s in subs if s.get("state") == state and s.get("lat") is not None]
         if not members:
             continue
+        small, large = MARKER_PX
         sizes = [
-            8 + 14 * math.sqrt(float(s.get("load_mw") or 0.0) / _max_load(subs)) for s in members
+            small + (large - small) * math.sqrt(float(s.get("load_mw") or 0.0) / _max_load(subs))
+            for s in members
         ]
         fig.add_trace(
             go.Scatter(
@@ -255,7 +271,7 @@ def _substation_hover(s: Mapping[str, Any]) -> str:
         f"region {escape(str(s.get('region')))}<br>"
         f"{escape(str(s.get('state')))}: {float(s.get('unserved_mw') or 0.0):,.0f} MW of "
         f"{float(s.get('load_mw') or 0.0):,.0f} MW lost, "
-        f"{int(s.get('customers_off') or 0):,} customers off"
+        f"{round(float(s.get('customers_off') or 0)):,} customers off"
     )
 
 
@@ -268,17 +284,117 @@ def _add_region_labels(fig: go.Figure, subs: list[Mapping[str, Any]]) -> None:
     if len(places) < 2:
         return
     names = list(places)
-    lats = [p[1] for pts in places.values() for p in pts]
-    lift = 0.025 * (max(lats) - min(lats))
+    xs = [sum(p[0] for p in places[n]) / len(places[n]) for n in names]
+    ys = [sum(p[1] for p in places[n]) / len(places[n]) for n in names]
     fig.add_trace(
         go.Scatter(
-            x=[sum(p[0] for p in places[n]) / len(places[n]) for n in names],
-            y=[sum(p[1] for p in places[n]) / len(places[n]) + lift for n in names],
-            mode="text",
+            x=xs,
+            y=ys,
+            mode="markers+text",
+            marker={"size": MARKER_PX[1], "opacity": 0},
             text=[escape(n) for n in names],
-            textfont={"color": "#7a7a7a", "size": 10},
-            name="regions",
+            textposition=label_positions(xs, ys),
+            textfont={"color": "#555555", "size": 10, "shadow": "auto"},
+            name=REGION_LABELS_NAME,
             showlegend=False,
             hoverinfo="skip",
         )
     )
+
+
+def label_positions(xs: Sequence[float], ys: Sequence[float]) -> list[str]:
+    """Text positions of labels at ``(xs, ys)``: above their point, or below when above
+    would put it on an earlier label close by (within 6 % of the map's width and 3 %
+    of its height), as for a capital city inside its own region."""
+    width = (max(xs) - min(xs)) or 1.0
+    height = (max(ys) - min(ys)) or 1.0
+    positions: list[str] = []
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        crowded = any(
+            positions[j] == LABEL_POSITION
+            and abs(xs[j] - x) < 0.06 * width
+            and abs(ys[j] - y) < 0.03 * height
+            for j in range(i)
+        )
+        positions.append("bottom center" if crowded else LABEL_POSITION)
+    return positions
+
+
+@dataclass(frozen=True)
+class RankedElement:
+    """One of the most critical elements to mark on a map.
+
+    ``substations`` are the ids the outage takes out (one, or two for a
+    pair); ``detail`` is the hover text (plain text, escaped when drawn).
+    """
+
+    rank: int
+    substations: tuple[str, ...]
+    names: str
+    detail: str = ""
+
+
+def placed_substations(state: Mapping[str, Any]) -> int:
+    """How many substations of a ``network_state.json`` object have coordinates."""
+    return sum(1 for s in state.get("substations", []) if _placed(s))
+
+
+def ranked_map(state: Mapping[str, Any], ranked: Sequence[RankedElement]) -> go.Figure:
+    """:func:`network_map` of ``state`` with the ``ranked`` elements ringed and numbered.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The map's traces, then one trace per ranked element in rank order
+        (named ``"<rank>. <names>"``, ``ids`` its substation ids; black rings,
+        a pair joined by a black line; no legend entry) and, last, one text
+        trace (named :data:`RANK_LABELS_NAME`) with the ranks of each marked
+        substation ("1" or "2, 5" when it is in several pairs) at
+        :data:`LABEL_POSITION`, clear of the ring. Substations without
+        coordinates are left out.
+    """
+    fig = network_map(state)
+    subs = {str(s["substation"]): s for s in state.get("substations", []) if _placed(s)}
+    ranks: dict[str, list[int]] = {}
+    for element in ranked:
+        shown = [sid for sid in element.substations if sid in subs]
+        if not shown:
+            continue
+        for sid in shown:
+            ranks.setdefault(sid, []).append(element.rank)
+        fig.add_trace(
+            go.Scatter(
+                x=[subs[sid]["lon"] for sid in shown],
+                y=[subs[sid]["lat"] for sid in shown],
+                ids=shown,
+                mode="lines+markers" if len(shown) > 1 else "markers",
+                name=f"{element.rank}. {escape(element.names)}",
+                showlegend=False,
+                line={"color": RANKED_COLOUR, "width": 2, "dash": "dash"},
+                marker={
+                    "symbol": "circle-open",
+                    "size": MARKER_PX[1] + 6,
+                    "color": RANKED_COLOUR,
+                    "line": {"width": 2.5, "color": RANKED_COLOUR},
+                },
+                text=[escape(f"#{element.rank} {element.names}: {element.detail}")] * len(shown),
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+    if ranks:
+        fig.add_trace(
+            go.Scatter(
+                x=[subs[sid]["lon"] for sid in ranks],
+                y=[subs[sid]["lat"] for sid in ranks],
+                ids=list(ranks),
+                mode="markers+text",
+                marker={"size": MARKER_PX[1] + 6, "opacity": 0},
+                text=[", ".join(str(r) for r in sorted(r)) for r in ranks.values()],
+                textposition=LABEL_POSITION,
+                textfont={"color": RANKED_COLOUR, "size": 13, "shadow": "auto"},
+                name=RANK_LABELS_NAME,
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+    return fig

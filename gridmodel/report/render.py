@@ -17,18 +17,17 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from gridmodel.contract import REPORT_FILE
+from gridmodel.contract import CRITICALITY_KIND, REPORT_FILE
 from gridmodel.errors import OutputError
 from gridmodel.interrupts import stage
 from gridmodel.outputs import claim
-from gridmodel.report import figures, study_sections
-from gridmodel.report.page import PAGE_CSS, assumptions_html, cards_html, table_html
+from gridmodel.report import criticality_page, figures, study_sections
+from gridmodel.report.headline import header_notes_html, headline_cards
+from gridmodel.report.page import PAGE_CSS, assumptions_html, cards_html
 from gridmodel.report.responsive import FIT_SCRIPT, NARROW_CSS
 from gridmodel.report.run_folder import RunFolder, read_run_folder
 
@@ -42,16 +41,6 @@ PLOT_CONFIG: dict[str, Any] = {
     "typesetMath": False,
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
-#: Columns of ``criticality.csv`` shown, when present.
-CRITICALITY_COLUMNS: tuple[str, ...] = (
-    "rank",
-    "names",
-    "substations",
-    "regions",
-    "unserved_mw",
-    "customers_off",
-    "tripped",
-)
 _FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 
 
@@ -148,7 +137,8 @@ def report_html(run: RunFolder) -> str:
         f"<title>{escape(title)} · gridmodel report</title><style>{PAGE_CSS}{NARROW_CSS}</style>"
         f'<script>window.PlotlyConfig = {{MathJaxConfig: "local"}};{FIT_SCRIPT}</script>'
         f"<script>{_safe_script(get_plotlyjs())}</script></head><body><main>"
-        f"<header><h1>{escape(title)}</h1><p class='sub'>{subtitle}</p>{unfinished}</header>"
+        f"<header><h1>{escape(title)}</h1><p class='sub'>{subtitle}</p>"
+        f"{header_notes_html(run)}{unfinished}</header>"
         f"{cards_html(headline_cards(run))}{''.join(parts)}"
         "<footer>Made with gridmodel. This page is one file and works offline.</footer>"
         "</main></body></html>\n"
@@ -160,7 +150,8 @@ def sections(run: RunFolder) -> list[PageSection]:
     summary = run.summary or {}
     impact = summary.get("impact") or {}
     out: list[PageSection] = []
-    if run.network:
+    intact = summary.get("kind") == CRITICALITY_KIND  # its map: the intact grid, ranked
+    if run.network and not intact:
         out.append(PageSection("map", "Network map", MAP_TEXT, figures.network_map(run.network)))
     if impact.get("by_region"):
         out.append(
@@ -179,7 +170,7 @@ def sections(run: RunFolder) -> list[PageSection]:
         out.append(PageSection("restoration", "Restoration", RESTORATION_TEXT, fig))
     if run.comparison is not None and len(run.comparison):
         fig = figures.strategy_comparison(run.comparison, served=run.comparison_timeline)
-        html = study_sections.ranking_html(run.comparison)
+        html = study_sections.ranking_html(run.comparison, samples=run.comparison_samples)
         out.append(
             PageSection("comparison", "Repair strategies compared", COMPARISON_TEXT, fig, html)
         )
@@ -205,12 +196,10 @@ def sections(run: RunFolder) -> list[PageSection]:
             )
         )
     if run.criticality is not None and len(run.criticality):
-        table = run.criticality
-        shown = [c for c in CRITICALITY_COLUMNS if c in table.columns] or list(table.columns)
-        html = table_html(table[shown].head(20))
-        out.append(
-            PageSection("criticality", "Most critical elements", CRITICALITY_TEXT, html=html)
+        parts = criticality_page.criticality_sections(
+            run.criticality, run.network if intact else None
         )
+        out += [PageSection(*part) for part in parts]
     if figures.metrics_rows(summary):
         out.append(PageSection("metrics", "Metrics", METRICS_TEXT, figures.metrics_table(summary)))
     out.append(
@@ -218,69 +207,12 @@ def sections(run: RunFolder) -> list[PageSection]:
             "assumptions",
             "Assumptions and options",
             ASSUMPTIONS_TEXT,
-            html=assumptions_html(summary, notes=run.notes, has_map=bool(run.network)),
+            html=assumptions_html(
+                summary, notes=run.notes, has_map=bool(run.network) and not intact
+            ),
         )
     )
     return out
-
-
-def headline_cards(run: RunFolder) -> list[tuple[str, str, str]]:
-    """The headline numbers: (label, value, note) each.
-
-    MW and customers off at the worst hour of the timeline (or right after
-    the strike without one), energy not served, hours to 90 % restored and the
-    repair strategy.
-    """
-    summary = run.summary or {}
-    impact = summary.get("impact") or {}
-    metrics = summary.get("metrics") or {}
-    cards: list[tuple[str, str, str]] = []
-    worst_mw, worst_customers, when = impact.get("unserved_mw"), impact.get("customers_off"), ""
-    if run.timeline is not None and len(run.timeline):
-        total = figures.total_timeline(run.timeline)
-        if "unserved_mw" not in total.columns:
-            total["unserved_mw"] = total["demand_mw"] - total["served_mw"]
-        row = total.iloc[int(total["unserved_mw"].to_numpy().argmax())]
-        worst_mw = float(row["unserved_mw"])
-        if "customers_off" in total.columns:
-            worst_customers = float(row["customers_off"])
-        when = f"worst hour: {_when(row['time'])}" if "time" in total.columns else ""
-        when = when or f"worst hour: {row['hour']} h after the strike"
-    if worst_mw is not None:
-        note = when or "right after the strike"
-        cards.append(("MW off", f"{float(worst_mw):,.0f} MW", note))
-    if worst_customers is not None:
-        cards.append(("customers off", f"{float(worst_customers):,.0f}", when or "right after"))
-    if metrics.get("ens_mwh") is not None:
-        cards.append(
-            ("energy not served", f"{float(metrics['ens_mwh']):,.0f} MWh", "whole horizon")
-        )
-    restore = (metrics.get("restore_h") or {}).get("90", "missing") if metrics else "missing"
-    if restore != "missing":
-        value = "beyond horizon" if restore is None else f"{float(restore):,.0f} h"
-        cards.append(("to 90 % restored", value, "hours after the strike"))
-    if run.samples is not None and not impact and len(run.samples):
-        sizes = run.samples["unserved_mw"].to_numpy(dtype=float)
-        n = len(sizes)
-        cards.append(("median MW off", f"{np.median(sizes):,.0f} MW", f"over {n:,} samples"))
-        cards.append(
-            ("1 in 20 worst", f"{np.quantile(sizes, 0.95):,.0f} MW", "95th percentile of samples")
-        )
-    strategy = summary.get("strategy")
-    if strategy:
-        cards.append(("repair strategy", str(strategy), "crews take tasks in this order"))
-    elif run.comparison is not None:
-        count = run.comparison["strategy"].nunique()
-        cards.append(("strategies compared", f"{count}", "see the comparison below"))
-    return cards
-
-
-def _when(value: object) -> str:
-    """A timeline time as "16 Dec 2022 19:00" (the text itself if it is not a time)."""
-    try:
-        return pd.Timestamp(str(value)).strftime("%d %b %Y %H:%M")
-    except (ValueError, TypeError):
-        return str(value)
 
 
 def _branch_names(run: RunFolder) -> dict[str, str]:
@@ -365,10 +297,6 @@ CCDF_TEXT = (
     "Out of {n} simulated strikes of this scenario ({none} without any unserved load), the "
     "chance that at least this much load goes unserved, on log-log axes: the further right "
     "the line reaches, the larger the rare worst blackouts."
-)
-CRITICALITY_TEXT = (
-    "Elements whose loss costs the most load, from the N-k criticality analysis; the first "
-    "rows are the ones to protect first."
 )
 METRICS_TEXT = (
     "The run's numbers in one place. ENS is the energy not served over the horizon; SAIDI, "

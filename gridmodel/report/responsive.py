@@ -27,7 +27,7 @@ NARROW_CSS = f"""
   dl.options {{ display: block; }}
   dl.options dt {{ margin-top: 6px; }}
   table.data {{ font-size: .8rem; }}
-  table.data th, table.data td {{ padding: 3px 5px; }}
+  table.data th, table.data td {{ padding: 3px 4px; }}
 }}
 """
 

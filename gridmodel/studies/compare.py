@@ -41,9 +41,13 @@ import pandas as pd
 from scipy import stats
 
 from gridmodel.contract import (
+    COMPARE_KIND,
     COMPARISON_FILE,
     COMPARISON_SAMPLES_FILE,
     COMPARISON_TIMELINE_FILE,
+    SCHEMA_VERSION,
+    SUMMARY_FILE,
+    write_json,
 )
 from gridmodel.errors import OptionError
 from gridmodel.inputs import MAX_COMPARE_SAMPLES, MAX_SEED, check_count
@@ -107,6 +111,9 @@ class Comparison:
         ``comparison_timeline``: one row per strategy and hour with
         ``served_mw`` and ``demand_mw``, the means over the samples of the
         national totals (the served-load curves of the report).
+    summary
+        ``summary.json`` of the folder: the scenario's title, network, seed,
+        samples, strategies, engine options and notes (:func:`compare_summary`).
     """
 
     samples: pd.DataFrame
@@ -114,12 +121,15 @@ class Comparison:
     ranking: pd.DataFrame
     notes: tuple[str, ...] = ()
     served: pd.DataFrame | None = None
+    summary: dict[str, Any] | None = None
 
     def write(self, out: str | Path, *, overwrite: bool = False) -> Path:
-        """Write ``comparison.csv``, ``samples.csv``, the curves and ``report.html``
-        into ``out``, atomically; return ``out``."""
+        """Write ``summary.json``, ``comparison.csv``, ``samples.csv``, the curves
+        and ``report.html`` into ``out``, atomically; return ``out``."""
         out = Path(out)
         with atomic_output_dir(out, overwrite=overwrite) as tmp:
+            if self.summary is not None:
+                write_json(tmp / SUMMARY_FILE, self.summary)
             safe_csv(self.table, tmp / COMPARISON_FILE)
             safe_csv(self.samples, tmp / COMPARISON_SAMPLES_FILE)
             if self.served is not None:  # served-load curves for the report
@@ -182,7 +192,42 @@ def compare(
         [(curves[name] / samples).reset_index().assign(strategy=name) for name in chosen],
         ignore_index=True,
     )[["strategy", "hour", "served_mw", "demand_mw"]]
-    return Comparison(table, summary, ranking_of(summary), tuple(notes), served)
+    about = compare_summary(context, seed=seed, samples=samples, strategies=chosen, notes=notes)
+    return Comparison(table, summary, ranking_of(summary), tuple(notes), served, about)
+
+
+def compare_summary(
+    context: ScenarioContext,
+    *,
+    seed: int,
+    samples: int,
+    strategies: Sequence[str],
+    notes: Sequence[str],
+) -> dict[str, Any]:
+    """The ``summary.json`` of a compare folder: what was compared, on what.
+
+    ``scenario`` is the scenario's title (the report's title), as in a run's
+    summary; no timestamps or paths, so the same scenario and seed give the
+    same bytes.
+    """
+    model = context.scenario.model
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": COMPARE_KIND,
+        "scenario": context.scenario.title,
+        "network": context.grid.name,
+        "seed": int(seed),
+        "samples": int(samples),
+        "strategies": list(strategies),
+        "options": {
+            "mode": model.mode,
+            "overload": model.overload,
+            "ratings": model.ratings,
+            "overload_limit_percent": float(model.overload_limit_percent),
+            "ac_backend": model.ac_backend,
+        },
+        "notes": list(notes),
+    }
 
 
 def _strategies_of(

@@ -24,16 +24,21 @@ import pandas as pd
 
 from gridmodel.contract import (
     CRITICALITY_FILE,
+    CRITICALITY_KIND,
+    NETWORK_STATE_FILE,
     RUN_INFO_FILE,
     SCHEMA_VERSION,
     SUMMARY_FILE,
+    NetworkStateJson,
     write_json,
 )
 from gridmodel.engine import CompiledGrid, EngineCache, compile_grid
 from gridmodel.inputs import check_count, max_workers
 from gridmodel.network.grid import Grid
 from gridmodel.outputs import atomic_output_dir, check_target, safe_csv
-from gridmodel.studies.impact import engine_options
+from gridmodel.strikes import Damage
+from gridmodel.studies.impact import engine_options, impact_of
+from gridmodel.studies.network_state import network_state
 from gridmodel.studies.outages import (
     MAX_PAIRS,
     CriticalityOptions,
@@ -163,7 +168,9 @@ def criticality(
         Where ``grid`` was loaded from, for worker processes.
     out
         When given, also write ``criticality.csv``, ``summary.json`` (the
-        ``top`` outages) and ``run.json`` into this folder.
+        ``top`` outages), ``network_state.json`` (the intact grid, for the
+        report's map of the most critical elements) and ``run.json`` into
+        this folder.
     overwrite
         Replace a non-empty folder gridmodel did not write.
     top
@@ -196,6 +203,7 @@ def criticality(
             Path(out),
             table,
             summary=criticality_summary(compiled, options, outages, table, top=top),
+            intact=intact_state(compiled),
             run_info={
                 "workers": workers,
                 "elapsed_s": round(elapsed, 3),
@@ -237,6 +245,7 @@ def criticality_summary(
     engine = compiled.options
     return {
         "schema_version": SCHEMA_VERSION,
+        "kind": CRITICALITY_KIND,
         "network": compiled.grid.name,
         "k": options.k,
         "options": {
@@ -256,17 +265,27 @@ def criticality_summary(
     }
 
 
+def intact_state(compiled: CompiledGrid) -> NetworkStateJson:
+    """``network_state.json`` of the intact grid: every substation's place, the base flows."""
+    intact = impact_of(compiled, ())
+    return network_state(compiled, intact.outcome, Damage((), (), 0, 0))
+
+
 def write_criticality(
     out: Path,
     table: pd.DataFrame,
     *,
     summary: dict[str, Any],
     run_info: dict[str, Any],
+    intact: NetworkStateJson | None = None,
     overwrite: bool = False,
 ) -> Path:
-    """Write ``criticality.csv``, ``summary.json`` and ``run.json`` into ``out`` atomically."""
+    """Write ``criticality.csv``, ``summary.json``, ``run.json`` and (given ``intact``)
+    ``network_state.json`` into ``out`` atomically."""
     with atomic_output_dir(out, overwrite=overwrite) as tmp:
         safe_csv(table, tmp / CRITICALITY_FILE)
         write_json(tmp / SUMMARY_FILE, summary)
+        if intact is not None:
+            write_json(tmp / NETWORK_STATE_FILE, intact, indent=1)
         write_json(tmp / RUN_INFO_FILE, run_info)
     return out

@@ -38,6 +38,7 @@ from gridmodel.cli import app
 from gridmodel.errors import OptionError
 from gridmodel.network.catalog import load_network
 from gridmodel.report import figures, read_run_folder, render_report
+from gridmodel.report.network_map import label_positions
 from gridmodel.report.render import headline_cards, sections
 from gridmodel.report.schedule_chart import STATE_CODES, STATE_COLOURS
 
@@ -126,6 +127,28 @@ def test_map_marks_every_tripped_line_between_substations(summary: dict, state: 
     assert fig.layout.yaxis.scaleratio == pytest.approx(1 / np.cos(np.radians(mean_lat)))
     labels = by_name(fig, "regions")[0]
     assert set(labels.text) == set(grid.substations["region"])
+
+
+def test_map_labels_are_drawn_above_the_strike_crosses(state: dict) -> None:
+    fig = figures.network_map(state)
+    names = [t.name for t in fig.data]
+    # the fixture run strikes Kyiv; the region labels come after (on top of) its cross
+    assert names.index("regions") > names.index("substations: struck")
+    labels = by_name(fig, "regions")[0]
+    struck = by_name(fig, "substations: struck")[0]
+    # text beside an invisible marker as large as the largest cross: plotly sets the
+    # text off by the marker's radius, so no label sits on a cross's centre
+    assert labels.mode == "markers+text" and labels.marker.opacity == 0
+    assert labels.marker.size >= max(struck.marker.size)
+    assert set(labels.textposition) <= {"top center", "bottom center"}
+    assert labels.textfont.shadow == "auto"  # a halo in the background colour
+
+
+def test_label_positions_put_a_crowded_label_below_its_point() -> None:
+    # hand: a 10 x 5 map; the second label is 0.1 right of and 0.05 above the first
+    # (within 6 % of the width, 3 % of the height), the third far away
+    positions = label_positions([0.0, 0.1, 10.0], [0.0, 0.05, 5.0])
+    assert positions == ["top center", "bottom center", "top center"]
 
 
 def test_map_lines_in_service_are_classed_by_loading(state: dict) -> None:
@@ -590,7 +613,10 @@ def test_monte_carlo_folder_gets_sample_cards_and_ccdf(tmp_path: Path) -> None:
     cards = {label: value for label, value, _ in headline_cards(run)}
     # hand: median of (0, 0, 10, 20, 20, 40) = 15; 95th percentile (linear) at
     # position 0.95 * 5 = 4.75: 20 + 0.75 * (40 - 20) = 35
-    assert cards == {"median MW off": "15 MW", "1 in 20 worst": "35 MW"}
+    assert cards == {
+        "median MW off at the strike": "15 MW",
+        "1 in 20 worst, at the strike": "35 MW",
+    }
 
 
 def test_criticality_table_is_escaped(tmp_path: Path) -> None:

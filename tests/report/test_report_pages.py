@@ -101,3 +101,36 @@ def test_criticality_names_stay_names_and_no_seed_none(tmp_path: Path) -> None:
     text = render_report(folder).read_text(encoding="utf-8")
     assert "<td>2763</td>" in text and "2,763" not in text
     assert "None" not in text.split("<body>", 1)[1].split("<script", 1)[0]
+
+
+def test_compare_page_is_titled_with_the_scenario(tmp_path: Path) -> None:
+    from report_run import comparison
+
+    from gridmodel.contract import SCHEMA_VERSION
+    from gridmodel.report import render_report
+
+    folder = tmp_path / "compare"
+    folder.mkdir()
+    comparison().to_csv(folder / "comparison.csv", index=False)
+    summary = {"schema_version": SCHEMA_VERSION, "kind": "compare", "network": "case9"}
+    summary |= {"scenario": "Repairs after the 16 Dec strike", "seed": 7, "samples": 20}
+    (folder / "summary.json").write_text(json.dumps(summary))
+    text = render_report(folder).read_text(encoding="utf-8")
+    assert "<h1>Repairs after the 16 Dec strike</h1>" in text
+    assert "<title>Repairs after the 16 Dec strike · gridmodel report</title>" in text
+    assert "network case9 · seed 7 · samples 20" in text
+    assert "older gridmodel" not in text
+
+
+def test_older_compare_folder_is_titled_with_its_name_and_says_why(tmp_path: Path) -> None:
+    from report_run import comparison
+
+    from gridmodel.report import render_report
+
+    folder = tmp_path / "strategies-dec16"
+    folder.mkdir()
+    comparison().to_csv(folder / "comparison.csv", index=False)  # no summary.json: older
+    text = render_report(folder).read_text(encoding="utf-8")
+    assert "<h1>strategies-dec16</h1>" in text
+    assert "summary.json: missing (written by an older gridmodel)" in text
+    assert 'id="comparison"' in text  # the comparison is still shown

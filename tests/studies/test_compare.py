@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from gridmodel.cli import app
 from gridmodel.cli.compare import ranking_table
+from gridmodel.contract import SCHEMA_VERSION
 from gridmodel.errors import OptionError
 from gridmodel.restoration.strategies import names
 from gridmodel.scenario import load_scenario
@@ -199,6 +201,13 @@ def test_compare_command_writes_the_table_and_prints_a_ranking(tmp_path: Path) -
     lines = done.stdout.splitlines()
     first = table.sort_values("rank")["strategy"].iloc[0]
     assert any(line.split()[:2] in (["1", first], ["1=", first]) for line in lines)
+    # summary.json says what was compared, on what: the scenario file's title and seed
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["scenario"] == "three lines"
+    assert summary["schema_version"] == SCHEMA_VERSION
+    assert (summary["network"], summary["seed"], summary["samples"]) == ("case9", 5, 3)
+    assert summary["strategies"] == ["as_listed", "load_per_hour"]
+    assert summary["options"]["mode"] == "dc"
 
 
 def test_compare_command_rejects_bad_input_with_one_line(tmp_path: Path) -> None:
@@ -234,8 +243,11 @@ def test_compare_builds_its_report_before_the_folder_appears(
     args = ["compare", path, "-n", "1", "--strategies", "as_listed", "--out", str(out)]
     done = runner.invoke(app, args)
     assert done.exit_code == 0, done.output
-    # built in the temporary folder, the report is still titled after --out
-    assert "<h1>cmp</h1>" in (out / "report.html").read_text(encoding="utf-8")
+    # built in the temporary folder, the report is titled with the scenario's title
+    # (summary.json), not with a folder's name
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<h1>three lines</h1>" in page
+    assert "<title>three lines · gridmodel report</title>" in page
 
     def no_space(run: object) -> str:
         raise OSError(28, "No space left on device")
