@@ -11,6 +11,7 @@ Nothing here mutates the net: treat ``Grid.net`` as read-only and copy it
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,10 @@ ELEMENT_KINDS: tuple[str, ...] = (
 
 #: Kinds whose identifier is a pandapower table index (an integer).
 TABLE_KINDS: frozenset[str] = frozenset(ELEMENT_KINDS) - {"substation"}
+#: Largest element index ``parse_element`` accepts (pandapower indices are int64).
+MAX_INDEX = 2**63 - 1
+# at most 19 digits, so int() never meets a digit string longer than int64's
+_INDEX = re.compile(r"[0-9]{1,19}", re.ASCII)
 
 #: Priority classes of loads, highest first: a lower number is shed later and
 #: restored sooner. Classes 1-4 are the restoration priority Ukraine set in Dec
@@ -136,24 +141,31 @@ class Grid:
 def parse_element(text: str, *, kinds: tuple[str, ...] = ELEMENT_KINDS) -> Element:
     """Parse ``"kind:id"`` into an :class:`Element`.
 
-    ``id`` is a non-negative integer for every kind but ``substation``, whose
-    id is the substation identifier (any non-empty text).
+    ``id`` is a pandapower index for every kind but ``substation``: ASCII
+    digits ``0-9`` only (no sign, space or other script's digits such as
+    ``"١"`` or ``"４"``, which Python's ``int`` would take), at most
+    :data:`MAX_INDEX`. A substation's id is its identifier: non-empty text
+    without spaces around it. Nothing is stripped: ``"bus: 4"`` is refused.
 
     Raises
     ------
     ValueError
         With a message saying what is wrong and which kinds are allowed.
     """
-    kind, sep, ident = text.strip().partition(":")
-    kind, ident = kind.strip(), ident.strip()
+    kind, sep, ident = text.partition(":")
     if not sep or not ident:
         raise ValueError(f"{text!r} is not 'kind:id'")
     if kind not in kinds:
-        near = close_matches(kind, kinds)
+        near = close_matches(kind.strip(), kinds)
         hint = f"; did you mean {near[0]!r}?" if near else ""
         raise ValueError(f"unknown element kind {kind!r} in {text!r}{hint}")
     if kind == "substation":
+        if ident != ident.strip():
+            raise ValueError(f"substation id {ident!r} has spaces around it")
         return Element(kind, ident)
-    if not ident.isdigit():
-        raise ValueError(f"{kind} id must be a non-negative integer index, got {ident!r}")
+    if not _INDEX.fullmatch(ident) or int(ident) > MAX_INDEX:
+        raise ValueError(
+            f"{kind} id must be a non-negative integer index in ASCII digits 0-9 "
+            f"(at most {MAX_INDEX}), got {ident!r}"
+        )
     return Element(kind, int(ident))

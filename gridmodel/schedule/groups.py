@@ -44,7 +44,8 @@ DEFAULT_GROUPS = "6"
 #: Priority class that is never rotated.
 CRITICAL_PRIORITY = 1
 
-_SPEC = re.compile(r"^([0-9]+)(?:\s*[xX]\s*([0-9]+))?$", re.ASCII)
+# ASCII digits only (int() would take "６" or "٦"); four at most, so int() never meets a long string
+_SPEC = re.compile(r"([0-9]{1,4})(?:\s*[xX]\s*([0-9]{1,4}))?", re.ASCII)
 _TABLE_COLUMNS = ("region", "group", "share", "load_mw", "customers")
 
 
@@ -64,10 +65,14 @@ def group_labels(spec: int | str) -> tuple[str, ...]:
     >>> group_labels("2x2")
     ('1.1', '1.2', '2.1', '2.2')
     """
-    match = _SPEC.match(str(spec).strip())
     allowed = "N (1..99) or NxM subgroups such as 6x2"
+    if isinstance(spec, int) and not 1 <= spec <= 99:  # before str(): a huge int has no str
+        shown = spec if spec < 10**6 else "above 99"
+        raise OptionError(f"bad group count {shown}", field="groups", allowed=allowed)
+    match = _SPEC.fullmatch(str(spec).strip())
     if match is None:
-        raise OptionError(f"bad group count {spec!r}", field="groups", allowed=allowed)
+        shown = repr(spec) if len(str(spec)) <= 40 else repr(str(spec)[:40]) + "..."
+        raise OptionError(f"bad group count {shown}", field="groups", allowed=allowed)
     n = int(match.group(1))
     m = int(match.group(2)) if match.group(2) else 0
     if not 1 <= n <= 99 or (match.group(2) and not 1 <= m <= 9):
