@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any, NotRequired, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from gridmodel.errors import OptionError
 from gridmodel.shapes import Range
@@ -261,7 +261,7 @@ class StrikesJson(TypedDict, total=False):
 
 
 class SummaryJson(TypedDict, total=False):
-    """``summary.json`` of a run, Monte Carlo or criticality folder, as read back.
+    """``summary.json`` of a run, compare, Monte Carlo or criticality folder, as read back.
 
     One shape for every folder: the keys a kind of folder lacks are absent.
     ``options``, ``assumptions`` and ``frequency`` may hold any JSON with
@@ -281,6 +281,11 @@ class SummaryJson(TypedDict, total=False):
     impact_at_peak: PeakImpactJson
     frequency: dict[str, Any]
     metrics: MetricsJson
+    # compare and criticality: COMPARE_KIND or CRITICALITY_KIND
+    kind: Literal["compare", "criticality"]
+    # compare (and ``samples``)
+    strategies: list[str]
+    notes: list[str]
     # Monte Carlo
     samples: Count
     timeline: bool
