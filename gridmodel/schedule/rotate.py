@@ -189,7 +189,9 @@ def _split_bounds(rows: pd.DataFrame, bounds: pd.DatetimeIndex) -> pd.DatetimeIn
     hour = pd.Timedelta(hours=1)
     times = pd.DatetimeIndex(rows["time"]).tz_convert("UTC")
     share = rows["emergency_share"].to_numpy(dtype=float)
-    hour_ends = times.floor("h") + hour
+    # hours run from the first bound (local midnight), whatever the zone's offset
+    origin = bounds[0].tz_convert("UTC")
+    hour_ends = origin + ((times - origin) // hour + 1) * hour
     following = pd.DatetimeIndex(times[1:].append(pd.DatetimeIndex([hour_ends[-1] + hour])))
     ends = pd.DatetimeIndex(np.minimum(hour_ends, following))
     # the share from each instant on: a row's from its time, 0 after a gap

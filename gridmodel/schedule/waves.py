@@ -86,12 +86,16 @@ def split_at_waves(
         return frame
     times = pd.DatetimeIndex(frame["time"])
     hour = pd.Timedelta(hours=1)
-    split: dict[pd.Timestamp, pd.Timestamp] = {}
-    for wave in sorted(pd.Timestamp(w).round(_MINUTE) for w in waves):
-        start = wave.tz_convert("UTC").floor("h")
-        if wave > start and start not in split:
-            split[start] = wave
     utc = times.tz_convert("UTC")
+    hours = utc.unique().sort_values()
+    split: dict[pd.Timestamp, pd.Timestamp] = {}
+    for wave in sorted(pd.Timestamp(w).tz_convert("UTC").round(_MINUTE) for w in waves):
+        k = int(hours.searchsorted(wave, side="right")) - 1
+        if k < 0:
+            continue
+        start = hours[k]  # the hour row the wave falls in (any zone offset)
+        if start < wave < start + hour and start not in split:
+            split[start] = wave
     hit = np.asarray(utc.isin(list(split)), dtype=bool)
     if not hit.any():
         return frame

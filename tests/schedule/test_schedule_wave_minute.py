@@ -47,15 +47,18 @@ def half_past_timeline() -> pd.DataFrame:
     return frame
 
 
-def half_past_schedule(waves: list[pd.Timestamp] | None = None):  # type: ignore[no-untyped-def]
-    deficit = deficit_from_timeline(
-        half_past_timeline(), tz=TZ, emergency_after_wave_h=4.0, waves=waves
-    )
+def half_past_schedule(waves: list[pd.Timestamp] | None = None, tz: str = TZ):  # type: ignore[no-untyped-def]
+    """The deficit and 4-hour schedule of :func:`half_past_timeline` on the wall clock of
+    ``tz``."""
+    timeline = half_past_timeline()
+    if tz != TZ:  # the same wall-clock hours in another zone
+        timeline["time"] = hour_starts(DAY, 1, tz).tolist() * 2
+    deficit = deficit_from_timeline(timeline, tz=tz, emergency_after_wave_h=4.0, waves=waves)
     groups = build_groups(
         pd.DataFrame({"region": ["Struck", "Spared"], "load_mw": [1000.0, 1000.0]}), groups=6
     )
     options = ScheduleOptions(slot_hours=4, days=1, possible_margin=0.0)
-    return deficit, rotate(deficit, groups, options=options, timezone=TZ)
+    return deficit, rotate(deficit, groups, options=options, timezone=tz)
 
 
 def test_the_wave_minute_is_read_back_from_the_timeline() -> None:
@@ -104,6 +107,27 @@ def test_a_strike_at_half_past_seven_starts_the_emergency_at_half_past_seven() -
     # the scenario's wave time given explicitly makes the same schedule
     _, explicit = half_past_schedule([STRIKE])
     assert explicit.table.equals(schedule.table)
+
+
+def test_a_zone_half_an_hour_off_utc_splits_at_the_same_wall_clock_minute() -> None:
+    # Asia/Kolkata is UTC+05:30: its hours start at half past in UTC
+    kolkata = "Asia/Kolkata"
+    wave = pd.Timestamp("2022-11-23 07:30", tz=kolkata)
+    for waves in (None, [wave]):
+        _, schedule = half_past_schedule(waves, tz=kolkata)
+        assert list(by_slot(schedule, "Struck")) == [
+            "00:00-04:00",
+            "04:00-07:30",
+            "07:30-08:00",
+            "08:00-12:00",
+            "12:00-16:00",
+            "16:00-20:00",
+            "20:00-00:00",
+        ]
+        assert by_slot(schedule, "Struck")["07:30-08:00"] == {
+            "emergency": {"2", "3"},
+            "off": {"4"},
+        }
 
 
 def test_every_output_carries_the_minute(tmp_path: Path) -> None:
