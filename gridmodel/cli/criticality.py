@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gridmodel.cli import app
 from gridmodel.cli.options import AcBackend, Limit, Mode, Overload, Ratings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @app.command()
@@ -45,7 +48,6 @@ def criticality(
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-    from rich.table import Column, Table
 
     from gridmodel import criticality as rank_criticality
     from gridmodel import load_network
@@ -94,6 +96,25 @@ def criticality(
             on_progress=lambda n: bar.update(task, completed=n),
         )
     elapsed = time.perf_counter() - started
+    _print_ranking(table, top)
+    sampled = " (sampled)" if table.attrs["sampled"] else ""
+    typer.echo(
+        f"{grid.name}: {len(table):,} of {table.attrs['outages_total']:,} N-{k} outages{sampled} "
+        f"in {elapsed:.1f} s"
+    )
+    if overload == "trip":
+        typer.echo(
+            "overloads: the plain trip cascade, a screening bound (every branch above its "
+            "limit trips at once); --overload operator lets operators act first"
+        )
+    typer.echo(f"results: {out}")
+
+
+def _print_ranking(table: pd.DataFrame, top: int) -> None:
+    """The ``top`` outages of the ranking as a table on stdout."""
+    from rich.console import Console
+    from rich.table import Column, Table
+
     # the ids a strike names (substation:bus384 is bus384 here), the names next to them
     shown = Table(
         "rank",
@@ -115,14 +136,3 @@ def criticality(
             str(row.tripped),
         )
     Console().print(shown)
-    sampled = " (sampled)" if table.attrs["sampled"] else ""
-    typer.echo(
-        f"{grid.name}: {len(table):,} of {table.attrs['outages_total']:,} N-{k} outages{sampled} "
-        f"in {elapsed:.1f} s"
-    )
-    if overload == "trip":
-        typer.echo(
-            "overloads: the plain trip cascade, a screening bound (every branch above its "
-            "limit trips at once); --overload operator lets operators act first"
-        )
-    typer.echo(f"results: {out}")
