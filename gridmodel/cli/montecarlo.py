@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -128,14 +128,23 @@ def montecarlo(
         if interrupted(exc):
             typer.echo(f"finished chunks are kept; resume with --resume --out {out}", err=True)
         raise
-    unserved = summary["quantiles"].get("unserved_mw", {})
-    customers = summary["quantiles"].get("customers_off", {})
-    typer.echo(
-        f"{summary['scenario'] or scenario.name}: {samples:,} samples; unserved MW "
-        f"median {unserved.get('p50', 0):.0f}, p95 {unserved.get('p95', 0):.0f}; customers off "
-        f"median {customers.get('p50', 0):,.0f}, p95 {customers.get('p95', 0):,.0f}"
-    )
+    name = summary["scenario"] or scenario.name
+    typer.echo(f"{name}: {samples:,} samples; {spread_words(summary['quantiles'], '')}")
+    if "peak_unserved_mw" in summary["quantiles"]:
+        typer.echo(spread_words(summary["quantiles"], "peak_"))
     ens = summary["quantiles"].get("ens_mwh")
     if ens and ens.get("n"):
         typer.echo(f"energy not served: median {ens['p50']:,.0f} MWh, p95 {ens['p95']:,.0f} MWh")
     typer.echo(f"results: {out}")
+
+
+def spread_words(quantiles: dict[str, Any], prefix: str) -> str:
+    """Median and p95 of MW and customers off, at the strike (``""``) or at peak (``"peak_"``)."""
+    unserved = quantiles.get(f"{prefix}unserved_mw", {})
+    customers = quantiles.get(f"{prefix}customers_off", {})
+    when = "at peak demand" if prefix else "at the strike"
+    return (
+        f"{when}: unserved MW median {unserved.get('p50', 0):,.0f}, "
+        f"p95 {unserved.get('p95', 0):,.0f}; customers off median "
+        f"{customers.get('p50', 0):,.0f}, p95 {customers.get('p95', 0):,.0f}"
+    )
