@@ -213,9 +213,10 @@ class _Checker:
 
     def serialized(self, obj: dict[str, Any], path: str, depth: int) -> None:
         pair = (obj.get("_module"), obj.get("_class"))
-        kind = ALLOWED_CLASSES.get(pair)  # type: ignore[arg-type]
+        named = all(isinstance(p, str) for p in pair)
+        kind = ALLOWED_CLASSES.get((str(pair[0]), str(pair[1]))) if named else None
         if kind is None:
-            name = ".".join(str(p) for p in pair if p is not None)
+            name = ".".join(str(p)[:80] for p in pair if p is not None)
             raise self.fail(
                 path, f"names the class {name!r}, which a network does not hold", _CLASSES_ALLOWED
             )
@@ -246,7 +247,7 @@ class _Checker:
             raise self.fail(
                 _join(path, "dtype"), f"unknown dtype {bad!r}", ", ".join(sorted(DTYPES))
             )
-        if "orient" in obj and obj["orient"] not in _ORIENTS:
+        if "orient" in obj and not (isinstance(obj["orient"], str) and obj["orient"] in _ORIENTS):
             raise self.fail(
                 _join(path, "orient"),
                 f"unknown orient {obj['orient']!r}",
@@ -280,7 +281,7 @@ class _Checker:
                 self.geojson(item, path, depth + 1)
         elif isinstance(value, dict):
             kind = value.get("type")
-            if "type" in value and kind not in _GEOJSON_TYPES:
+            if "type" in value and not (isinstance(kind, str) and kind in _GEOJSON_TYPES):
                 raise self.fail(
                     path, f"unknown GeoJSON type {kind!r}", ", ".join(sorted(_GEOJSON_TYPES))
                 )

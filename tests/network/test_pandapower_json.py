@@ -8,6 +8,7 @@ module is imported. Every network pandapower itself saves must still load.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import uuid
@@ -19,6 +20,8 @@ import numpy as np
 import pandapower as pp
 import pandapower.networks as pn
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from gridmodel.cli import app
@@ -42,8 +45,13 @@ def trap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path]:
     return name, marker
 
 
+@functools.cache
+def _case9_text() -> str:
+    return str(pp.to_json(pn.case9()))
+
+
 def _case9() -> dict[str, Any]:
-    return json.loads(pp.to_json(pn.case9()))
+    return dict(json.loads(_case9_text()))
 
 
 def _table(doc: dict[str, Any], name: str) -> dict[str, Any]:
@@ -245,3 +253,68 @@ def test_bundled_networks_still_load(name: str) -> None:
     doc = json.loads((folder / "network.json").read_text(encoding="utf-8"))
     bus = json.loads(doc["_object"]["bus"]["_object"])
     assert len(grid.net.bus) == len(bus["index"]) > 0
+
+
+KEYS = ["_module", "_class", "_object", "dtype", "orient", "typ", "is_multiindex", "geo", "type"]
+CLASSES = [
+    ("pandapower.auxiliary", "pandapowerNet"),
+    ("pandas", "DataFrame"),
+    ("pandas", "Series"),
+    ("numpy", "array"),
+]
+
+
+def _wrapped(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """An allowed object whose ``_object`` is JSON text, as pandapower writes tables."""
+    return st.builds(
+        lambda pair, value, extra: {
+            "_module": pair[0],
+            "_class": pair[1],
+            "_object": json.dumps(value),
+            **extra,
+        },
+        st.sampled_from(CLASSES),
+        inner,
+        st.dictionaries(st.sampled_from(KEYS[3:]), inner, max_size=2),
+    )
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False) | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(KEYS), inner)
+        | _wrapped(inner)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
+@given(value=JSON_VALUES)
+def test_any_json_is_accepted_or_one_network_error(value: Any) -> None:
+    """Whatever the JSON, the check ends in a NetworkError or passes; it never breaks."""
+    try:
+        check_network_json(json.dumps(value), file="x.json")
+    except NetworkError as error:
+        assert error.line().startswith("x.json: ")
+
+
+NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_.", min_size=1, max_size=20)
+
+
+@settings(max_examples=60, deadline=None)
+@given(module=NAMES, cls=NAMES, place=st.sampled_from(sorted(PLACES)))
+def test_any_pair_outside_the_allow_list_is_refused(module: str, cls: str, place: str) -> None:
+    allowed = {
+        ("pandapower.auxiliary", "pandapowerNet"),
+        ("pandas.core.frame", "DataFrame"),
+        ("pandas", "DataFrame"),
+        ("pandas.core.series", "Series"),
+        ("pandas", "Series"),
+    }
+    if (module, cls) in allowed or module in ("numpy", "builtins"):
+        return
+    doc = PLACES[place](_case9(), {"_module": module, "_class": cls, "_object": "{}"})
+    with pytest.raises(NetworkError, match="which a network does not hold"):
+        check_network_json(json.dumps(doc), file="x.json")
