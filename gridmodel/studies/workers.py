@@ -109,12 +109,27 @@ class _Pool(cf.ProcessPoolExecutor):
 
     ``submit`` may start a worker process; a signal in the middle would leave
     a half-started child that the pool does not know of (and that prints a
-    traceback when the parent is gone).
+    traceback when the parent is gone). A child starts with SIGINT blocked
+    (the mask is inherited), so a Ctrl-C to the process group while it
+    imports does not reach it; :func:`_ignore_sigint` then ignores it.
     """
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
-        with deferred():
+        with deferred(), _sigint_blocked():
             return super().submit(fn, *args, **kwargs)
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread (and in the processes it starts) inside the block."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows
+        yield
+        return
+    saved = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, saved)
 
 
 def stop_pool(pool: cf.ProcessPoolExecutor, *, timeout: float = 5.0) -> None:
@@ -134,5 +149,7 @@ def stop_pool(pool: cf.ProcessPoolExecutor, *, timeout: float = 5.0) -> None:
 
 
 def _ignore_sigint() -> None:
-    """Worker initializer: leave Ctrl-C to the parent process."""
+    """Worker initializer: leave Ctrl-C to the parent process (see :class:`_Pool`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

@@ -56,7 +56,9 @@ EXIT = {
 }
 
 
-def _start(args: list[str], folder: Path, stages: Path, hold: str | None) -> subprocess.Popen[str]:
+def _start(
+    args: list[str], folder: Path, stages: Path, hold: str | None, *, group: bool = False
+) -> subprocess.Popen[str]:
     env = {**os.environ, "GRIDMODEL_STAGE_FILE": str(stages)}
     env.pop("GRIDMODEL_STAGE_HOLD", None)
     if hold is not None:
@@ -68,6 +70,7 @@ def _start(args: list[str], folder: Path, stages: Path, hold: str | None) -> sub
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=group,  # a process group of its own, as a shell gives a command
     )
 
 
@@ -178,16 +181,17 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
 def test_ctrl_c_while_workers_run_stops_them_and_leaves_nothing(work: Path) -> None:
-    # N-2 of case118 on 2 worker processes; Ctrl-C once the workers exist
+    # N-2 of case118 on 2 worker processes; Ctrl-C once the workers exist, to the whole
+    # process group as a terminal sends it (the workers get it too)
     args = ["criticality", "case118", "--k", "2", "--workers", "2", "-o", "out", "--no-progress"]
     stages = work.parent / "stages.txt"
-    proc = _start(args, work, stages, None)
+    proc = _start(args, work, stages, None, group=True)
     _wait_for(proc, stages, "workers")
     end = time.monotonic() + TIMEOUT_S
     while not (workers := _workers_of(proc.pid)) and proc.poll() is None:
         assert time.monotonic() < end, "no worker process started"
         time.sleep(0.02)
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=TIMEOUT_S)
     _check_stopped(proc, stderr, signal.SIGINT)
     assert _everything(work) == {"good.toml"}
