@@ -98,6 +98,12 @@ def claim(folder: Path, *names: str) -> None:
         write_marker(folder, owned | set(names))
 
 
+def lists(folder: Path, name: str) -> bool | None:
+    """Whether the marker of ``folder`` lists ``name``; ``None`` if there is no listing."""
+    owned = _owned(folder)
+    return None if owned is None else name in owned
+
+
 def folder_entries(folder: Path) -> set[str]:
     """Every entry under ``folder`` (links not followed), as in a marker's listing."""
     found: set[str] = set()

@@ -24,7 +24,7 @@ from plotly.offline import get_plotlyjs
 from gridmodel.contract import CRITICALITY_KIND, REPORT_FILE
 from gridmodel.errors import OutputError
 from gridmodel.interrupts import stage
-from gridmodel.outputs import claim
+from gridmodel.outputs import claim, lists
 from gridmodel.report import criticality_page, figures, study_sections
 from gridmodel.report.headline import header_notes_html, headline_cards
 from gridmodel.report.page import PAGE_CSS, assumptions_html, cards_html
@@ -41,6 +41,8 @@ PLOT_CONFIG: dict[str, Any] = {
     "typesetMath": False,
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
+#: How the title of every report page ends (how a page gridmodel wrote is recognised).
+TITLE_END = " · gridmodel report</title>"
 _FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 
 
@@ -71,9 +73,10 @@ def render_report(run_dir: str | Path, *, name: str | None = None) -> Path:
         If the report cannot be written.
     """
     run = read_run_folder(run_dir, name=name)
+    target = run.path / REPORT_FILE
+    _check_replaceable(target)
     stage("report")
     text = report_html(run)
-    target = run.path / REPORT_FILE
     tmp = run.path / f".{REPORT_FILE}.{os.getpid()}.tmp"
     try:
         tmp.write_text(text, encoding="utf-8")
@@ -86,6 +89,27 @@ def render_report(run_dir: str | Path, *, name: str | None = None) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def _check_replaceable(target: Path) -> None:
+    """Refuse to replace a ``report.html`` that gridmodel did not write.
+
+    The folder's marker decides when it lists its files; without a listing
+    (an unfinished Monte Carlo run, a folder of an earlier version) the
+    page's own title does (every gridmodel report ends its title so).
+    """
+    if not target.exists() and not target.is_symlink():
+        return
+    listed = lists(target.parent, target.name)
+    if listed is None and target.is_file() and not target.is_symlink():
+        with open(target, "rb") as page:
+            listed = TITLE_END.encode() in page.read(4096)
+    if not listed:
+        raise OutputError(
+            "exists and was not written by gridmodel",
+            file=target,
+            allowed="move it away and run gridmodel report again",
+        )
 
 
 def render_report_before_rename(tmp: Path, out: Path) -> Path:
@@ -134,7 +158,7 @@ def report_html(run: RunFolder) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} · gridmodel report</title><style>{PAGE_CSS}{NARROW_CSS}</style>"
+        f"<title>{escape(title)}{TITLE_END}<style>{PAGE_CSS}{NARROW_CSS}</style>"
         f'<script>window.PlotlyConfig = {{MathJaxConfig: "local"}};{FIT_SCRIPT}</script>'
         f"<script>{_safe_script(get_plotlyjs())}</script></head><body><main>"
         f"<header><h1>{escape(title)}</h1><p class='sub'>{subtitle}</p>"

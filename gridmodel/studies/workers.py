@@ -115,13 +115,17 @@ class _Pool(cf.ProcessPoolExecutor):
     """
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
-        with deferred(), _sigint_blocked():
+        with deferred(), sigint_blocked():
             return super().submit(fn, *args, **kwargs)
 
 
 @contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Block SIGINT in this thread (and in the processes it starts) inside the block."""
+def sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread inside the block.
+
+    Processes and threads started meanwhile inherit the mask: a Ctrl-C to
+    the process group does not reach them (the parent stops them).
+    """
     if not hasattr(signal, "pthread_sigmask"):  # Windows
         yield
         return

@@ -108,3 +108,30 @@ def test_every_command_refuses_the_current_folder_a_parent_or_a_link(
     assert sorted(p.name for p in here.iterdir()) == ["link", "notes.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["earlier", "good.toml", "here"]
     assert sorted(p.name for p in earlier.iterdir()) == [".gridmodel"]
+
+
+def test_report_replaces_only_a_page_gridmodel_wrote(tmp_path: Path) -> None:
+    crit = tmp_path / "crit"
+    assert (
+        runner.invoke(app, ["criticality", "case9", "-o", str(crit), "--no-progress"]).exit_code
+        == 0
+    )
+    # twice: the second replaces the first page (listed in the marker since)
+    for _ in range(2):
+        assert runner.invoke(app, ["report", str(crit)]).exit_code == 0
+    assert "report.html" in (crit / ".gridmodel").read_text(encoding="utf-8").splitlines()
+    # a folder whose report.html is the user's page, not listed: refused, page kept
+    mine = tmp_path / "mine"
+    shutil.copytree(crit, mine)
+    (mine / ".gridmodel").write_text(
+        (crit / ".gridmodel").read_text(encoding="utf-8").replace("report.html\n", ""),
+        encoding="utf-8",
+    )
+    (mine / "report.html").write_text("<p>my notes</p>", encoding="utf-8")
+    _refused(["report", str(mine)], "report.html", "not written by gridmodel")
+    assert (mine / "report.html").read_text(encoding="utf-8") == "<p>my notes</p>"
+    # without a listing (an earlier version's marker) only a gridmodel page is replaced
+    (mine / ".gridmodel").write_text("written by gridmodel\n", encoding="utf-8")
+    _refused(["report", str(mine)], "report.html", "not written by gridmodel")
+    shutil.copy(crit / "report.html", mine / "report.html")
+    assert runner.invoke(app, ["report", str(mine)]).exit_code == 0

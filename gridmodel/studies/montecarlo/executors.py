@@ -26,7 +26,7 @@ import pyarrow as pa
 from gridmodel.errors import GridModelError, OptionError
 from gridmodel.interrupts import deferred, stage
 from gridmodel.studies.montecarlo.sampling import evaluate_chunk
-from gridmodel.studies.workers import process_pool
+from gridmodel.studies.workers import process_pool, sigint_blocked
 
 T = TypeVar("T")
 F = TypeVar("F")
@@ -155,13 +155,14 @@ def dask_client(scheduler: str, *, workers: int | None = None) -> Iterator[Any]:
     distributed = _distributed()
     check_scheduler(scheduler)
     if scheduler == "local":
-        cluster = distributed.LocalCluster(
-            n_workers=workers or os.cpu_count() or 1,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",
-            silence_logs=logging.ERROR,
-        )
+        with sigint_blocked():  # its event-loop thread, and the workers it starts, keep the mask
+            cluster = distributed.LocalCluster(
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )
         try:
             with distributed.Client(cluster) as client:
                 stage("workers")
