@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.errors import GridModelError, NetworkError, OptionError, OutputError
+from gridmodel.interrupts import deferred
 from gridmodel.network.catalog import (
     BUILTIN_CASES,
     ENV_PATH,
@@ -110,14 +111,16 @@ def import_network(
     try:
         _write_folder(grid, tmp, name=name, source=str(source), generated=generated)
         load_network(tmp)  # what load_network cannot read back is not written
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
+        with deferred():  # a signal does not come between removing the old and the rename
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(tmp, target)
     except OSError as exc:
         raise OutputError(f"cannot write ({exc.strerror or exc})", file=target) from None
     finally:
         if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+            with deferred():
+                shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 
