@@ -319,6 +319,10 @@ def deficit_from_fraction(fraction: float, groups: Groups, hours: pd.DatetimeInd
     return _constant(hours, load * fraction, load)
 
 
+#: Highest Eskom-style stage (South Africa's plans go to stage 8; 16 leaves room).
+MAX_STAGE = 16
+
+
 def deficit_from_stage(
     stage: int, groups: Groups, hours: pd.DatetimeIndex, *, stage_mw: float = STAGE_MW
 ) -> pd.DataFrame:
@@ -327,10 +331,16 @@ def deficit_from_stage(
     Each region's deficit is its share of the total non-critical load times
     the national amount; above the total load the regions are in emergency.
     """
-    if stage < 0 or stage != int(stage):
-        raise OptionError(f"bad stage {stage!r}", field="stage", allowed="an integer >= 0")
-    if not np.isfinite(stage_mw) or stage_mw <= 0:
-        raise OptionError(f"bad stage MW {stage_mw!r}", field="stage_mw", allowed="a number > 0")
+    if not 0 <= stage <= MAX_STAGE or stage != int(stage):
+        raise OptionError(
+            f"bad stage {stage!r}", field="stage", allowed=f"an integer from 0 to {MAX_STAGE}"
+        )
+    if not (np.isfinite(stage_mw) and 0 < stage_mw <= MAX_MW / MAX_STAGE):
+        raise OptionError(
+            f"bad stage MW {stage_mw!r}",
+            field="stage_mw",
+            allowed=f"a number > 0 and <= {MAX_MW / MAX_STAGE:,.0f}",
+        )
     load = region_load(groups, "--stage")
     total = float(load.sum())
     share = load / total if total > 0 else load * 0.0

@@ -31,7 +31,7 @@ from gridmodel.schedule.deficit import check_deficit
 from gridmodel.schedule.groups import Groups
 from gridmodel.schedule.options import ScheduleOptions
 from gridmodel.schedule.policies import Policy, SlotContext, get, rotates_possible
-from gridmodel.schedule.slots import slot_bounds, zone
+from gridmodel.schedule.slots import check_size, slot_bounds, zone
 from gridmodel.schedule.states import EMERGENCY, OFF, ON, POSSIBLE, Schedule
 from gridmodel.schema import DEFAULT_TIMEZONE
 
@@ -84,6 +84,7 @@ def rotate(
     if days is None:
         last = deficit["time"].iloc[-1].date() if len(deficit) else start
         days = max((last - start).days + 1, 1)
+    check_size(len(groups.table), days, options.slot_hours)
     bounds = slot_bounds(start, days, options.slot_hours, timezone)
     rule = _Rule(
         policy=get(options.policy),
