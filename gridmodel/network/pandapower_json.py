@@ -188,9 +188,8 @@ class _Checker:
         except RecursionError:
             raise self.fail(path, "nested too deep", _DEPTH_ALLOWED) from None
         except ValueError as exc:
-            raise self.fail(
-                path, f"cannot read network file: not valid JSON ({_reason(exc)})", _WHAT
-            ) from None
+            message = f"not a valid pandapower JSON network ({_reason(exc)})"
+            raise self.fail(path, f"cannot read network file: {message}", _WHAT) from None
         named = isinstance(value, dict) and ("_module" in value or "_class" in value)
         if hook.count > 1 or named:
             self.value(value, path, depth)

@@ -179,7 +179,7 @@ BAD_FIELDS: dict[str, tuple[Callable[[dict[str, Any]], None], str, str]] = {
     "dtype": (_frame_option("dtype", {"vn_kv": "int64[pyarrow]"}), "_object.bus.dtype", "dtype"),
     "orient table": (_frame_option("orient", "table"), "_object.bus.orient", "orient"),
     "multiindex flag": (_frame_option("is_multiindex", "yes"), "_object.bus.is_multiindex", ""),
-    "table from a path": (_object_path, "_object.bus._object", "not valid JSON"),
+    "table from a path": (_object_path, "_object.bus._object", "not a valid pandapower JSON"),
     "GeoJSON type": (_geo_type, "_object.bus._object.geo[0]", "GeoJSON type"),
 }
 
