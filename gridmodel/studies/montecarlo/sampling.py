@@ -25,6 +25,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from gridmodel.contract import round_mw
@@ -114,7 +115,8 @@ def sample_row(
         ("montecarlo-strike-hour", fingerprint(context.scenario)), lambda: strike_hour(context)
     )
     impact = impact_of(compiled, out, cache=context.cache, demand_mw=strike.demand_mw)
-    peak = impact_of(compiled, out, cache=context.cache).to_dict()
+    at_peak = np.array_equal(strike.demand_mw, compiled.load_p_mw)  # a strike at the peak
+    peak = (impact if at_peak else impact_of(compiled, out, cache=context.cache)).to_dict()
     figures = totals(compiled, impact.outcome, regions=impact.figures)
     row: dict[str, Any] = {
         "sample": int(sample),
