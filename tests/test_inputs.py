@@ -29,7 +29,7 @@ def _read_in_thread(path: Path, limit: int) -> BaseException | bytes | None:
     def target() -> None:
         try:
             outcome.append(read_user_bytes(path, limit=limit, what="a test file"))
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+        except BaseException as exc:  # handed back to the test
             outcome.append(exc)
 
     thread = threading.Thread(target=target, daemon=True)
