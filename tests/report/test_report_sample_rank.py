@@ -100,3 +100,15 @@ def test_monte_carlo_rows_are_at_the_strike_with_the_peak_beside(tmp_path: Path)
     assert row["peak_load_mw"] == pytest.approx(peak["load_mw"], abs=1e-6)
     assert row["peak_unserved_mw"] == pytest.approx(peak["unserved_mw"], abs=1e-6)
     assert row["peak_customers_off"] == peak["customers_off"]
+
+
+def test_a_strike_at_the_peak_has_the_same_figures_at_peak() -> None:
+    from gridmodel.scenario import load_scenario
+    from gridmodel.studies.montecarlo.sampling import cached_context, sample_row
+
+    # case118-salvo strikes at 18:00 on a winter weekday: factor 1.00, the peak itself
+    scenario = load_scenario(SCENARIO.parents[2] / "scenarios" / "case118-salvo.toml")
+    row = sample_row(cached_context(scenario), 3, seed=scenario.seed, timeline=False)
+    assert row["peak_load_mw"] == row["load_mw"]
+    assert row["peak_unserved_mw"] == row["unserved_mw"] > 0
+    assert row["peak_customers_off"] == row["customers_off"]
