@@ -14,8 +14,8 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
-from gridmodel.errors import OptionError
-from gridmodel.shapes import Range
+from gridmodel.errors import InternalError, OptionError
+from gridmodel.shapes import Range, shape_problem
 
 #: Version of the ``summary.json`` shape (raised with every change, see CHANGELOG.md).
 SCHEMA_VERSION = 2
@@ -339,6 +339,27 @@ def finite_or_none(value: Any, digits: int) -> float | None:
     return 0.0 if rounded == 0 else rounded
 
 
-def write_json(path: Path, data: Any, *, indent: int = 2) -> None:
-    """Write JSON with stable formatting (keys in the order given) and a final newline."""
+def write_json(path: Path, data: Any, *, indent: int = 2, shape: Any = Any) -> None:
+    """Write JSON with stable formatting (keys in the order given) and a final newline.
+
+    ``data`` is checked first (:func:`check_written`): nothing is written
+    when it holds NaN, an infinity or, with ``shape``, a value outside it.
+    """
+    check_written(data, path, shape)
     path.write_text(json.dumps(data, indent=indent, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def check_written(data: Any, path: Path, shape: Any = Any) -> None:
+    """Refuse to write ``data`` to ``path`` with a non-finite number or a value outside ``shape``.
+
+    A count below 0 or a NaN in a result is a bug of the model, never the
+    user's input, so it is not written for a reader to trip over.
+
+    Raises
+    ------
+    InternalError
+        Naming the file and the field.
+    """
+    problem = shape_problem(data, shape)
+    if problem is not None:
+        raise InternalError(f"{path.name} would hold {problem}; nothing was written")

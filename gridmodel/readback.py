@@ -24,7 +24,7 @@ from gridmodel.contract import (
     SummaryJson,
     check_schema_version,
 )
-from gridmodel.errors import OptionError
+from gridmodel.errors import InternalError, OptionError
 from gridmodel.shapes import Range, check_columns, check_shape, loads
 
 #: What a JSON file of a folder must be, in words.
@@ -134,3 +134,20 @@ def check_table(table: pd.DataFrame, file: Path, required: tuple[str, ...] = ())
         required=required,
         times=TIME_COLUMNS,
     )
+
+
+def check_written_table(table: pd.DataFrame, file: Path) -> None:
+    """Refuse to write a result table with a bad number (NaN where none belongs, a count below 0).
+
+    Raises
+    ------
+    InternalError
+        Naming the file, the column and the row: a bug of the model, not the user's input.
+    """
+    try:
+        check_table(table, file)
+    except OptionError as exc:
+        where = f"{exc.field}: " if exc.field else ""
+        raise InternalError(
+            f"{file.name} would hold {where}{exc.message}; nothing was written"
+        ) from None

@@ -100,6 +100,19 @@ def check_shape(
         raise error(message, file=file, field=where or None, allowed=allowed)
 
 
+def shape_problem(value: Any, shape: Any = Any) -> str | None:
+    """What is wrong with ``value`` as ``shape`` in one line (``field: problem (allowed: ...)``).
+
+    ``None`` when nothing is. For data about to be written: a float NaN or
+    infinity is a problem as much as one read back.
+    """
+    problem = _problem(value, shape, "")
+    if problem is None:
+        return None
+    where, message, allowed = problem
+    return f"{where + ': ' if where else ''}{message} (allowed: {allowed})"
+
+
 _Problem = tuple[str, str, str]
 
 
@@ -191,6 +204,8 @@ def _required(shape: Any, hint: Any) -> bool:
 def _scalar(value: Any, shape: Any, field: str) -> _Problem | None:
     if shape is Any:
         return _any(value, field)
+    if isinstance(value, float) and not math.isfinite(value):  # data about to be written
+        value = NonFinite(repr(value))
     if isinstance(value, NonFinite):
         return field, _wrong(value), _kind(shape)
     if shape is float:
@@ -214,6 +229,8 @@ def _any(value: Any, field: str) -> _Problem | None:
         return _values(value, Any, field)
     if isinstance(value, list):
         return _items(value, Any, field)
+    if isinstance(value, float) and not math.isfinite(value):
+        value = NonFinite(repr(value))
     if isinstance(value, NonFinite):
         return field, _wrong(value), "a finite number"
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:

@@ -47,7 +47,7 @@ def ranking_table(comparison: pd.DataFrame) -> pd.DataFrame:
     """
     rows = strategy_rows(comparison)
     ens = rows[rows["metric"] == "ens_mwh"].copy()
-    if "rank" not in ens.columns or ens["rank"].isna().all():
+    if "rank" not in ens.columns or ens["rank"].isna().any():  # a rank left empty: from the means
         ens["rank"] = ens["mean"].rank(method="min")
     ens = ens.sort_values(["rank", "mean"], kind="stable")
     out = []

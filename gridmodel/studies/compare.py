@@ -47,11 +47,13 @@ from gridmodel.contract import (
     COMPARISON_TIMELINE_FILE,
     SCHEMA_VERSION,
     SUMMARY_FILE,
+    SummaryJson,
     write_json,
 )
 from gridmodel.errors import OptionError
 from gridmodel.inputs import MAX_COMPARE_SAMPLES, MAX_SEED, check_count
 from gridmodel.outputs import atomic_output_dir, safe_csv
+from gridmodel.readback import check_written_table
 from gridmodel.report import render_report_before_rename
 from gridmodel.restoration.metrics import Metrics, compute_metrics
 from gridmodel.restoration.strategies import check_names, names
@@ -129,7 +131,8 @@ class Comparison:
         out = Path(out)
         with atomic_output_dir(out, overwrite=overwrite) as tmp:
             if self.summary is not None:
-                write_json(tmp / SUMMARY_FILE, self.summary)
+                write_json(tmp / SUMMARY_FILE, self.summary, shape=SummaryJson)
+            check_written_table(self.table, tmp / COMPARISON_FILE)
             safe_csv(self.table, tmp / COMPARISON_FILE)
             safe_csv(self.samples, tmp / COMPARISON_SAMPLES_FILE)
             if self.served is not None:  # served-load curves for the report

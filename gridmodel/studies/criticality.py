@@ -30,12 +30,14 @@ from gridmodel.contract import (
     SCHEMA_VERSION,
     SUMMARY_FILE,
     NetworkStateJson,
+    SummaryJson,
     write_json,
 )
 from gridmodel.engine import CompiledGrid, EngineCache, compile_grid
 from gridmodel.inputs import check_count, max_workers
 from gridmodel.network.grid import Grid
 from gridmodel.outputs import atomic_output_dir, check_target, safe_csv
+from gridmodel.readback import check_written_table
 from gridmodel.strikes import Damage
 from gridmodel.studies.impact import engine_options, impact_of
 from gridmodel.studies.network_state import network_state
@@ -283,9 +285,10 @@ def write_criticality(
     """Write ``criticality.csv``, ``summary.json``, ``run.json`` and (given ``intact``)
     ``network_state.json`` into ``out`` atomically."""
     with atomic_output_dir(out, overwrite=overwrite) as tmp:
+        check_written_table(table, tmp / CRITICALITY_FILE)
         safe_csv(table, tmp / CRITICALITY_FILE)
-        write_json(tmp / SUMMARY_FILE, summary)
+        write_json(tmp / SUMMARY_FILE, summary, shape=SummaryJson)
         if intact is not None:
-            write_json(tmp / NETWORK_STATE_FILE, intact, indent=1)
+            write_json(tmp / NETWORK_STATE_FILE, intact, indent=1, shape=NetworkStateJson)
         write_json(tmp / RUN_INFO_FILE, run_info)
     return out

@@ -22,9 +22,11 @@ from gridmodel.contract import (
     TIMELINE_CSV,
     TIMELINE_FILE,
     NetworkStateJson,
+    SummaryJson,
     write_json,
 )
 from gridmodel.outputs import atomic_output_dir, safe_csv
+from gridmodel.readback import check_written_table
 from gridmodel.report import render_report_before_rename
 from gridmodel.schedule import Schedule, write_schedule
 from gridmodel.schedule.dtek import write_dtek
@@ -43,14 +45,16 @@ def write_run_folder(
 ) -> Path:
     """Write the run folder and its ``report.html`` into ``out`` atomically; return ``out``."""
     with atomic_output_dir(out, overwrite=overwrite) as tmp:
-        write_json(tmp / SUMMARY_FILE, summary)
+        write_json(tmp / SUMMARY_FILE, summary, shape=SummaryJson)
         write_json(tmp / RUN_INFO_FILE, run_info)
+        check_written_table(timeline, tmp / TIMELINE_FILE)
+        check_written_table(tasks, tmp / TASKS_FILE)
         timeline.to_parquet(tmp / TIMELINE_FILE, index=False)
         safe_csv(timeline_csv(timeline), tmp / TIMELINE_CSV)
         safe_csv(tasks, tmp / TASKS_FILE)
         write_schedule(schedule, tmp)  # schedule.csv/.json/.ics, groups.csv
         write_dtek(schedule, tmp)  # dtek/<region>.json, dtek/index.json
-        write_json(tmp / NETWORK_STATE_FILE, network_state, indent=1)
+        write_json(tmp / NETWORK_STATE_FILE, network_state, indent=1, shape=NetworkStateJson)
         render_report_before_rename(tmp, out)
     return out
 

@@ -45,6 +45,8 @@ from gridmodel.contract import (
     SAMPLES_DIR,
     SCHEMA_VERSION,
     SUMMARY_FILE,
+    SummaryJson,
+    check_written,
     round_mw,
 )
 from gridmodel.errors import OptionError, OutputError
@@ -209,6 +211,7 @@ class ChunkStore:
             raise OutputError("cannot finish: chunks are missing", file=self.samples_dir)
         stage("writing")
         summary = summarize(self)
+        check_written(summary, self.out / SUMMARY_FILE, SummaryJson)
         _write_json(self.out / SUMMARY_FILE, summary)
         _write_json(self.out / RUN_INFO_FILE, run_info)
         with deferred():
