@@ -30,6 +30,10 @@ SCENARIO_LIMIT = 4 * MIB
 TABLE_LIMIT = 64 * MIB
 #: Largest network file (pandapower JSON, MATPOWER, GeoJSON outlines) read.
 NETWORK_LIMIT = 256 * MIB
+#: Largest JSON file read back from a result folder (summary.json, network_state.json).
+RESULT_JSON_LIMIT = 64 * MIB
+#: Largest table read back from a result folder (timeline.parquet, schedule.csv, ...).
+RESULT_TABLE_LIMIT = 1024 * MIB
 #: Deepest nesting of brackets and braces accepted in TOML or JSON text.
 NESTING_LIMIT = 64
 

@@ -33,6 +33,7 @@ from gridmodel.contract import (
     TIMELINE_FILE,
 )
 from gridmodel.errors import OptionError
+from gridmodel.inputs import RESULT_JSON_LIMIT, RESULT_TABLE_LIMIT, check_user_file, read_user_bytes
 from gridmodel.outputs import unguard_cell
 from gridmodel.readback import check_network_state, check_summary, check_table, loads_json
 
@@ -174,8 +175,11 @@ def _network_state(file: Path) -> dict[str, Any] | None:
 def _json(file: Path) -> dict[str, Any] | None:
     if not file.exists():
         return None
+    raw = read_user_bytes(
+        file, limit=RESULT_JSON_LIMIT, what="a JSON file written by gridmodel", error=OptionError
+    )
     try:
-        data = loads_json(file.read_text(encoding="utf-8"), file)
+        data = loads_json(raw.decode("utf-8"), file)
     except (OSError, UnicodeDecodeError) as exc:
         raise OptionError(f"cannot read JSON: {exc}".splitlines()[0], file=file) from None
     if not isinstance(data, dict):
@@ -186,8 +190,9 @@ def _json(file: Path) -> dict[str, Any] | None:
 def _table(file: Path) -> pd.DataFrame | None:
     if not file.exists():
         return None
-    if file.is_dir():
-        raise OptionError("is a folder, expected a file", file=file)
+    check_user_file(
+        file, limit=RESULT_TABLE_LIMIT, what="a table written by gridmodel", error=OptionError
+    )
     try:
         if file.suffix == ".parquet":
             return pd.read_parquet(file)

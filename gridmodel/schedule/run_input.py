@@ -17,6 +17,7 @@ import pandas as pd
 
 from gridmodel.contract import SUMMARY_FILE, TIMELINE_CSV, TIMELINE_FILE
 from gridmodel.errors import OptionError
+from gridmodel.inputs import RESULT_JSON_LIMIT, RESULT_TABLE_LIMIT, check_user_file, read_user_bytes
 from gridmodel.readback import check_summary, check_table, loads_json
 
 #: Columns of a run's timeline that no row may leave empty.
@@ -36,11 +37,17 @@ def read_run_timeline(run_dir: str | Path) -> tuple[pd.DataFrame, Path]:
     """
     folder = Path(run_dir)
     summary = folder / SUMMARY_FILE
-    if summary.is_file():
+    if summary.exists():
         check_summary(_read_json(summary), summary)
     for name in (TIMELINE_FILE, TIMELINE_CSV):
         path = folder / name
-        if path.is_file():
+        if path.exists():
+            check_user_file(
+                path,
+                limit=RESULT_TABLE_LIMIT,
+                what="a timeline written by gridmodel",
+                error=OptionError,
+            )
             try:
                 table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
             except Exception as exc:  # pyarrow and csv raise many kinds
@@ -58,7 +65,10 @@ def read_run_timeline(run_dir: str | Path) -> tuple[pd.DataFrame, Path]:
 
 def _read_json(path: Path) -> Any:
     """The JSON value of ``path``; an OptionError naming it when it cannot be read."""
+    raw = read_user_bytes(
+        path, limit=RESULT_JSON_LIMIT, what="a JSON file written by gridmodel", error=OptionError
+    )
     try:
-        return loads_json(path.read_text(encoding="utf-8"), path)
+        return loads_json(raw.decode("utf-8"), path)
     except (OSError, UnicodeDecodeError) as exc:
         raise OptionError(f"cannot read JSON: {exc}".splitlines()[0], file=path) from None

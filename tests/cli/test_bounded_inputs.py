@@ -297,3 +297,25 @@ def test_an_option_out_of_range_is_one_line(
     argv += ["-o", str(tmp_path / "out")]
     _refused(argv, *words)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["report", "schedule"])
+@pytest.mark.parametrize("kind", ["fifo", "oversize"])
+def test_a_result_folder_file_that_is_not_a_small_regular_file_is_refused(
+    tmp_path: Path, command: str, kind: str
+) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir()
+    if kind == "fifo":
+        os.mkfifo(folder / "summary.json")  # nobody writes: a blocking read would hang
+        words = ("summary.json", "is a named pipe (FIFO)", "up to 64 MB")
+    else:
+        _sparse(folder / "summary.json", 2 * 1024**3)
+        words = ("summary.json", "file is 2 GB, too large", "up to 64 MB")
+    out = str(tmp_path / "out")
+    args = {
+        "report": ["report", str(folder)],
+        "schedule": ["schedule", "-o", out, "--from-run", str(folder), "--network", "case9"],
+    }[command]
+    _refused(args, *words)
+    assert not (tmp_path / "out").exists()
