@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from gridmodel.errors import OutputError
+from gridmodel.errors import GridModelError, OutputError
+from gridmodel.inputs import MIB, read_user_bytes
 from gridmodel.interrupts import deferred, stage
 
 #: Name of the marker file in every folder gridmodel writes.
@@ -128,9 +129,10 @@ def foreign_entries(folder: Path) -> list[str]:
 
 def _owned(folder: Path) -> set[str] | None:
     """The marker's listing; ``None`` without a marker or for a marker without a listing."""
-    try:
-        lines = (folder / MARKER).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+    try:  # a marker that is not a small regular file (a FIFO, say) is no marker
+        raw = read_user_bytes(folder / MARKER, limit=16 * MIB, what="a gridmodel marker")
+        lines = raw.decode("utf-8").splitlines()
+    except (GridModelError, UnicodeDecodeError):
         return None
     if not lines or lines[0] != MARKER_TEXT.strip():
         return None
