@@ -31,7 +31,9 @@ def compare(
             "--strategies", help="Comma-separated strategy names (default: every registered one)."
         ),
     ] = None,
-    samples: Annotated[int, typer.Option("--samples", "-n", help="Monte Carlo samples.")] = 20,
+    samples: Annotated[
+        int, typer.Option("--samples", "-n", help="Monte Carlo samples (1-10,000).")
+    ] = 20,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Seed (default: the scenario's).")
     ] = None,

@@ -21,7 +21,9 @@ def criticality(
         str, typer.Argument(help="Catalog name or file (pandapower JSON, MATPOWER .m/.mat).")
     ],
     k: Annotated[int, typer.Option("--k", help="Substations lost together: 1 or 2.")] = 1,
-    top: Annotated[int, typer.Option(help="Outages shown and listed in summary.json.")] = 20,
+    top: Annotated[
+        int, typer.Option(help="Outages shown and listed in summary.json (1-10,000).")
+    ] = 20,
     mode: Mode = "dc",
     overload: Overload = "trip",
     ratings: Ratings = "raise-base",
@@ -32,7 +34,9 @@ def criticality(
         typer.Option("--max-pairs", help="k=2: all pairs up to this many, a seeded sample beyond."),
     ] = 200_000,
     seed: Annotated[int, typer.Option(help="Seed of the pair sample.")] = 0,
-    workers: Annotated[int, typer.Option(help="Worker processes (>= 1).")] = 1,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (1 to four per CPU, at most 256).")
+    ] = 1,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "reports/criticality"
     ),

@@ -14,13 +14,18 @@ from gridmodel.errors import interrupted
 @app.command()
 def montecarlo(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
-    samples: Annotated[int, typer.Option("--samples", "-n", help="Number of samples (>= 1).")],
+    samples: Annotated[
+        int, typer.Option("--samples", "-n", help="Number of samples (1-1,000,000).")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "reports/montecarlo"
     ),
     workers: Annotated[
         int | None,
-        typer.Option(help="Worker processes (default 1; with --scheduler local: CPU count)."),
+        typer.Option(
+            help="Worker processes (default 1; with --scheduler local: CPU count; "
+            "at most four per CPU, 256)."
+        ),
     ] = None,
     scheduler: Annotated[
         str | None,

@@ -53,7 +53,13 @@ def schedule(
         str | None, typer.Option("--groups", help="Groups per region: N, or NxM subgroups (6x2).")
     ] = None,
     slot_hours: Annotated[int, typer.Option("--slot-hours", help="Slot length: 1, 2 or 4 h.")] = 4,
-    days: Annotated[int | None, typer.Option("--days", help="Number of days.")] = None,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            "--days",
+            help="Number of days (1-366; groups x days x slots a day at most 200,000).",
+        ),
+    ] = None,
     start: Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD.")] = None,
     tz: Annotated[str, typer.Option("--tz", help="Local time zone.")] = DEFAULT_TIMEZONE,
     policy: Annotated[str, typer.Option("--policy", help="Rotation policy.")] = "fair_rotation",
