@@ -215,18 +215,23 @@ class _Checker:
         named = all(isinstance(p, str) for p in pair)
         kind = ALLOWED_CLASSES.get((str(pair[0]), str(pair[1]))) if named else None
         if kind is None:
-            name = ".".join(str(p)[:80] for p in pair if p is not None)
+            name = ".".join(str(p) for p in pair if p is not None)
             raise self.fail(
-                path, f"names the class {name!r}, which a network does not hold", _CLASSES_ALLOWED
+                path,
+                f"names the class {_shown(name)}, which a network does not hold",
+                _CLASSES_ALLOWED,
             )
         for key in obj:
             if key not in _KEYS[kind]:
                 raise self.fail(
                     _join(path, key),
-                    f"key {key!r} is not read in a {pair[1]} object",
+                    f"key {_shown(key)} is not read in a {pair[1]} object",
                     ", ".join(sorted(_KEYS[kind])),
                 )
         self.options(obj, path, kind)
+        for key, item in obj.items():  # pandapower decodes these before the object itself
+            if key != "_object" and isinstance(item, (dict, list)):
+                self.value(item, _join(path, key), depth + 1)
         inner = obj.get("_object")
         where = _join(path, "_object")
         if kind in (_FRAME, _SERIES) or (kind == _NET and isinstance(inner, str)):
@@ -244,19 +249,19 @@ class _Checker:
         if "dtype" in obj and not all(isinstance(d, str) and d in DTYPES for d in dtypes):
             bad = next(d for d in dtypes if not (isinstance(d, str) and d in DTYPES))
             raise self.fail(
-                _join(path, "dtype"), f"unknown dtype {bad!r}", ", ".join(sorted(DTYPES))
+                _join(path, "dtype"), f"unknown dtype {_shown(bad)}", ", ".join(sorted(DTYPES))
             )
         if "orient" in obj and not (isinstance(obj["orient"], str) and obj["orient"] in _ORIENTS):
             raise self.fail(
                 _join(path, "orient"),
-                f"unknown orient {obj['orient']!r}",
+                f"unknown orient {_shown(obj['orient'])}",
                 ", ".join(sorted(_ORIENTS)),
             )
         if kind == _SERIES and obj.get("typ", "series") != "series":
-            raise self.fail(_join(path, "typ"), f"got {obj['typ']!r}", "series")
+            raise self.fail(_join(path, "typ"), f"got {_shown(obj['typ'])}", "series")
         for key in ("is_multiindex", "is_multicolumn"):
             if key in obj and not isinstance(obj[key], bool):
-                raise self.fail(_join(path, key), f"got {obj[key]!r}", "true, false")
+                raise self.fail(_join(path, key), f"got {_shown(obj[key])}", "true, false")
 
     def geo_cells(self, table: Any, path: str) -> None:
         """Check a table's ``geo`` cells: GeoJSON whose ``type`` names a geometry."""
@@ -282,7 +287,7 @@ class _Checker:
             kind = value.get("type")
             if "type" in value and not (isinstance(kind, str) and kind in _GEOJSON_TYPES):
                 raise self.fail(
-                    path, f"unknown GeoJSON type {kind!r}", ", ".join(sorted(_GEOJSON_TYPES))
+                    path, f"unknown GeoJSON type {_shown(kind)}", ", ".join(sorted(_GEOJSON_TYPES))
                 )
             for item in value.values():
                 self.geojson(item, path, depth + 1)
@@ -305,6 +310,12 @@ class _Objects:
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else str(key)
+
+
+def _shown(value: Any) -> str:
+    """``repr`` of a value from the file, cut to 80 characters."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _reason(exc: BaseException) -> str:

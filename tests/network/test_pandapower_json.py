@@ -91,8 +91,15 @@ def _in_a_list(doc: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _in_a_table_option(doc: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
+    """pandapower decodes a table's options (its index name) before the table."""
+    doc["_object"]["bus"]["index_name"] = obj
+    return doc
+
+
 PLACES: dict[str, Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]] = {
     "top-level": _at_top,
+    "table-option": _in_a_table_option,
     "table-cell": _in_a_table_cell,
     "nested-net-text": _in_a_nested_net,
     "list": _in_a_list,
