@@ -219,6 +219,21 @@ def _with_results(make: Callable[[], pp.pandapowerNet]) -> pp.pandapowerNet:
     return net
 
 
+def _with_values() -> pp.pandapowerNet:
+    """case9 with numpy arrays, scalars, a tuple and a set among its options."""
+    net = pn.case9()
+    net["user_pf_options"] = {
+        "names": np.array(["a", "bb"]),
+        "values": np.array([1.5, 2.0]),
+        "pair": (1, 2),
+        "count": np.int64(3),
+        "missing": np.float64("nan"),
+        "flag": np.bool_(True),
+        "set": {1, 2},
+    }
+    return net
+
+
 #: Networks pandapower writes: each must load and keep its DC flows.
 SAVED: dict[str, Callable[[], pp.pandapowerNet]] = {
     "case9": pn.case9,
@@ -228,6 +243,7 @@ SAVED: dict[str, Callable[[], pp.pandapowerNet]] = {
     "mv_oberrhein": pn.mv_oberrhein,
     "cigre_mv": pn.create_cigre_network_mv,
     "case30 with results": lambda: _with_results(pn.case30),
+    "case9 with numpy options": _with_values,
 }
 
 
