@@ -78,6 +78,7 @@ def montecarlo(
         TimeRemainingColumn,
     )
 
+    from gridmodel.contract import INCOMPLETE_FILE
     from gridmodel.interrupts import stage
     from gridmodel.scenario import load_scenario
     from gridmodel.studies.montecarlo import (
@@ -130,7 +131,7 @@ def montecarlo(
                 on_start=lambda done: bar.update(task, completed=done),
             )
     except BaseException as exc:
-        if interrupted(exc):
+        if interrupted(exc) and (out / INCOMPLETE_FILE).is_file():  # the run had started
             typer.echo(f"finished chunks are kept; resume with --resume --out {out}", err=True)
         raise
     name = summary["scenario"] or scenario.name

@@ -126,6 +126,12 @@ CASES = [
     (["schedule", "--network", "case9", "--stage", "1", "-o", "out"], "writing", signal.SIGTERM),
     (["criticality", "case9", "-o", "out", "--no-progress"], "writing", signal.SIGINT),
     (["impact", "case9", "--strike", "bus:4"], "computing", signal.SIGTERM),
+    # before the sweep has a folder: nothing to resume, no folder, no word of --resume
+    (
+        ["montecarlo", "good.toml", "-n", "4", "-o", "out", "--no-progress"],
+        "computing",
+        signal.SIGTERM,
+    ),
 ]
 
 
