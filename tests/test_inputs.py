@@ -109,7 +109,8 @@ def test_nesting_up_to_the_limit_and_brackets_in_strings_pass(depth: int) -> Non
     nested = "[" * depth + "]" * depth
     quoted = '"' + "[" * 500 + '"'  # brackets inside strings and comments do not nest
     check_nesting(f"a = {nested}\nb = {quoted}\n# {'{' * 500}\n", file="x", what="a", toml=True)
-    check_nesting(f'{{"a": {nested or 0}, "b": {quoted}}}', file="x", what="a", toml=False)
+    check_nesting(nested or "0", file="x", what="a", toml=False)
+    check_nesting(f"[{quoted}, {quoted}]", file="x", what="a", toml=False)
 
 
 @given(value=st.one_of(st.integers(max_value=0), st.integers(min_value=1001)))
