@@ -190,8 +190,10 @@ class _Checker:
         except ValueError as exc:
             message = f"not a valid pandapower JSON network ({_reason(exc)})"
             raise self.fail(path, f"cannot read network file: {message}", _WHAT) from None
-        named = isinstance(value, dict) and ("_module" in value or "_class" in value)
-        if hook.count > 1 or named:
+        # data alone: no JSON object in it but (at most) the top-level one, naming nothing
+        top = isinstance(value, dict)
+        named = top and ("_module" in value or "_class" in value)
+        if hook.count > (1 if top else 0) or named:
             self.value(value, path, depth)
         return value
 

@@ -97,7 +97,15 @@ def _in_a_table_option(doc: dict[str, Any], obj: dict[str, Any]) -> dict[str, An
     return doc
 
 
+def _in_a_values_table(doc: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
+    """A table in orient 'values': JSON text that is a list of rows, the object a cell."""
+    table = {"_module": "pandas", "_class": "DataFrame", "orient": "values"}
+    doc["_object"]["extra"] = {**table, "_object": json.dumps([[obj]])}
+    return doc
+
+
 PLACES: dict[str, Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]] = {
+    "values-table-cell": _in_a_values_table,
     "top-level": _at_top,
     "table-option": _in_a_table_option,
     "table-cell": _in_a_table_cell,
