@@ -21,12 +21,15 @@ from gridmodel.contract import round_mw
 from gridmodel.engine import CompiledGrid, EngineCache, EngineOptions, compile_grid, evaluate
 from gridmodel.engine.figures import totals
 from gridmodel.errors import OptionError
+from gridmodel.inputs import MAX_SEED, check_count
 from gridmodel.network.catalog import load_network
 from gridmodel.network.grid import Element
 from gridmodel.studies.workers import WORKER_MEMO, process_pool
 
 #: Largest number of pairs enumerated exhaustively for ``k=2``.
 MAX_PAIRS = 200_000
+#: Largest ``max_pairs`` accepted (every pair is a power-flow evaluation).
+MAX_PAIRS_CAP = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -50,16 +53,8 @@ class CriticalityOptions:
     def __post_init__(self) -> None:
         if self.k not in (1, 2) or isinstance(self.k, bool):
             raise OptionError(f"unsupported k {self.k!r}", field="k", allowed="1, 2")
-        if isinstance(self.max_pairs, bool) or self.max_pairs < 1:
-            raise OptionError(
-                f"must be a whole number >= 1, got {self.max_pairs!r}",
-                field="max_pairs",
-                allowed=">= 1",
-            )
-        if isinstance(self.seed, bool) or self.seed < 0:
-            raise OptionError(
-                f"must be a whole number >= 0, got {self.seed!r}", field="seed", allowed=">= 0"
-            )
+        check_count(self.max_pairs, field="max_pairs", high=MAX_PAIRS_CAP)
+        check_count(self.seed, field="seed", low=0, high=MAX_SEED)
 
 
 @dataclass(frozen=True)
