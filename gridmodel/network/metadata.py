@@ -46,6 +46,7 @@ from gridmodel.network.defaults import (
     default_substations,
 )
 from gridmodel.network.grid import PRIORITY_CLASSES, Grid
+from gridmodel.network.values import check_net_values
 from gridmodel.schema import MAX_CUSTOMERS, MAX_MW
 
 SUBSTATIONS_FILE = "substations.csv"
@@ -117,6 +118,7 @@ def build_grid(net: Any, *, name: str, source: str, tables: MetadataTables | Non
     """
     tables = tables or MetadataTables()
     check_power_values(net, source)
+    check_net_values(net, source)
     files = {f: str(Path(tables.folder) / f) if tables.folder else f for f in COLUMNS}
     if tables.substations is None and tables.buses is None:
         substations, bus_substation = default_substations(net)
