@@ -77,8 +77,10 @@ TIMELINE_COLUMNS: tuple[str, ...] = (
 #: Timeline MW columns checked as numbers >= 0.
 _TIMELINE_MW: tuple[str, ...] = tuple(c for c in TIMELINE_COLUMNS if c.endswith("_mw"))
 #: Hours after a strike wave during which the groups that went dark stay in
-#: emergency outages (see :func:`deficit_from_timeline`).
-EMERGENCY_AFTER_WAVE_H = 12.0
+#: emergency outages (see :func:`deficit_from_timeline`): the default of the
+#: scenario's ``[schedule] emergency_h``, so ``schedule --from-run`` gives the
+#: run's own schedule.
+EMERGENCY_AFTER_WAVE_H = 4.0
 #: MW per Eskom load-shedding stage (public figures: stage N sheds N x 1000 MW).
 STAGE_MW = 1000.0
 
