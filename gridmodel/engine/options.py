@@ -18,7 +18,9 @@ from gridmodel.errors import close_matches
 from gridmodel.schema import StrictModel, allowed_field, fail
 
 #: What ``ratings`` accepts, in words.
-RATINGS_ALLOWED = "file, raise-base, margin:X with X > 0 (e.g. margin:0.2)"
+#: Largest X of ``margin:X`` (a rating 101 times the base flow).
+MAX_MARGIN = 100.0
+RATINGS_ALLOWED = "file, raise-base, margin:X with 0 < X <= 100 (e.g. margin:0.2)"
 
 #: Weight of unserved energy per priority class in the shedding linear program
 #: (class 1 critical ... class 4 households, class 5 other industry; see
@@ -116,7 +118,7 @@ class EngineOptions(StrictModel):
                 margin = float(match.group(1))
             except ValueError:
                 margin = math.nan
-            if margin > 0 and math.isfinite(margin):
+            if 0 < margin <= MAX_MARGIN:
                 return f"margin:{match.group(1)}"
         near = close_matches(value, ["file", "raise-base", "margin:0.2"])
         hint = f"; did you mean {near[0]!r}?" if near else ""
