@@ -93,7 +93,8 @@ def check_count(
     if isinstance(value, bool) or not isinstance(value, int):
         raise error(f"must be a whole number, got {value!r}", field=field, allowed=allowed)
     if not low <= value <= high:
-        shown = f"{value:,}" if len(str(value)) <= 30 else f"{str(value)[:1]}e{len(str(value)) - 1}"
+        digits = len(str(abs(value)))
+        shown = f"{value:,}" if digits <= 30 else f"a number of {digits:,} digits"
         raise error(f"{shown} is out of range", field=field, allowed=allowed)
     return value
 
