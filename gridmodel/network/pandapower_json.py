@@ -278,8 +278,11 @@ class _Checker:
         elif isinstance(table, dict) and isinstance(table.get("geo"), dict):
             cells = list(table["geo"].values())
         for i, cell in enumerate(cells):
-            if isinstance(cell, str) and cell.lstrip().startswith("{"):
-                self.geojson(self.text(cell, f"{path}.geo[{i}]", 0), f"{path}.geo[{i}]")
+            where = f"{path}.geo[{i}]"
+            if isinstance(cell, str) and cell.lstrip()[:1] in ("{", "["):
+                self.geojson(self.text(cell, where, 0), where)
+            elif isinstance(cell, (dict, list)):  # pandapower writes it out and reads it back
+                self.geojson(cell, where)
 
     def geojson(self, value: Any, path: str, depth: int = 0) -> None:
         if depth > NESTING_LIMIT:

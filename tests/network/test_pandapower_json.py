@@ -185,6 +185,13 @@ def _geo_type(doc: dict[str, Any]) -> None:
     _set_table(doc, "bus", bus)
 
 
+def _geo_dict(doc: dict[str, Any]) -> None:
+    bus = _table(doc, "bus")
+    col = bus["columns"].index("geo")
+    bus["data"][1][col] = {"type": "__class__", "name": "x"}
+    _set_table(doc, "bus", bus)
+
+
 #: pandapower passes these on to pandas or geojson: each must be refused.
 BAD_FIELDS: dict[str, tuple[Callable[[dict[str, Any]], None], str, str]] = {
     "key passed to read_json": (_frame_option("typ", "series"), "_object.bus.typ", "key 'typ'"),
@@ -198,6 +205,7 @@ BAD_FIELDS: dict[str, tuple[Callable[[dict[str, Any]], None], str, str]] = {
     "multiindex flag": (_frame_option("is_multiindex", "yes"), "_object.bus.is_multiindex", ""),
     "table from a path": (_object_path, "_object.bus._object", "not a valid pandapower JSON"),
     "GeoJSON type": (_geo_type, "_object.bus._object.geo[0]", "GeoJSON type"),
+    "GeoJSON object in a cell": (_geo_dict, "_object.bus._object.geo[1]", "GeoJSON type"),
 }
 
 
