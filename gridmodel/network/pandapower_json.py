@@ -268,15 +268,18 @@ class _Checker:
                 raise self.fail(_join(path, key), f"got {_shown(obj[key])}", "true, false")
 
     def geo_cells(self, table: Any, path: str) -> None:
-        """Check a table's ``geo`` cells: GeoJSON whose ``type`` names a geometry."""
+        """Check a table's ``geo`` cells, in any orient: GeoJSON whose ``type`` is a geometry."""
         cells: list[Any] = []
-        if isinstance(table, dict) and isinstance(table.get("columns"), list):
+        rows = list(table.values()) if isinstance(table, dict) else table
+        if isinstance(table, dict) and isinstance(table.get("columns"), list):  # split
             if "geo" in table["columns"]:
                 col = table["columns"].index("geo")
-                rows = table["data"] if isinstance(table.get("data"), list) else []
-                cells = [r[col] for r in rows if isinstance(r, list) and len(r) > col]
-        elif isinstance(table, dict) and isinstance(table.get("geo"), dict):
+                data = table["data"] if isinstance(table.get("data"), list) else []
+                cells = [r[col] for r in data if isinstance(r, list) and len(r) > col]
+        elif isinstance(table, dict) and isinstance(table.get("geo"), dict):  # columns
             cells = list(table["geo"].values())
+        if isinstance(rows, list):  # index, records
+            cells += [row["geo"] for row in rows if isinstance(row, dict) and "geo" in row]
         for i, cell in enumerate(cells):
             where = f"{path}.geo[{i}]"
             if isinstance(cell, str) and cell.lstrip()[:1] in ("{", "["):

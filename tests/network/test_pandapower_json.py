@@ -192,6 +192,16 @@ def _geo_dict(doc: dict[str, Any]) -> None:
     _set_table(doc, "bus", bus)
 
 
+def _geo_records(doc: dict[str, Any]) -> None:
+    rows = [{"name": "b", "geo": {"type": "__init__", "name": "x"}}]
+    doc["_object"]["bus"] = {
+        "_module": "pandas",
+        "_class": "DataFrame",
+        "orient": "records",
+        "_object": json.dumps(rows),
+    }
+
+
 #: pandapower passes these on to pandas or geojson: each must be refused.
 BAD_FIELDS: dict[str, tuple[Callable[[dict[str, Any]], None], str, str]] = {
     "key passed to read_json": (_frame_option("typ", "series"), "_object.bus.typ", "key 'typ'"),
@@ -206,6 +216,7 @@ BAD_FIELDS: dict[str, tuple[Callable[[dict[str, Any]], None], str, str]] = {
     "table from a path": (_object_path, "_object.bus._object", "not a valid pandapower JSON"),
     "GeoJSON type": (_geo_type, "_object.bus._object.geo[0]", "GeoJSON type"),
     "GeoJSON object in a cell": (_geo_dict, "_object.bus._object.geo[1]", "GeoJSON type"),
+    "GeoJSON in a records table": (_geo_records, "_object.bus._object.geo[0]", "GeoJSON type"),
 }
 
 
