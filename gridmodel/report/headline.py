@@ -59,8 +59,8 @@ def headline_cards(run: RunFolder) -> list[Card]:
         )
     restore = (metrics.get("restore_h") or {}).get("90", "missing") if metrics else "missing"
     if restore != "missing":
-        value = "beyond horizon" if restore is None else f"{float(restore):,.0f} h"
-        cards.append(("to 90 % restored", value, _restore_note(metrics)))
+        value = _beyond(run) if restore is None else f"{float(restore):,.0f} h"
+        cards.append(("to 90 % restored", value, _restore_note(metrics, _beyond(run))))
     if run.samples is not None and not impact and len(run.samples):
         cards += _sample_cards(run.samples)
     strategy = summary.get("strategy")
@@ -104,7 +104,15 @@ def _worst_hour_cards(run: RunFolder, *, with_impact: bool) -> list[Card]:
     return cards
 
 
-def _restore_note(metrics: dict) -> str:
+def _beyond(run: RunFolder) -> str:
+    """A time not reached: ``not within the 168 h simulated`` (the timeline's hours)."""
+    hours = None if run.timeline is None else pd.to_numeric(run.timeline["hour"]).max()
+    if hours is None or pd.isna(hours):
+        return "not within the horizon"
+    return f"not within the {int(hours) + 1:,} h simulated"
+
+
+def _restore_note(metrics: dict, beyond: str) -> str:
     """The meaning of the 90 % figure, and when network outages and the shortage end."""
     note = restore_label("90")
     for key, words in (
@@ -113,7 +121,7 @@ def _restore_note(metrics: dict) -> str:
     ):
         if key in metrics:
             value = metrics[key]
-            at = "beyond the horizon" if value is None else f"at {float(value):,.0f} h"
+            at = beyond if value is None else f"at {float(value):,.0f} h"
             note += f"; {words} {at}"
     return note
 

@@ -24,6 +24,7 @@ from report_run import (
     HOSTILE_GROUP,
     HOSTILE_REGION,
     HOSTILE_TITLE,
+    HOURS,
     METRICS,
     STRATEGIES,
     comparison,
@@ -485,7 +486,8 @@ def test_headline_cards_name_their_time(run_dir: Path, summary: dict) -> None:
     assert value == "31 h"
     assert note == (
         "hours until 90 % of demand is served again and stays served; "
-        "network outages end at 26 h; supply shortage ends beyond the horizon"
+        "network outages end at 26 h; "
+        f"supply shortage ends not within the {HOURS} h simulated"
     )
     assert cards["repair strategy"][0] == "critical_first"
 
