@@ -44,8 +44,9 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.errors import NetworkError, unknown_name
-from gridmodel.inputs import NETWORK_LIMIT, check_user_file
+from gridmodel.inputs import NETWORK_LIMIT, check_user_file, read_user_bytes
 from gridmodel.network.grid import Grid
+from gridmodel.network.matfile import check_mat_expansion
 from gridmodel.network.metadata import build_grid, read_metadata
 from gridmodel.network.outlines import OUTLINES_FILE, read_outlines
 from gridmodel.network.pandapower_json import read_network_json
@@ -307,6 +308,10 @@ def _cached_file_net(path: str, mtime_ns: int, size: int) -> Any:
             else:
                 from pandapower.converter.matpower import from_mpc
 
+                if suffix == ".mat":
+                    what = "MATPOWER (.mat)"
+                    raw = read_user_bytes(path, limit=NETWORK_LIMIT, what=what, error=NetworkError)
+                    check_mat_expansion(raw, file=path)
                 net = from_mpc(path, f_hz=50)
     except NetworkError:
         raise

@@ -1,0 +1,85 @@
+"""Bounding what a MATLAB ``.mat`` case expands to before scipy reads it.
+
+A MAT-file (level 5) stores each variable as a data element; a compressed
+element (``miCOMPRESSED``) holds a zlib stream that ``scipy.io.loadmat``
+inflates whole. A file of a few MB can thus expand to tens of GB (zeros
+compress a thousandfold). :func:`check_mat_expansion` walks the file's
+top-level elements and inflates each compressed one in 1 MB steps, counting
+and discarding the output, and refuses the file once the total passes the
+limit: memory stays flat whatever the file claims. Files that are not level-5
+MAT-files (MATLAB v4, v7.3/HDF5, other bytes) are left to scipy, which
+reads v4 without compression and refuses the rest.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+from gridmodel.errors import NetworkError
+from gridmodel.inputs import NETWORK_LIMIT, format_size
+
+_HEADER = 128
+_COMPRESSED = 15
+_STEP = 1 << 20
+
+
+def check_mat_expansion(data: bytes, *, file: str | Path, limit: int = NETWORK_LIMIT) -> None:
+    """Refuse a level-5 MAT-file whose variables expand to more than ``limit`` bytes.
+
+    Parameters
+    ----------
+    data
+        The whole file.
+    file
+        The file, for the message.
+    limit
+        Largest total size of the variables once inflated.
+
+    Raises
+    ------
+    NetworkError
+        The compressed data expands beyond ``limit`` (the message states it),
+        or a compressed element is not a valid zlib stream.
+    """
+    order = {b"IM": "<", b"MI": ">"}.get(data[126:_HEADER])
+    if len(data) < _HEADER or order is None:
+        return
+    pos, total = _HEADER, 0
+    while pos + 8 <= len(data):
+        kind, size = struct.unpack_from(order + "II", data, pos)
+        if kind >> 16:  # a small element: type and size share the tag, data in 4 bytes
+            pos += 8
+            continue
+        body = data[pos + 8 : pos + 8 + size]
+        if kind == _COMPRESSED:
+            total += _inflated(body, limit - total, file)
+        else:
+            total += len(body)
+        if total > limit:
+            raise NetworkError(
+                f"its data expands to more than {format_size(limit)}",
+                file=file,
+                allowed=f"a MATPOWER .mat case of at most {format_size(limit)} once uncompressed",
+            )
+        pos += 8 + size
+
+
+def _inflated(body: bytes, budget: int, file: str | Path) -> int:
+    """Bytes ``body`` inflates to, counting stops once past ``budget``."""
+    stream = zlib.decompressobj()
+    count, rest = 0, body
+    try:
+        while count <= budget:
+            out = stream.decompress(rest, _STEP)
+            count += len(out)
+            rest = stream.unconsumed_tail
+            if stream.eof or (not rest and not out):
+                break
+    except zlib.error as exc:
+        raise NetworkError(
+            f"cannot read network file: not a valid MATPOWER case (compressed data: {exc})",
+            file=file,
+        ) from None
+    return count
