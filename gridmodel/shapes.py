@@ -16,6 +16,7 @@ can name the field that holds one, and an integer of more than
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import types
@@ -179,8 +180,8 @@ def _values(value: Any, item: Any, field: str) -> _Problem | None:
 def _object(value: Any, shape: Any, field: str) -> _Problem | None:
     if not isinstance(value, dict):
         return field, f"{_shown(value)} is not an object", "a JSON object"
-    hints = get_type_hints(shape, include_extras=True)
-    for key in sorted(k for k, hint in hints.items() if _required(shape, hint)):
+    hints, required = _keys(shape)
+    for key in required:
         if key not in value:
             return _join(field, key), "missing", _kind(hints[key])
     for key, hint in hints.items():
@@ -189,6 +190,13 @@ def _object(value: Any, shape: Any, field: str) -> _Problem | None:
             if found is not None:
                 return found
     return None
+
+
+@functools.cache
+def _keys(shape: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The type hints of a ``TypedDict`` and its required keys, sorted (computed once)."""
+    hints = get_type_hints(shape, include_extras=True)
+    return hints, tuple(sorted(k for k, hint in hints.items() if _required(shape, hint)))
 
 
 def _required(shape: Any, hint: Any) -> bool:
