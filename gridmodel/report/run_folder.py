@@ -86,8 +86,10 @@ def read_run_folder(run_dir: str | Path, *, name: str | None = None) -> RunFolde
     OptionError
         If ``run_dir`` is not a folder or holds none of :data:`KNOWN_FILES`,
         or its ``summary.json`` has another ``schema_version`` than this
-        gridmodel writes (its other files may differ too). Unreadable files
-        are skipped and named in :attr:`RunFolder.notes`.
+        gridmodel writes (its other files may differ too), or a file it holds
+        cannot be read or breaks the output contract (a wrong type, a missing
+        key or column, NaN, an infinite or out-of-range number): the error
+        names the file and the field (:mod:`gridmodel.readback`).
     """
     path = Path(run_dir)
     if not path.is_dir():
