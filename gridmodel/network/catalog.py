@@ -46,7 +46,7 @@ import pandas as pd
 from gridmodel.errors import NetworkError, unknown_name
 from gridmodel.inputs import NETWORK_LIMIT, check_user_file, read_user_bytes
 from gridmodel.network.grid import Grid
-from gridmodel.network.matfile import check_mat_expansion
+from gridmodel.network.matpower import check_m_text, check_mat_expansion
 from gridmodel.network.metadata import build_grid, read_metadata
 from gridmodel.network.outlines import OUTLINES_FILE, read_outlines
 from gridmodel.network.pandapower_json import read_network_json
@@ -308,10 +308,12 @@ def _cached_file_net(path: str, mtime_ns: int, size: int) -> Any:
             else:
                 from pandapower.converter.matpower import from_mpc
 
+                what = "MATPOWER (.m, .mat)"
+                raw = read_user_bytes(path, limit=NETWORK_LIMIT, what=what, error=NetworkError)
                 if suffix == ".mat":
-                    what = "MATPOWER (.mat)"
-                    raw = read_user_bytes(path, limit=NETWORK_LIMIT, what=what, error=NetworkError)
                     check_mat_expansion(raw, file=path)
+                else:
+                    check_m_text(raw.decode("utf-8", errors="replace"), file=path)
                 net = from_mpc(path, f_hz=50)
     except NetworkError:
         raise

@@ -1,25 +1,35 @@
-"""Bounding what a MATLAB ``.mat`` case expands to before scipy reads it.
+"""Bounding what a MATPOWER case costs to read, before the parsers see it.
 
-A MAT-file (level 5) stores each variable as a data element; a compressed
-element (``miCOMPRESSED``) holds a zlib stream that ``scipy.io.loadmat``
-inflates whole. A file of a few MB can thus expand to tens of GB (zeros
-compress a thousandfold). :func:`check_mat_expansion` walks the file's
-top-level elements and inflates each compressed one in 1 MB steps, counting
-and discarding the output, and refuses the file once the total passes the
-limit: memory stays flat whatever the file claims. Files that are not level-5
-MAT-files (MATLAB v4, v7.3/HDF5, other bytes) are left to scipy, which
-reads v4 without compression and refuses the rest.
+``.mat``: a MAT-file (level 5) stores each variable as a data element; a
+compressed element (``miCOMPRESSED``) holds a zlib stream that
+``scipy.io.loadmat`` inflates whole. A file of a few MB can thus expand to
+tens of GB (zeros compress a thousandfold). :func:`check_mat_expansion` walks
+the file's top-level elements and inflates each compressed one in 1 MB steps,
+counting and discarding the output, and refuses the file once the total
+passes the limit: memory stays flat whatever the file claims. Files that are
+not level-5 MAT-files (MATLAB v4, v7.3/HDF5, other bytes) are left to scipy,
+which reads v4 without compression and refuses the rest.
+
+``.m``: matpowercaseframes searches the whole text once for every
+``mpc.<field>`` line and again from each place the field is assigned, so a
+file that assigns ``mpc.bus`` thousands of times (a 500 kB file) takes hours.
+:func:`check_m_text` refuses a case that assigns a field, or names its
+function, more than once, in one pass over the text.
 """
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
+from collections import Counter
 from pathlib import Path
 
 from gridmodel.errors import NetworkError
 from gridmodel.inputs import NETWORK_LIMIT, format_size
 
+# an assignment as matpowercaseframes searches for it (anywhere, not only at a line start)
+_ASSIGNMENT = re.compile(r"(function\s*mpc|mpc\.\w+)\s*=", re.ASCII)
 _HEADER = 128
 _COMPRESSED = 15
 _STEP = 1 << 20
@@ -83,3 +93,22 @@ def _inflated(body: bytes, budget: int, file: str | Path) -> int:
             file=file,
         ) from None
     return count
+
+
+def check_m_text(text: str, *, file: str | Path) -> None:
+    """Refuse a ``.m`` case that assigns a ``mpc`` field, or its function, more than once.
+
+    Raises
+    ------
+    NetworkError
+        Naming the field assigned twice or more.
+    """
+    counts = Counter(re.sub(r"\s+", " ", m.group(1)) for m in _ASSIGNMENT.finditer(text))
+    for name, count in counts.items():
+        if count > 1:
+            raise NetworkError(
+                f"{name} is assigned {count} times",
+                file=file,
+                field=name,
+                allowed="a MATPOWER case assigning each mpc field once",
+            )

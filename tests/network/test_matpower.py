@@ -1,13 +1,15 @@
-"""A MATPOWER .mat case is bounded once uncompressed (gridmodel.network.matfile).
+"""A MATPOWER case is bounded in what it costs to read (gridmodel.network.matpower).
 
 A level-5 MAT-file keeps variables in zlib streams that scipy inflates whole:
 a few hundred kB of zeros become hundreds of MB. gridmodel counts what the
-streams inflate to, in 1 MB steps, and refuses a file past the limit.
+streams inflate to, in 1 MB steps, and refuses a file past the limit. A ``.m``
+case that assigns a field thousands of times took matpowercaseframes hours.
 """
 
 from __future__ import annotations
 
 import struct
+import time
 import zlib
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from typer.testing import CliRunner
 from gridmodel.cli import app
 from gridmodel.errors import NetworkError
 from gridmodel.network.catalog import load_network
-from gridmodel.network.matfile import check_mat_expansion
+from gridmodel.network.matpower import check_mat_expansion
 
 runner = CliRunner()
 MB = 1 << 20
@@ -75,3 +77,33 @@ def test_a_mat_case_pandapower_writes_still_loads(tmp_path: Path) -> None:
         np.sort(ref.res_bus["va_degree"].to_numpy()),
         atol=1e-6,
     )
+
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ("mpc.bus = [\n" * 40_000, "mpc.bus"),
+        ("% mpc.gen = [\n" * 3, "mpc.gen"),
+        ("function mpc = again\n", "function mpc"),
+    ],
+)
+def test_a_case_assigning_a_field_twice_is_refused_at_once(
+    tmp_path: Path, extra: str, field: str
+) -> None:
+    path = tmp_path / "case.m"
+    path.write_text((DATA / "case9.m").read_text(encoding="utf-8") + extra, encoding="utf-8")
+    started = time.perf_counter()
+    result = runner.invoke(app, ["networks", "show", str(path)])
+    assert time.perf_counter() - started < 20  # was over an hour for the first case
+    assert result.exit_code == 2, (result.output, result.exception)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"gridmodel: error: {path}: {field}: {field} is assigned ")
+
+
+def test_matpower_cases_still_load() -> None:
+    grid = load_network(DATA / "case9.m")
+    assert len(grid.net.bus) == 9 and len(grid.net.gen) + len(grid.net.ext_grid) == 3
