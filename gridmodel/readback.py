@@ -109,6 +109,8 @@ COLUMN_SUFFIXES: dict[str, Range] = {
     "_mwh": Range(0, MAX_MW * MAX_HOURS),
     "_h": Range(0, MAX_HOURS),
 }
+#: Columns of a folder's tables that hold one of a few words (a schedule's states).
+COLUMN_CHOICES: dict[str, tuple[str, ...]] = {"state": ("on", "off", "possible", "emergency")}
 #: Columns of a folder's tables that hold dates or times.
 TIME_COLUMNS: tuple[str, ...] = ("time", "start", "end", "date")
 
@@ -133,6 +135,7 @@ def check_table(table: pd.DataFrame, file: Path, required: tuple[str, ...] = ())
         suffixes=COLUMN_SUFFIXES,
         required=required,
         times=TIME_COLUMNS,
+        choices=COLUMN_CHOICES,
     )
 
 

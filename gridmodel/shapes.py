@@ -302,14 +302,16 @@ def check_columns(
     suffixes: Mapping[str, Range],
     required: Sequence[str] = (),
     times: Sequence[str] = (),
+    choices: Mapping[str, Sequence[str]] | None = None,
     error: type[GridModelError] = OptionError,
 ) -> pd.DataFrame:
     """Raise ``error`` on the first bad cell of a table read back from ``file``.
 
     A column named in ``ranges``, or whose name ends with a key of
     ``suffixes``, holds numbers within its range (empty cells allowed unless
-    the column is ``required``); a column of ``times`` holds dates or times.
-    Other columns are not checked. Rows are counted from 1, after the header.
+    the column is ``required``); a column of ``times`` holds dates or times,
+    a column of ``choices`` one of its words. Other columns are not checked.
+    Rows are counted from 1, after the header.
 
     Returns
     -------
@@ -334,6 +336,8 @@ def check_columns(
                 out = out.assign(**{name: pd.to_numeric(table[column], errors="coerce")})
         elif name in times:
             problem = _time_column(table[column])
+        elif choices and name in choices:
+            problem = _choice_column(table[column], choices[name])
         else:
             continue
         if problem is not None:
@@ -357,6 +361,14 @@ def _number_column(column: pd.Series, bounds: Range, *, required: bool) -> tuple
         return None
     row = int(np.flatnonzero(bad)[0])
     return f"bad value {_shown(_plain(column.iloc[row]))} in row {row + 1}", allowed
+
+
+def _choice_column(column: pd.Series, allowed: Sequence[str]) -> tuple[str, str] | None:
+    bad = ~column.astype(str).isin(list(allowed)).to_numpy()
+    if not bad.any():
+        return None
+    row = int(np.flatnonzero(bad)[0])
+    return f"bad value {_shown(_plain(column.iloc[row]))} in row {row + 1}", ", ".join(allowed)
 
 
 def _time_column(column: pd.Series) -> tuple[str, str] | None:

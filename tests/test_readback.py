@@ -268,3 +268,24 @@ def test_the_files_of_a_real_run_pass(run_folder: Path) -> None:
     check_summary(summary, run_folder / "summary.json")  # no error
     result = runner.invoke(app, ["report", str(_copy(run_folder, run_folder.parent))])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "column", "value", "allowed"),
+    [
+        ("schedule.csv", "state", "banana", "on, off, possible, emergency"),
+        ("schedule.csv", "start", "yesterday", "an ISO 8601 date or time"),
+        ("groups.csv", "off_h", "-4", "a number from 0 to 1e+06, or empty"),
+    ],
+)
+def test_a_tampered_schedule_file_is_refused(
+    run_folder: Path, tmp_path: Path, name: str, column: str, value: str, allowed: str
+) -> None:
+    folder = _copy(run_folder, tmp_path)
+    table = pd.read_csv(folder / name, dtype=str)
+    table.loc[0, column] = value
+    table.to_csv(folder / name, index=False)
+    result = runner.invoke(app, ["report", str(folder)])
+    _refused(result, str(folder / name), column)
+    assert f"(allowed: {allowed})" in result.stderr
+    assert not (folder / "report.html").exists()
