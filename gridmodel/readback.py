@@ -11,9 +11,11 @@ allowed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from gridmodel.contract import (
@@ -24,8 +26,8 @@ from gridmodel.contract import (
     SummaryJson,
     check_schema_version,
 )
-from gridmodel.errors import InternalError, OptionError
-from gridmodel.shapes import Range, check_columns, check_shape, loads
+from gridmodel.errors import GridModelError, InternalError, OptionError
+from gridmodel.shapes import Range, check_shape, loads, shown
 
 #: What a JSON file of a folder must be, in words.
 _WRITTEN = "a JSON object as gridmodel writes it"
@@ -154,3 +156,110 @@ def check_written_table(table: pd.DataFrame, file: Path) -> None:
         raise InternalError(
             f"{file.name} would hold {where}{exc.message}; nothing was written"
         ) from None
+
+
+def check_columns(
+    table: pd.DataFrame,
+    *,
+    file: str | Path | None,
+    ranges: Mapping[str, Range],
+    suffixes: Mapping[str, Range],
+    required: Sequence[str] = (),
+    times: Sequence[str] = (),
+    choices: Mapping[str, Sequence[str]] | None = None,
+    error: type[GridModelError] = OptionError,
+) -> pd.DataFrame:
+    """Raise ``error`` on the first bad cell of a table read back from ``file``.
+
+    A column named in ``ranges``, or whose name ends with a key of
+    ``suffixes``, holds numbers within its range (empty cells allowed unless
+    the column is ``required``); a column of ``times`` holds dates or times,
+    a column of ``choices`` one of its words. Other columns are not checked.
+    Rows are counted from 1, after the header.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` with its number columns as numbers (text such as ``"3.5"``
+        converted, empty cells NaN).
+    """
+    out = table
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise error(
+            f"missing column {missing[0]!r}",
+            file=file,
+            field=missing[0],
+            allowed="columns " + ", ".join(required),
+        )
+    for column in table.columns:
+        name = str(column)
+        bounds = ranges.get(name) or next(
+            (r for end, r in suffixes.items() if name.endswith(end)), None
+        )
+        if bounds is not None:
+            problem = _number_column(table[column], bounds, required=name in required)
+            if problem is None and not pd.api.types.is_numeric_dtype(table[column].dtype):
+                out = out.assign(**{name: pd.to_numeric(table[column], errors="coerce")})
+        elif name in times:
+            problem = _time_column(table[column])
+        elif choices and name in choices:
+            problem = _choice_column(table[column], choices[name])
+        else:
+            continue
+        if problem is not None:
+            raise error(problem[0], file=file, field=name, allowed=problem[1])
+    return out
+
+
+def _number_column(column: pd.Series, bounds: Range, *, required: bool) -> tuple[str, str] | None:
+    allowed = bounds.allowed("a number") + ("" if required else ", or empty")
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return "true/false where a number belongs", allowed
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    empty = column.isna().to_numpy() | (column.astype(str).str.strip() == "").to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(values) | (values < bounds.low) | (values > bounds.high)
+    if not required:
+        bad &= ~empty
+    elif (bad & empty).any():
+        return f"empty value in row {int(np.flatnonzero(empty)[0]) + 1}", bounds.allowed("a number")
+    if not bad.any():
+        return None
+    row = int(np.flatnonzero(bad)[0])
+    return f"bad value {shown(_plain(column.iloc[row]))} in row {row + 1}", allowed
+
+
+def _choice_column(column: pd.Series, allowed: Sequence[str]) -> tuple[str, str] | None:
+    bad = ~column.astype(str).isin(list(allowed)).to_numpy()
+    if not bad.any():
+        return None
+    row = int(np.flatnonzero(bad)[0])
+    return f"bad value {shown(_plain(column.iloc[row]))} in row {row + 1}", ", ".join(allowed)
+
+
+def _time_column(column: pd.Series) -> tuple[str, str] | None:
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        bad = column.isna().to_numpy()
+    else:
+        text = column.astype(str).str.strip()
+        parsed = [_time(t) for t in text]
+        bad = np.array([t is None for t in parsed], dtype=bool)
+    if not bad.any():
+        return None
+    row = int(np.flatnonzero(bad)[0])
+    cell = shown(_plain(column.iloc[row]))
+    return f"bad date or time {cell} in row {row + 1}", "an ISO 8601 date or time"
+
+
+def _time(text: str) -> pd.Timestamp | None:
+    try:
+        stamp = pd.Timestamp(text)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return None if pd.isna(stamp) else stamp
+
+
+def _plain(value: Any) -> Any:
+    """A table cell as a plain Python value (numpy scalars unwrapped)."""
+    return value.item() if isinstance(value, np.generic) else value

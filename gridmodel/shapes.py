@@ -20,7 +20,6 @@ import functools
 import json
 import math
 import types
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import (
@@ -35,9 +34,6 @@ from typing import (
     get_type_hints,
     is_typeddict,
 )
-
-import numpy as np
-import pandas as pd
 
 from gridmodel.errors import GridModelError, OptionError
 
@@ -130,7 +126,7 @@ def _problem(value: Any, shape: Any, field: str) -> _Problem | None:
         for extra in extras:
             if isinstance(extra, Range) and not extra.low <= value <= extra.high:
                 kind = "an integer" if base is int else "a number"
-                return field, f"{_shown(value)} is out of range", extra.allowed(kind)
+                return field, f"{shown(value)} is out of range", extra.allowed(kind)
         return None
     if origin in (Union, types.UnionType):
         arms = get_args(shape)
@@ -159,7 +155,7 @@ def _problem(value: Any, shape: Any, field: str) -> _Problem | None:
 
 def _items(value: Any, item: Any, field: str) -> _Problem | None:
     if not isinstance(value, list):
-        return field, f"{_shown(value)} is not a list", "a list"
+        return field, f"{shown(value)} is not a list", "a list"
     for i, entry in enumerate(value):
         found = _problem(entry, item, f"{field}[{i}]")
         if found is not None:
@@ -169,7 +165,7 @@ def _items(value: Any, item: Any, field: str) -> _Problem | None:
 
 def _values(value: Any, item: Any, field: str) -> _Problem | None:
     if not isinstance(value, dict):
-        return field, f"{_shown(value)} is not an object", "a JSON object"
+        return field, f"{shown(value)} is not an object", "a JSON object"
     for key, entry in value.items():
         found = _problem(entry, item, _join(field, key))
         if found is not None:
@@ -179,7 +175,7 @@ def _values(value: Any, item: Any, field: str) -> _Problem | None:
 
 def _object(value: Any, shape: Any, field: str) -> _Problem | None:
     if not isinstance(value, dict):
-        return field, f"{_shown(value)} is not an object", "a JSON object"
+        return field, f"{shown(value)} is not an object", "a JSON object"
     hints, required = _keys(shape)
     for key in required:
         if key not in value:
@@ -219,11 +215,11 @@ def _scalar(value: Any, shape: Any, field: str) -> _Problem | None:
     if shape is float:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         if ok and isinstance(value, int) and abs(value) > MAX_INT:
-            return field, f"{_shown(value)} is too large", f"a number up to {MAX_INT:.0e}"
+            return field, f"{shown(value)} is too large", f"a number up to {MAX_INT:.0e}"
     elif shape is int:
         ok = isinstance(value, int) and not isinstance(value, bool)
         if ok and abs(value) > MAX_INT:
-            return field, f"{_shown(value)} is too large", f"an integer up to {MAX_INT:.0e}"
+            return field, f"{shown(value)} is too large", f"an integer up to {MAX_INT:.0e}"
     elif shape is type(None):
         ok = value is None
     else:
@@ -242,7 +238,7 @@ def _any(value: Any, field: str) -> _Problem | None:
     if isinstance(value, NonFinite):
         return field, _wrong(value), "a finite number"
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
-        return field, f"{_shown(value)} is too large", f"a number up to {MAX_INT:.0e}"
+        return field, f"{shown(value)} is too large", f"a number up to {MAX_INT:.0e}"
     return None
 
 
@@ -272,10 +268,10 @@ def _wrong(value: Any) -> str:
     """What is wrong with a value of the wrong type, in words."""
     if isinstance(value, NonFinite):
         return f"{value.text} is not a finite number"
-    return "null is not allowed" if value is None else f"{_shown(value)} has the wrong type"
+    return "null is not allowed" if value is None else f"{shown(value)} has the wrong type"
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     """A value as the error shows it: JSON-like, at most 40 characters."""
     if isinstance(value, NonFinite):
         return value.text
@@ -292,111 +288,3 @@ def _shown(value: Any) -> str:
 
 def _join(field: str, key: Any) -> str:
     return f"{field}.{key}" if field else str(key)
-
-
-def check_columns(
-    table: pd.DataFrame,
-    *,
-    file: str | Path | None,
-    ranges: Mapping[str, Range],
-    suffixes: Mapping[str, Range],
-    required: Sequence[str] = (),
-    times: Sequence[str] = (),
-    choices: Mapping[str, Sequence[str]] | None = None,
-    error: type[GridModelError] = OptionError,
-) -> pd.DataFrame:
-    """Raise ``error`` on the first bad cell of a table read back from ``file``.
-
-    A column named in ``ranges``, or whose name ends with a key of
-    ``suffixes``, holds numbers within its range (empty cells allowed unless
-    the column is ``required``); a column of ``times`` holds dates or times,
-    a column of ``choices`` one of its words. Other columns are not checked.
-    Rows are counted from 1, after the header.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``table`` with its number columns as numbers (text such as ``"3.5"``
-        converted, empty cells NaN).
-    """
-    out = table
-    missing = [c for c in required if c not in table.columns]
-    if missing:
-        raise error(
-            f"missing column {missing[0]!r}", file=file, field=missing[0], allowed=_names(required)
-        )
-    for column in table.columns:
-        name = str(column)
-        bounds = ranges.get(name) or next(
-            (r for end, r in suffixes.items() if name.endswith(end)), None
-        )
-        if bounds is not None:
-            problem = _number_column(table[column], bounds, required=name in required)
-            if problem is None and not pd.api.types.is_numeric_dtype(table[column].dtype):
-                out = out.assign(**{name: pd.to_numeric(table[column], errors="coerce")})
-        elif name in times:
-            problem = _time_column(table[column])
-        elif choices and name in choices:
-            problem = _choice_column(table[column], choices[name])
-        else:
-            continue
-        if problem is not None:
-            raise error(problem[0], file=file, field=name, allowed=problem[1])
-    return out
-
-
-def _number_column(column: pd.Series, bounds: Range, *, required: bool) -> tuple[str, str] | None:
-    allowed = bounds.allowed("a number") + ("" if required else ", or empty")
-    if pd.api.types.is_bool_dtype(column.dtype):
-        return "true/false where a number belongs", allowed
-    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
-    empty = column.isna().to_numpy() | (column.astype(str).str.strip() == "").to_numpy()
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(values) | (values < bounds.low) | (values > bounds.high)
-    if not required:
-        bad &= ~empty
-    elif (bad & empty).any():
-        return f"empty value in row {int(np.flatnonzero(empty)[0]) + 1}", bounds.allowed("a number")
-    if not bad.any():
-        return None
-    row = int(np.flatnonzero(bad)[0])
-    return f"bad value {_shown(_plain(column.iloc[row]))} in row {row + 1}", allowed
-
-
-def _choice_column(column: pd.Series, allowed: Sequence[str]) -> tuple[str, str] | None:
-    bad = ~column.astype(str).isin(list(allowed)).to_numpy()
-    if not bad.any():
-        return None
-    row = int(np.flatnonzero(bad)[0])
-    return f"bad value {_shown(_plain(column.iloc[row]))} in row {row + 1}", ", ".join(allowed)
-
-
-def _time_column(column: pd.Series) -> tuple[str, str] | None:
-    if pd.api.types.is_datetime64_any_dtype(column.dtype):
-        bad = column.isna().to_numpy()
-    else:
-        text = column.astype(str).str.strip()
-        parsed = [_time(t) for t in text]
-        bad = np.array([t is None for t in parsed], dtype=bool)
-    if not bad.any():
-        return None
-    row = int(np.flatnonzero(bad)[0])
-    shown = _shown(_plain(column.iloc[row]))
-    return f"bad date or time {shown} in row {row + 1}", "an ISO 8601 date or time"
-
-
-def _time(text: str) -> pd.Timestamp | None:
-    try:
-        stamp = pd.Timestamp(text)
-    except (ValueError, TypeError, OverflowError):
-        return None
-    return None if pd.isna(stamp) else stamp
-
-
-def _plain(value: Any) -> Any:
-    """A table cell as a plain Python value (numpy scalars unwrapped)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _names(columns: Sequence[str]) -> str:
-    return "columns " + ", ".join(columns)
