@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -37,6 +38,7 @@ def impact(
     """Evaluate the grid with the struck elements out of service (no strike: the intact grid)."""
     from gridmodel import impact as evaluate_impact
     from gridmodel import load_network
+    from gridmodel.contract import ImpactJson, check_written
     from gridmodel.interrupts import stage
     from gridmodel.studies.impact import engine_options, strike_elements
 
@@ -57,6 +59,7 @@ def impact(
         ac_backend=ac_backend,
     )
     summary = result.to_dict()
+    check_written(summary, Path("the impact"), ImpactJson)  # no NaN or negative count shown
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return
