@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from gridmodel.errors import GridModelError, OptionError, ScenarioError
 from gridmodel.restoration.timeline import Timeline
 from gridmodel.scenario import Scenario
 from gridmodel.schedule import Schedule, deficit_from_timeline, groups_from_grid, rotate
+from gridmodel.schedule.slots import check_size
 from gridmodel.strikes import Damage
 from gridmodel.studies.context import ScenarioContext, prepare_scenario
 from gridmodel.studies.impact import Impact, impact_of
@@ -148,6 +151,11 @@ def run(scenario: Scenario, *, strategy: str | None = None, sample: int = 0) -> 
     if isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
         raise OptionError(f"must be a whole number >= 0, got {sample!r}", field="sample")
     context = prepare_scenario(scenario)
+    with _named_in_scenario(context.scenario):  # a schedule too large is refused before any work
+        options = context.scenario.schedule
+        if options.days is not None:
+            groups = groups_from_grid(context.grid, groups=options.groups)
+            check_size(len(groups.table), options.days, options.slot_hours)
     damage = context.damage(sample)
     out = damage.first_wave_out(carried_waves(context.scenario))
     strike = strike_hour(context)
@@ -173,7 +181,7 @@ def outage_schedule(context: ScenarioContext, timeline: pd.DataFrame) -> Schedul
     options = scenario.schedule
     start = pd.Timestamp(scenario.start_time).tz_convert("UTC")
     waves = [start + pd.Timedelta(hours=t) for t in wave_times(scenario)]
-    try:
+    with _named_in_scenario(scenario):
         deficit = deficit_from_timeline(
             timeline, tz=scenario.timezone, emergency_after_wave_h=options.emergency_h, waves=waves
         )
@@ -185,12 +193,18 @@ def outage_schedule(context: ScenarioContext, timeline: pd.DataFrame) -> Schedul
             timezone=scenario.timezone,
             start=scenario.start_time.date(),
         )
+
+
+@contextmanager
+def _named_in_scenario(scenario: Scenario) -> Iterator[None]:
+    """Raise a schedule option's error as the scenario file's ``[schedule]`` key."""
+    try:
+        yield
     except GridModelError as exc:
         if exc.file is not None:
             raise
-        # an option of the scenario the schedule refuses: name the file and its key
         field = exc.field or ""
-        key = f"schedule.{field}" if field in type(options).model_fields else field
+        key = f"schedule.{field}" if field in type(scenario.schedule).model_fields else field
         raise ScenarioError(
             exc.message, file=scenario.file, field=key, allowed=exc.allowed
         ) from None

@@ -324,3 +324,13 @@ def test_a_result_folder_file_that_is_not_a_small_regular_file_is_refused(
     }[command]
     _refused(args, *words)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_scenario_schedule_too_large_is_refused_before_the_run(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.toml"
+    text = BASE + '[schedule]\ngroups = "99x9"\nslot_hours = 1\ndays = 366\n'
+    scenario.write_text(text, encoding="utf-8")
+    # 891 groups x 366 days x 24 slots = 7,826,544 group-slots
+    line = _refused(["run", str(scenario), "-o", str(tmp_path / "out")], "7,826,544 group-slots")
+    assert line.startswith(f"gridmodel: error: {scenario}: schedule.days: ")
+    assert not (tmp_path / "out").exists()
