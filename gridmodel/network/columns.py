@@ -125,6 +125,8 @@ def numbers(
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         shown = float(values[row]) if numeric else cells.iloc[row]
+        if isinstance(shown, str) and len(shown) > 40:  # a cell of thousands of characters
+            shown = shown[:37] + "..."
         raise error(
             f"bad value {shown!r} {_where(row, ids, label)}",
             file=file,

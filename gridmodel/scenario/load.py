@@ -72,6 +72,12 @@ def parse_toml(text: str, *, file: str | Path | None = None) -> dict[str, Any]:
             field=field,
             allowed="TOML syntax (https://toml.io)",
         ) from None
+    except ValueError:  # not a syntax error: an integer of thousands of digits
+        raise ScenarioError(
+            "a number too long to read",
+            file=file,
+            allowed="TOML integers of at most 19 digits (64 bits)",
+        ) from None
 
 
 def scenario_from_dict(

@@ -334,3 +334,11 @@ def test_a_scenario_schedule_too_large_is_refused_before_the_run(tmp_path: Path)
     line = _refused(["run", str(scenario), "-o", str(tmp_path / "out")], "7,826,544 group-slots")
     assert line.startswith(f"gridmodel: error: {scenario}: schedule.days: ")
     assert not (tmp_path / "out").exists()
+
+
+@given(digits=st.integers(20, 20_000))
+@settings(max_examples=10, deadline=None)
+def test_an_integer_of_many_digits_is_one_error(digits: int) -> None:
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(f"{BASE}seed = 1{'0' * (digits - 1)}\n", file="s.toml")
+    assert len(info.value.line()) < 300  # the number is not repeated in the message
