@@ -52,6 +52,7 @@ from gridmodel.contract import (
 from gridmodel.errors import OptionError, OutputError
 from gridmodel.interrupts import deferred, stage
 from gridmodel.outputs import MARKER, check_place, check_target, write_marker
+from gridmodel.readback import check_written_table
 from gridmodel.studies.montecarlo.sampling import IMPACT_FIELDS, SUMMARY_COLUMNS
 
 #: Format tag of ``manifest.json``.
@@ -194,6 +195,7 @@ class ChunkStore:
             raise ValueError(f"chunk {chunk}: {table.num_rows} rows, expected {stop - start}")
         self.samples_dir.mkdir(parents=True, exist_ok=True)
         final = self.samples_dir / chunk_name(chunk)
+        check_written_table(table.to_pandas(), final)  # no NaN where none belongs, no count < 0
         tmp = self.samples_dir / f".{final.name}.{os.getpid()}.tmp"
         try:
             pq.write_table(table, tmp, compression="zstd")
