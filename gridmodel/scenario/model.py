@@ -44,6 +44,12 @@ from gridmodel.schema import (
 )
 from gridmodel.strikes.waves import Wave
 
+#: Most strike waves in a scenario (each is a frequency event and a repair wave).
+MAX_WAVES = 1_000
+#: Most missiles and random targets over all waves (each is a random draw per sample;
+#: 100,000 add about 5 s to a run).
+MAX_DRAWS = 100_000
+
 #: The scenario format this gridmodel reads (``format`` in a scenario file).
 SCENARIO_FORMAT = 1
 
@@ -115,13 +121,26 @@ class Scenario(StrictModel):
         DEFAULT_TIMEZONE, "an IANA time zone name, e.g. 'Europe/Kyiv'"
     )
     model: EngineOptions = allowed_field(EngineOptions(), "a [model] table")
-    waves: Annotated[tuple[Wave, ...], Strict(False)] = allowed_field((), "[[waves]] tables")
+    waves: Annotated[tuple[Wave, ...], Strict(False)] = allowed_field(
+        (), f"[[waves]] tables, at most {MAX_WAVES:,}", max_length=MAX_WAVES
+    )
     repair: RepairOptions = allowed_field(RepairOptions(), "a [repair] table")
     demand: DemandOptions = allowed_field(DemandOptions(), "a [demand] table")
     generation: GenerationOptions = allowed_field(GenerationOptions(), "a [generation] table")
     schedule: ScheduleOptions = allowed_field(ScheduleOptions(), "a [schedule] table")
 
     _file: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _draws_bounded(self) -> Scenario:
+        draws = sum(w.missiles + sum(r.count for r in w.random) for w in self.waves)
+        if draws > MAX_DRAWS:
+            raise fail(
+                f"{draws:,} missiles and random targets in all",
+                f"at most {MAX_DRAWS:,} missiles and random targets over all waves",
+                "waves",
+            )
+        return self
 
     @model_validator(mode="after")
     def _waves_in_order(self) -> Scenario:

@@ -342,3 +342,22 @@ def test_an_integer_of_many_digits_is_one_error(digits: int) -> None:
     with pytest.raises(ScenarioError) as info:
         parse_scenario(f"{BASE}seed = 1{'0' * (digits - 1)}\n", file="s.toml")
     assert len(info.value.line()) < 300  # the number is not repeated in the message
+
+
+@pytest.mark.parametrize(
+    ("waves", "words"),
+    [
+        # 300 salvos of 10,000 missiles fit in 17 kB and ran for minutes
+        (
+            "[[waves]]\n" + '[[waves.salvos]]\nmissiles = 10000\ntarget = "substation"\n' * 300,
+            "3,000,000",
+        ),
+        ("".join(f'[[waves]]\ntime_h = {i}\ntargets = ["line:1"]\n' for i in range(1001)), "1,000"),
+    ],
+    ids=["missiles", "waves"],
+)
+def test_a_scenario_of_too_many_draws_or_waves_is_refused(waves: str, words: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(BASE + waves, file="s.toml")
+    assert info.value.field == "waves"
+    assert words in info.value.line()
