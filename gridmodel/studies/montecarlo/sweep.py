@@ -12,7 +12,7 @@ from __future__ import annotations
 import platform
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -291,7 +291,7 @@ def _write_chunks(
 
 def _execute(
     scenario: Scenario, tasks: Iterator[ChunkTask], options: SweepOptions
-) -> Iterator[tuple[ChunkTask, pa.Table]]:
+) -> Generator[tuple[ChunkTask, pa.Table], None, None]:
     workers = options.workers or 1
     timeline = options.timeline
     if options.scheduler is not None:
