@@ -10,9 +10,9 @@ passes the limit: memory stays flat whatever the file claims. Files that are
 not level-5 MAT-files (MATLAB v4, v7.3/HDF5, other bytes) are left to scipy,
 which reads v4 without compression and refuses the rest.
 
-``.m``: matpowercaseframes searches the whole text once for every
-``mpc.<field>`` line and again from each place the field is assigned, so a
-file that assigns ``mpc.bus`` thousands of times (a 500 kB file) takes hours.
+``.m``: matpowercaseframes searches the whole text for every ``mpc.<field>``
+line, from each place the field is assigned: a file that assigns ``mpc.bus``
+1,000 times (12 kB) took 4 minutes, 500 times 40 s, growing with the cube.
 :func:`check_m_text` refuses a case that assigns a field, or names its
 function, more than once, in one pass over the text.
 """

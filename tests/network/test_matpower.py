@@ -97,7 +97,7 @@ def test_a_case_assigning_a_field_twice_is_refused_at_once(
     path.write_text((DATA / "case9.m").read_text(encoding="utf-8") + extra, encoding="utf-8")
     started = time.perf_counter()
     result = runner.invoke(app, ["networks", "show", str(path)])
-    assert time.perf_counter() - started < 20  # was over an hour for the first case
+    assert time.perf_counter() - started < 20  # 1,000 assignments took 4 minutes
     assert result.exit_code == 2, (result.output, result.exception)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
