@@ -30,6 +30,8 @@ from gridmodel.inputs import NETWORK_LIMIT, format_size
 
 # an assignment as matpowercaseframes searches for it (anywhere, not only at a line start)
 _ASSIGNMENT = re.compile(r"(function\s*mpc|mpc\.\w+)\s*=", re.ASCII)
+# a field as matpowercaseframes lists them: each listing searches the whole text
+_LISTED = re.compile(r"^\s*(mpc\.[^\s=]*)", re.MULTILINE)
 _HEADER = 128
 _COMPRESSED = 15
 _STEP = 1 << 20
@@ -98,16 +100,23 @@ def _inflated(body: bytes, budget: int, file: str | Path) -> int:
 def check_m_text(text: str, *, file: str | Path) -> None:
     """Refuse a ``.m`` case that assigns a ``mpc`` field, or its function, more than once.
 
+    A line that starts with a MATPOWER field (``mpc.bus``) counts as an
+    assignment too: the parser searches the text for each such line.
+
     Raises
     ------
     NetworkError
         Naming the field assigned twice or more.
     """
-    counts = Counter(re.sub(r"\s+", " ", m.group(1)) for m in _ASSIGNMENT.finditer(text))
-    for name, count in counts.items():
+    from matpowercaseframes.constants import ATTRIBUTES
+
+    fields = {f"mpc.{name}" for name in ATTRIBUTES}
+    assigned = Counter(re.sub(r"\s+", " ", m.group(1)) for m in _ASSIGNMENT.finditer(text))
+    listed = Counter(m.group(1) for m in _LISTED.finditer(text) if m.group(1) in fields)
+    for name, count in (assigned | listed).items():
         if count > 1:
             raise NetworkError(
-                f"{name} is assigned {count} times",
+                f"{name} is assigned or listed {count} times",
                 file=file,
                 field=name,
                 allowed="a MATPOWER case assigning each mpc field once",

@@ -88,6 +88,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
         ("mpc.bus = [\n" * 40_000, "mpc.bus"),
         ("% mpc.gen = [\n" * 3, "mpc.gen"),
         ("function mpc = again\n", "function mpc"),
+        ("mpc.branch\n" * 20_000, "mpc.branch"),
     ],
 )
 def test_a_case_assigning_a_field_twice_is_refused_at_once(
