@@ -52,8 +52,10 @@ MAX_MW = 1e9
 MAX_COUNT = 10**12
 #: Largest number of hours a file holds (over a century).
 MAX_HOURS = 1e6
-#: Largest branch loading (percent) a file holds.
-MAX_PERCENT = 1e9
+#: Largest branch loading (percent) a file holds: any finite number, since a
+#: network may rate a branch as low as it likes (a rating of 1e-6 kA gives
+#: loadings of billions of percent, a real result of such a file).
+MAX_PERCENT = math.inf
 
 #: Power (MW) at least 0, as the output files hold it.
 MW = Annotated[float, Range(0, MAX_MW)]
@@ -67,7 +69,7 @@ Count = Annotated[int, Range(0, MAX_COUNT)]
 Hours = Annotated[float, Range(0, MAX_HOURS)]
 #: A share from 0 to 1.
 Share = Annotated[float, Range(0, 1)]
-#: A branch loading (percent of its rating), at least 0.
+#: A branch loading (percent of its rating), at least 0 and finite.
 Percent = Annotated[float, Range(0, MAX_PERCENT)]
 
 #: Substation states of the map, darkest first.

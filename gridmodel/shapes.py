@@ -50,6 +50,8 @@ class Range:
 
     def allowed(self, kind: str) -> str:
         """The range in words, e.g. ``"an integer from 0 to 1e+15"``."""
+        if math.isinf(self.high):
+            return f"a finite {kind.split(' ', 1)[-1]} at least {self.low:g}"
         return f"{kind} from {self.low:g} to {self.high:g}"
 
 
