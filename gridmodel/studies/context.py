@@ -14,7 +14,9 @@ strikes from the ``strikes`` stream, the repair durations from the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from gridmodel.engine import CompiledGrid, EngineCache, compile_grid
 from gridmodel.network.grid import Grid
@@ -38,6 +40,17 @@ class ScenarioContext:
     plan: StrikePlan
     cache: EngineCache
     kit: Equipment
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    def derived(self, name: str, make: Callable[[ScenarioContext], Any]) -> Any:
+        """What ``make(self)`` gives, computed once per context and kept under ``name``.
+
+        For figures every sample of the scenario shares (the strike's hour, say),
+        kept with the compiled grid so they live and die with it.
+        """
+        if name not in self._derived:
+            self._derived[name] = make(self)
+        return self._derived[name]
 
     def damage(self, sample: int, *, seed: int | None = None) -> Damage:
         """The strikes of sample ``sample`` (seed: the scenario's unless given)."""

@@ -27,7 +27,7 @@ from gridmodel.studies.montecarlo import (
     read_manifest,
     run_montecarlo,
 )
-from gridmodel.studies.montecarlo.sampling import cached_context, sample_row
+from gridmodel.studies.montecarlo.sampling import cached_context, evaluate_chunk, sample_row
 from gridmodel.studies.montecarlo.store import RUNNING_MARKER
 from gridmodel.studies.run import run
 
@@ -50,6 +50,15 @@ def reference(tmp_path_factory: pytest.TempPathFactory, scenario) -> Path:
     out = tmp_path_factory.mktemp("mc") / "ref"
     run_montecarlo(scenario, out, options=SweepOptions(samples=120, chunk_size=25, timeline=False))
     return out
+
+
+def test_a_worker_compiles_the_grid_once_for_all_its_chunks(scenario) -> None:
+    # a row's extra figures (the strike's hour) once took the worker's only memo
+    # slot, so every chunk loaded and compiled the grid again (4x the sweep's time)
+    context = cached_context(scenario)
+    evaluate_chunk(scenario, 0, 2, timeline=False)
+    evaluate_chunk(scenario, 2, 4, timeline=False)
+    assert cached_context(scenario) is context
 
 
 def test_sample_row_equals_gridmodel_run_of_that_sample(scenario) -> None:

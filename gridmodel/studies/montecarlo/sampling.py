@@ -111,9 +111,7 @@ def sample_row(
     compiled = context.compiled
     damage = context.damage(sample, seed=seed)
     out = damage.first_wave_out(carried_waves(context.scenario))
-    strike = WORKER_MEMO.get(
-        ("montecarlo-strike-hour", fingerprint(context.scenario)), lambda: strike_hour(context)
-    )
+    strike = context.derived("strike_hour", strike_hour)
     impact = impact_of(compiled, out, cache=context.cache, demand_mw=strike.demand_mw)
     at_peak = np.array_equal(strike.demand_mw, compiled.load_p_mw)  # a strike at the peak
     peak = (impact if at_peak else impact_of(compiled, out, cache=context.cache)).to_dict()
