@@ -143,11 +143,13 @@ class StrikeWave(TypedDict):
     ``intercepted`` of its salvos' ``missiles``; ``hits_by_source`` counts
     the hits from ``salvos`` (missiles that got through), named ``targets``
     and ``random`` picks; ``hits_by_kind`` by element kind (``gen``,
-    ``substation``, ...). ``carried``: damage from before the scenario.
+    ``substation``, ...). ``carried``: damage from before the scenario;
+    ``note``: the scenario's words on how the counts relate to the record.
     """
 
     wave: Count
     name: str
+    note: NotRequired[str]
     time_h: Hours
     carried: bool
     missiles: Count

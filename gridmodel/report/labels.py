@@ -139,8 +139,8 @@ def _wave_words(wave: Mapping[str, Any], first_h: float) -> str:
     if missiles:
         got = int(sources.get("salvos", 0))
         words.append(
-            f"{plural(missiles, 'missile')} fired, {int(wave.get('intercepted') or 0):,} "
-            f"intercepted, {got:,} got through"
+            f"{plural(missiles, 'missile')} fired in salvos, "
+            f"{int(wave.get('intercepted') or 0):,} intercepted, {got:,} got through and hit"
         )
     targeted = int(sources.get("targets", 0))
     if targeted:
@@ -159,7 +159,8 @@ def _wave_words(wave: Mapping[str, Any], first_h: float) -> str:
     trips = int(wave.get("trips") or 0)
     if trips:
         words.append(f"{plural(trips, 'element')} tripped by protection, not damaged")
-    return f"{name}: {', '.join(words) or 'no hits'}"
+    note = str(wave.get("note") or "").strip().rstrip(".")
+    return f"{name}: {', '.join(words) or 'no hits'}" + (f" ({note})" if note else "")
 
 
 def _kinds_words(kinds: Mapping[str, int]) -> str:

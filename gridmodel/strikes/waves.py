@@ -195,16 +195,19 @@ class TripSpec(StrictModel):
 class Wave(StrictModel):
     """One strike wave: everything that happens at ``time_h``.
 
-    ``carried = true`` marks damage carried over from strikes before the
-    scenario starts (a wave at ``time_h = 0``): its repairs are still to do,
-    but operators switched around it long ago and it causes no frequency
-    event.
+    ``note`` says, in words shown next to the wave's counts on report pages,
+    how the wave's missiles and hits relate to the public record it models
+    (an extra salvo, hits that count no missile). ``carried = true`` marks
+    damage carried over from strikes before the scenario starts (a wave at
+    ``time_h = 0``): its repairs are still to do, but operators switched
+    around it long ago and it causes no frequency event.
     """
 
     time_h: float = allowed_field(
         0.0, "hours from 0 to 87600 from the scenario start", ge=0, le=87600, allow_inf_nan=False
     )
     name: str = allowed_field("", "any text")
+    note: str = allowed_field("", "text of at most 1,000 characters", max_length=1000)
     targets: Annotated[tuple[TargetRef, ...], Strict(False)] = allowed_field(
         (), "a list of 'kind:id' with kind one of " + ", ".join(TARGET_KINDS)
     )

@@ -53,7 +53,7 @@ def strikes_summary(scenario: Scenario, damage: Damage) -> dict[str, Any]:
 def waves_summary(scenario: Scenario, damage: Damage) -> list[dict[str, Any]]:
     """One row per wave of the scenario, in file order.
 
-    Keys: ``wave`` (index), ``name``, ``time_h``, ``carried``, ``missiles``
+    Keys: ``wave`` (index), ``name``, ``note``, ``time_h``, ``carried``, ``missiles``
     (fired in its salvos), ``intercepted``, ``hits`` (all of the wave's
     hits), ``hits_by_source`` (``salvos``, ``targets``, ``random``),
     ``hits_by_kind`` (element kind -> hits, e.g. ``{"gen": 4}``) and
@@ -70,6 +70,7 @@ def waves_summary(scenario: Scenario, damage: Damage) -> list[dict[str, Any]]:
             {
                 "wave": i,
                 "name": wave.name,
+                "note": wave.note,
                 "time_h": float(wave.time_h),
                 "carried": bool(wave.carried),
                 "missiles": missiles,

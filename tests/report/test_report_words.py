@@ -38,6 +38,7 @@ def test_the_page_explains_the_missile_totals_from_the_waves(page) -> None:
     fired = sum(s["missiles"] for s in wave["salvos"])  # 40 + 35 + 15 = 90
     named = len(wave["targets"])  # 1: Kryvyi Rih
     drawn = sum(r["count"] for r in wave["random"])  # 9 plants
+    note = wave["note"].rstrip(".")  # the scenario's own words on the counts
     stopped = summary["strikes"]["intercepted"]  # this sample's draw
     through = fired - stopped
     hits = through + named + drawn
@@ -50,10 +51,10 @@ def test_the_page_explains_the_missile_totals_from_the_waves(page) -> None:
     # salvos draw substations (the default), the random pick plants
     expected = (
         f"{fired} missiles in 1 wave ({stopped} intercepted) and {hits} hits: "
-        f"wave '{wave['name']}': {fired} missiles fired, {stopped} intercepted, "
-        f"{through} got through, 1 named target hit, {drawn} hits drawn at random, "
+        f"wave '{wave['name']}': {fired} missiles fired in salvos, {stopped} intercepted, "
+        f"{through} got through and hit, 1 named target hit, {drawn} hits drawn at random, "
         f"in all {hits} hits ({drawn} on plants, {through + named} on substations), "
-        f"{nuclear} elements tripped by protection, not damaged."
+        f"{nuclear} elements tripped by protection, not damaged ({note})."
     )
     assert expected in header
 
@@ -95,9 +96,10 @@ def test_carried_damage_is_named_in_the_sentence() -> None:
     # hand: 70 + 69 = 139 missiles, 54 + 61 = 115 intercepted, 3 + 1 + 16 + 9 = 29 hits
     assert strikes_sentence({"waves": waves}) == (
         "139 missiles in 2 waves (115 intercepted) and 29 hits: "
-        "wave '23 Nov': 70 missiles fired, 54 intercepted, 16 got through (16 on substations); "
-        "wave '5 Dec' (288 h after the first): 69 missiles fired, 61 intercepted, 8 got "
-        "through, 1 named target hit, in all 9 hits (9 on substations); "
+        "wave '23 Nov': 70 missiles fired in salvos, 54 intercepted, 16 got through and hit "
+        "(16 on substations); wave '5 Dec' (288 h after the first): 69 missiles fired in "
+        "salvos, 61 intercepted, 8 got through and hit, 1 named target hit, "
+        "in all 9 hits (9 on substations); "
         "4 plants damaged before the strike carried over ('before', 'TPP')."
     )
 

@@ -61,6 +61,7 @@ def test_waves_reconcile_the_totals_by_hand() -> None:
     assert carried == {
         "wave": 0,
         "name": "carried over",
+        "note": "",
         "time_h": 0.0,
         "carried": True,
         "missiles": 0,
