@@ -238,7 +238,9 @@ def blackout_ccdf(sizes_mw: Sequence[float] | np.ndarray) -> go.Figure:
     return fig
 
 
-def metrics_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
+def metrics_rows(
+    summary: Mapping[str, Any], *, beyond: str = "not within the horizon"
+) -> list[tuple[str, str]]:
     """Label and formatted value of every headline quantity of a run.
 
     Impact figures name their time (at the strike's hour, and at the day's
@@ -295,7 +297,7 @@ def metrics_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     for label, source, key in timed:
         if key in source:  # null: not within the horizon
             value = source[key]
-            rows.append((label, "not within the horizon" if value is None else f"{value:,.1f}"))
+            rows.append((label, beyond if value is None else f"{value:,.1f}"))
     return rows
 
 
@@ -304,9 +306,12 @@ def _whole(value: Any) -> int | None:
     return None if value is None else round(float(value))
 
 
-def metrics_table(summary: Mapping[str, Any]) -> go.Figure:
-    """Table of :func:`metrics_rows` (``go.Table``, two columns)."""
-    rows = metrics_rows(summary)
+def metrics_table(
+    summary: Mapping[str, Any], *, beyond: str = "not within the horizon"
+) -> go.Figure:
+    """Table of :func:`metrics_rows` (``go.Table``, two columns); ``beyond`` is the
+    text of a time not reached (``not within the 336 h simulated``)."""
+    rows = metrics_rows(summary, beyond=beyond)
     fig = go.Figure(
         go.Table(
             columnwidth=[3, 1],

@@ -54,13 +54,11 @@ def headline_cards(run: RunFolder) -> list[Card]:
         cards.append(("customers off at the strike", count(impact["customers_off"]), note))
     cards += _worst_hour_cards(run, with_impact=bool(cards))
     if metrics.get("ens_mwh") is not None:
-        cards.append(
-            ("energy not served", f"{float(metrics['ens_mwh']):,.0f} MWh", "whole horizon")
-        )
+        cards.append(("energy not served", f"{float(metrics['ens_mwh']):,.0f} MWh", over(run)))
     restore = (metrics.get("restore_h") or {}).get("90", "missing") if metrics else "missing"
     if restore != "missing":
-        value = _beyond(run) if restore is None else f"{float(restore):,.0f} h"
-        cards.append(("to 90 % restored", value, _restore_note(metrics, _beyond(run))))
+        value = beyond(run) if restore is None else f"{float(restore):,.0f} h"
+        cards.append(("to 90 % restored", value, _restore_note(metrics, beyond(run))))
     if run.samples is not None and not impact and len(run.samples):
         cards += _sample_cards(run.samples)
     strategy = summary.get("strategy")
@@ -104,7 +102,15 @@ def _worst_hour_cards(run: RunFolder, *, with_impact: bool) -> list[Card]:
     return cards
 
 
-def _beyond(run: RunFolder) -> str:
+def over(run: RunFolder) -> str:
+    """The span a total covers: ``over the 168 h simulated`` (the timeline's hours)."""
+    hours = None if run.timeline is None else pd.to_numeric(run.timeline["hour"]).max()
+    if hours is None or pd.isna(hours):
+        return "whole horizon"
+    return f"over the {int(hours) + 1:,} h simulated"
+
+
+def beyond(run: RunFolder) -> str:
     """A time not reached: ``not within the 168 h simulated`` (the timeline's hours)."""
     hours = None if run.timeline is None else pd.to_numeric(run.timeline["hour"]).max()
     if hours is None or pd.isna(hours):

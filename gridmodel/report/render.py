@@ -26,7 +26,7 @@ from gridmodel.errors import OutputError
 from gridmodel.interrupts import stage
 from gridmodel.outputs import claim, lists
 from gridmodel.report import criticality_page, figures, study_sections
-from gridmodel.report.headline import header_notes_html, headline_cards
+from gridmodel.report.headline import beyond, header_notes_html, headline_cards
 from gridmodel.report.page import PAGE_CSS, assumptions_html, cards_html
 from gridmodel.report.responsive import FIT_SCRIPT, NARROW_CSS
 from gridmodel.report.run_folder import RunFolder, read_run_folder
@@ -225,7 +225,8 @@ def sections(run: RunFolder) -> list[PageSection]:
         )
         out += [PageSection(*part) for part in parts]
     if figures.metrics_rows(summary):
-        out.append(PageSection("metrics", "Metrics", METRICS_TEXT, figures.metrics_table(summary)))
+        table = figures.metrics_table(summary, beyond=beyond(run))
+        out.append(PageSection("metrics", "Metrics", METRICS_TEXT, table))
     out.append(
         PageSection(
             "assumptions",

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from gridmodel._version import __version__
@@ -44,6 +45,7 @@ def write_run_folder(
     overwrite: bool = False,
 ) -> Path:
     """Write the run folder and its ``report.html`` into ``out`` atomically; return ``out``."""
+    timeline = whole_customers(timeline)
     with atomic_output_dir(out, overwrite=overwrite) as tmp:
         write_json(tmp / SUMMARY_FILE, summary, shape=SummaryJson)
         write_json(tmp / RUN_INFO_FILE, run_info)
@@ -56,6 +58,23 @@ def write_run_folder(
         write_dtek(schedule, tmp)  # dtek/<region>.json, dtek/index.json
         write_json(tmp / NETWORK_STATE_FILE, network_state, indent=1, shape=NetworkStateJson)
         render_report_before_rename(tmp, out)
+    return out
+
+
+#: Timeline columns that count customers: hour means in the model, whole at output.
+CUSTOMER_COLUMNS = ("customers_off", "customers_interrupted")
+
+
+def whole_customers(frame: pd.DataFrame) -> pd.DataFrame:
+    """The timeline with its customer counts rounded to whole customers, once, here.
+
+    The model keeps hour means (customers times their unserved share), and
+    ``customer_hours`` and the other metrics come from those, unrounded.
+    """
+    out = frame.copy()
+    for column in CUSTOMER_COLUMNS:
+        if column in out.columns:
+            out[column] = np.rint(out[column].to_numpy(dtype=float)).astype(np.int64)
     return out
 
 

@@ -108,6 +108,22 @@ def test_tables_hold_only_finite_numbers(runs: dict[str, Path], name: str) -> No
 
 
 @pytest.mark.slow
+def test_timeline_counts_whole_customers(runs: dict[str, Path]) -> None:
+    # counts of customers are whole in the files (rounded once, as written); the
+    # metrics come from the unrounded hour means, so the file's sum is within
+    # half a customer per row of summary.json's customer_hours
+    for scenario, folder in runs.items():
+        for name in ("timeline.parquet", "timeline.csv"):
+            path = folder / name
+            table = pd.read_parquet(path) if name.endswith(".parquet") else pd.read_csv(path)
+            for column in ("customers_off", "customers_interrupted"):
+                assert pd.api.types.is_integer_dtype(table[column]), (scenario, name, column)
+                assert (table[column] >= 0).all() and (table[column] <= table["customers"]).all()
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        hours = summary["metrics"]["customer_hours"]
+        assert abs(table["customers_off"].sum() - hours) <= 0.5 * len(table) + 1e-6, scenario
+
+
 def test_calendar_has_no_non_numbers(runs: dict[str, Path]) -> None:
     for folder in runs.values():
         text = (folder / "schedule.ics").read_text(encoding="utf-8")
