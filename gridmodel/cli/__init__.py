@@ -36,6 +36,13 @@ def report_error(exc: GridModelError) -> None:
 class ErrorMappingGroup(TyperGroup):
     """Click group that turns errors into one line and an exit code (see the module notes)."""
 
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        # Click turns a Ctrl-C while it parses the arguments into "Aborted!" and exit 1
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt as exc:
+            raise typer.Exit(stopped(exc)) from None
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)

@@ -69,6 +69,26 @@ def test_a_users_folder_with_a_manifest_is_not_a_monte_carlo_run(
     assert (mine / "manifest.json").read_bytes() == (earlier / "manifest.json").read_bytes()
 
 
+def test_a_huge_or_special_manifest_is_never_read(tmp_path: Path, good: Path) -> None:
+    # a sparse 65 MB manifest.json (the limit of a result's JSON is 64 MB) and a
+    # FIFO of that name: neither is read (no hang, no memory), neither is a run
+    import os
+
+    from gridmodel.inputs import RESULT_JSON_LIMIT
+
+    big = tmp_path / "big"
+    big.mkdir()
+    with open(big / "manifest.json", "wb") as file:
+        file.truncate(RESULT_JSON_LIMIT + 1024 * 1024)
+    fifo = tmp_path / "fifo"
+    fifo.mkdir()
+    os.mkfifo(fifo / "manifest.json")
+    for folder in (big, fifo):
+        _refused(_mc(good, folder, "--resume"), "no Monte Carlo run here to resume")
+        _refused(_mc(good, folder), "not written by gridmodel", "--overwrite")
+        assert [p.name for p in folder.iterdir()] == ["manifest.json"]
+
+
 def test_a_file_added_to_a_monte_carlo_result_is_kept(tmp_path: Path, good: Path) -> None:
     out = tmp_path / "mc"
     assert runner.invoke(app, _mc(good, out)).exit_code == 0

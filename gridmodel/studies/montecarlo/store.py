@@ -49,7 +49,8 @@ from gridmodel.contract import (
     check_written,
     round_mw,
 )
-from gridmodel.errors import OptionError, OutputError
+from gridmodel.errors import GridModelError, OptionError, OutputError
+from gridmodel.inputs import RESULT_JSON_LIMIT, read_user_bytes
 from gridmodel.interrupts import deferred, stage
 from gridmodel.outputs import MARKER, check_place, check_target, write_marker
 from gridmodel.readback import check_written_table
@@ -281,13 +282,17 @@ def is_own_run(out: Path) -> bool:
 
 
 def read_manifest(out: Path) -> dict[str, Any] | None:
-    """The manifest of a Monte Carlo folder, or ``None`` if ``out`` is not one."""
+    """The manifest of a Monte Carlo folder, or ``None`` if ``out`` is not one.
+
+    A ``manifest.json`` that is not a regular file of at most
+    :data:`~gridmodel.inputs.RESULT_JSON_LIMIT` bytes is none of gridmodel's
+    (it is never read whole).
+    """
     path = out / MANIFEST_FILE
-    if not path.is_file():
-        return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = read_user_bytes(path, limit=RESULT_JSON_LIMIT, what="a Monte Carlo manifest")
+        data = json.loads(text.decode("utf-8"))
+    except (GridModelError, OSError, ValueError):
         return None
     return data if isinstance(data, dict) and data.get("format") == FORMAT else None
 
