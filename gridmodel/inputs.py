@@ -18,8 +18,12 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gridmodel.errors import GridModelError, OptionError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -285,3 +289,39 @@ def check_nesting(
                 )
         elif token in "]}":
             depth = max(depth - 1, 0)
+
+
+def read_user_parquet(
+    path: str | Path, *, limit: int, what: str, error: type[GridModelError] = GridModelError
+) -> pd.DataFrame:
+    """Read a Parquet table whose file and uncompressed data are at most ``limit`` bytes.
+
+    A few kB of compressed or run-length-encoded zeros can stand for
+    gigabytes. Before any page is decoded, the size the table takes once read
+    is bounded from the file's footer: the larger of its column chunks'
+    uncompressed sizes and 8 bytes per cell (rows times columns); a file
+    that states more than ``limit`` is refused.
+    """
+    import pyarrow.parquet as pq  # only for the commands that read a table back
+
+    file = check_user_file(path, limit=limit, what=what, error=error)
+    try:
+        meta = pq.ParquetFile(file).metadata
+        stated = sum(
+            meta.row_group(g).column(c).total_uncompressed_size
+            for g in range(meta.num_row_groups)
+            for c in range(meta.num_columns)
+        )
+        size = max(stated, 8 * meta.num_rows * meta.num_columns)
+    except Exception as exc:  # pyarrow raises many types for a bad file
+        raise error(f"cannot read table: {exc}".splitlines()[0], file=file) from None
+    if size > limit:
+        raise error(
+            f"holds {format_size(size)} once uncompressed, too large",
+            file=file,
+            allowed=f"{what}, up to {format_size(limit)} uncompressed",
+        )
+    try:
+        return pq.read_table(file).to_pandas()
+    except Exception as exc:
+        raise error(f"cannot read table: {exc}".splitlines()[0], file=file) from None

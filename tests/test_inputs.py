@@ -125,3 +125,23 @@ def test_counts_outside_their_range_are_one_error(value: int) -> None:
 @given(value=st.integers(1, 1000))
 def test_counts_inside_their_range_pass(value: int) -> None:
     assert check_count(value, field="--samples", high=1000) == value
+
+
+def test_a_parquet_table_is_bounded_once_uncompressed(tmp_path: Path) -> None:
+    # 4 MB of zeros compress to a few kB: the footer's uncompressed sizes are
+    # added up before any page is inflated, so a limit of 1 MB refuses it
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from gridmodel.inputs import MIB, read_user_parquet
+
+    path = tmp_path / "zeros.parquet"
+    pq.write_table(pa.table({"x": np.zeros(MIB // 2, dtype=np.int64)}), path, compression="zstd")
+    assert path.stat().st_size < 64 * 1024  # small on disk
+    with pytest.raises(GridModelError) as caught:
+        read_user_parquet(path, limit=MIB, what="a table")
+    line = caught.value.line()
+    assert "once uncompressed" in line and "up to 1 MB uncompressed" in line, line
+    table = read_user_parquet(path, limit=8 * MIB, what="a table")  # 4 MB: within 8 MB
+    assert len(table) == MIB // 2 and int(table["x"].abs().sum()) == 0

@@ -33,7 +33,13 @@ from gridmodel.contract import (
     TIMELINE_FILE,
 )
 from gridmodel.errors import OptionError
-from gridmodel.inputs import RESULT_JSON_LIMIT, RESULT_TABLE_LIMIT, check_user_file, read_user_bytes
+from gridmodel.inputs import (
+    RESULT_JSON_LIMIT,
+    RESULT_TABLE_LIMIT,
+    check_user_file,
+    read_user_bytes,
+    read_user_parquet,
+)
 from gridmodel.outputs import unguard_cell
 from gridmodel.readback import check_network_state, check_summary, check_table, loads_json
 
@@ -192,12 +198,11 @@ def _json(file: Path) -> dict[str, Any] | None:
 def _table(file: Path) -> pd.DataFrame | None:
     if not file.exists():
         return None
-    check_user_file(
-        file, limit=RESULT_TABLE_LIMIT, what="a table written by gridmodel", error=OptionError
-    )
+    what = "a table written by gridmodel"
+    if file.suffix == ".parquet":
+        return read_user_parquet(file, limit=RESULT_TABLE_LIMIT, what=what, error=OptionError)
+    check_user_file(file, limit=RESULT_TABLE_LIMIT, what=what, error=OptionError)
     try:
-        if file.suffix == ".parquet":
-            return pd.read_parquet(file)
         text_columns = ("region", "group", "strategy", "names", "substations", "regions")
         table = pd.read_csv(file, dtype=dict.fromkeys(text_columns, str))
     except Exception as exc:  # pyarrow and pandas raise many types for a bad file

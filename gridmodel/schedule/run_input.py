@@ -17,7 +17,13 @@ import pandas as pd
 
 from gridmodel.contract import SUMMARY_FILE, TIMELINE_CSV, TIMELINE_FILE
 from gridmodel.errors import OptionError
-from gridmodel.inputs import RESULT_JSON_LIMIT, RESULT_TABLE_LIMIT, check_user_file, read_user_bytes
+from gridmodel.inputs import (
+    RESULT_JSON_LIMIT,
+    RESULT_TABLE_LIMIT,
+    check_user_file,
+    read_user_bytes,
+    read_user_parquet,
+)
 from gridmodel.readback import check_summary, check_table, loads_json
 
 #: Columns of a run's timeline that no row may leave empty.
@@ -42,14 +48,15 @@ def read_run_timeline(run_dir: str | Path) -> tuple[pd.DataFrame, Path]:
     for name in (TIMELINE_FILE, TIMELINE_CSV):
         path = folder / name
         if path.exists():
-            check_user_file(
-                path,
-                limit=RESULT_TABLE_LIMIT,
-                what="a timeline written by gridmodel",
-                error=OptionError,
-            )
+            what = "a timeline written by gridmodel"
+            if path.suffix == ".parquet":
+                table = read_user_parquet(
+                    path, limit=RESULT_TABLE_LIMIT, what=what, error=OptionError
+                )
+                return check_table(table, path, _NEEDED), path
+            check_user_file(path, limit=RESULT_TABLE_LIMIT, what=what, error=OptionError)
             try:
-                table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+                table = pd.read_csv(path)
             except Exception as exc:  # pyarrow and csv raise many kinds
                 raise OptionError(
                     f"cannot read timeline: {exc}".splitlines()[0], file=path
