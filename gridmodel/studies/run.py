@@ -37,7 +37,7 @@ from gridmodel.studies.restore import (
     restore,
     wave_times,
 )
-from gridmodel.studies.run_folder import run_info, write_run_folder
+from gridmodel.studies.run_folder import run_info, whole_customers, write_run_folder
 from gridmodel.studies.strike_hour import StrikeHour, peak_hour, strike_hour
 from gridmodel.studies.strike_summary import strikes_summary
 
@@ -90,8 +90,12 @@ class Run:
 
     @property
     def timeline(self) -> pd.DataFrame:
-        """One row per hour and region (``timeline.parquet``)."""
-        return self.restoration.timeline.frame
+        """One row per hour and region, as ``timeline.parquet`` holds it.
+
+        Customer counts are whole here; the model's hour means (and the metrics
+        computed from them) are in ``restoration.timeline.frame``.
+        """
+        return whole_customers(self.restoration.timeline.frame)
 
     @property
     def tasks(self) -> pd.DataFrame:

@@ -44,8 +44,11 @@ def write_run_folder(
     network_state: NetworkStateJson,
     overwrite: bool = False,
 ) -> Path:
-    """Write the run folder and its ``report.html`` into ``out`` atomically; return ``out``."""
-    timeline = whole_customers(timeline)
+    """Write the run folder and its ``report.html`` into ``out`` atomically; return ``out``.
+
+    ``timeline`` is written as given: :attr:`~gridmodel.studies.run.Run.timeline` has rounded its
+    customer counts already (:func:`whole_customers`).
+    """
     with atomic_output_dir(out, overwrite=overwrite) as tmp:
         write_json(tmp / SUMMARY_FILE, summary, shape=SummaryJson)
         write_json(tmp / RUN_INFO_FILE, run_info)
