@@ -16,29 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cli_scenarios import GOOD
 from typer.testing import CliRunner
 
 from gridmodel.cli import app
 
 runner = CliRunner()
-
-#: A small valid scenario on pandapower's case9 (three loads, buses 4..8).
-GOOD = """\
-title = "case9 test"
-network = "case9"
-seed = 1
-
-[[waves]]
-targets = ["bus:4"]
-
-[repair]
-crews = 1
-horizon_h = 24
-
-[schedule]
-groups = 3
-days = 1
-"""
 
 
 def _with(old: str, new: str) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_scenarios import GOOD
 from typer.testing import CliRunner
 
 from gridmodel.cli import app
@@ -30,23 +31,6 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 runner = CliRunner()
 
-#: A small valid scenario on pandapower's case9 (three loads, buses 4..8).
-GOOD = """\
-title = "case9 test"
-network = "case9"
-seed = 1
-
-[[waves]]
-targets = ["bus:4"]
-
-[repair]
-crews = 1
-horizon_h = 24
-
-[schedule]
-groups = 3
-days = 1
-"""
 
 #: How long a process may take to reach a stage, or to end after the signal (s).
 TIMEOUT_S = 240
