@@ -4,8 +4,9 @@ Every single substation (``k=1``) or pair of substations (``k=2``) is taken
 out of the intact grid and the state is evaluated with the engine (grid
 compiled once per process). Pairs are enumerated exhaustively while there are
 at most ``max_pairs`` of them (:data:`MAX_PAIRS` by default: 200,000 pairs,
-i.e. up to 632 substations); beyond that ``max_pairs`` distinct pairs are
-drawn uniformly without replacement with ``numpy.random.default_rng(seed)``.
+i.e. up to 632 substations; ``"all"``: every pair, up to :data:`MAX_PAIRS_CAP`);
+beyond that ``max_pairs`` distinct pairs are drawn uniformly without
+replacement with ``numpy.random.default_rng(seed)``.
 """
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ from gridmodel.studies.workers import WORKER_MEMO, process_pool
 
 #: Largest number of pairs enumerated exhaustively for ``k=2``.
 MAX_PAIRS = 200_000
-#: Largest ``max_pairs`` accepted (every pair is a power-flow evaluation).
-MAX_PAIRS_CAP = 2_000_000
+#: Largest ``max_pairs`` accepted, and the most pairs ``max_pairs="all"`` evaluates
+#: (every pair is a power-flow evaluation; case2869pegase has 4,114,146 pairs).
+MAX_PAIRS_CAP = 5_000_000
+#: ``max_pairs`` for every pair of the network, however many (up to :data:`MAX_PAIRS_CAP`).
+ALL_PAIRS = "all"
 
 
 @dataclass(frozen=True)
@@ -41,19 +45,27 @@ class CriticalityOptions:
     k
         Substations lost together: 1 or 2.
     max_pairs
-        For ``k=2``: enumerate all pairs up to this many, sample this many beyond.
+        For ``k=2``: enumerate all pairs up to this many, sample this many
+        beyond; ``"all"`` (:data:`ALL_PAIRS`): every pair (a network of more
+        than :data:`MAX_PAIRS_CAP` pairs is refused when the pairs are counted).
     seed
         Seed of the pair sample (used only when sampling).
     """
 
     k: int = 1
-    max_pairs: int = MAX_PAIRS
+    max_pairs: int | str = MAX_PAIRS
     seed: int = 0
 
     def __post_init__(self) -> None:
         if self.k not in (1, 2) or isinstance(self.k, bool):
             raise OptionError(f"unsupported k {self.k!r}", field="k", allowed="1, 2")
-        check_count(self.max_pairs, field="max_pairs", high=MAX_PAIRS_CAP)
+        if self.max_pairs != ALL_PAIRS:
+            try:
+                check_count(self.max_pairs, field="max_pairs", high=MAX_PAIRS_CAP)
+            except OptionError as exc:
+                raise OptionError(
+                    exc.message, field="max_pairs", allowed=f"{exc.allowed}, or {ALL_PAIRS}"
+                ) from None
         check_count(self.seed, field="seed", low=0, high=MAX_SEED)
 
 
@@ -89,11 +101,11 @@ def outage_set(n: int, *, options: CriticalityOptions) -> OutageSet:
     if options.k == 1:
         return OutageSet(np.arange(n, dtype=np.int64).reshape(-1, 1), n, False)
     total = n * (n - 1) // 2
-    if total <= options.max_pairs:
+    if options.max_pairs == ALL_PAIRS or total <= int(options.max_pairs):
         i, j = np.triu_indices(n, k=1)
         return OutageSet(np.column_stack([i, j]).astype(np.int64), total, False)
     rng = np.random.default_rng(options.seed)
-    chosen = np.sort(rng.choice(total, size=options.max_pairs, replace=False))
+    chosen = np.sort(rng.choice(total, size=int(options.max_pairs), replace=False))
     return OutageSet(pair_from_index(chosen, n), total, True)
 
 
