@@ -39,7 +39,9 @@ COMPARISON_SAMPLES_FILE = "samples.csv"
 COMPARISON_TIMELINE_FILE = "comparison_timeline.parquet"
 SAMPLES_DIR = "samples"
 CRITICALITY_FILE = "criticality.csv"
-#: Marks an unfinished Monte Carlo run folder.
+#: Folder of a criticality study's chunk files (every outage's figures).
+OUTAGES_DIR = "outages"
+#: Marks an unfinished Monte Carlo run or criticality study folder.
 INCOMPLETE_FILE = "INCOMPLETE"
 #: ``kind`` in the ``summary.json`` of a compare and a criticality folder (a run's and a
 #: Monte Carlo sweep's summary has no ``kind``).
