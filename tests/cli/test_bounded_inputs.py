@@ -250,7 +250,7 @@ def test_montecarlo_samples_above_a_million_are_refused_before_any_work(
     [
         (["criticality", "case9", "--workers", "1000000"], ("workers:", "from 1 to")),
         (["criticality", "case9", "--top", "10000000"], ("top:", "from 1 to 10,000")),
-        (["criticality", "case9", "--max-pairs", "10000000"], ("max_pairs:", "2,000,000")),
+        (["criticality", "case9", "--max-pairs", "10000000"], ("max_pairs:", "5,000,000")),
         (["impact", "case9", "--ratings", "margin:1e308"], ("ratings", "0 < X <= 100")),
         (["compare", "{s}", "-n", "1000000"], ("samples:", "from 1 to 10,000")),
         (["montecarlo", "{s}", "-n", "2", "--scheduler", "tcp://[::1"], ("--scheduler",)),

@@ -279,7 +279,7 @@ def test_criticality_returns_the_ranking_and_writes_only_with_out(
     grid = gridmodel.load_network("case9")
     table = gridmodel.criticality(grid, k=1)
     assert isinstance(table, pd.DataFrame)
-    assert table.attrs == {"outages_total": 9, "sampled": False}
+    assert table.attrs == {"outages_total": 9, "outages_evaluated": 9, "sampled": False}
     assert list(workdir.iterdir()) == []
     # independent path: gridmodel.impact of each substation on its own
     assert sorted(table["substations"]) == sorted(str(s) for s in grid.substations.index)

@@ -1,69 +1,97 @@
 """N-k criticality: which substations, and which pairs, hurt most when lost.
 
 Every single substation (``k=1``) or pair of substations (``k=2``) is taken
-out of the intact grid and the state is evaluated with the fast engine (grid
-compiled once); outages are ranked by unserved MW, then customers off.
+out of the intact grid and the state is evaluated with the engine (grid
+compiled once per process); outages are ranked by unserved MW, then
+customers off. Pairs are enumerated exhaustively while there are at most
+``max_pairs`` of them (200,000 by default; ``"all"``: every pair, up to
+5,000,000); beyond that ``max_pairs`` distinct pairs are drawn with
+``numpy.random.default_rng(seed)`` and the result says it was sampled.
 
-Pairs are enumerated exhaustively while there are at most ``max_pairs`` of
-them (:data:`MAX_PAIRS` by default: 200,000 pairs, i.e. up to 632
-substations); beyond that ``max_pairs`` distinct pairs are drawn uniformly
-without replacement with ``numpy.random.default_rng(seed)`` and the result
-says it was sampled.
+The outages run in chunks (:mod:`~gridmodel.studies.criticality.space`) in
+this process, on a process pool or on a Dask cluster
+(:mod:`~gridmodel.studies.criticality.executors`); with an output folder each
+chunk is written as it finishes and an interrupted study resumes
+(:mod:`~gridmodel.studies.criticality.store`). The ranking keeps numbers only
+(:mod:`~gridmodel.studies.criticality.ranking`), so memory does not grow with
+the number of outages.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from gridmodel.contract import (
-    CRITICALITY_FILE,
-    CRITICALITY_KIND,
-    NETWORK_STATE_FILE,
-    RUN_INFO_FILE,
-    SCHEMA_VERSION,
-    SUMMARY_FILE,
-    NetworkStateJson,
-    SummaryJson,
-    write_json,
-)
-from gridmodel.engine import CompiledGrid, EngineCache, compile_grid
+from gridmodel.engine import CompiledGrid, compile_grid
+from gridmodel.errors import GridModelError
 from gridmodel.inputs import check_count, max_workers
+from gridmodel.interrupts import stage
 from gridmodel.network.grid import Grid
-from gridmodel.outputs import atomic_output_dir, check_target, safe_csv
-from gridmodel.readback import check_written_table
-from gridmodel.strikes import Damage
-from gridmodel.studies.impact import engine_options, impact_of
-from gridmodel.studies.network_state import network_state
-from gridmodel.studies.outages import (
-    MAX_PAIRS,
-    CriticalityOptions,
-    OutageSet,
-    evaluate_outages,
-    evaluate_parallel,
-    outage_set,
+from gridmodel.studies.criticality.executors import ChunkJob, run_dask, run_pool, run_serial
+from gridmodel.studies.criticality.ranking import Ranking
+from gridmodel.studies.criticality.results import (
+    criticality_summary,
+    intact_state,
+    read_back_ranking,
+    write_results,
 )
+from gridmodel.studies.criticality.space import (
+    OutageSpace,
+    check_chunk_size,
+    default_chunk_size,
+    grid_fingerprint,
+    outage_space,
+)
+from gridmodel.studies.criticality.store import StudyStore, precheck, read_manifest
+from gridmodel.studies.impact import engine_options
+from gridmodel.studies.montecarlo.executors import check_scheduler, dask_client
+from gridmodel.studies.outages import MAX_PAIRS, CriticalityOptions
 
-#: Columns of the ranking table (after ``rank``).
-COLUMNS: tuple[str, ...] = (
-    "rank",
-    "substations",
-    "names",
-    "regions",
-    "unserved_mw",
-    "customers_off",
-    "dark_mw",
-    "shed_mw",
-    "critical_unserved_mw",
-    "tripped",
-    "islands",
-)
+#: Most outages ``--top`` lists in ``summary.json``.
+MAX_TOP = 10_000
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a study runs: its grid and outages, chunk size, and where chunks run."""
+
+    compiled: CompiledGrid
+    space: OutageSpace
+    chunk_size: int
+    workers: int = 1
+    scheduler: str | None = None
+    network: str | None = None
+
+    @property
+    def chunks(self) -> int:
+        return -(-self.space.count // self.chunk_size)
+
+    def chunk_range(self, chunk: int) -> tuple[int, int]:
+        start = chunk * self.chunk_size
+        return start, min(start + self.chunk_size, self.space.count)
+
+    def jobs(self, chunks: Iterable[int]) -> Iterator[ChunkJob]:
+        """The jobs of ``chunks``, made one at a time (positions computed when submitted)."""
+        for chunk in chunks:
+            start, stop = self.chunk_range(chunk)
+            yield ChunkJob(chunk, start, self.space.positions(start, stop))
+
+
+def check_counts(*, top: int, workers: int) -> None:
+    """Check ``top`` (1 to :data:`MAX_TOP`) and ``workers`` (1 to four per CPU, at most 256).
+
+    Raises
+    ------
+    OptionError
+        Naming the parameter and the range.
+    """
+    check_count(top, field="top", high=MAX_TOP)
+    check_count(workers, field="workers", high=max_workers())
 
 
 def rank_outages(
@@ -73,7 +101,9 @@ def rank_outages(
     on_progress: Callable[[int], None] | None = None,
     workers: int = 1,
     network: str | None = None,
-) -> tuple[pd.DataFrame, OutageSet]:
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+) -> tuple[pd.DataFrame, OutageSpace]:
     """Rank single substations (``k=1``) or pairs (``k=2``) by the load they cut off.
 
     Parameters
@@ -84,51 +114,60 @@ def rank_outages(
         ``k``, ``max_pairs``, ``seed``.
     on_progress
         Called with the number of outages evaluated so far.
-    workers
+    workers, network
         Worker processes; more than 1 needs ``network`` (what
         :func:`~gridmodel.network.catalog.load_network` loads ``compiled.grid`` from).
-    network
-        The network source, for worker processes.
+    scheduler
+        A Dask scheduler (``"local"`` or an address); the grid is sent to its workers.
+    chunk_size
+        Outages per chunk (default: a 32nd of them, 500 to 20,000).
 
     Returns
     -------
     table, outages
-        The ranking (columns :data:`COLUMNS`; sorted by ``unserved_mw`` then
-        ``customers_off``, descending, ties in substation order; ``rank``
-        from 1) and the outage set evaluated (total and whether sampled).
+        The ranking (:data:`~gridmodel.studies.criticality.ranking.COLUMNS`;
+        sorted by ``unserved_mw`` then ``customers_off``, descending, ties in
+        outage order; ``rank`` from 1; at most
+        :data:`~gridmodel.studies.criticality.ranking.RANKED_MAX` rows) and
+        the outages evaluated (how many of how many, sampled or not).
     """
-    grid = compiled.grid
-    subs = [str(s) for s in grid.substations.index]
-    outages = outage_set(len(subs), options=options)
-    if workers > 1 and network is not None and len(outages.positions) > 1:
-        figures = evaluate_parallel(
-            network,
-            compiled.options,
-            subs,
-            outages.positions,
-            workers=workers,
-            on_progress=on_progress,
-        )
-    else:
-        figures = evaluate_outages(
-            compiled, subs, outages.positions, cache=EngineCache(), on_progress=on_progress
-        )
-    names = grid.substations["name"].astype(str).to_numpy()
-    regions = grid.substations["region"].astype(str).to_numpy()
-    ids = np.asarray(subs, dtype=object)
-    pos = outages.positions
-    table = pd.DataFrame(
-        {
-            "substations": [";".join(ids[p]) for p in pos],
-            "names": [";".join(names[p]) for p in pos],
-            "regions": [";".join(dict.fromkeys(regions[p])) for p in pos],
-        }
+    space = outage_space(len(compiled.grid.substations), options)
+    plan = Plan(
+        compiled,
+        space,
+        chunk_size or default_chunk_size(space.count),
+        workers,
+        scheduler,
+        network,
     )
-    table = pd.concat([table, figures], axis=1)
-    order = np.lexsort((np.arange(len(table)), -table["customers_off"], -table["unserved_mw"]))
-    table = table.iloc[order].reset_index(drop=True)
-    table.insert(0, "rank", np.arange(1, len(table) + 1))
-    return table[list(COLUMNS)], outages
+    ranking = Ranking(space.k)
+    done = 0
+
+    def rows(n: int) -> None:
+        if on_progress is not None:
+            on_progress(done + n)
+
+    for job, figures in execute(plan, plan.jobs(range(plan.chunks)), on_rows=rows):
+        ranking.add(job.start, job.positions, figures)
+        done += len(figures)
+        rows(0)
+    return ranking.table(compiled.grid), space
+
+
+def execute(
+    plan: Plan, jobs: Iterator[ChunkJob], *, on_rows: Callable[[int], None] | None = None
+) -> Generator[tuple[ChunkJob, pd.DataFrame], None, None]:
+    """Run ``jobs`` where ``plan`` says: Dask, a process pool, or this process."""
+    engine = plan.compiled.options
+    if plan.scheduler is not None:
+        workers = plan.workers if plan.scheduler == "local" else None
+        with dask_client(plan.scheduler, workers=workers) as client:
+            key = grid_fingerprint(plan.compiled)
+            yield from run_dask(plan.compiled.grid, key, engine, jobs, client=client)
+    elif plan.workers > 1 and plan.network is not None and plan.chunks > 1:
+        yield from run_pool(plan.network, engine, jobs, workers=plan.workers)
+    else:
+        yield from run_serial(plan.compiled, jobs, on_rows=on_rows)
 
 
 def criticality(
@@ -140,12 +179,15 @@ def criticality(
     ratings: str = "raise-base",
     limit: float | None = None,
     ac_backend: str = "auto",
-    max_pairs: int = MAX_PAIRS,
+    max_pairs: int | str = MAX_PAIRS,
     seed: int = 0,
     workers: int = 1,
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
     network: str | None = None,
     out: str | Path | None = None,
     overwrite: bool = False,
+    resume: bool = False,
     top: int = 20,
     on_progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
@@ -160,96 +202,100 @@ def criticality(
     mode, overload, ratings, limit, ac_backend
         Engine options, as for :func:`gridmodel.impact`.
     max_pairs
-        For ``k=2``: all pairs up to this many, a seeded sample beyond.
+        For ``k=2``: all pairs up to this many (1 to 5,000,000), a seeded
+        sample beyond; ``"all"``: every pair (up to 5,000,000).
     seed
         Seed of the pair sample.
-    workers
+    workers, network
         Worker processes; more than 1 needs ``network`` (the name or path the
         workers load ``grid`` from).
-    network
-        Where ``grid`` was loaded from, for worker processes.
+    scheduler
+        A Dask scheduler: ``"local"`` (a new ``LocalCluster`` of ``workers``
+        processes) or an address such as ``tcp://host:8786``.
+    chunk_size
+        Outages per chunk file (default: a 32nd of them, 500 to 20,000).
     out
-        When given, also write ``criticality.csv``, ``summary.json`` (the
-        ``top`` outages), ``network_state.json`` (the intact grid, for the
-        report's map of the most critical elements) and ``run.json`` into
-        this folder.
+        When given, every outage's figures stream to ``out/outages/*.parquet``
+        as chunks finish; when all are done the folder gets ``criticality.csv``
+        (the ranking), ``summary.json`` (the ``top`` outages),
+        ``network_state.json`` (the intact grid, for the report's map) and
+        ``run.json`` (see :mod:`~gridmodel.studies.criticality.store`).
     overwrite
-        Replace a non-empty folder gridmodel did not write.
+        Replace a non-empty folder gridmodel did not write, or an unfinished study.
+    resume
+        Finish an interrupted study in ``out`` (same network and options).
     top
         Outages listed in ``summary.json``.
     on_progress
-        Called with the number of outages evaluated so far.
+        Called with the number of outages evaluated so far (those on disk included).
 
     Returns
     -------
     DataFrame
-        The ranking (columns :data:`COLUMNS`); ``attrs`` holds
-        ``outages_total`` and ``sampled``.
+        The ranking (the first 100,000 outages at most); ``attrs`` holds
+        ``outages_total``, ``outages_evaluated`` and ``sampled``.
     """
-    if out is not None:
-        check_target(Path(out), overwrite=overwrite)  # before any work
-    check_counts(top=top, workers=workers)
     options = CriticalityOptions(k=k, max_pairs=max_pairs, seed=seed)
+    check_counts(top=top, workers=workers)
+    check_scheduler(scheduler)
+    if chunk_size is not None:
+        check_chunk_size(chunk_size)
     engine = engine_options(
         mode=mode, overload=overload, ratings=ratings, limit=limit, ac_backend=ac_backend
     )
+    if out is not None:
+        precheck(Path(out), resume=resume, overwrite=overwrite)  # before any work
+        if resume and chunk_size is None:
+            chunk_size = resumed_chunk_size(Path(out))
     started = time.perf_counter()
     compiled = compile_grid(grid, options=engine)
-    table, outages = rank_outages(
-        compiled, options=options, on_progress=on_progress, workers=workers, network=network
+    space = outage_space(len(grid.substations), options)
+    plan = Plan(
+        compiled,
+        space,
+        chunk_size or default_chunk_size(space.count),
+        workers,
+        scheduler,
+        network,
     )
-    elapsed = time.perf_counter() - started
-    table.attrs.update(outages_total=int(outages.total), sampled=bool(outages.sampled))
-    if out is not None:
-        write_criticality(
-            Path(out),
-            table,
-            summary=criticality_summary(compiled, options, outages, table, top=top),
-            intact=intact_state(compiled),
-            run_info={
-                "workers": workers,
-                "elapsed_s": round(elapsed, 3),
-                "ms_per_outage": round(1000 * elapsed / max(len(table), 1), 3),
-            },
-            overwrite=overwrite,
+    if out is None:
+        table, _ = rank_outages(
+            compiled,
+            options=options,
+            on_progress=on_progress,
+            workers=workers,
+            network=network,
+            scheduler=scheduler,
+            chunk_size=plan.chunk_size,
         )
+    else:
+        table = run_study(
+            plan, Path(out), options, top=top, resume=resume, overwrite=overwrite,
+            on_progress=on_progress, started=started,
+        )  # fmt: skip
+    table.attrs.update(
+        outages_total=int(space.total),
+        outages_evaluated=int(space.count),
+        sampled=bool(space.sampled),
+    )
     return table
 
 
-#: Most outages ``--top`` lists in ``summary.json``.
-MAX_TOP = 10_000
+def resumed_chunk_size(out: Path) -> int | None:
+    """The chunk size of the study in ``out`` (``None``: none readable; the resume decides)."""
+    value = (read_manifest(out) or {}).get("chunk_size")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
-def check_counts(*, top: int, workers: int) -> None:
-    """Check ``top`` (1 to :data:`MAX_TOP`) and ``workers`` of :func:`criticality`.
-
-    ``workers`` is 1 to :func:`~gridmodel.inputs.max_workers` (four per CPU,
-    at most 256).
-
-    Raises
-    ------
-    OptionError
-        Naming the parameter and the range.
-    """
-    check_count(top, field="top", high=MAX_TOP)
-    check_count(workers, field="workers", high=max_workers())
-
-
-def criticality_summary(
-    compiled: CompiledGrid,
-    options: CriticalityOptions,
-    outages: OutageSet,
-    table: pd.DataFrame,
-    *,
-    top: int,
-) -> dict[str, Any]:
-    """The ``summary.json`` of a criticality folder (the ``top`` outages)."""
-    engine = compiled.options
+def study_manifest(plan: Plan, options: CriticalityOptions) -> dict[str, Any]:
+    """What identifies a study: a resume must have the same (``manifest.json``)."""
+    engine = plan.compiled.options
+    space = plan.space
     return {
-        "schema_version": SCHEMA_VERSION,
-        "kind": CRITICALITY_KIND,
-        "network": compiled.grid.name,
-        "k": options.k,
+        "network": plan.compiled.grid.name,
+        "network_sha256": grid_fingerprint(plan.compiled),
+        "substations": space.substations,
+        "k": space.k,
         "options": {
             "mode": engine.mode,
             "overload": engine.overload,
@@ -257,38 +303,73 @@ def criticality_summary(
             "overload_limit_percent": float(engine.overload_limit_percent),
             "ac_backend": engine.ac_backend,
         },
-        "substations": len(compiled.grid.substations),
-        "load_mw": round(float(compiled.load_p_mw.sum()), 6),
-        "outages_total": int(outages.total),
-        "outages_evaluated": len(table),
-        "sampled": bool(outages.sampled),
-        "seed": options.seed if outages.sampled else None,
-        "top": json.loads(table.head(top).to_json(orient="records")),
+        "max_pairs": options.max_pairs,
+        "seed": options.seed,
+        "outages_total": space.total,
+        "outages": space.count,
+        "sampled": space.sampled,
+        "chunk_size": plan.chunk_size,
+        "chunks": plan.chunks,
     }
 
 
-def intact_state(compiled: CompiledGrid) -> NetworkStateJson:
-    """``network_state.json`` of the intact grid: every substation's place, the base flows."""
-    intact = impact_of(compiled, ())
-    return network_state(compiled, intact.outcome, Damage((), (), 0, 0))
-
-
-def write_criticality(
+def run_study(
+    plan: Plan,
     out: Path,
-    table: pd.DataFrame,
+    options: CriticalityOptions,
     *,
-    summary: dict[str, Any],
-    run_info: dict[str, Any],
-    intact: NetworkStateJson | None = None,
-    overwrite: bool = False,
-) -> Path:
-    """Write ``criticality.csv``, ``summary.json``, ``run.json`` and (given ``intact``)
-    ``network_state.json`` into ``out`` atomically."""
-    with atomic_output_dir(out, overwrite=overwrite) as tmp:
-        check_written_table(table, tmp / CRITICALITY_FILE)
-        safe_csv(table, tmp / CRITICALITY_FILE)
-        write_json(tmp / SUMMARY_FILE, summary, shape=SummaryJson)
-        if intact is not None:
-            write_json(tmp / NETWORK_STATE_FILE, intact, indent=1, shape=NetworkStateJson)
-        write_json(tmp / RUN_INFO_FILE, run_info)
-    return out
+    top: int,
+    resume: bool,
+    overwrite: bool,
+    on_progress: Callable[[int], None] | None,
+    started: float,
+) -> pd.DataFrame:
+    """Evaluate the chunks missing from ``out``, then write the ranking and mark it complete."""
+    store = StudyStore.open(
+        out, study_manifest(plan, options), plan.space, resume=resume, overwrite=overwrite
+    )
+    on_disk = store.done_chunks() if resume else set()
+    done = sum(stop - start for start, stop in map(plan.chunk_range, on_disk))
+    resumed_outages = done
+
+    def rows(n: int) -> None:
+        if on_progress is not None:
+            on_progress(done + n)
+
+    rows(0)
+    missing = [c for c in range(plan.chunks) if c not in on_disk]
+    results = execute(plan, plan.jobs(missing), on_rows=rows)
+    try:
+        for job, figures in results:
+            store.write_chunk(job.chunk, figures)
+            done += len(figures)
+            rows(0)
+            stage("chunk")  # testing hook: a chunk is on disk
+    except (GridModelError, KeyboardInterrupt):
+        results.close()
+        store.remove_if_empty()  # nothing to resume: no folder left behind
+        raise
+    finally:
+        results.close()  # stops a worker pool now, not when the traceback is dropped
+    ranking = Ranking(plan.space.k)
+    read_back_ranking(store, ranking)
+    table = ranking.table(plan.compiled.grid)
+    elapsed = time.perf_counter() - started
+    run = plan.space.count - resumed_outages
+    write_results(
+        store,
+        table,
+        summary=criticality_summary(plan.compiled, options, plan.space, table, top=top),
+        intact=intact_state(plan.compiled),
+        run_info={
+            "workers": plan.workers,
+            "scheduler": plan.scheduler,
+            "chunk_size": plan.chunk_size,
+            "chunks_run": len(missing),
+            "chunks_resumed": len(on_disk),
+            "outages_run": run,
+            "elapsed_s": round(elapsed, 3),
+            "ms_per_outage": round(1000 * elapsed / max(run, 1), 3),
+        },
+    )
+    return table
