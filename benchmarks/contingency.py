@@ -263,8 +263,11 @@ def n2_criticality(
         on_progress=lambda done: marks.append((time.perf_counter(), done)),
     )
     wall = time.perf_counter() - began
-    (t0, d0), (t1, d1) = marks[0], marks[-1]
-    steady = (t1 - t0) / (d1 - d0) if d1 > d0 and t1 > t0 else wall / evaluated
+    steady = wall / evaluated  # unless two progress reports tell the rate without start-up
+    if len(marks) >= 2:
+        (t0, d0), (t1, d1) = marks[0], marks[-1]
+        if d1 > d0 and t1 > t0:
+            steady = (t1 - t0) / (d1 - d0)
     return total, 1000 * cpu / evaluated, 1000 * steady, wall
 
 
