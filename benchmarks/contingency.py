@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/contingency.py                         # case1354pegase, about 2 minutes
+    python benchmarks/contingency.py                         # case1354pegase, 2-4 minutes
     python benchmarks/contingency.py --network case118 --network case2869pegase
     python benchmarks/contingency.py --pairs 5000            # N-2 sample size
     python benchmarks/contingency.py --quick                 # small samples, a smoke run
@@ -19,17 +19,19 @@ Measured in the same process, per network:
 * **lightsim2grid** (the published limit, single-branch outages only):
   ``ContingencyAnalysisCPP`` in DC (KLU) over every single-branch outage,
   and the LODF route (``LSGrid.get_lodf`` once, then the post-outage flows of
-  every branch outage by one numpy product, as lightsim2grid's own
-  ``benchmark_dc_solvers.py`` does). Next to them, gridmodel's
-  ``solve_plain`` (no cascade) on the same single-branch outages.
+  every branch outage by one numpy product: the flows-only time is what
+  lightsim2grid publishes, the matrix is spread over the branches). Next to
+  them, gridmodel's ``solve_plain`` (no cascade) on a seeded sample of the
+  same single-branch outages.
 * **gridmodel** ``criticality(grid, k=1, overload="trip")`` end to end after
-  one warm-up run, per substation; ``criticality(grid, k=2, ...)`` on a
+  one warm-up run, per substation (alternating with the loop, best of two);
+  ``criticality(grid, k=2, ...)`` on a
   seeded sample of ``--pairs`` pairs with 1 worker and with 2 workers (the
   2-worker rate is taken between the first and the last progress report, so
   the pool's start-up is left out; the wall time with it is printed too),
   projected to all pairs; and the engine per state with the trip cascade
   (``evaluate``) against the same states without it (``solve_plain``),
-  separately for the states whose first solve trips something and for those
+  separately for the states where the cascade trips something and for those
   where nothing trips.
 
 Times are CPU time of this process where one process does all the work (the
