@@ -74,6 +74,8 @@ class GridCache:
         self.references: Recent[Any] = Recent(REFERENCE_CACHE_SIZE)
         self.factors: Recent[Any] = Recent(LU_CACHE_SIZE)
         self.ptdf_factors: Recent[Any] = Recent(PTDF_CACHE_SIZE)
+        #: the compiled kernel's arrays of the grid (:mod:`gridmodel.engine.batch`)
+        self.kernel: Any = None
 
 
 class EngineCache:

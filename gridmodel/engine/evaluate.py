@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from gridmodel.engine.ac.check import ac_check
+from gridmodel.engine.batch import trip_outcomes
 from gridmodel.engine.cache import EngineCache
 from gridmodel.engine.compiled import CompiledGrid, State
 from gridmodel.engine.outcome import Outcome, check_outcome
@@ -63,8 +64,11 @@ def evaluate(
     handling = handling_for(compiled)
     outcomes = []
     with cache.lock:
-        for state in states:
-            outcome = handling.evaluate(compiled, state, demand, cache)
+        if handling.name == "trip":  # every state in one compiled call
+            found = trip_outcomes(compiled, states, demand, cache)
+        else:
+            found = [handling.evaluate(compiled, state, demand, cache) for state in states]
+        for state, outcome in zip(states, found, strict=True):
             if compiled.options.mode == "ac":
                 outcome = ac_check(compiled, state, outcome, cache)
             check_outcome(compiled, outcome, compiled.unit_limits(state))

@@ -1,0 +1,216 @@
+"""Compiled DC evaluation of one grid state, with the trip cascade.
+
+The rules are those of :mod:`gridmodel.engine.dc` and
+:mod:`gridmodel.engine.overload` (``trip``), in one compiled function per
+state (:func:`cascade_state`) so that a batch of states costs no Python per
+state (:mod:`gridmodel.engine.batch` drives it):
+
+1. islands (:func:`~gridmodel.engine.islands._label`) and energisation;
+2. the supply balance (:func:`~gridmodel.engine.supply._balance`);
+3. the DC flow: a low-rank update of the current reference factorisation
+   (the intact grid's, or the last one this state's cascade made;
+   :func:`~gridmodel.engine.lowrank._woodbury`), or, above the rank limit or
+   the residual, this step's own :math:`L D L^T` (:mod:`gridmodel.engine.ldl`),
+   which becomes the reference of the next steps;
+4. every branch above the trip threshold trips at once and the state is
+   evaluated again, until nothing trips.
+
+Each cascade step after the first is therefore an update of the last
+factorisation by the branches just tripped, never a fresh sparse LU, and a
+state whose first flow overloads nothing costs one step.
+
+A state whose own matrix cannot be factorised without pivoting returns
+:data:`FALLBACK`; the caller evaluates it on the pivoting path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from gridmodel.engine.islands import _label
+from gridmodel.engine.ldl import factor_numeric
+from gridmodel.engine.lowrank import _ldl_solve, _residual, _woodbury
+from gridmodel.engine.supply import _balance
+
+#: :func:`cascade_state` status: evaluated.
+DONE = 0
+#: :func:`cascade_state` status: a step needs a pivoting factorisation.
+FALLBACK = -1
+
+
+@njit(cache=True)
+def stage_matrix(g, live, grounded, data):
+    """The grounded susceptance matrix's values (intact pattern, factor order)."""
+    f, b, slots, diag_slot = g[0], g[2], g[12], g[13]
+    m = len(f)
+    data[:] = 0.0
+    for k in range(m):  # in np.bincount's order: ff, tt, ft, tf
+        if live[k]:
+            data[slots[k]] += b[k]
+    for k in range(m):
+        if live[k]:
+            data[slots[m + k]] += b[k]
+    for k in range(m):
+        if live[k]:
+            data[slots[2 * m + k]] -= b[k]
+    for k in range(m):
+        if live[k]:
+            data[slots[3 * m + k]] -= b[k]
+    for i in range(len(grounded)):
+        if grounded[i]:
+            data[diag_slot[i]] += 1.0
+
+
+@njit(cache=True)
+def islands_and_balance(g, bus, branch_ok, unit, load, pmax, demand, tol):
+    """Islands, energisation and supply balance of one step."""
+    unit_bus, forming = g[8], g[9]
+    labels, n_isl = _label(g[5], g[6], g[7], bus, branch_ok)
+    energized_island = np.zeros(n_isl, dtype=np.bool_)
+    unit_ok = np.zeros(len(unit_bus), dtype=np.bool_)
+    for u in range(len(unit_bus)):
+        unit_ok[u] = unit[u] and bus[unit_bus[u]]
+        if unit_ok[u] and forming[u]:
+            energized_island[labels[unit_bus[u]]] = True
+    energized = np.zeros(len(bus), dtype=np.bool_)
+    for i in range(len(bus)):
+        if bus[i]:
+            energized[i] = energized_island[labels[i]]
+    for u in range(len(unit_bus)):
+        unit_ok[u] = unit_ok[u] and energized[unit_bus[u]]
+    if n_isl == 0:
+        served = np.zeros(len(demand))
+        unit_p = np.zeros(len(unit_bus))
+        dark = np.ones(len(demand), dtype=np.bool_)
+    else:
+        served, unit_p, dark = _balance(
+            n_isl, labels, energized, energized_island, g[11], g[14], load, demand,
+            g[15], unit_bus, unit_ok, forming, g[10], pmax, tol,
+        )  # fmt: skip
+    return labels, n_isl, energized_island, energized, unit_ok, served, unit_p, dark
+
+
+@njit(cache=True)
+def stage_rhs(g, base_mva, labels, n_isl, energized, unit_ok, served, unit_p, live):
+    """Right-hand side of the grounded DC system, its grounded buses and ``pf_inj``."""
+    f, t, b, shift = g[0], g[1], g[2], g[3]
+    unit_bus, forming, rank, load_bus = g[8], g[9], g[16], g[14]
+    n = len(labels)
+    p = np.zeros(n)
+    for u in range(len(unit_bus)):
+        if unit_ok[u]:
+            p[unit_bus[u]] += unit_p[u]
+    drawn = np.zeros(n)
+    for i in range(len(load_bus)):
+        drawn[load_bus[i]] += served[i]
+    rhs = np.zeros(n)
+    for i in range(n):
+        if energized[i]:
+            rhs[i] = (p[i] - drawn[i] - g[11][i]) / base_mva
+    pf_inj = np.zeros(len(f))
+    inj_from = np.zeros(n)
+    inj_to = np.zeros(n)
+    for k in range(len(f)):
+        if live[k]:
+            pf_inj[k] = -b[k] * shift[k]
+        inj_from[f[k]] += pf_inj[k]
+        inj_to[t[k]] += pf_inj[k]
+    for i in range(n):
+        rhs[i] -= inj_from[i] - inj_to[i]
+    grounded = ~energized
+    ref_of = np.full(n_isl, -1, dtype=np.int64)
+    for u in rank:  # the island's largest source is its angle reference
+        if unit_ok[u] and forming[u] and ref_of[labels[unit_bus[u]]] < 0:
+            ref_of[labels[unit_bus[u]]] = unit_bus[u]
+    total = np.zeros(n_isl)
+    for i in range(n):
+        if energized[i]:
+            total[labels[i]] += rhs[i]
+    for isl in range(n_isl):
+        r = ref_of[isl]
+        if r >= 0:
+            grounded[r] = True
+            rhs[r] -= total[isl]
+    return rhs, grounded, pf_inj
+
+
+@njit(cache=True)
+def update_columns(ref_live, ref_grounded, f, t, b, live, grounded):
+    """The columns of the low-rank change from a reference to ``(live, grounded)``."""
+    r = 0
+    for k in range(len(f)):
+        if ref_live[k] != live[k] and b[k] != 0.0:
+            r += 1
+    for i in range(len(grounded)):
+        if ref_grounded[i] != grounded[i]:
+            r += 1
+    col_a = np.empty(r, dtype=np.int64)
+    col_b = np.empty(r, dtype=np.int64)
+    coef = np.empty(r)
+    j = 0
+    for k in range(len(f)):
+        if ref_live[k] != live[k] and b[k] != 0.0:
+            col_a[j], col_b[j] = f[k], t[k]
+            coef[j] = b[k] if live[k] else -b[k]
+            j += 1
+    for i in range(len(grounded)):
+        if ref_grounded[i] != grounded[i]:
+            col_a[j], col_b[j] = i, -1
+            coef[j] = 1.0 if grounded[i] else -1.0
+            j += 1
+    return col_a, col_b, coef
+
+
+@njit(cache=True)
+def solve_stage(base, own, sym, g, live, grounded, rhs, rank_limit, residual_tol, pivot_tol):
+    """Angles of one step; updates ``own`` (the state's reference) when it factorises.
+
+    ``own[0][0]`` is 1 while the state's own factorisation is its reference, 0
+    while the base factorisation is. Returns the angles and True, or False
+    if the step needs a pivoting factorisation.
+    """
+    flag_ref, o_live, o_grounded, o_li, o_lx, o_d, o_mx = own
+    position, parent, depth, lp = sym[0], sym[1], sym[2], sym[3]
+    mp, mi = sym[4], sym[5]
+    f, t, b = g[0], g[1], g[2]
+    if flag_ref[0] == 0:
+        ref_live, ref_grounded = base[10], base[11]
+    else:
+        ref_live, ref_grounded = o_live, o_grounded
+    col_a, col_b, coef = update_columns(ref_live, ref_grounded, f, t, b, live, grounded)
+    if len(coef) <= rank_limit:
+        ok = True
+        theta = rhs
+        residual = np.inf
+        try:
+            if flag_ref[0] == 0:
+                theta, residual = _woodbury(
+                    base[0], base[1], base[2], base[3], base[4], base[5], base[6][0],
+                    base[7], base[8], base[9], rhs, col_a, col_b, coef,
+                )  # fmt: skip
+            else:
+                theta, residual = _woodbury(
+                    position, lp, o_li, o_lx, o_d, parent, depth[0], mp, mi, o_mx,
+                    rhs, col_a, col_b, coef,
+                )  # fmt: skip
+        except Exception:  # a singular capacitance matrix: factorise instead
+            ok = False
+        if ok and residual <= residual_tol:
+            return theta, True
+    stage_matrix(g, live, grounded, o_mx)
+    n = len(rhs)
+    work = np.empty(n)
+    flag = np.empty(n, dtype=np.int64)
+    stack = np.empty(n, dtype=np.int64)
+    nnz = np.empty(n, dtype=np.int64)
+    if not factor_numeric(mp, mi, o_mx, parent, lp, o_li, o_lx, o_d, work, flag, stack, nnz,
+                          pivot_tol):  # fmt: skip
+        return rhs, False
+    flag_ref[0] = 1
+    o_live[:] = live
+    o_grounded[:] = grounded
+    theta = _ldl_solve(position, lp, o_li, o_lx, o_d, rhs)
+    none = np.zeros(0, dtype=np.int64)
+    residual = _residual(position, mp, mi, o_mx, theta, rhs, none, none, np.zeros(0))
+    return theta, residual <= residual_tol

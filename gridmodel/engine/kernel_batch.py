@@ -1,0 +1,177 @@
+"""The compiled loop over a batch of states: each state's trip cascade and figures.
+
+:func:`run_batch` evaluates every row of the state masks with
+:func:`cascade_state` (:mod:`gridmodel.engine.kernel`), checks each outcome's
+invariants (:func:`~gridmodel.engine.outcome._violation`) and reduces it to
+the figures criticality ranks by; with ``full`` it also keeps every state's
+arrays, from which :mod:`gridmodel.engine.batch` builds
+:class:`~gridmodel.engine.outcome.Outcome` objects.
+
+A state's result depends only on the state: the cascade starts from the
+intact grid's factorisation for every state, whatever was evaluated before
+it in the batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from gridmodel.engine.kernel import (
+    DONE,
+    FALLBACK,
+    islands_and_balance,
+    solve_stage,
+    stage_rhs,
+)
+from gridmodel.engine.outcome import _violation
+
+#: Figures per state, in :func:`run_batch`'s ``figures`` columns.
+FIGURE_NAMES: tuple[str, ...] = (
+    "unserved_mw",
+    "customers_off",
+    "dark_mw",
+    "shed_mw",
+    "critical_unserved_mw",
+    "tripped",
+    "islands",
+    "energized_islands",
+)
+
+
+@njit(cache=True)
+def cascade_state(g, base, sym, own, bus, branch, unit, load, pmax, demand, threshold, params):
+    """The trip cascade of one state: (status, arrays of the final step, trips)."""
+    base_mva, rank_limit, residual_tol, pivot_tol, tol = params
+    f, t, b, rating = g[0], g[1], g[2], g[4]
+    m = len(f)
+    branch_ok = np.empty(m, dtype=np.bool_)
+    for k in range(m):
+        branch_ok[k] = branch[k] and bus[f[k]] and bus[t[k]]
+    own[0][0] = 0
+    trip_branch = np.empty(0, dtype=np.int64)
+    trip_step = np.empty(0, dtype=np.int64)
+    trip_loading = np.empty(0)
+    flow = np.zeros(m)
+    loading = np.zeros(m)
+    for step in range(1, m + 2):  # every step trips a branch
+        labels, n_isl, energized_island, energized, unit_ok, served, unit_p, dark = (
+            islands_and_balance(g, bus, branch_ok, unit, load, pmax, demand, tol)
+        )
+        live = np.empty(m, dtype=np.bool_)
+        for k in range(m):
+            live[k] = branch_ok[k] and energized[f[k]]
+        rhs, grounded, pf_inj = stage_rhs(
+            g, base_mva, labels, n_isl, energized, unit_ok, served, unit_p, live
+        )
+        theta, ok = solve_stage(
+            base, own, sym, g, live, grounded, rhs, rank_limit, residual_tol, pivot_tol
+        )
+        if not ok:
+            return FALLBACK, labels, n_isl, energized_island, energized, served, unit_p, dark, \
+                flow, loading, branch_ok, trip_branch, trip_step, trip_loading  # fmt: skip
+        n_trip = 0
+        for k in range(m):
+            flow[k] = 0.0
+            if live[k]:
+                flow[k] = (b[k] * (theta[f[k]] - theta[t[k]]) + pf_inj[k]) * base_mva
+            loading[k] = abs(flow[k]) / rating[k] * 100.0 if np.isfinite(rating[k]) else 0.0
+            if branch_ok[k] and loading[k] > threshold:
+                n_trip += 1
+        if n_trip == 0:
+            break
+        start = len(trip_branch)
+        trip_branch = np.concatenate((trip_branch, np.empty(n_trip, dtype=np.int64)))
+        trip_step = np.concatenate((trip_step, np.full(n_trip, step, dtype=np.int64)))
+        trip_loading = np.concatenate((trip_loading, np.empty(n_trip)))
+        for k in range(m):
+            if branch_ok[k] and loading[k] > threshold:
+                trip_branch[start] = k
+                trip_loading[start] = loading[k]
+                start += 1
+                branch_ok[k] = False
+    return DONE, labels, n_isl, energized_island, energized, served, unit_p, dark, flow, \
+        loading, branch_ok, trip_branch, trip_step, trip_loading  # fmt: skip
+
+
+@njit(cache=True)
+def state_figures(demand, served, dark, customers, priority, out):
+    """The state's figures (``out[0:5]``, :data:`FIGURE_NAMES` order)."""
+    unserved = 0.0
+    dark_mw = 0.0
+    critical = 0.0
+    customers_off = 0.0
+    for i in range(len(demand)):
+        cut = demand[i] - served[i]
+        unserved += cut
+        if dark[i]:
+            dark_mw += demand[i]
+            share = 1.0
+        else:
+            share = cut / demand[i] if demand[i] > 0 else 0.0
+        if priority[i] == 1:
+            critical += cut
+        customers_off += customers[i] * share
+    out[0] = unserved
+    out[1] = customers_off
+    out[2] = dark_mw
+    out[3] = unserved - dark_mw
+    out[4] = critical
+
+
+@njit(cache=True)
+def run_batch(g, base, sym, own, masks, pmax, demand, threshold, params, tols, full, keep):
+    """Evaluate every state (row of the ``masks``) and reduce it to its figures.
+
+    Returns per state the status (:data:`~gridmodel.engine.kernel.DONE`,
+    :data:`~gridmodel.engine.kernel.FALLBACK`, or a positive invariant code),
+    the figures, and with ``full`` the arrays of each state in ``keep``.
+    """
+    bus, branch, unit, load = masks
+    s = bus.shape[0]
+    status = np.zeros(s, dtype=np.int64)
+    figures = np.zeros((s, len(FIGURE_NAMES)))
+    labels_out, isl_out, energized_out, served_out, unit_out, dark_out = keep[0:6]
+    flow_out, loading_out, ok_out, trips_out = keep[6], keep[7], keep[8], keep[9]
+    n_trips = 0
+    for row in range(s):
+        result = cascade_state(
+            g, base, sym, own, bus[row], branch[row], unit[row], load[row], pmax[row],
+            demand, threshold, params,
+        )  # fmt: skip
+        code, labels, n_isl, energized_island, energized, served, unit_p, dark = result[:8]
+        flow, loading, branch_ok, trip_branch, trip_step, trip_loading = result[8:]
+        if code != DONE:
+            status[row] = code
+            continue
+        check = _violation(
+            demand, served, dark, g[14], labels, energized, g[11], unit_p, g[8], g[10],
+            pmax[row], flow, loading, n_isl, tols[0], tols[1],
+        )  # fmt: skip
+        if check[0] != 0:
+            status[row] = check[0]
+            continue
+        state_figures(demand, served, dark, g[17], g[15], figures[row])
+        figures[row, 5] = len(trip_branch)
+        figures[row, 6] = n_isl
+        figures[row, 7] = energized_island.sum()
+        if full:
+            labels_out[row], energized_out[row], served_out[row] = labels, energized, served
+            unit_out[row], dark_out[row], flow_out[row] = unit_p, dark, flow
+            loading_out[row], ok_out[row] = loading, branch_ok
+            isl_out[row] = n_isl
+            n = len(trip_branch)
+            if n_trips + n > trips_out.shape[0]:
+                grown = np.zeros((2 * (n_trips + n), 4))
+                grown[:n_trips] = trips_out[:n_trips]
+                trips_out = grown
+            for j in range(n):
+                trips_out[n_trips + j, 0] = row
+                trips_out[n_trips + j, 1] = trip_branch[j]
+                trips_out[n_trips + j, 2] = trip_step[j]
+                trips_out[n_trips + j, 3] = trip_loading[j]
+            n_trips += n
+    return status, figures, trips_out[:n_trips]
+
+
+__all__ = ["DONE", "FALLBACK", "FIGURE_NAMES", "cascade_state", "run_batch", "state_figures"]
