@@ -108,7 +108,8 @@ CASES = [
     (["run", "good.toml", "-o", "out"], "writing", signal.SIGTERM),
     (["run", "good.toml", "-o", "out"], "report", signal.SIGINT),
     (["schedule", "--network", "case9", "--stage", "1", "-o", "out"], "writing", signal.SIGTERM),
-    (["criticality", "case9", "-o", "out", "--no-progress"], "writing", signal.SIGINT),
+    # before the study has a folder (its resumable state is tested below)
+    (["criticality", "case9", "-o", "out", "--no-progress"], "computing", signal.SIGINT),
     (["impact", "case9", "--strike", "bus:4"], "computing", signal.SIGTERM),
     # before the sweep has a folder: nothing to resume, no folder, no word of --resume
     (
@@ -170,7 +171,7 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
-def test_ctrl_c_while_workers_run_stops_them_and_leaves_nothing(work: Path) -> None:
+def test_ctrl_c_while_workers_run_stops_them_and_keeps_only_finished_chunks(work: Path) -> None:
     # N-2 of case118 on 2 worker processes; Ctrl-C once the workers exist, to the whole
     # process group as a terminal sends it (the workers get it too)
     args = ["criticality", "case118", "--k", "2", "--workers", "2", "-o", "out", "--no-progress"]
@@ -183,8 +184,13 @@ def test_ctrl_c_while_workers_run_stops_them_and_leaves_nothing(work: Path) -> N
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=TIMEOUT_S)
-    _check_stopped(proc, stderr, signal.SIGINT)
-    assert _everything(work) == {"good.toml"}
+    left = _everything(work)
+    if left == {"good.toml"}:  # stopped before a chunk was on disk: nothing to resume
+        _check_stopped(proc, stderr, signal.SIGINT)
+    else:  # the resumable state: whole chunks only, INCOMPLETE, no marker
+        assert proc.returncode == 130 and "resume with --resume" in stderr, stderr
+        assert "out/INCOMPLETE" in left and "out/.gridmodel" not in left
+        assert not [name for name in left if name.endswith(".tmp")]
     assert not [pid for pid in workers if _alive(pid)]  # terminated, not orphaned
 
 
@@ -220,3 +226,37 @@ def test_an_interrupted_monte_carlo_run_resumes_to_the_same_numbers(
     pd.testing.assert_frame_equal(
         pd.read_parquet(work / "mc" / "samples"), pd.read_parquet(work / "ref" / "samples")
     )
+
+
+def _crit(out: str, *extra: str) -> list[str]:
+    return ["criticality", "case30", "--k", "2", "--chunk-size", "50", "--top", "5",
+            "-o", out, "--no-progress", *extra]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("stage", "signum", "workers"),
+    [("chunk", signal.SIGTERM, "2"), ("writing", signal.SIGINT, "1")],
+    ids=["sigterm-between-chunks-2-workers", "ctrl-c-writing-the-ranking"],
+)
+def test_an_interrupted_criticality_study_resumes_to_the_same_files(
+    work: Path, stage: str, signum: int, workers: str
+) -> None:
+    proc, stderr = _signal_at(_crit("crit", "--workers", workers), work, stage, signum)
+    assert proc.returncode == EXIT[signum][0], stderr
+    assert "resume with --resume" in stderr and "Traceback" not in stderr
+    # the documented resumable state: INCOMPLETE, no marker, no ranking, whole chunks only
+    left = _everything(work / "crit")
+    assert "INCOMPLETE" in left and ".gridmodel" not in left and "criticality.csv" not in left
+    assert not [name for name in _everything(work) if name.endswith(".tmp") or ".old-" in name]
+    chunks = sorted(n for n in left if n.startswith("outages/part-"))
+    # 435 pairs of case30 in chunks of 50: 9 chunks
+    assert 1 <= len(chunks) <= 9 if stage == "chunk" else len(chunks) == 9
+    resumed = runner.invoke(app, _crit(str(work / "crit"), "--resume"))
+    assert resumed.exit_code == 0, resumed.output
+    reference = runner.invoke(app, _crit(str(work / "ref")))
+    assert reference.exit_code == 0, reference.output
+    # every file byte for byte, but run.json (timings)
+    files = {n: b for n, b in _files(work / "crit").items() if n != "run.json"}
+    expected = {n: b for n, b in _files(work / "ref").items() if n != "run.json"}
+    assert sorted(files) == sorted(expected) and len(files) == 9 + 5
+    assert files == expected

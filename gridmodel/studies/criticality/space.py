@@ -14,7 +14,6 @@ import hashlib
 from dataclasses import dataclass, field, fields
 
 import numpy as np
-import pandas as pd
 
 from gridmodel.engine import CompiledGrid
 from gridmodel.errors import OptionError
@@ -129,18 +128,34 @@ def grid_fingerprint(compiled: CompiledGrid) -> str:
     """
     digest = hashlib.sha256(compiled.grid.name.encode("utf-8"))
     for item in fields(compiled):
-        value = getattr(compiled, item.name)
-        if isinstance(value, np.ndarray):
-            text = f"{value.dtype}{value.shape}".encode() + np.ascontiguousarray(value).tobytes()
-        elif isinstance(value, int | float | str | tuple):
-            text = repr(value).encode("utf-8")
-        else:  # the grid (below), options (in the manifest), factorisations (from the arrays)
-            continue
-        digest.update(f"\0{item.name}\0".encode() + text)
+        text = _value_bytes(getattr(compiled, item.name))
+        if text is not None:
+            digest.update(f"\0{item.name}\0".encode() + text)
     grid = compiled.grid
     meta = [("substations", grid.substations), ("loads", grid.loads)]
     meta.append(("bus_substation", grid.bus_substation.to_frame()))
     for name, table in meta:
-        digest.update(f"\0{name}\0{list(map(str, table.columns))}\0".encode())
-        digest.update(pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes())
+        digest.update(f"\0{name}\0".encode())
+        digest.update(table.to_csv().encode("utf-8"))  # as text: the same whatever the dtypes
     return digest.hexdigest()
+
+
+def _value_bytes(value: object) -> bytes | None:
+    """A field of a compiled grid as bytes that do not depend on how it is stored.
+
+    Numbers as 64-bit (a grid compiled now or read back from a cache gives
+    the same bytes), text as its list; the grid (hashed by the caller),
+    options (in the manifest), containers and factorisations (made from
+    the arrays) give ``None``.
+    """
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "O":  # text: not its pointers
+            return repr(value.tolist()).encode("utf-8")
+        kind = value.dtype.kind
+        wide: np.ndarray = value.astype({"f": np.float64, "c": np.complex128}.get(kind, np.int64))
+        return f"{value.shape}".encode() + np.ascontiguousarray(wide).tobytes()
+    if isinstance(value, bool | int | float):
+        return repr(float(value)).encode()
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return None
