@@ -20,7 +20,9 @@ import pandas as pd
 
 from gridmodel.contract import round_mw
 from gridmodel.engine import CompiledGrid, EngineCache, EngineOptions, compile_grid, evaluate
+from gridmodel.engine.batch import StateBatch, batch_figures
 from gridmodel.engine.figures import totals
+from gridmodel.engine.kernel_batch import FIGURE_NAMES
 from gridmodel.errors import OptionError
 from gridmodel.inputs import MAX_SEED, check_count
 from gridmodel.network.catalog import load_network
@@ -119,6 +121,11 @@ def evaluate_outages(
 ) -> pd.DataFrame:
     """Impact figures of each outage (a row of ``positions`` into ``substations``).
 
+    With the DC trip cascade the outages are evaluated in batches of
+    :data:`BATCH` states per compiled call (:func:`~gridmodel.engine.batch.batch_figures`);
+    other options evaluate them one :func:`~gridmodel.engine.evaluate` call
+    per batch. The figures are those of :func:`~gridmodel.engine.figures.totals`.
+
     Returns
     -------
     DataFrame
@@ -126,29 +133,62 @@ def evaluate_outages(
         ``dark_mw``, ``shed_mw``, ``critical_unserved_mw``, ``tripped``, ``islands``.
     """
     cache = cache if cache is not None else EngineCache()
-    rows = []
-    for row, outage in enumerate(positions):
-        state = compiled.state([Element("substation", substations[p]) for p in outage])
-        [outcome] = evaluate(compiled, [state], cache=cache)
-        figures = totals(compiled, outcome)
-        rows.append(
-            (
-                round_mw(float(figures["unserved_mw"])),
-                round(float(figures["customers_off"])),
-                round_mw(float(figures["dark_mw"])),
-                round_mw(float(figures["shed_mw"])),
-                round_mw(float(figures["critical_unserved_mw"])),
-                int(figures["tripped"]),
-                int(figures["islands"]),
-            )
-        )
+    positions = np.asarray(positions, dtype=np.int64).reshape(len(positions), -1)
+    found = np.zeros((len(positions), len(FIGURE_NAMES)))
+    for start in range(0, len(positions), BATCH):
+        rows = positions[start : start + BATCH]
+        found[start : start + len(rows)] = _figures(compiled, substations, rows, cache)
         if on_progress is not None:
-            on_progress(row + 1)
-    columns = ["unserved_mw", "customers_off", "dark_mw", "shed_mw", "critical_unserved_mw"]
-    frame = pd.DataFrame(rows, columns=[*columns, "tripped", "islands"])
+            on_progress(start + len(rows))
+    frame = pd.DataFrame(found[:, : len(OUTAGE_FIGURES)], columns=list(OUTAGE_FIGURES))
+    for name in ("unserved_mw", "dark_mw", "shed_mw", "critical_unserved_mw"):
+        frame[name] = [round_mw(float(v)) for v in frame[name]]
+    frame["customers_off"] = [round(float(v)) for v in frame["customers_off"]]
     return frame.astype(
         {"customers_off": np.int64, "tripped": np.int64, "islands": np.int64}
-        | {c: float for c in columns if c != "customers_off"}
+        | {c: float for c in ("unserved_mw", "dark_mw", "shed_mw", "critical_unserved_mw")}
+    )
+
+
+#: Outages evaluated per compiled call (bounds the masks' memory: a few MB).
+BATCH = 1024
+
+#: The figures of :func:`evaluate_outages`, in the engine's order.
+OUTAGE_FIGURES: tuple[str, ...] = FIGURE_NAMES[:7]
+
+
+def _figures(
+    compiled: CompiledGrid, substations: Sequence[str], rows: np.ndarray, cache: EngineCache
+) -> np.ndarray:
+    """The engine's figures of the outages ``rows`` (:data:`FIGURE_NAMES` columns)."""
+    options = compiled.options
+    if options.mode == "dc" and options.overload == "trip":
+        return batch_figures(compiled, outage_batch(compiled, substations, rows), cache=cache)
+    states = [compiled.state([Element("substation", substations[p]) for p in row]) for row in rows]
+    outcomes = evaluate(compiled, states, cache=cache)
+    return np.array(
+        [[float(totals(compiled, o)[name]) for name in FIGURE_NAMES] for o in outcomes]
+    ).reshape(len(rows), len(FIGURE_NAMES))
+
+
+def outage_batch(
+    compiled: CompiledGrid, substations: Sequence[str], rows: np.ndarray
+) -> StateBatch:
+    """The states of the outages ``rows`` (each a row of positions into ``substations``)."""
+    base = compiled.base
+    count = len(rows)
+    bus = np.tile(base.bus, (count, 1))
+    for column in range(rows.shape[1]):
+        for position in np.unique(rows[:, column]):
+            buses = compiled.substation_buses[substations[position]]
+            hit = np.flatnonzero(rows[:, column] == position)
+            bus[np.ix_(hit, buses)] = False
+    return StateBatch(
+        bus=bus,
+        branch=np.tile(base.branch, (count, 1)),
+        unit=np.tile(base.unit, (count, 1)),
+        load=np.tile(base.load, (count, 1)),
+        pmax=np.tile(compiled.unit_pmax_mw, (count, 1)),
     )
 
 
