@@ -34,36 +34,51 @@ def impact(
     limit: Limit = 100.0,
     ac_backend: AcBackend = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache", help="Compile the network afresh; neither read nor write the cache."
+        ),
+    ] = False,
 ) -> None:
-    """Evaluate the grid with the struck elements out of service (no strike: the intact grid)."""
-    from gridmodel import impact as evaluate_impact
-    from gridmodel import load_network
-    from gridmodel.contract import ImpactJson, check_written
-    from gridmodel.interrupts import stage
-    from gridmodel.studies.impact import engine_options, strike_elements
+    """Evaluate the grid with the struck elements out of service (no strike: the intact grid).
 
-    engine_options(
+    The compiled network is kept in the cache folder (see the README), so a
+    second call on the same network answers in about a second.
+    """
+    from gridmodel.contract import ImpactJson, check_written
+    from gridmodel.engine.prepare import prepare_grid
+    from gridmodel.interrupts import stage
+    from gridmodel.studies.impact import engine_options, impact_of, strike_elements
+
+    options = engine_options(
         mode=mode, overload=overload, ratings=ratings, limit=limit, ac_backend=ac_backend
     )  # checked before the network is loaded
-    strike_elements(strike or [])
+    elements = strike_elements(strike or [])
     stage("loading")
-    grid = load_network(network)
+    prepared = prepare_grid(network, options=options, use_cache=not no_cache)
+    if not prepared.cached:
+        _say_cost(prepared)
     stage("computing")
-    result = evaluate_impact(
-        grid,
-        strike or [],
-        mode=mode,
-        overload=overload,
-        ratings=ratings,
-        limit=limit,
-        ac_backend=ac_backend,
-    )
+    result = impact_of(prepared.compiled, elements)
     summary = result.to_dict()
     check_written(summary, Path("the impact"), ImpactJson)  # no NaN or negative count shown
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return
     _print_table(result.grid.name, [str(e) for e in result.strikes], summary)
+
+
+def _say_cost(prepared: Any) -> None:
+    """One line on stderr: what compiling cost and where it is kept (stdout stays clean)."""
+    name = prepared.compiled.grid.name
+    if prepared.entry is not None:
+        kept = f"cached for the next call in {prepared.entry.parent}"
+    elif prepared.note is not None:
+        kept = f"not cached: {prepared.note}"
+    else:
+        kept = "cache off"
+    typer.echo(f"gridmodel: compiled {name} in {prepared.seconds:.1f} s; {kept}", err=True)
 
 
 def _print_table(name: str, elements: list[str], summary: Mapping[str, Any]) -> None:

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pandapower.pypower.idx_brch import BR_X, F_BUS, SHIFT, T_BUS, TAP
 
 from gridmodel.engine.injections import base_dispatch, fixed_consumption, load_columns, source_units
 from gridmodel.engine.internal_case import base_out_of_service, internal_case, prepared_copy
@@ -191,9 +190,6 @@ def compile_arrays(grid: Grid, *, options: EngineOptions) -> CompiledGrid:
     bus_lookup_arr = np.asarray(lookups["bus"])
     n_bus = int(ppc["bus"].shape[0])
     bus_lookup = {int(b): int(bus_lookup_arr[b]) for b in net.bus.index}
-    members: list[list[int]] = [[] for _ in range(n_bus)]
-    for b, pos in bus_lookup.items():
-        members[pos].append(b)
     branches = _branch_arrays(grid, ppc, lookups)
     units = source_units(net, *base_dispatch(net))
     loads = load_columns(grid)
@@ -211,7 +207,7 @@ def compile_arrays(grid: Grid, *, options: EngineOptions) -> CompiledGrid:
         base_mva=base_mva,
         n_bus=n_bus,
         bus_lookup=bus_lookup,
-        bus_pp=tuple(tuple(sorted(m)) for m in members),
+        bus_pp=bus_members(bus_lookup, n_bus),
         bus_fixed_mw=fixed,
         branch_kind=np.asarray(branches["kind"], dtype=object),
         branch_index=np.asarray(branches["index"], dtype=np.int64),
@@ -243,12 +239,14 @@ def compile_arrays(grid: Grid, *, options: EngineOptions) -> CompiledGrid:
         adjacency=adjacency(n_bus, branches["from"], branches["to"]),
         pattern=pattern(n_bus, branches["from"], branches["to"], branches["b"]),
         unit_rank=unit_rank(unit_kind, unit_pmax),
-        positions=_positions(bus_lookup, branches, units, loads),
+        positions=element_positions(bus_lookup, branches, units, loads),
     )
 
 
 def _branch_arrays(grid: Grid, ppc: dict[str, Any], lookups: dict[str, Any]) -> dict[str, Any]:
     """Lines then transformers, in pandapower table order, from the internal case."""
+    from pandapower.pypower.idx_brch import BR_X, F_BUS, SHIFT, T_BUS, TAP  # only when compiling
+
     net = grid.net
     kinds: list[str] = []
     indices: list[int] = []
@@ -313,7 +311,15 @@ def _base_state(
     )
 
 
-def _positions(
+def bus_members(bus_lookup: dict[int, int], n_bus: int) -> tuple[tuple[int, ...], ...]:
+    """The pandapower buses of each internal bus, sorted."""
+    members: list[list[int]] = [[] for _ in range(n_bus)]
+    for b, pos in bus_lookup.items():
+        members[pos].append(b)
+    return tuple(tuple(sorted(m)) for m in members)
+
+
+def element_positions(
     bus_lookup: dict[int, int],
     branches: dict[str, Any],
     units: dict[str, list[Any]],

@@ -14,7 +14,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from pandapower.pypower.idx_bus import GS, PD
 
 from gridmodel.network.grid import Grid
 
@@ -130,6 +129,8 @@ def fixed_consumption(
     counted as customers' load; they are drawn whenever their bus is energised.
     """
     bus = ppc["bus"].real
+    from pandapower.pypower.idx_bus import GS, PD  # only when compiling
+
     total = bus[:, PD] + bus[:, GS]  # MW at 1 pu voltage
     own = np.zeros(len(total))
     np.add.at(own, [bus_lookup[b] for b in loads["bus"]], np.asarray(loads["p_mw"], dtype=float))

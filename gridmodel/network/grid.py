@@ -7,13 +7,20 @@ in which priority class, and how many rotation groups each region has.
 
 Nothing here mutates the net: treat ``Grid.net`` as read-only and copy it
 (``copy.deepcopy``) before changing anything.
+
+A grid read back from the cache of compiled grids holds a :class:`DeferredNet`
+instead of the net: the net is parsed the first time ``Grid.net`` is read (an
+AC check, a report), so a command that needs only the metadata and the
+compiled arrays never imports pandapower.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -79,6 +86,47 @@ class Element:
         return (order, -1, str(self.id))
 
 
+class DeferredNet:
+    """A pandapower net parsed on first use: ``load()`` is called at most once.
+
+    Thread-safe: threads reading ``Grid.net`` at once wait for one parse.
+    """
+
+    def __init__(self, load: Callable[[], Any]) -> None:
+        self._load: Callable[[], Any] | None = load
+        self._net: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the net has been parsed."""
+        return self._load is None
+
+    def get(self) -> Any:
+        """The net, parsed now if it was not yet."""
+        with self._lock:
+            if self._load is not None:
+                self._net = self._load()
+                self._load = None
+            return self._net
+
+
+class _NetField:
+    """Descriptor of ``Grid.net``: resolves a :class:`DeferredNet` on read."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = f"_{name}_value"
+
+    def __get__(self, grid: Any, owner: type | None = None) -> Any:
+        if grid is None:  # class access: the field has no default
+            raise AttributeError("net")
+        value = grid.__dict__[self._slot]
+        return value.get() if isinstance(value, DeferredNet) else value
+
+    def __set__(self, grid: Any, value: Any) -> None:
+        grid.__dict__[self._slot] = value
+
+
 @dataclass(frozen=True, eq=False)
 class Grid:
     """A pandapower network with substation, region and customer metadata.
@@ -88,7 +136,8 @@ class Grid:
     name
         Catalog name, or the file stem for a network given by path.
     net
-        The pandapower network (read-only by convention).
+        The pandapower network (read-only by convention). May be given as a
+        :class:`DeferredNet`, parsed the first time it is read.
     substations
         Index ``substation`` (str). Columns ``name`` (str), ``region`` (str),
         ``lat`` and ``lon`` (float, degrees; for networks without real
@@ -112,13 +161,22 @@ class Grid:
     """
 
     name: str
-    net: Any
+    if TYPE_CHECKING:
+        net: Any
+    else:
+        net: Any = _NetField()  # a descriptor: a DeferredNet is parsed on first read
     substations: pd.DataFrame
     bus_substation: pd.Series
     loads: pd.DataFrame
     regions: pd.DataFrame
     source: str
     outlines: tuple[Outline, ...] = ()
+
+    @property
+    def net_loaded(self) -> bool:
+        """Whether the net is in memory (False: deferred and not read yet)."""
+        value = self.__dict__["_net_value"]
+        return not isinstance(value, DeferredNet) or value.loaded
 
     def buses_of(self, substation: str) -> list[int]:
         """Bus indices that belong to ``substation``."""

@@ -35,6 +35,8 @@ from gridmodel.network.catalog import NetworkEntry, load_network, network_entrie
 
 #: Environment variable naming gridmodel's cache folder.
 ENV_CACHE = "GRIDMODEL_CACHE_DIR"
+#: Value of ``GRIDMODEL_CACHE_DIR`` that turns every cache off.
+CACHE_OFF = "off"
 #: File of kept rows in the cache folder.
 CATALOG_FILE = "catalog.json"
 #: Version of the row layout; a new layout gives every row a new key.
@@ -55,8 +57,11 @@ COLUMNS: dict[str, tuple[type, ...]] = {
 
 def cache_dir() -> Path | None:
     """``GRIDMODEL_CACHE_DIR``, else ``$XDG_CACHE_HOME/gridmodel``, else
-    ``~/.cache/gridmodel``; None if the home folder cannot be told."""
+    ``~/.cache/gridmodel``; None if ``GRIDMODEL_CACHE_DIR`` is ``off`` or the
+    home folder cannot be told."""
     named = os.environ.get(ENV_CACHE, "").strip()
+    if named == CACHE_OFF:
+        return None
     base = os.environ.get("XDG_CACHE_HOME", "").strip()
     try:
         if named:
