@@ -155,7 +155,7 @@ def _build(compiled: CompiledGrid) -> KernelArrays | None:
         pattern.indptr.astype(i64), pattern.indices.astype(i64),
     )  # fmt: skip
     own = (
-        np.zeros(1, dtype=i64),
+        np.zeros(8, dtype=i64),  # the reference flag, then the kernel's counters
         np.zeros(compiled.n_branch, dtype=bool),
         np.zeros(compiled.n_bus, dtype=bool),
         np.zeros(sym.nnz, dtype=i64),

@@ -30,8 +30,13 @@ from numba import njit
 
 from gridmodel.engine.islands import _label
 from gridmodel.engine.ldl import factor_numeric
-from gridmodel.engine.lowrank import _ldl_solve, _residual, _woodbury
+from gridmodel.engine.lowrank import _ldl_solve, _residual, _woodbury_from
 from gridmodel.engine.supply import _balance
+
+#: Counters kept in the first array of the kernel's workspace (after the
+#: reference flag): steps, steps whose trips split an island (islands and
+#: balance made again), low-rank updates, factorisations.
+COUNT_STEPS, COUNT_SPLITS, COUNT_UPDATES, COUNT_FACTORS = 1, 2, 3, 4
 
 #: :func:`cascade_state` status: evaluated.
 DONE = 0
@@ -163,13 +168,16 @@ def update_columns(ref_live, ref_grounded, f, t, b, live, grounded):
 
 
 @njit(cache=True)
-def solve_stage(base, own, sym, g, live, grounded, rhs, rank_limit, residual_tol, pivot_tol):
+def solve_stage(base, own, sym, g, live, grounded, rhs, theta0, limits):
     """Angles of one step; updates ``own`` (the state's reference) when it factorises.
 
     ``own[0][0]`` is 1 while the state's own factorisation is its reference, 0
-    while the base factorisation is. Returns the angles and True, or False
-    if the step needs a pivoting factorisation.
+    while the base factorisation is. ``theta0`` is the reference's solution
+    for ``rhs`` if known (empty if not). Returns the angles, True (False if
+    the step needs a pivoting factorisation) and the reference's solution
+    for ``rhs`` (a next step with the same ``rhs`` reuses it).
     """
+    rank_limit, residual_tol, pivot_tol = limits
     flag_ref, o_live, o_grounded, o_li, o_lx, o_d, o_mx = own
     position, parent, depth, lp = sym[0], sym[1], sym[2], sym[3]
     mp, mi = sym[4], sym[5]
@@ -185,19 +193,24 @@ def solve_stage(base, own, sym, g, live, grounded, rhs, rank_limit, residual_tol
         residual = np.inf
         try:
             if flag_ref[0] == 0:
-                theta, residual = _woodbury(
-                    base[0], base[1], base[2], base[3], base[4], base[5], base[6][0],
+                if len(theta0) != len(rhs):
+                    theta0 = _ldl_solve(base[0], base[1], base[2], base[3], base[4], rhs)
+                theta, residual = _woodbury_from(
+                    theta0, base[0], base[1], base[2], base[3], base[4], base[5], base[6][0],
                     base[7], base[8], base[9], rhs, col_a, col_b, coef,
                 )  # fmt: skip
             else:
-                theta, residual = _woodbury(
-                    position, lp, o_li, o_lx, o_d, parent, depth[0], mp, mi, o_mx,
+                if len(theta0) != len(rhs):
+                    theta0 = _ldl_solve(position, lp, o_li, o_lx, o_d, rhs)
+                theta, residual = _woodbury_from(
+                    theta0, position, lp, o_li, o_lx, o_d, parent, depth[0], mp, mi, o_mx,
                     rhs, col_a, col_b, coef,
                 )  # fmt: skip
         except Exception:  # a singular capacitance matrix: factorise instead
             ok = False
         if ok and residual <= residual_tol:
-            return theta, True
+            flag_ref[COUNT_UPDATES] += 1
+            return theta, True, theta0
     stage_matrix(g, live, grounded, o_mx)
     n = len(rhs)
     work = np.empty(n)
@@ -206,11 +219,12 @@ def solve_stage(base, own, sym, g, live, grounded, rhs, rank_limit, residual_tol
     nnz = np.empty(n, dtype=np.int64)
     if not factor_numeric(mp, mi, o_mx, parent, lp, o_li, o_lx, o_d, work, flag, stack, nnz,
                           pivot_tol):  # fmt: skip
-        return rhs, False
+        return rhs, False, theta0
     flag_ref[0] = 1
+    flag_ref[COUNT_FACTORS] += 1
     o_live[:] = live
     o_grounded[:] = grounded
     theta = _ldl_solve(position, lp, o_li, o_lx, o_d, rhs)
     none = np.zeros(0, dtype=np.int64)
     residual = _residual(position, mp, mi, o_mx, theta, rhs, none, none, np.zeros(0))
-    return theta, residual <= residual_tol
+    return theta, residual <= residual_tol, theta

@@ -17,7 +17,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from gridmodel.engine.islands import _label
 from gridmodel.engine.kernel import (
+    COUNT_SPLITS,
+    COUNT_STEPS,
     DONE,
     FALLBACK,
     islands_and_balance,
@@ -54,18 +57,29 @@ def cascade_state(g, base, sym, own, bus, branch, unit, load, pmax, demand, thre
     trip_loading = np.empty(0)
     flow = np.zeros(m)
     loading = np.zeros(m)
+    n_isl = -1
+    fresh = True  # the right-hand side must be made again
+    theta0 = np.empty(0)
     for step in range(1, m + 2):  # every step trips a branch
-        labels, n_isl, energized_island, energized, unit_ok, served, unit_p, dark = (
-            islands_and_balance(g, bus, branch_ok, unit, load, pmax, demand, tol)
-        )
+        own[0][COUNT_STEPS] += 1
+        if n_isl < 0 or _label(g[5], g[6], g[7], bus, branch_ok)[1] != n_isl:
+            own[0][COUNT_SPLITS] += n_isl >= 0
+            labels, n_isl, energized_island, energized, unit_ok, served, unit_p, dark = (
+                islands_and_balance(g, bus, branch_ok, unit, load, pmax, demand, tol)
+            )
+            fresh = True
+        # else the trips split no island: the islands and the balance stand
         live = np.empty(m, dtype=np.bool_)
         for k in range(m):
             live[k] = branch_ok[k] and energized[f[k]]
-        rhs, grounded, pf_inj = stage_rhs(
-            g, base_mva, labels, n_isl, energized, unit_ok, served, unit_p, live
-        )
-        theta, ok = solve_stage(
-            base, own, sym, g, live, grounded, rhs, rank_limit, residual_tol, pivot_tol
+        if fresh:
+            rhs, grounded, pf_inj = stage_rhs(
+                g, base_mva, labels, n_isl, energized, unit_ok, served, unit_p, live
+            )
+            theta0 = np.empty(0)
+            fresh = False
+        theta, ok, theta0 = solve_stage(
+            base, own, sym, g, live, grounded, rhs, theta0, (rank_limit, residual_tol, pivot_tol)
         )
         if not ok:
             return FALLBACK, labels, n_isl, energized_island, energized, served, unit_p, dark, \
@@ -90,6 +104,7 @@ def cascade_state(g, base, sym, own, bus, branch, unit, load, pmax, demand, thre
                 trip_loading[start] = loading[k]
                 start += 1
                 branch_ok[k] = False
+                fresh = fresh or pf_inj[k] != 0.0  # a phase shifter's injection goes
     return DONE, labels, n_isl, energized_island, energized, served, unit_p, dark, flow, \
         loading, branch_ok, trip_branch, trip_step, trip_loading  # fmt: skip
 

@@ -258,9 +258,17 @@ def _ldl_solve(position, lp, li, lx, d, y):
 
 @njit(cache=True)
 def _woodbury(position, lp, li, lx, d, parent, depth, mp, mi, mx, y, col_a, col_b, coef):
+    theta0 = _ldl_solve(position, lp, li, lx, d, y)
+    return _woodbury_from(theta0, position, lp, li, lx, d, parent, depth, mp, mi, mx, y, col_a,
+                          col_b, coef)  # fmt: skip
+
+
+@njit(cache=True)
+def _woodbury_from(theta0, position, lp, li, lx, d, parent, depth, mp, mi, mx, y, col_a, col_b,
+                   coef):  # fmt: skip
+    """:func:`_woodbury` given :math:`\\theta_0 = M_0^{-1} y` (a cascade step reuses it)."""
     n = len(d)
     r = len(coef)
-    theta0 = _ldl_solve(position, lp, li, lx, d, y)
     # sparse forward solves W_j = L^-1 P v_j along elimination-tree paths
     width = 2 * (depth + 1)
     nodes = np.empty(r * width, dtype=np.int64)
