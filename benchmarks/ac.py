@@ -360,18 +360,24 @@ class Bench:
     def run_runpp(self, i: int) -> None:
         self.clock.time(RUNPP, i, lambda: self.runpp(self.states[i]))
 
-    def run(self) -> None:
-        """Every state by every method, interleaved, the order turning per state."""
+    def run(self, *, blocks: bool = False) -> None:
+        """Every state by every method, interleaved, the order turning per state
+        (``blocks``: each method over all states in turn, in warm caches)."""
         methods = [self.run_plain, self.run_evaluate, self.run_raw, self.run_again, self.run_runpp]
         memos = [model_of(c, cache).memo for c, cache in (self.plain, self.full)]
-        for i in range(len(self.states)):
+        n = len(self.states)
+        order = (
+            [(i, k) for k in range(len(methods)) for i in range(n)]
+            if blocks
+            else [(i, (i + k) % len(methods)) for i in range(n) for k in range(len(methods))]
+        )
+        for i, k in order:
             for memo in memos:
                 memo.clear()  # no island flow kept from another state
-            for k in range(len(methods)):
-                methods[(i + k) % len(methods)](i)
+            methods[k](i)
 
 
-def report(network: str, bench: Bench) -> None:
+def report(network: str, bench: Bench, order: str) -> None:
     """Print ms per state, the ratios and the agreement of the flows."""
     cpu, wall = bench.clock.cpu, bench.clock.wall
     cpu[PLAIN] = cpu[PLAIN_DC] + cpu[PLAIN_AC]
@@ -381,7 +387,7 @@ def report(network: str, bench: Bench) -> None:
     gm_ok = np.array([m is not None for m in bench.gm_mva])
     single = np.array([r is not None for r in bench.raw_states])
     both = single & raw_ok & gm_ok
-    print(f"\n{network}  {n} states (k = 1, 2, 3 substations), CPU and wall ms per state")
+    print(f"\n{network}  {n} states (k = 1, 2, 3 substations), {order}; ms per state")
     print(f"  {'method':40s} {'all states':>19s}   {'one island, both converged':>26s}")
     print(f"  {'':40s} {'CPU':>9s} {'wall':>9s}   {'CPU':>12s} {'wall':>12s}")
     for label in (PLAIN_DC, PLAIN_AC, PLAIN, EVALUATE, RAW, RAW_PF, RAW_AGAIN, RUNPP):
@@ -438,22 +444,31 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--profile", action="store_true", help="profile gridmodel's AC flow (cProfile) instead"
     )
-    args: Any = parser.parse_args(argv)
-    print(
-        f"{platform.node()}, {platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    parser.add_argument(
+        "--blocks",
+        action="store_true",
+        help="each method over all states in turn (warm caches) instead of interleaved",
     )
-    print(f"load average at start: {os.getloadavg()}")
+    parser.add_argument("--sort", default="tottime", help="cProfile sort key with --profile")
+    args: Any = parser.parse_args(argv)
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"{started}; {machine}; load average {_load()}")
     for network in args.network or ["case1354pegase", "case118"]:
         bench = Bench.build(network, args.states, args.seed)
         if args.profile:
-            profile_ac(bench)
+            profile_ac(bench, args.sort)
             continue
-        bench.run()
-        report(network, bench)
-    print(f"\nload average at end: {os.getloadavg()}")
+        bench.run(blocks=args.blocks)
+        report(network, bench, "method by method" if args.blocks else "interleaved")
+    print(f"\nload average at the end: {_load()}")
 
 
-def profile_ac(bench: Bench) -> None:
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def profile_ac(bench: Bench, sort: str) -> None:
     """cProfile of gridmodel's AC flow (``ac_branch_mva``) over the states."""
     import cProfile
     import pstats
@@ -470,7 +485,7 @@ def profile_ac(bench: Bench) -> None:
         profiler.enable()
         ac_branch_mva(compiled, state, outcome, cache)
         profiler.disable()
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+    pstats.Stats(profiler).sort_stats(sort).print_stats(40)
 
 
 if __name__ == "__main__":
