@@ -172,7 +172,10 @@ def test_csv_cells_that_look_like_formulas_are_quoted() -> None:
 @pytest.mark.slow
 def test_two_workers_give_the_serial_table(case14) -> None:
     serial, _ = rank_outages(case14, options=CriticalityOptions(k=2))
-    parallel, _ = rank_outages(case14, options=CriticalityOptions(k=2), workers=2, network="case14")
+    # 91 pairs in chunks of 20: five chunks for the two workers
+    parallel, _ = rank_outages(
+        case14, options=CriticalityOptions(k=2), workers=2, network="case14", chunk_size=20
+    )
     pd.testing.assert_frame_equal(serial, parallel)
 
 
