@@ -35,6 +35,7 @@ from gridmodel.engine.compile import compile_grid
 from gridmodel.engine.compiled import CompiledGrid
 from gridmodel.engine.options import EngineOptions
 from gridmodel.engine.stored import FORMAT, read_entry, storable, write_entry
+from gridmodel.errors import NetworkError
 from gridmodel.network.catalog import load_network
 from gridmodel.network.fingerprint import Located, fingerprint, locate
 from gridmodel.network.listing import cache_dir
@@ -121,6 +122,11 @@ def prepare_grid(
     if entry is not None and entry.exists():
 
         def load_net() -> Any:
+            if located is None or fingerprint(located) != digests:
+                raise NetworkError(
+                    "the network's files changed while gridmodel ran; run the command again",
+                    file=located.source if located else str(name_or_path),
+                )
             return load_network(name_or_path).net
 
         compiled = read_entry(entry, key=str(key), options=options, load_net=load_net)

@@ -99,6 +99,16 @@ def test_cached_grid_equals_a_fresh_compile(network: str, strikes: list[str], ca
     same(fresh.grid.net.bus, second.compiled.grid.net.bus, "net.bus")  # parsed on use
 
 
+def test_ac_impact_from_the_cache_equals_a_fresh_compile(cache: Path) -> None:
+    fresh, _, second = round_trip("case9", mode="ac", overload="operator")
+    assert second.cached
+    for struck in ([], ["line:3"], ["substation:bus4"]):
+        elements = strike_elements(struck)
+        expected = impact_of(fresh, elements).to_dict()
+        assert impact_of(second.compiled, elements).to_dict() == expected
+    assert second.compiled.grid.net_loaded  # the AC flow needed the net
+
+
 def test_case9_from_the_cache_serves_its_published_load(cache: Path) -> None:
     prepare_grid("case9", options=options())
     cached = prepare_grid("case9", options=options())
