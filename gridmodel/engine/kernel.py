@@ -28,7 +28,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from gridmodel.engine.islands import _label
 from gridmodel.engine.ldl import factor_numeric
 from gridmodel.engine.lowrank import _ldl_solve, _residual, _woodbury_from
 from gridmodel.engine.supply import _balance
@@ -68,10 +67,9 @@ def stage_matrix(g, live, grounded, data):
 
 
 @njit(cache=True)
-def islands_and_balance(g, bus, branch_ok, unit, load, pmax, demand, tol):
-    """Islands, energisation and supply balance of one step."""
+def islands_and_balance(g, bus, labels, n_isl, unit, load, pmax, demand, tol):
+    """Energisation and supply balance of one step's islands (``labels``, ``n_isl``)."""
     unit_bus, forming = g[8], g[9]
-    labels, n_isl = _label(g[5], g[6], g[7], bus, branch_ok)
     energized_island = np.zeros(n_isl, dtype=np.bool_)
     unit_ok = np.zeros(len(unit_bus), dtype=np.bool_)
     for u in range(len(unit_bus)):
@@ -93,7 +91,7 @@ def islands_and_balance(g, bus, branch_ok, unit, load, pmax, demand, tol):
             n_isl, labels, energized, energized_island, g[11], g[14], load, demand,
             g[15], unit_bus, unit_ok, forming, g[10], pmax, tol,
         )  # fmt: skip
-    return labels, n_isl, energized_island, energized, unit_ok, served, unit_p, dark
+    return energized_island, energized, unit_ok, served, unit_p, dark
 
 
 @njit(cache=True)

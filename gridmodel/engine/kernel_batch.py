@@ -62,10 +62,12 @@ def cascade_state(g, base, sym, own, bus, branch, unit, load, pmax, demand, thre
     theta0 = np.empty(0)
     for step in range(1, m + 2):  # every step trips a branch
         own[0][COUNT_STEPS] += 1
-        if n_isl < 0 or _label(g[5], g[6], g[7], bus, branch_ok)[1] != n_isl:
+        found, count = _label(g[5], g[6], g[7], bus, branch_ok)
+        if count != n_isl:  # the first step, or the trips split an island
             own[0][COUNT_SPLITS] += n_isl >= 0
-            labels, n_isl, energized_island, energized, unit_ok, served, unit_p, dark = (
-                islands_and_balance(g, bus, branch_ok, unit, load, pmax, demand, tol)
+            labels, n_isl = found, count
+            energized_island, energized, unit_ok, served, unit_p, dark = islands_and_balance(
+                g, bus, labels, n_isl, unit, load, pmax, demand, tol
             )
             fresh = True
         # else the trips split no island: the islands and the balance stand
