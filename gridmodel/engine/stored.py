@@ -19,11 +19,9 @@ grid read back evaluates bit for bit like the one compiled.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import tempfile
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,7 +32,7 @@ import pandas as pd
 from gridmodel.engine.compiled import CompiledGrid, State, bus_members, element_positions
 from gridmodel.engine.dc import base_factor
 from gridmodel.engine.options import EngineOptions
-from gridmodel.engine.stored_checks import ARRAYS, check_arrays, check_meta, damaged
+from gridmodel.engine.stored_checks import ARRAYS, check_arrays, check_meta, damaged, members
 from gridmodel.engine.structure import adjacency, pattern, unit_rank
 from gridmodel.errors import NetworkError
 from gridmodel.inputs import MIB, read_user_bytes
@@ -114,7 +112,7 @@ def read_entry(
         raw = read_user_bytes(path, limit=ENTRY_LIMIT, what=WHAT, error=NetworkError)
     except NetworkError as exc:
         raise damaged(path, "file", exc.message, exc.allowed or WHAT) from None
-    arrays = _members(path, raw)
+    arrays = members(path, raw, (*ARRAYS, "meta"))
     meta = check_meta(path, arrays.pop("meta"), key=key, fmt=FORMAT)
     check_arrays(path, arrays, meta)
     return _restore(arrays, meta, options, load_net)
@@ -187,38 +185,6 @@ def _meta(c: CompiledGrid, key: str) -> dict[str, Any]:
             [o.region, [[list(p) for p in ring] for ring in o.rings]] for o in c.grid.outlines
         ],
     }
-
-
-def _members(path: Path, raw: bytes) -> dict[str, np.ndarray]:
-    """The arrays of the zip in ``raw``: exactly the expected uncompressed ``.npy`` members."""
-    expected = {f"{name}.npy" for name in (*ARRAYS, "meta")}
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise damaged(
-            path, "file", "not a zip archive", "an .npz file written by gridmodel"
-        ) from None
-    names = [i.filename for i in infos]
-    if sorted(names) != sorted(expected):
-        odd = sorted(set(names) ^ expected)[:3]
-        raise damaged(
-            path, "members", f"unexpected or missing {odd}", "the arrays gridmodel writes"
-        )
-    for info in infos:
-        if info.compress_type != zipfile.ZIP_STORED or info.file_size > len(raw):
-            raise damaged(path, info.filename, "compressed member", "uncompressed .npy members")
-    arrays: dict[str, np.ndarray] = {}
-    with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
-        for name in (*ARRAYS, "meta"):
-            try:
-                arrays[name] = npz[name]
-            except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-                reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-                raise damaged(
-                    path, name, f"unreadable array ({reason})", "a plain .npy array"
-                ) from None
-    return arrays
 
 
 def _restore(

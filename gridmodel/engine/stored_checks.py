@@ -9,8 +9,10 @@ built from it.
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +96,48 @@ def damaged(path: Path, field: str, problem: str, allowed: str) -> NetworkError:
         field=field,
         allowed=allowed,
     )
+
+
+def members(path: Path, raw: bytes, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The arrays of the zip in ``raw``: exactly ``names``, uncompressed ``.npy`` members.
+
+    Each member's header is read first (numpy's parser, which evaluates no
+    code and bounds the header's size): an object dtype (a pickle) or a shape
+    whose data would not fit in the member is refused before any array is
+    allocated.
+    """
+    expected = {f"{name}.npy" for name in names}
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise damaged(
+            path, "file", "not a zip archive", "an .npz file written by gridmodel"
+        ) from None
+    with archive:
+        infos = {i.filename: i for i in archive.infolist()}
+        if len(infos) != len(archive.infolist()) or set(infos) != expected:
+            odd = sorted(set(infos) ^ expected)[:3] or ["a duplicate"]
+            raise damaged(path, "members", f"unexpected or missing {odd}", "the arrays written")
+        return {name: _member(path, archive, infos[f"{name}.npy"], name) for name in names}
+
+
+def _member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> np.ndarray:
+    if info.compress_type != zipfile.ZIP_STORED or info.file_size > info.compress_size:
+        raise damaged(path, name, "compressed member", "uncompressed .npy members")
+    fmt = np.lib.format
+    try:
+        with archive.open(info) as handle:
+            version = fmt.read_magic(handle)
+            header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+            shape, fortran, dtype = header(handle)
+            size = math.prod(shape) * dtype.itemsize
+            if dtype.hasobject or fortran or size > info.file_size:
+                raise ValueError(f"a {dtype} array of shape {shape}")
+            with archive.open(info) as again:
+                return fmt.read_array(again, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise damaged(path, name, f"unreadable array ({reason})", "a plain .npy array") from None
 
 
 def check_meta(path: Path, raw: np.ndarray, *, key: str, fmt: int) -> dict[str, Any]:

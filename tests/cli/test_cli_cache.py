@@ -154,3 +154,22 @@ def test_garbage_and_a_folder_in_place_of_an_entry_are_refused(tmp_path: Path) -
     entry.mkdir()
     line = refused(entry, tmp_path)
     assert ": file: damaged compiled-grid cache entry: " in line and "regular file" in line
+
+
+def test_a_shape_larger_than_its_data_is_refused_before_allocating(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    entry = entry_of(tmp_path)
+    member = io.BytesIO()
+    header = {"descr": "<f8", "fortran_order": False, "shape": (10**12,)}  # 8 TB
+    np.lib.format.write_array_header_1_0(member, header)
+    member.write(np.zeros(9).tobytes())
+    with zipfile.ZipFile(entry) as archive:
+        others = {i.filename: archive.read(i) for i in archive.infolist()}
+    others["branch_b_pu.npy"] = member.getvalue()
+    with zipfile.ZipFile(entry, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in others.items():
+            archive.writestr(name, data)
+    line = refused(entry, tmp_path)
+    assert ": branch_b_pu: " in line and "shape (1000000000000,)" in line

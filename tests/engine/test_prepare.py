@@ -160,3 +160,15 @@ def test_an_entry_is_one_file_with_no_temporary_left(cache: Path) -> None:
         meta = json.loads(npz["meta"].tobytes())
         assert all(npz[name].dtype != object for name in npz.files)
     assert meta["name"] == "case118" and meta["n_bus"] == 118
+
+
+def test_an_unwritable_cache_folder_still_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the cache folder would be")
+    monkeypatch.setenv(ENV_CACHE, str(blocker / "cache"))
+    prepared = prepare_grid("case9", options=options())
+    assert not prepared.cached and prepared.entry is None
+    assert prepared.note is not None and prepared.note.startswith("cannot write")
+    assert impact_of(prepared.compiled, []).to_dict()["load_mw"] == pytest.approx(315.0, abs=1e-9)
