@@ -217,7 +217,9 @@ def _number_column(column: pd.Series, bounds: Range, *, required: bool) -> tuple
     if pd.api.types.is_bool_dtype(column.dtype):
         return "true/false where a number belongs", allowed
     values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
-    empty = column.isna().to_numpy() | (column.astype(str).str.strip() == "").to_numpy()
+    empty = column.isna().to_numpy()
+    if not pd.api.types.is_numeric_dtype(column.dtype):  # a number is never blank text
+        empty |= (column.astype(str).str.strip() == "").to_numpy()
     with np.errstate(invalid="ignore"):
         bad = ~np.isfinite(values) | (values < bounds.low) | (values > bounds.high)
     if not required:

@@ -49,21 +49,26 @@ class Ranking:
         self.evaluated = 0
         self._outage = np.zeros(0, dtype=np.int64)
         self._positions = np.zeros((0, k), dtype=np.int64)
-        self._figures: pd.DataFrame | None = None
+        #: :data:`FIGURES` as columns of floats (counts are exact up to 2**53)
+        self._values = np.zeros((0, len(FIGURES)))
 
     def add(self, start: int, positions: np.ndarray, figures: pd.DataFrame) -> None:
         """Add outages ``start .. start + len(figures) - 1`` (their positions and figures)."""
         count = len(figures)
         self.evaluated += count
-        outage = np.concatenate([self._outage, np.arange(start, start + count, dtype=np.int64)])
-        new = figures[list(FIGURES)].reset_index(drop=True)
-        both = new if self._figures is None else pd.concat([self._figures, new], ignore_index=True)
-        order = np.lexsort(
-            (outage, -both["customers_off"].to_numpy(), -both["unserved_mw"].to_numpy())
-        )[: self.keep]
+        values = figures[list(FIGURES)].to_numpy(dtype=float)
+        outage = np.arange(start, start + count, dtype=np.int64)
+        if len(self._outage) >= self.keep:  # only rows that may rank above the last kept
+            worst_mw, worst_customers = self._values[-1, 0], self._values[-1, 1]
+            mw, customers = values[:, 0], values[:, 1]
+            near = (mw > worst_mw) | ((mw == worst_mw) & (customers >= worst_customers))
+            values, outage, positions = values[near], outage[near], positions[near]
+        values = np.concatenate([self._values, values])
+        outage = np.concatenate([self._outage, outage])
+        order = np.lexsort((outage, -values[:, 1], -values[:, 0]))[: self.keep]
         self._outage = outage[order]
         self._positions = np.concatenate([self._positions, positions])[order]
-        self._figures = both.iloc[order].reset_index(drop=True)
+        self._values = values[order]
 
     def table(self, grid: Grid) -> pd.DataFrame:
         """The ranking (columns :data:`COLUMNS`, ``rank`` from 1) with substation ids and names."""
@@ -79,6 +84,10 @@ class Ranking:
                 "regions": [";".join(dict.fromkeys(regions[p])) for p in pos],
             }
         )
-        kept = self._figures if self._figures is not None else pd.DataFrame(columns=FIGURES)
-        figures = kept.astype({c: np.int64 if c in COUNT_FIGURES else float for c in FIGURES})
+        figures = pd.DataFrame(
+            {
+                name: self._values[:, i].astype(np.int64 if name in COUNT_FIGURES else float)
+                for i, name in enumerate(FIGURES)
+            }
+        )
         return pd.concat([table, figures], axis=1)[list(COLUMNS)]
