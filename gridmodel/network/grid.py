@@ -110,6 +110,17 @@ class DeferredNet:
                 self._load = None
             return self._net
 
+    def __reduce__(self) -> tuple[Any, tuple[Any]]:
+        # pickled or deep-copied (sent to a worker process): the net itself goes
+        return (_loaded, (self.get(),))
+
+
+def _loaded(net: Any) -> DeferredNet:
+    """A :class:`DeferredNet` that holds ``net`` already (unpickling)."""
+    deferred = DeferredNet(lambda: net)
+    deferred.get()
+    return deferred
+
 
 class _NetField:
     """Descriptor of ``Grid.net``: resolves a :class:`DeferredNet` on read."""

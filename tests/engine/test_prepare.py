@@ -172,3 +172,15 @@ def test_an_unwritable_cache_folder_still_answers(
     assert not prepared.cached and prepared.entry is None
     assert prepared.note is not None and prepared.note.startswith("cannot write")
     assert impact_of(prepared.compiled, []).to_dict()["load_mw"] == pytest.approx(315.0, abs=1e-9)
+
+
+def test_a_cached_grid_pickles_with_its_net(cache: Path) -> None:
+    import pickle
+
+    prepare_grid("case9", options=options())
+    cached = prepare_grid("case9", options=options()).compiled.grid
+    assert not cached.net_loaded
+    copy = pickle.loads(pickle.dumps(cached))  # as sent to a worker process
+    assert copy.net_loaded and cached.net_loaded
+    assert copy.net.load["p_mw"].tolist() == [90.0, 100.0, 125.0]  # case9's loads
+    same(cached.substations, copy.substations, "substations")
