@@ -269,3 +269,13 @@ def test_sampled_pairs_are_the_seeded_sample_and_all_has_a_limit() -> None:
     assert every.positions(4_114_145, 4_114_146).tolist() == [[2867, 2868]]
     with pytest.raises(OptionError, match="more than 5,000,000"):
         outage_space(3200, CriticalityOptions(k=2, max_pairs="all"))  # 5,118,400 pairs
+
+
+def test_progress_counts_the_chunks_on_disk_when_resuming(study: Path, tmp_path: Path) -> None:
+    out = _copy(study, tmp_path)  # chunk 4 (outages 200-249) missing: 385 of 435 on disk
+    seen: list[int] = []
+    grid = gridmodel.load_network("case30")
+    criticality(grid, k=2, out=out, chunk_size=50, top=5, resume=True, on_progress=seen.append)
+    assert seen[0] == 385 and seen[-1] == 435
+    assert seen == sorted(seen) and len(seen) > 2  # within the chunk too
+    assert _files(out) == _files(study)
