@@ -46,6 +46,10 @@ COMPILED_DIR = "compiled"
 #: flows, in AC with the AC backend's apparent power); the others only steer
 #: evaluation, so changing them reuses an entry.
 SHAPING_OPTIONS: tuple[str, ...] = ("mode", "ratings", "overload_limit_percent", "ac_backend")
+#: Entries kept: after a write, the oldest beyond this many are removed.
+KEEP_ENTRIES = 256
+#: Age (s) after which a temporary file of an interrupted write is removed.
+STALE_TEMPORARY_S = 3600.0
 #: Packages whose version is part of the key.
 VERSIONED: tuple[str, ...] = ("pandapower", "numpy", "scipy")
 #: Folders of the package whose modules shape a compiled grid.
@@ -144,9 +148,29 @@ def prepare_grid(
             write_entry(entry, compiled, str(key))
         except OSError as exc:
             note = f"cannot write {entry.parent}: {exc.strerror or exc}"
+        else:
+            prune(entry.parent)
     if note is not None:
         return Prepared(compiled, cached=False, seconds=seconds, entry=None, note=note)
     return Prepared(compiled, cached=False, seconds=seconds, entry=entry)
+
+
+def prune(folder: Path, *, keep: int = KEEP_ENTRIES) -> None:
+    """Remove all but the ``keep`` newest entries of ``folder``, and temporary
+    files older than :data:`STALE_TEMPORARY_S` (left by a killed process);
+    quietly skip what cannot be removed."""
+    try:
+        entries = sorted(
+            ((p.stat().st_mtime, p) for p in folder.glob("*.npz") if p.is_file()), reverse=True
+        )
+        temporary = [p for p in folder.glob(".entry-*.tmp") if p.is_file()]
+        now = time.time()
+        old = [p for _, p in entries[keep:]]
+        old += [p for p in temporary if now - p.stat().st_mtime > STALE_TEMPORARY_S]
+        for path in old:
+            path.unlink(missing_ok=True)
+    except OSError:
+        return
 
 
 def entry_key(

@@ -184,3 +184,19 @@ def test_a_cached_grid_pickles_with_its_net(cache: Path) -> None:
     assert copy.net_loaded and cached.net_loaded
     assert copy.net.load["p_mw"].tolist() == [90.0, 100.0, 125.0]  # case9's loads
     same(cached.substations, copy.substations, "substations")
+
+
+def test_prune_keeps_the_newest_entries_and_removes_stale_temporaries(tmp_path: Path) -> None:
+    import os
+
+    from gridmodel.engine.prepare import STALE_TEMPORARY_S, prune
+
+    for age, name in ((300, "a.npz"), (200, "b.npz"), (100, "c.npz"), (0, "d.npz")):
+        (tmp_path / name).write_bytes(b"x")
+        os.utime(tmp_path / name, (1e9 - age, 1e9 - age))
+    (tmp_path / ".entry-old.tmp").write_bytes(b"x")
+    os.utime(tmp_path / ".entry-old.tmp", (0, 0))
+    (tmp_path / ".entry-now.tmp").write_bytes(b"x")  # a write under way elsewhere
+    prune(tmp_path, keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".entry-now.tmp", "c.npz", "d.npz"]
+    assert STALE_TEMPORARY_S >= 60
