@@ -277,5 +277,5 @@ def test_progress_counts_the_chunks_on_disk_when_resuming(study: Path, tmp_path:
     grid = gridmodel.load_network("case30")
     criticality(grid, k=2, out=out, chunk_size=50, top=5, resume=True, on_progress=seen.append)
     assert seen[0] == 385 and seen[-1] == 435
-    assert seen == sorted(seen) and len(seen) > 2  # within the chunk too
+    assert seen == sorted(seen)
     assert _files(out) == _files(study)

@@ -54,6 +54,9 @@ from gridmodel.studies.outages import MAX_PAIRS, CriticalityOptions
 
 #: Most outages ``--top`` lists in ``summary.json``.
 MAX_TOP = 10_000
+#: Progress is reported every this many outages within a chunk, and after each chunk
+#: (a progress bar redrawn per outage would cost more than many outages do).
+PROGRESS_EVERY = 100
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,7 @@ def rank_outages(
     done = 0
 
     def rows(n: int) -> None:
-        if on_progress is not None:
+        if on_progress is not None and n % PROGRESS_EVERY == 0:
             on_progress(done + n)
 
     for job, figures in execute(plan, plan.jobs(range(plan.chunks)), on_rows=rows):
@@ -333,7 +336,7 @@ def run_study(
     resumed_outages = done
 
     def rows(n: int) -> None:
-        if on_progress is not None:
+        if on_progress is not None and n % PROGRESS_EVERY == 0:
             on_progress(done + n)
 
     rows(0)
