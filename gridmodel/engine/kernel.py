@@ -121,7 +121,7 @@ def stage_rhs(g, base_mva, labels, n_isl, energized, unit_ok, served, unit_p, li
         inj_to[t[k]] += pf_inj[k]
     for i in range(n):
         rhs[i] -= inj_from[i] - inj_to[i]
-    grounded = ~energized
+    grounded = labels < 0  # dead buses
     ref_of = np.full(n_isl, -1, dtype=np.int64)
     for u in rank:  # the island's largest source is its angle reference
         if unit_ok[u] and forming[u] and ref_of[labels[unit_bus[u]]] < 0:
@@ -130,11 +130,12 @@ def stage_rhs(g, base_mva, labels, n_isl, energized, unit_ok, served, unit_p, li
     for i in range(n):
         if energized[i]:
             total[labels[i]] += rhs[i]
+        elif labels[i] >= 0 and ref_of[labels[i]] < 0:
+            ref_of[labels[i]] = i  # a dark island is grounded at its lowest bus
     for isl in range(n_isl):
         r = ref_of[isl]
-        if r >= 0:
-            grounded[r] = True
-            rhs[r] -= total[isl]
+        grounded[r] = True
+        rhs[r] -= total[isl]  # zero in a dark island
     return rhs, grounded, pf_inj
 
 

@@ -81,8 +81,9 @@ def cascade_state(g, base, sym, own, bus, branch, unit, load, pmax, demand, thre
             theta0 = np.empty(0)
             fresh = False
         theta, ok, theta0 = solve_stage(
-            base, own, sym, g, live, grounded, rhs, theta0, (rank_limit, residual_tol, pivot_tol)
-        )
+            base, own, sym, g, branch_ok, grounded, rhs, theta0,
+            (rank_limit, residual_tol, pivot_tol),
+        )  # fmt: skip
         if not ok:
             return FALLBACK, labels, n_isl, energized_island, energized, served, unit_p, dark, \
                 flow, loading, branch_ok, trip_branch, trip_step, trip_loading  # fmt: skip
