@@ -11,7 +11,6 @@ replacement with ``numpy.random.default_rng(seed)``.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,15 +18,13 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.contract import round_mw
-from gridmodel.engine import CompiledGrid, EngineCache, EngineOptions, compile_grid, evaluate
+from gridmodel.engine import CompiledGrid, EngineCache, evaluate
 from gridmodel.engine.batch import StateBatch, batch_figures
 from gridmodel.engine.figures import totals
 from gridmodel.engine.kernel_batch import FIGURE_NAMES
 from gridmodel.errors import OptionError
 from gridmodel.inputs import MAX_SEED, check_count
-from gridmodel.network.catalog import load_network
 from gridmodel.network.grid import Element
-from gridmodel.studies.workers import WORKER_MEMO, process_pool
 
 #: Largest number of pairs enumerated exhaustively for ``k=2``.
 MAX_PAIRS = 200_000
@@ -190,50 +187,3 @@ def outage_batch(
         load=np.tile(base.load, (count, 1)),
         pmax=np.tile(compiled.unit_pmax_mw, (count, 1)),
     )
-
-
-def _evaluate_block(
-    network: str, engine: EngineOptions, substations: Sequence[str], positions: np.ndarray
-) -> pd.DataFrame:
-    """Worker side of :func:`evaluate_parallel`: compile once per process, evaluate a block."""
-    compiled, cache = WORKER_MEMO.get(
-        ("criticality", network, engine),
-        lambda: (compile_grid(load_network(network), options=engine), EngineCache()),
-    )
-    return evaluate_outages(compiled, substations, positions, cache=cache)
-
-
-def evaluate_parallel(
-    network: str,
-    engine: EngineOptions,
-    substations: Sequence[str],
-    positions: np.ndarray,
-    *,
-    workers: int,
-    on_progress: Callable[[int], None] | None = None,
-) -> pd.DataFrame:
-    """:func:`evaluate_outages` on a local process pool (each worker compiles the grid once).
-
-    ``network`` is what :func:`~gridmodel.network.catalog.load_network` accepts; the
-    result is the same table as the serial evaluation.
-    """
-    if len(positions) == 0:
-        raise ValueError("no outages to evaluate")
-    block = max(1, min(2000, -(-len(positions) // (8 * workers))))
-    starts = list(range(0, len(positions), block))
-    parts: dict[int, pd.DataFrame] = {}
-    done = 0
-    with process_pool(workers) as pool:
-        futures = {
-            pool.submit(
-                _evaluate_block, network, engine, list(substations), positions[s : s + block]
-            ): s
-            for s in starts
-        }
-        for future in cf.as_completed(futures):
-            part = future.result()
-            parts[futures[future]] = part
-            done += len(part)
-            if on_progress is not None:
-                on_progress(done)
-    return pd.concat([parts[s] for s in starts], ignore_index=True)
