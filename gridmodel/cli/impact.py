@@ -57,16 +57,16 @@ def impact(
     elements = strike_elements(strike or [])
     stage("loading")
     prepared = prepare_grid(network, options=options, use_cache=not no_cache)
-    if not prepared.cached:
-        _say_cost(prepared)
     stage("computing")
     result = impact_of(prepared.compiled, elements)
     summary = result.to_dict()
     check_written(summary, Path("the impact"), ImpactJson)  # no NaN or negative count shown
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
-        return
-    _print_table(result.grid.name, [str(e) for e in result.strikes], summary)
+    else:
+        _print_table(result.grid.name, [str(e) for e in result.strikes], summary)
+    if not prepared.cached:  # after the answer: an interrupted call prints only its stop
+        _say_cost(prepared)
 
 
 def _say_cost(prepared: Any) -> None:
