@@ -101,8 +101,10 @@ def _json(data: Any, *, indent: int) -> str:
     return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
 
 
-def read_back_ranking(store: StudyStore, ranking: Ranking) -> None:
-    """Add every chunk on disk, read back and checked, to ``ranking`` (in chunk order)."""
-    for chunk in range(store.chunks):
+def rank_chunks_on_disk(store: StudyStore, ranking: Ranking) -> set[int]:
+    """Add every chunk on disk, read back and checked, to ``ranking``; return their numbers."""
+    found = store.chunks_on_disk()
+    for chunk in found:
         positions, figures = store.read_chunk(chunk)
         ranking.add(store.chunk_range(chunk)[0], positions, figures)
+    return set(found)

@@ -143,14 +143,9 @@ class StudyStore:
         start = chunk * self.chunk_size
         return start, min(start + self.chunk_size, self.space.count)
 
-    def done_chunks(self) -> set[int]:
-        """Chunks on disk, each read back and checked (:meth:`read_chunk`)."""
-        done = set()
-        for chunk in range(self.chunks):
-            if (self.chunks_dir / chunk_name(chunk)).is_file():
-                self.read_chunk(chunk)
-                done.add(chunk)
-        return done
+    def chunks_on_disk(self) -> list[int]:
+        """Chunks whose file is on disk, in chunk order (read them with :meth:`read_chunk`)."""
+        return [c for c in range(self.chunks) if (self.chunks_dir / chunk_name(c)).is_file()]
 
     def chunk_frame(self, chunk: int, figures: pd.DataFrame) -> pd.DataFrame:
         """The rows of chunk ``chunk``: outage number, substation positions, figures."""

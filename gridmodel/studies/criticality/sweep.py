@@ -37,7 +37,7 @@ from gridmodel.studies.criticality.ranking import Ranking
 from gridmodel.studies.criticality.results import (
     criticality_summary,
     intact_state,
-    read_back_ranking,
+    rank_chunks_on_disk,
     write_results,
 )
 from gridmodel.studies.criticality.space import (
@@ -331,7 +331,8 @@ def run_study(
     store = StudyStore.open(
         out, study_manifest(plan, options), plan.space, resume=resume, overwrite=overwrite
     )
-    on_disk = store.done_chunks() if resume else set()
+    ranking = Ranking(plan.space.k)  # chunks read back now, the others as they finish
+    on_disk = rank_chunks_on_disk(store, ranking) if resume else set()
     done = sum(stop - start for start, stop in map(plan.chunk_range, on_disk))
     resumed_outages = done
 
@@ -345,6 +346,7 @@ def run_study(
     try:
         for job, figures in results:
             store.write_chunk(job.chunk, figures)
+            ranking.add(job.start, job.positions, figures)
             done += len(figures)
             rows(0)
             stage("chunk")  # testing hook: a chunk is on disk
@@ -354,8 +356,6 @@ def run_study(
         raise
     finally:
         results.close()  # stops a worker pool now, not when the traceback is dropped
-    ranking = Ranking(plan.space.k)
-    read_back_ranking(store, ranking)
     table = ranking.table(plan.compiled.grid)
     elapsed = time.perf_counter() - started
     run = plan.space.count - resumed_outages
