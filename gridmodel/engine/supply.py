@@ -66,28 +66,42 @@ def balance(
 
 
 @njit(cache=True)
-def _shed_by_priority(demand, priority, available):
-    """Serve ``available`` MW: highest priority class first, pro rata within a class."""
-    served = np.zeros_like(demand)
+def _shed_by_priority(served, members, priority, available):
+    """Serve ``available`` MW to the loads ``members``, highest priority class first,
+    pro rata within a class; in place in ``served``, which holds their demand.
+
+    A class whose demand is not positive is not served. Returns the MW served
+    (summed in member order).
+    """
+    lowest, highest = 0, -1
+    for k in range(len(members)):
+        cls = priority[members[k]]
+        if k == 0 or cls < lowest:
+            lowest = cls
+        if k == 0 or cls > highest:
+            highest = cls
     remaining = max(available, 0.0)
-    for cls in np.unique(priority):  # ascending: class 1 (critical) first
+    for cls in range(lowest, highest + 1):  # ascending: class 1 (critical) first
         total = 0.0
-        for i in range(len(demand)):
-            if priority[i] == cls:
-                total += demand[i]
+        for k in range(len(members)):
+            if priority[members[k]] == cls:
+                total += served[members[k]]
         if total <= 0:
+            for k in range(len(members)):
+                if priority[members[k]] == cls:
+                    served[members[k]] = 0.0
             continue
         if remaining >= total:
-            for i in range(len(demand)):
-                if priority[i] == cls:
-                    served[i] = demand[i]
             remaining -= total
         else:
-            for i in range(len(demand)):
-                if priority[i] == cls:
-                    served[i] = demand[i] * (remaining / total)
+            for k in range(len(members)):
+                if priority[members[k]] == cls:
+                    served[members[k]] = served[members[k]] * (remaining / total)
             remaining = 0.0
-    return served
+    served_total = 0.0
+    for k in range(len(members)):
+        served_total += served[members[k]]
+    return served_total
 
 
 @njit(cache=True)
@@ -157,24 +171,30 @@ def _shed_short_islands(
 ):
     """Shed load (in place) in every energised island whose need exceeds its capacity."""
     n_load = len(served)
+    short = np.zeros(n_isl, dtype=np.bool_)
     for isl in range(n_isl):
-        if not (energized_island[isl] and need[isl] > cap[isl] + tol):
+        short[isl] = energized_island[isl] and need[isl] > cap[isl] + tol
+    if not short.any():
+        return
+    # the lit loads of every island, in load order (one pass, not one per island)
+    start = np.zeros(n_isl + 1, dtype=np.int64)
+    for i in range(n_load):
+        if not dark[i]:
+            start[labels[load_bus[i]] + 1] += 1
+    for isl in range(n_isl):
+        start[isl + 1] += start[isl]
+    fill = start[:-1].copy()
+    order = np.empty(start[n_isl], dtype=np.int64)
+    for i in range(n_load):
+        if not dark[i]:
+            isl = labels[load_bus[i]]
+            order[fill[isl]] = i
+            fill[isl] += 1
+    for isl in range(n_isl):
+        if not short[isl]:
             continue
-        count = 0
-        for i in range(n_load):
-            if not dark[i] and labels[load_bus[i]] == isl:
-                count += 1
-        members = np.empty(count, dtype=np.int64)
-        count = 0
-        for i in range(n_load):
-            if not dark[i] and labels[load_bus[i]] == isl:
-                members[count] = i
-                count += 1
-        shed = _shed_by_priority(served[members], priority[members], cap[isl] - fixed[isl])
-        total = 0.0
-        for k in range(len(members)):
-            served[members[k]] = shed[k]
-            total += shed[k]
+        members = order[start[isl] : start[isl + 1]]
+        total = _shed_by_priority(served, members, priority, cap[isl] - fixed[isl])
         need[isl] = total + fixed[isl]
 
 
