@@ -22,6 +22,7 @@ file and the field.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -166,15 +167,18 @@ class StudyStore:
         if len(figures) != stop - start:
             raise ValueError(f"chunk {chunk}: {len(figures)} rows, expected {stop - start}")
         frame = self.chunk_frame(chunk, figures)
-        self.chunks_dir.mkdir(parents=True, exist_ok=True)
         final = self.chunks_dir / chunk_name(chunk)
         check_written_table(frame, final)  # no NaN, no count below 0
         tmp = self.chunks_dir / f".{final.name}.{os.getpid()}.tmp"
         try:
+            self.chunks_dir.mkdir(parents=True, exist_ok=True)
             frame.to_parquet(tmp, index=False, compression="zstd")
             tmp.replace(final)
+        except OSError as exc:
+            _remove(tmp)
+            raise OutputError(f"cannot write the results ({exc.strerror})", file=final) from None
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            _remove(tmp)
             raise
         return final
 
@@ -352,6 +356,12 @@ def _check_schema(table: pd.DataFrame, names: list[str], path: Path) -> None:
                 field=name,
                 allowed="numbers" if kind == "f" else "whole numbers",
             )
+
+
+def _remove(path: Path) -> None:
+    """Remove a temporary file if it is there (its folder may be gone, or not a folder)."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
 
 
 def _clear(out: Path) -> None:
