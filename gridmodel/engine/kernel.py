@@ -66,6 +66,67 @@ def stage_matrix(g, live, grounded, data):
             data[diag_slot[i]] += 1.0
 
 
+#: Most branches tripped at one step whose ends are searched for a path
+#: (:func:`all_joined`); beyond it the islands are found afresh.
+JOIN_CHECKS = 12
+
+
+@njit(cache=True)
+def all_joined(g, branch_ok, tripped, search):
+    """Whether the ends of every branch in ``tripped`` are still joined by ``branch_ok``.
+
+    If they all are, the islands are unchanged (removing branches can only
+    split an island) and the island search is skipped. Each check is a
+    two-sided breadth-first search that grows the smaller side: it ends as
+    soon as the sides meet, or when one side runs out (a split, found after
+    visiting the smaller part). More than :data:`JOIN_CHECKS` trips: False.
+    """
+    if len(tripped) > JOIN_CHECKS:
+        return False
+    indptr, neighbour, via = g[5], g[6], g[7]
+    mark, side_a, side_b = search
+    for k in tripped:
+        stamp = search_stamp(mark)
+        a, b = g[0][k], g[1][k]
+        mark[a], mark[b] = stamp, -stamp
+        side_a[0], side_b[0] = a, b
+        head_a, tail_a, head_b, tail_b = 0, 1, 0, 1
+        met = False
+        while not met and head_a < tail_a and head_b < tail_b:
+            grow_a = tail_a - head_a <= tail_b - head_b
+            node = side_a[head_a] if grow_a else side_b[head_b]
+            own_mark, other = (stamp, -stamp) if grow_a else (-stamp, stamp)
+            if grow_a:
+                head_a += 1
+            else:
+                head_b += 1
+            for p in range(indptr[node], indptr[node + 1]):
+                if not branch_ok[via[p]]:
+                    continue
+                nxt = neighbour[p]
+                if mark[nxt] == other:
+                    met = True
+                    break
+                if mark[nxt] != own_mark:
+                    mark[nxt] = own_mark
+                    if grow_a:
+                        side_a[tail_a] = nxt
+                        tail_a += 1
+                    else:
+                        side_b[tail_b] = nxt
+                        tail_b += 1
+        if not met:
+            return False
+    return True
+
+
+@njit(cache=True)
+def search_stamp(mark):
+    """A new stamp for :func:`all_joined` (kept in the mark array's spare last slot)."""
+    mark[-1] += 1
+    return mark[-1]
+
+
 @njit(cache=True)
 def islands_and_balance(g, bus, labels, n_isl, unit, load, pmax, demand, tol):
     """Energisation and supply balance of one step's islands (``labels``, ``n_isl``)."""

@@ -23,6 +23,7 @@ from gridmodel.engine.kernel import (
     COUNT_STEPS,
     DONE,
     FALLBACK,
+    all_joined,
     islands_and_balance,
     solve_stage,
     stage_rhs,
@@ -60,9 +61,16 @@ def cascade_state(g, base, sym, own, bus, branch, unit, load, pmax, demand, thre
     n_isl = -1
     fresh = True  # the right-hand side must be made again
     theta0 = np.empty(0)
+    # marks (and a spare last slot for the stamp) and the two sides' queues
+    search = (np.zeros(len(bus) + 1, dtype=np.int64), np.empty(len(bus), dtype=np.int64),
+              np.empty(len(bus), dtype=np.int64))  # fmt: skip
+    last = 0  # where the last step's trips start in trip_branch
     for step in range(1, m + 2):  # every step trips a branch
         own[0][COUNT_STEPS] += 1
-        found, count = _label(g[5], g[6], g[7], bus, branch_ok)
+        if n_isl < 0 or not all_joined(g, branch_ok, trip_branch[last:], search):
+            found, count = _label(g[5], g[6], g[7], bus, branch_ok)
+        else:
+            count = n_isl
         if count != n_isl:  # the first step, or the trips split an island
             own[0][COUNT_SPLITS] += n_isl >= 0
             labels, n_isl = found, count
@@ -98,6 +106,7 @@ def cascade_state(g, base, sym, own, bus, branch, unit, load, pmax, demand, thre
         if n_trip == 0:
             break
         start = len(trip_branch)
+        last = start
         trip_branch = np.concatenate((trip_branch, np.empty(n_trip, dtype=np.int64)))
         trip_step = np.concatenate((trip_step, np.full(n_trip, step, dtype=np.int64)))
         trip_loading = np.concatenate((trip_loading, np.empty(n_trip)))
