@@ -279,3 +279,18 @@ def test_progress_counts_the_chunks_on_disk_when_resuming(study: Path, tmp_path:
     assert seen[0] == 385 and seen[-1] == 435
     assert seen == sorted(seen)
     assert _files(out) == _files(study)
+
+
+def test_max_pairs_all_is_every_pair(tmp_path: Path) -> None:
+    out = tmp_path / "all"
+    args = ["criticality", "case9", "--k", "2", "--max-pairs", "all", "--no-progress"]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    # case9: 9 * 8 / 2 = 36 pairs, none sampled
+    assert "36 of 36 N-2 outages in" in result.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["outages_evaluated"] == summary["outages_total"] == 36 and not summary["sampled"]
+    assert json.loads((out / "manifest.json").read_text())["max_pairs"] == "all"
+    # a number of pairs below that is a seeded sample of that many
+    result = runner.invoke(app, [*args[:4], "--max-pairs", "10", "--out", str(tmp_path / "s")])
+    assert result.exit_code == 0 and "10 of 36 N-2 outages (sampled)" in result.stdout
