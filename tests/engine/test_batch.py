@@ -27,7 +27,7 @@ from gridmodel.engine import CompiledGrid, EngineCache, EngineOptions, compile_g
 from gridmodel.engine.batch import StateBatch, batch_figures, kernel_arrays
 from gridmodel.engine.cascade import cascade
 from gridmodel.engine.figures import totals
-from gridmodel.engine.kernel import stage_matrix
+from gridmodel.engine.kernel import all_joined, stage_matrix
 from gridmodel.engine.kernel_batch import FIGURE_NAMES
 from gridmodel.engine.ldl import factor_numeric
 from gridmodel.engine.lowrank import PIVOT_TOL, _ldl_solve
@@ -136,3 +136,35 @@ def test_compiled_ldl_solves_a_state_matrix_as_spsolve(compiled: CompiledGrid) -
     expected = spsolve(matrix.tocsc(), rhs)
     # both are direct solves, equal up to rounding (observed ~1e-13 relative)
     assert np.abs(theta - expected).max() <= 1e-9 * max(1.0, np.abs(expected).max())
+
+
+def test_all_joined_says_whether_removing_branches_splits_an_island(
+    compiled: CompiledGrid,
+) -> None:
+    """Against the island count of ``scipy.sparse.csgraph.connected_components``."""
+    arrays = kernel_arrays(compiled, EngineCache())
+    assert arrays is not None
+    n, m = compiled.n_bus, compiled.n_branch
+    rng = np.random.default_rng(17)
+    search = (
+        np.zeros(n + 1, dtype=np.int64),
+        np.empty(n, dtype=np.int64),
+        np.empty(n, dtype=np.int64),
+    )
+
+    def count(ok: np.ndarray) -> int:
+        graph = sp.coo_matrix(
+            (np.ones(ok.sum()), (compiled.branch_from[ok], compiled.branch_to[ok])), (n, n)
+        )
+        return int(connected_components(graph, directed=False)[0])
+
+    splits = 0
+    for trial in range(60):
+        before = rng.random(m) > 0.05
+        tripped = rng.choice(np.flatnonzero(before), 1 + trial % 6, replace=False)
+        after = before.copy()
+        after[tripped] = False
+        split = count(after) != count(before)
+        splits += split
+        assert all_joined(arrays.grid, after, tripped.astype(np.int64), search) == (not split)
+    assert 0 < splits < 60  # both answers are exercised
