@@ -294,3 +294,19 @@ def test_max_pairs_all_is_every_pair(tmp_path: Path) -> None:
     # a number of pairs below that is a seeded sample of that many
     result = runner.invoke(app, [*args[:4], "--max-pairs", "10", "--out", str(tmp_path / "s")])
     assert result.exit_code == 0 and "10 of 36 N-2 outages (sampled)" in result.stdout
+
+
+def test_an_unreachable_scheduler_is_one_line_and_leaves_no_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("distributed", reason="Dask (gridmodel[distributed]) missing")
+    from gridmodel.studies.montecarlo import executors
+
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", "1s")  # nothing listens on port 9
+    out = tmp_path / "crit"
+    args = ["criticality", "case9", "--scheduler", "tcp://127.0.0.1:9", "--no-progress"]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("gridmodel: error: --scheduler: cannot connect to the Dask")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()  # no chunk was written: nothing to resume
