@@ -210,6 +210,7 @@ def _build(compiled: CompiledGrid) -> Model | _Failed:
         bus_ls=np.asarray([bus_pos[m[0]] for m in compiled.bus_pp], dtype=np.int64),
         unit_gen=unit_gen,
         gen_units=gen,
+        ext_units=eg,
         sgen_units=sgen,
         load_p_file=load["p_mw"].to_numpy(dtype=float) * scaling,
         load_q_file=load["q_mvar"].to_numpy(dtype=float) * scaling,

@@ -233,7 +233,7 @@ def set_values(
     differ = want != have
     if where is not None:
         differ &= where
-    changed = np.flatnonzero(differ)
+    changed = differ.nonzero()[0]  # not np.flatnonzero: 2 µs less a call, ~20 calls a state
     if len(changed) == 0:
         return
     near = changed[~(np.abs(want[changed] - have[changed]) > NEAR)]
@@ -261,6 +261,7 @@ class Maps:
     bus_ls: np.ndarray  # lightsim2grid bus per internal bus
     unit_gen: np.ndarray  # lightsim2grid generator per unit (-1 if none)
     gen_units: np.ndarray  # units of kind "gen"
+    ext_units: np.ndarray  # units of kind "ext_grid"
     sgen_units: np.ndarray  # units of kind "sgen", in lightsim2grid's sgen order
     load_p_file: np.ndarray
     load_q_file: np.ndarray

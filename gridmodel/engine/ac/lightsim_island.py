@@ -51,7 +51,7 @@ class IslandInstance:
         changed = want != have
         for name, turn in ((on, changed & want), (off, changed & ~want)):
             if name is not None and turn.any():
-                deque(map(getattr(self.grid, name), np.flatnonzero(turn).tolist()), maxlen=0)
+                deque(map(getattr(self.grid, name), turn.nonzero()[0].tolist()), maxlen=0)
                 have[turn] = want[turn]
 
     def set(self, kind: str, active: np.ndarray, want: np.ndarray, change: str) -> None:

@@ -69,11 +69,11 @@ def _island_key(
     loads = buses[compiled.load_bus] & ~outcome.load_dark
     units = buses[compiled.unit_bus] & topo.unit_ok
     parts = (
-        np.flatnonzero(buses),
-        np.flatnonzero(branches),
-        np.flatnonzero(loads),
+        buses.nonzero()[0],
+        branches.nonzero()[0],
+        loads.nonzero()[0],
         outcome.load_served_mw[loads],
-        np.flatnonzero(units),
+        units.nonzero()[0],
         outcome.unit_p_mw[units],
     )
     blobs = [np.ascontiguousarray(a).tobytes() for a in parts]
@@ -112,9 +112,9 @@ class Model:
         branch_isl = np.where(
             outcome.branch_in_service, topo.labels[compiled.branch_from], -1
         ).astype(np.int64)
-        islands = np.flatnonzero(topo.energized_island)
+        islands = topo.energized_island.nonzero()[0]
         n_branch = np.bincount(branch_isl + 1, minlength=topo.n_islands + 1)[1:]
-        with_branch = set(np.flatnonzero((n_branch > 0) & topo.energized_island).tolist())
+        with_branch = set(((n_branch > 0) & topo.energized_island).nonzero()[0].tolist())
         size = np.bincount(topo.labels[topo.labels >= 0], minlength=topo.n_islands)
         fixed, fast = self._fixed_island(compiled, topo, slack_of, with_branch)
         main = max(with_branch - {fast}, key=lambda i: (size[i], -i), default=-1)
@@ -201,15 +201,18 @@ class Model:
     def _slacks(self, compiled: CompiledGrid, topo: Topology) -> dict[int, int]:
         """The slack unit of every energised island."""
         ok = topo.unit_ok
-        isl = topo.labels[compiled.unit_bus]
+        ext = self.maps.ext_units[ok[self.maps.ext_units]]
         out: dict[int, int] = {}
-        ext = np.flatnonzero(ok & (compiled.unit_kind == "ext_grid"))
-        for u in ext:
-            if int(isl[u]) in out:
+        for island, u in zip(
+            topo.labels[compiled.unit_bus[ext]].tolist(), ext.tolist(), strict=True
+        ):
+            if island in out:
                 raise Unsupported("an island with several external grids (several slacks)")
-            out[int(isl[u])] = int(u)
-        gens = np.flatnonzero(ok & (compiled.unit_kind == "gen"))
-        for bus in reference_buses(compiled, topo):
+            out[island] = u
+        if len(out) == int(topo.energized_island.sum()):  # an external grid in every island
+            return out
+        gens = self.maps.gen_units[ok[self.maps.gen_units]]
+        for bus in reference_buses(compiled, topo).tolist():
             island = int(topo.labels[bus])
             if island not in out:
                 out[island] = int(gens[compiled.unit_bus[gens] == bus][0])
