@@ -177,8 +177,10 @@ def _build(compiled: CompiledGrid) -> KernelArrays | None:
     return KernelArrays(grid, base_arrays, sym_arrays, own, params, elements)
 
 
-def _threshold(compiled: CompiledGrid) -> float:
-    return float(compiled.options.overload_limit_percent * (1 + LIMIT_SLACK))
+def _threshold(compiled: CompiledGrid, trip_above: float | None = None) -> float:
+    """The loading (percent) above which the kernel trips a branch."""
+    limit = compiled.options.overload_limit_percent if trip_above is None else trip_above
+    return float(limit * (1 + LIMIT_SLACK))
 
 
 def _keep(compiled: CompiledGrid, rows: int) -> tuple[np.ndarray, ...]:
@@ -204,13 +206,15 @@ def _run(
     demand: np.ndarray,
     *,
     full: bool,
+    trip_above: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
     keep = _keep(compiled, len(batch) if full else 0)
     masks = (batch.bus, batch.branch, batch.unit, batch.load)
     status, figures, trips = run_batch(
         arrays.grid, arrays.base, arrays.sym, arrays.own, masks,
         np.ascontiguousarray(batch.pmax, dtype=float), np.ascontiguousarray(demand, dtype=float),
-        _threshold(compiled), arrays.params, (ABSOLUTE_TOL_MW, RELATIVE_TOL), full, keep,
+        _threshold(compiled, trip_above), arrays.params, (ABSOLUTE_TOL_MW, RELATIVE_TOL),
+        full, keep,
     )  # fmt: skip
     return status, figures, trips, keep
 
@@ -260,24 +264,39 @@ def _python_figures(
 
 
 def _python_outcome(
-    compiled: CompiledGrid, state: State, demand: np.ndarray, cache: EngineCache
+    compiled: CompiledGrid,
+    state: State,
+    demand: np.ndarray,
+    cache: EngineCache,
+    trip_above: float | None = None,
 ) -> Outcome:
-    limit = compiled.options.overload_limit_percent
+    limit = compiled.options.overload_limit_percent if trip_above is None else trip_above
     outcome = cascade(compiled, state, demand, cache, trip_above=limit, relieve=False)
     check_outcome(compiled, outcome, compiled.unit_limits(state))
     return outcome
 
 
 def trip_outcomes(
-    compiled: CompiledGrid, states: Sequence[State], demand: np.ndarray, cache: EngineCache
+    compiled: CompiledGrid,
+    states: Sequence[State],
+    demand: np.ndarray,
+    cache: EngineCache,
+    *,
+    trip_above: float | None = None,
 ) -> list[Outcome]:
-    """The trip cascade's :class:`Outcome` of every state (one compiled call)."""
+    """The trip cascade's :class:`Outcome` of every state (one compiled call).
+
+    ``trip_above``: the loading (percent of the rating) above which a branch
+    trips; default the options' hard limit, ``inf`` for the plain DC answer.
+    """
     demand = np.asarray(demand, dtype=float)
     arrays = kernel_arrays(compiled, cache)
     if arrays is None or not states:
-        return [_python_outcome(compiled, s, demand, cache) for s in states]
+        return [_python_outcome(compiled, s, demand, cache, trip_above) for s in states]
     batch = StateBatch.of(compiled, states)
-    status, figures, trips, keep = _run(compiled, arrays, batch, demand, full=True)
+    status, figures, trips, keep = _run(
+        compiled, arrays, batch, demand, full=True, trip_above=trip_above
+    )
     by_row: dict[int, list[BranchTrip]] = {}
     for row, branch, step, loading in trips:
         by_row.setdefault(int(row), []).append(
@@ -286,9 +305,9 @@ def trip_outcomes(
     outcomes = []
     for row, state in enumerate(states):
         if status[row] == FALLBACK:
-            outcomes.append(_python_outcome(compiled, state, demand, cache))
+            outcomes.append(_python_outcome(compiled, state, demand, cache, trip_above))
         elif status[row] != DONE:
-            _python_outcome(compiled, state, demand, cache)  # raises with the details
+            _python_outcome(compiled, state, demand, cache, trip_above)  # raises with details
             raise InternalError(f"the compiled cascade broke invariant {int(status[row])}")
         else:
             outcomes.append(_outcome(keep, row, demand, figures[row], by_row.get(row, [])))

@@ -6,7 +6,8 @@ calling pandapower (except in AC mode). Per state:
 
 1. the overload handling the options name (:mod:`~gridmodel.engine.overload`)
    evaluates it in DC: islands, supply balance, DC flow, and the trip cascade
-   or the operator's shedding;
+   or the operator's shedding; the whole batch's DC flows and cascades in one
+   compiled call (:mod:`~gridmodel.engine.batch`);
 2. in AC mode the AC check follows (:mod:`~gridmodel.engine.ac.check`);
 3. the outcome's invariants are checked (:func:`~gridmodel.engine.outcome.check_outcome`):
    a violation is a bug, raised as :class:`~gridmodel.errors.InternalError`.
@@ -19,11 +20,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from gridmodel.engine.ac.check import ac_check
-from gridmodel.engine.batch import trip_outcomes
 from gridmodel.engine.cache import EngineCache
 from gridmodel.engine.compiled import CompiledGrid, State
 from gridmodel.engine.outcome import Outcome, check_outcome
-from gridmodel.engine.overload import handling_for
+from gridmodel.engine.overload import evaluate_states
 
 
 def evaluate(
@@ -61,13 +61,9 @@ def evaluate(
     """
     cache = cache if cache is not None else EngineCache()
     demand = compiled.load_p_mw if demand_mw is None else np.asarray(demand_mw, dtype=float)
-    handling = handling_for(compiled)
     outcomes = []
     with cache.lock:
-        if handling.name == "trip":  # every state in one compiled call
-            found = trip_outcomes(compiled, states, demand, cache)
-        else:
-            found = [handling.evaluate(compiled, state, demand, cache) for state in states]
+        found = evaluate_states(compiled, states, demand, cache)
         for state, outcome in zip(states, found, strict=True):
             if compiled.options.mode == "ac":
                 outcome = ac_check(compiled, state, outcome, cache)

@@ -30,6 +30,7 @@ returns has a branch in service above the limit.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import ClassVar, Protocol
 
 import numpy as np
@@ -103,6 +104,30 @@ HANDLINGS: dict[str, OverloadHandling] = {
 }
 
 
+def evaluate_states(
+    compiled: CompiledGrid, states: Sequence[State], demand: np.ndarray, cache: EngineCache
+) -> list[Outcome]:
+    """Every state's DC outcome with the options' handling, the batch in one compiled call.
+
+    The kernel (:func:`~gridmodel.engine.batch.trip_outcomes`) runs the trip
+    cascade of ``trip``, the cascade above the emergency rating of
+    ``operator`` and the plain solve of ``shed`` for the whole batch; a state
+    left with a branch above the hard limit is then handled one by one
+    (:meth:`OverloadHandling.evaluate`: the operator's shedding program).
+    """
+    handling = handling_for(compiled)
+    if handling.name == "trip":
+        return trip_outcomes(compiled, states, demand, cache)
+    trip_above = compiled.options.emergency_percent if handling.name == "operator" else np.inf
+    found = trip_outcomes(compiled, states, demand, cache, trip_above=trip_above)
+    return [
+        handling.evaluate(compiled, state, demand, cache)
+        if overloaded(compiled, outcome).any()
+        else outcome
+        for state, outcome in zip(states, found, strict=True)
+    ]
+
+
 __all__ = [
     "HANDLINGS",
     "OperatorAction",
@@ -110,6 +135,7 @@ __all__ = [
     "OverloadHandling",
     "TripCascade",
     "branch_trips",
+    "evaluate_states",
     "handling_for",
     "overloaded",
     "solve_plain",
