@@ -148,6 +148,8 @@ def prepare_grid(
             write_entry(entry, compiled, str(key))
         except OSError as exc:
             note = f"cannot write {entry.parent}: {exc.strerror or exc}"
+        except NetworkError as exc:  # arrays the reader would refuse: not kept
+            note = f"{exc.field}: {exc.message.split(';')[0]}"
         else:
             prune(entry.parent)
     if note is not None:

@@ -80,9 +80,12 @@ def write_entry(path: Path, compiled: CompiledGrid, key: str) -> None:
     ------
     OSError
         If the folder cannot be created or written (nothing is left behind).
+    NetworkError
+        If the arrays would not pass the checks of reading (nothing is written).
     """
     arrays = _arrays(compiled)
     meta = _meta(compiled, key)
+    check_arrays(path, arrays, meta)  # never write what reading would refuse
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".entry-", suffix=".tmp", dir=path.parent)

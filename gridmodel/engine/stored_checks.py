@@ -74,6 +74,8 @@ ARRAYS: dict[str, tuple[str, str]] = {
 _DTYPES = {"i": "int64", "f": "float64", "b": "bool", "U": "unicode text"}
 #: Arrays whose values may be +inf (an unrated branch, an unlimited source).
 _MAY_BE_INFINITE = {"branch_rating_mw", "unit_pmax_mw"}
+#: Arrays whose values may be NaN (a substation of a network without coordinates).
+_MAY_BE_NAN = {"substation_lat", "substation_lon"}
 _META_KEYS = {
     "format",
     "key",
@@ -222,11 +224,15 @@ def _dtype_ok(array: np.ndarray, kind: str) -> bool:
 
 def _check_finite(path: Path, name: str, array: np.ndarray) -> None:
     ok = np.isfinite(array)
+    allowed = "finite numbers"
     if name in _MAY_BE_INFINITE:
         ok |= array == np.inf
+        allowed += " or +inf"
+    if name in _MAY_BE_NAN:
+        ok |= np.isnan(array)
+        allowed += " or NaN (no coordinates)"
     if not ok.all():
-        allowed = "finite numbers or +inf" if name in _MAY_BE_INFINITE else "finite numbers"
-        raise damaged(path, name, f"value {array[~ok][0]!r}", allowed)
+        raise damaged(path, name, f"value {float(array[~ok][0])!r}", allowed)
 
 
 def _check_ranges(path: Path, a: dict[str, np.ndarray], meta: dict[str, Any], n_sub: int) -> None:

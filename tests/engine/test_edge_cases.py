@@ -44,7 +44,7 @@ def impact(tmp_path: Path, net: Any, *args: str) -> dict[str, Any]:
     pp.to_json(net, str(path))
     result = runner.invoke(app, ["impact", str(path), "--json", *args])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output, parse_constant=_reject)  # NaN/Infinity literals fail
+    data = json.loads(result.stdout, parse_constant=_reject)  # NaN/Infinity literals fail
     for key in ("load_mw", "served_mw", "unserved_mw", "dark_mw", "shed_mw"):
         assert math.isfinite(data[key]), key
     # accounting identities hold in every case

@@ -200,3 +200,21 @@ def test_prune_keeps_the_newest_entries_and_removes_stale_temporaries(tmp_path: 
     prune(tmp_path, keep=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".entry-now.tmp", "c.npz", "d.npz"]
     assert STALE_TEMPORARY_S >= 60
+
+
+def test_network_without_coordinates_round_trips(tmp_path: Path, cache: Path) -> None:
+    import pandapower as pp
+
+    net = pp.create_empty_network()
+    b0, b1 = pp.create_bus(net, vn_kv=110.0), pp.create_bus(net, vn_kv=110.0)
+    pp.create_ext_grid(net, b0)
+    pp.create_line_from_parameters(net, b0, b1, 10.0, 0.05, 0.4, 10.0, 1.0)
+    pp.create_load(net, b1, p_mw=7.0)
+    path = tmp_path / "two.json"
+    pp.to_json(net, str(path))
+    fresh, first, second = round_trip(str(path))
+    assert first.entry is not None and second.cached
+    assert second.compiled.grid.substations["lat"].isna().all()  # no coordinates given
+    for field in dataclasses.fields(CompiledGrid):
+        same(getattr(fresh, field.name), getattr(second.compiled, field.name), field.name)
+    assert impact_of(second.compiled, []).to_dict()["served_mw"] == pytest.approx(7.0, abs=1e-9)
