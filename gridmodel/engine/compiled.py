@@ -230,17 +230,22 @@ def compile_arrays(grid: Grid, *, options: EngineOptions) -> CompiledGrid:
         load_region=np.asarray([region_code[r] for r in loads["region"]], dtype=np.int64),
         region_names=region_names,
         base=_base_state(net, n_bus, bus_lookup, branches, units, loads),
-        substation_buses={
-            str(s): np.unique(
-                [bus_lookup[int(b)] for b in grid.bus_substation.index[grid.bus_substation == s]]
-            )
-            for s in grid.substations.index
-        },
+        substation_buses=substation_buses(grid, bus_lookup),
         adjacency=adjacency(n_bus, branches["from"], branches["to"]),
         pattern=pattern(n_bus, branches["from"], branches["to"], branches["b"]),
         unit_rank=unit_rank(unit_kind, unit_pmax),
         positions=element_positions(bus_lookup, branches, units, loads),
     )
+
+
+def substation_buses(grid: Grid, bus_lookup: dict[int, int]) -> dict[str, np.ndarray]:
+    """The internal buses of every substation (sorted, unique), in one pass over the buses."""
+    members: dict[str, list[int]] = {str(s): [] for s in grid.substations.index}
+    for bus, substation in grid.bus_substation.items():
+        found = members.get(str(substation))
+        if found is not None:
+            found.append(bus_lookup[int(bus)])
+    return {s: np.unique(np.asarray(b, dtype=np.int64)) for s, b in members.items()}
 
 
 def _branch_arrays(grid: Grid, ppc: dict[str, Any], lookups: dict[str, Any]) -> dict[str, Any]:
