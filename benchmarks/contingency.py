@@ -21,8 +21,10 @@ Measured in the same process, per network:
   and the LODF route (``LSGrid.get_lodf`` once, then the post-outage flows of
   every branch outage by one numpy product: the flows-only time is what
   lightsim2grid publishes, the matrix is spread over the branches). Next to
-  them, gridmodel's ``solve_plain`` (no cascade) on a seeded sample of the
-  same single-branch outages.
+  them, gridmodel's batched evaluation without cascade (``batch_figures``
+  with ``trip_above=inf``: islands, supply balance, DC flows and figures, the
+  batch in one compiled call) on a seeded sample of the same single-branch
+  outages.
 * **gridmodel** ``criticality(grid, k=1, overload="trip")`` end to end after
   one warm-up run, per substation (alternating with the loop, best of two);
   ``criticality(grid, k=2, ...)`` on a
@@ -30,7 +32,8 @@ Measured in the same process, per network:
   2-worker rate is taken between the first and the last progress report, so
   the pool's start-up is left out; the wall time with it is printed too),
   projected to all pairs; and the engine per state with the trip cascade
-  (``evaluate``) against the same states without it (``solve_plain``),
+  (``evaluate``, one call per state) against the same states and calls
+  without it (``trip_outcomes`` with ``trip_above=inf``),
   separately for the states where the cascade trips something and for those
   where nothing trips.
 
@@ -56,7 +59,7 @@ import numpy as np
 import gridmodel
 from gridmodel import Element, Grid
 from gridmodel.engine import CompiledGrid, EngineCache, compile_grid, evaluate
-from gridmodel.engine.overload import solve_plain
+from gridmodel.engine.batch import StateBatch, batch_figures, trip_outcomes
 from gridmodel.studies.impact import engine_options
 
 #: the issue's budget for all substation pairs, in intact ``rundcpp`` solves
@@ -276,9 +279,10 @@ def n2_criticality(
 def cascade_costs(
     grid: Grid, states: Sequence[list[Element]]
 ) -> dict[bool, tuple[int, float, float]]:
-    """Per-state CPU ms of ``evaluate`` (trip) and ``solve_plain``, by whether anything trips.
+    """Per-state CPU ms of ``evaluate`` (trip) and of the same call without cascade,
+    by whether anything trips.
 
-    Returns ``{trips: (states, evaluate ms, solve_plain ms)}``. Each method runs on a
+    Returns ``{trips: (states, evaluate ms, no-cascade ms)}``. Each method runs on a
     freshly compiled grid (an empty cache) after the intact state; best of two passes.
     """
     compiled, cache = compiled_grid(grid)
@@ -294,8 +298,8 @@ def cascade_costs(
             began = time.process_time()
             if trip:
                 evaluate(compiled, [state], cache=cache)
-            else:
-                solve_plain(compiled, state, demand, cache)
+            else:  # the same compiled call, nothing trips
+                trip_outcomes(compiled, [state], demand, cache, trip_above=np.inf)
             out[i] = time.process_time() - began
         return out
 
@@ -311,7 +315,9 @@ def cascade_costs(
 
 
 def branch_outages(grid: Grid, count: int, seed: int) -> float:
-    """CPU µs per single-branch outage of ``solve_plain`` (no cascade), warm, fresh cache."""
+    """CPU µs per single-branch outage without cascade, the batch in one compiled call
+    (:func:`~gridmodel.engine.batch.batch_figures`; islands, balance, flows and figures),
+    warm, fresh cache."""
     net = grid.net
     branches = [Element("line", int(i)) for i in net.line.index[net.line.in_service]]
     branches += [Element("trafo", int(i)) for i in net.trafo.index[net.trafo.in_service]]
@@ -319,13 +325,11 @@ def branch_outages(grid: Grid, count: int, seed: int) -> float:
     picks = rng.choice(len(branches), min(count, len(branches)), replace=False)
     chosen = [branches[i] for i in picks]
     compiled, cache = compiled_grid(grid)
-    for e in chosen[:5]:
-        solve_plain(compiled, compiled.state([e]), compiled.load_p_mw, cache)
+    batch = StateBatch.of(compiled, [compiled.state([e]) for e in chosen])
+    batch_figures(compiled, batch, cache=cache, trip_above=np.inf)  # warm
     compiled, cache = compiled_grid(grid)
-    states = [compiled.state([e]) for e in chosen]
-    demand = compiled.load_p_mw
-    _, cpu = cpu_timed(lambda: [solve_plain(compiled, s, demand, cache) for s in states])
-    return 1e6 * cpu / len(states)
+    _, cpu = cpu_timed(lambda: batch_figures(compiled, batch, cache=cache, trip_above=np.inf))
+    return 1e6 * cpu / len(batch)
 
 
 # --- one network, the table ---------------------------------------------------------------
@@ -448,12 +452,12 @@ def table_rows(m: Measured, pairs: int) -> list[Row]:
             Row(
                 f"`evaluate` trip cascade, {count} states where {label}",
                 f"{with_cascade:.3f} ms/state",
-                f"`solve_plain` {plain:.3f} ms",
+                f"no cascade {plain:.3f} ms",
                 ratio(plain, with_cascade),
                 "" if trips else ">= 1x",
             )
         )
-    branch = f"`solve_plain` {m.plain_us:.1f} us"
+    branch = f"batched, no cascade {m.plain_us:.1f} us"
     if m.lightsim is None:
         return [*rows, Row("single-branch outage", branch, "lightsim2grid not installed", None)]
     n, ca_us, build_us, flows_us = m.lightsim

@@ -225,8 +225,11 @@ def batch_figures(
     *,
     demand: np.ndarray | None = None,
     cache: EngineCache | None = None,
+    trip_above: float | None = None,
 ) -> np.ndarray:
     """The trip cascade's figures of every state of ``batch``.
+
+    ``trip_above``: as for :func:`trip_outcomes` (``inf``: no cascade).
 
     Returns
     -------
@@ -248,17 +251,24 @@ def batch_figures(
             status = np.full(len(batch), FALLBACK)
             figures = np.zeros((len(batch), len(FIGURE_NAMES)))
         else:
-            status, figures, _, _ = _run(compiled, arrays, batch, demand, full=False)
+            status, figures, _, _ = _run(
+                compiled, arrays, batch, demand, full=False, trip_above=trip_above
+            )
         for row in np.flatnonzero(status != DONE):
-            figures[row] = _python_figures(compiled, batch.state(int(row)), demand, cache)
+            state = batch.state(int(row))
+            figures[row] = _python_figures(compiled, state, demand, cache, trip_above)
     return figures
 
 
 def _python_figures(
-    compiled: CompiledGrid, state: State, demand: np.ndarray, cache: EngineCache
+    compiled: CompiledGrid,
+    state: State,
+    demand: np.ndarray,
+    cache: EngineCache,
+    trip_above: float | None,
 ) -> np.ndarray:
     """Figures of one state on the Python path (invariants checked there)."""
-    outcome = _python_outcome(compiled, state, demand, cache)
+    outcome = _python_outcome(compiled, state, demand, cache, trip_above)
     found = totals(compiled, outcome)
     return np.array([float(found[name]) for name in FIGURE_NAMES])
 

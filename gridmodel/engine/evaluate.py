@@ -9,8 +9,9 @@ calling pandapower (except in AC mode). Per state:
    or the operator's shedding; the whole batch's DC flows and cascades in one
    compiled call (:mod:`~gridmodel.engine.batch`);
 2. in AC mode the AC check follows (:mod:`~gridmodel.engine.ac.check`);
-3. the outcome's invariants are checked (:func:`~gridmodel.engine.outcome.check_outcome`):
-   a violation is a bug, raised as :class:`~gridmodel.errors.InternalError`.
+3. the outcome's invariants are checked (:func:`~gridmodel.engine.outcome.check_outcome`,
+   inside the compiled call for the kernel's outcomes): a violation is a
+   bug, raised as :class:`~gridmodel.errors.InternalError`.
 """
 
 from __future__ import annotations
@@ -63,10 +64,12 @@ def evaluate(
     demand = compiled.load_p_mw if demand_mw is None else np.asarray(demand_mw, dtype=float)
     outcomes = []
     with cache.lock:
-        found = evaluate_states(compiled, states, demand, cache)
-        for state, outcome in zip(states, found, strict=True):
+        found, checked = evaluate_states(compiled, states, demand, cache)
+        for state, outcome, done in zip(states, found, checked, strict=True):
             if compiled.options.mode == "ac":
                 outcome = ac_check(compiled, state, outcome, cache)
-            check_outcome(compiled, outcome, compiled.unit_limits(state))
+                done = False
+            if not done:  # the kernel checked its own outcomes
+                check_outcome(compiled, outcome, compiled.unit_limits(state))
             outcomes.append(outcome)
     return outcomes

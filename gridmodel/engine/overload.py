@@ -106,7 +106,7 @@ HANDLINGS: dict[str, OverloadHandling] = {
 
 def evaluate_states(
     compiled: CompiledGrid, states: Sequence[State], demand: np.ndarray, cache: EngineCache
-) -> list[Outcome]:
+) -> tuple[list[Outcome], list[bool]]:
     """Every state's DC outcome with the options' handling, the batch in one compiled call.
 
     The kernel (:func:`~gridmodel.engine.batch.trip_outcomes`) runs the trip
@@ -114,18 +114,21 @@ def evaluate_states(
     ``operator`` and the plain solve of ``shed`` for the whole batch; a state
     left with a branch above the hard limit is then handled one by one
     (:meth:`OverloadHandling.evaluate`: the operator's shedding program).
+
+    Returns the outcomes and, per outcome, whether its invariants were
+    checked already (the kernel's are).
     """
     handling = handling_for(compiled)
     if handling.name == "trip":
-        return trip_outcomes(compiled, states, demand, cache)
+        return trip_outcomes(compiled, states, demand, cache), [True] * len(states)
     trip_above = compiled.options.emergency_percent if handling.name == "operator" else np.inf
     found = trip_outcomes(compiled, states, demand, cache, trip_above=trip_above)
-    return [
-        handling.evaluate(compiled, state, demand, cache)
-        if overloaded(compiled, outcome).any()
-        else outcome
-        for state, outcome in zip(states, found, strict=True)
-    ]
+    outcomes, checked = [], []
+    for state, outcome in zip(states, found, strict=True):
+        relieve = bool(overloaded(compiled, outcome).any())
+        outcomes.append(handling.evaluate(compiled, state, demand, cache) if relieve else outcome)
+        checked.append(not relieve)
+    return outcomes, checked
 
 
 __all__ = [
