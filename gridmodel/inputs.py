@@ -22,6 +22,9 @@ from typing import TYPE_CHECKING
 
 from gridmodel.errors import GridModelError, OptionError
 
+#: Time zone of scenarios and schedules unless they name one: Ukraine's.
+DEFAULT_TIMEZONE = "Europe/Kyiv"
+
 if TYPE_CHECKING:
     import pandas as pd
 

@@ -27,9 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
 from gridmodel.errors import GridModelError, OptionError, close_matches
+from gridmodel.inputs import DEFAULT_TIMEZONE as DEFAULT_TIMEZONE
 
-#: Time zone of scenarios and schedules unless they name one: Ukraine's.
-DEFAULT_TIMEZONE = "Europe/Kyiv"
 #: What a time zone may be, in words.
 TIMEZONE_ALLOWED = "an IANA time zone name such as Europe/Kyiv, Africa/Johannesburg, UTC"
 #: First and last year of a scenario start or a schedule day (pandas' times end in 2262).

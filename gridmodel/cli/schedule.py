@@ -12,7 +12,7 @@ import typer
 
 from gridmodel.cli import app
 from gridmodel.errors import OptionError
-from gridmodel.schema import DEFAULT_TIMEZONE
+from gridmodel.inputs import DEFAULT_TIMEZONE
 
 if TYPE_CHECKING:
     from gridmodel.schedule import Groups
