@@ -32,8 +32,8 @@ Measured in the same process, per network:
   2-worker rate is taken between the first and the last progress report, so
   the pool's start-up is left out; the wall time with it is printed too),
   projected to all pairs; and the engine per state with the trip cascade
-  (``evaluate``, one call per state) against the same states and calls
-  without it (``trip_outcomes`` with ``trip_above=inf``),
+  (``trip_outcomes``, the compiled call ``evaluate`` makes, one state per
+  call) against the same states and calls without it (``trip_above=inf``),
   separately for the states where the cascade trips something and for those
   where nothing trips.
 
@@ -296,10 +296,8 @@ def cascade_costs(
         for i, s in enumerate(states):
             state = compiled.state(s)
             began = time.process_time()
-            if trip:
-                evaluate(compiled, [state], cache=cache)
-            else:  # the same compiled call, nothing trips
-                trip_outcomes(compiled, [state], demand, cache, trip_above=np.inf)
+            # the same compiled call with the trip threshold and without
+            trip_outcomes(compiled, [state], demand, cache, trip_above=None if trip else np.inf)
             out[i] = time.process_time() - began
         return out
 
