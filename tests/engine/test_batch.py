@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from typing import Any
 
@@ -27,7 +28,7 @@ from gridmodel.engine import CompiledGrid, EngineCache, EngineOptions, compile_g
 from gridmodel.engine.batch import StateBatch, batch_figures, kernel_arrays
 from gridmodel.engine.cascade import cascade
 from gridmodel.engine.figures import totals
-from gridmodel.engine.kernel import all_joined, stage_matrix
+from gridmodel.engine.kernel import COUNT_FACTORS, all_joined, stage_matrix
 from gridmodel.engine.kernel_batch import FIGURE_NAMES
 from gridmodel.engine.ldl import factor_numeric
 from gridmodel.engine.lowrank import PIVOT_TOL, _ldl_solve
@@ -168,3 +169,31 @@ def test_all_joined_says_whether_removing_branches_splits_an_island(
         splits += split
         assert all_joined(arrays.grid, after, tripped.astype(np.int64), search) == (not split)
     assert 0 < splits < 60  # both answers are exercised
+
+
+def test_states_the_kernel_hands_back_are_evaluated_on_the_python_path(
+    compiled: CompiledGrid,
+) -> None:
+    """A kernel whose factorisations all fail (a pivot tolerance of 2) hands
+    every state that must factorise back (:data:`~gridmodel.engine.kernel.FALLBACK`):
+    those states get the Python cascade's figures and outcomes, the others stay."""
+    states = random_states(compiled, seed=14)
+    batch = StateBatch.of(compiled, states)
+    normal = EngineCache()
+    expected = batch_figures(compiled, batch, cache=normal)
+    factorised = kernel_arrays(compiled, normal).own[0][COUNT_FACTORS]  # type: ignore[union-attr]
+    if compiled.grid.name == "case1354pegase":
+        assert factorised > 0  # so states are handed back below
+    cache = EngineCache()
+    arrays = kernel_arrays(compiled, cache)
+    assert arrays is not None
+    base_mva, rank, residual, _, tol = arrays.params
+    cache.of(compiled).kernel = dataclasses.replace(
+        arrays, params=(base_mva, rank, residual, 2.0, tol)
+    )
+    handed_back = batch_figures(compiled, batch, cache=cache)
+    np.testing.assert_allclose(handed_back, expected, rtol=0, atol=SERVED_TOL_MW)
+    assert arrays.own[0][COUNT_FACTORS] == 0  # no factorisation succeeded in the kernel
+    outcomes = evaluate(compiled, states, cache=cache)
+    for row, outcome in enumerate(outcomes):
+        assert len(outcome.tripped) == expected[row, FIGURE_NAMES.index("tripped")]
