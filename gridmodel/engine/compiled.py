@@ -241,7 +241,8 @@ def compile_arrays(grid: Grid, *, options: EngineOptions) -> CompiledGrid:
 def substation_buses(grid: Grid, bus_lookup: dict[int, int]) -> dict[str, np.ndarray]:
     """The internal buses of every substation (sorted, unique), in one pass over the buses."""
     members: dict[str, list[int]] = {str(s): [] for s in grid.substations.index}
-    for bus, substation in grid.bus_substation.items():
+    buses = grid.bus_substation
+    for bus, substation in zip(buses.index.tolist(), buses.tolist(), strict=True):
         found = members.get(str(substation))
         if found is not None:
             found.append(bus_lookup[int(bus)])
