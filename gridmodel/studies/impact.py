@@ -133,10 +133,31 @@ def impact_of(
     ``demand_mw``: demand per load (compiled load order); default the
     network's loads (its peak demand).
     """
-    elements = tuple(strikes)
-    [outcome] = evaluate(compiled, [compiled.state(elements)], cache=cache, demand_mw=demand_mw)
-    warnings = (*compiled.warnings, *outcome.warnings)
-    return Impact(compiled, outcome, figures(compiled, outcome), elements, warnings)
+    [found] = impacts_of(compiled, [strikes], cache=cache, demand_mw=demand_mw)
+    return found
+
+
+def impacts_of(
+    compiled: CompiledGrid,
+    strikes: Iterable[Iterable[Element]],
+    *,
+    cache: EngineCache | None = None,
+    demand_mw: np.ndarray | None = None,
+) -> list[Impact]:
+    """:func:`impact_of` of many strike sets, evaluated in one batch (the same results)."""
+    sets = [tuple(elements) for elements in strikes]
+    states = [compiled.state(elements) for elements in sets]
+    outcomes = evaluate(compiled, states, cache=cache, demand_mw=demand_mw)
+    return [
+        Impact(
+            compiled,
+            outcome,
+            figures(compiled, outcome),
+            elements,
+            (*compiled.warnings, *outcome.warnings),
+        )
+        for elements, outcome in zip(sets, outcomes, strict=True)
+    ]
 
 
 def impact(

@@ -22,6 +22,7 @@ restoration metrics (:func:`timeline_metrics`); without it, impact only
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,12 @@ import numpy as np
 import pyarrow as pa
 
 from gridmodel.contract import round_mw
+from gridmodel.engine import CompiledGrid
 from gridmodel.engine.figures import totals
 from gridmodel.scenario import Scenario
 from gridmodel.strikes import Damage
 from gridmodel.studies.context import ScenarioContext, prepare_scenario
-from gridmodel.studies.impact import impact_of
+from gridmodel.studies.impact import Impact, impacts_of
 from gridmodel.studies.restore import carried_waves, restore
 from gridmodel.studies.strike_hour import strike_hour
 from gridmodel.studies.workers import WORKER_MEMO
@@ -108,15 +110,46 @@ def sample_row(
     ``timeline``, the row also carries the restoration metrics
     (:func:`timeline_metrics`).
     """
+    [row] = sample_rows(context, [sample], seed=seed, timeline=timeline)
+    return row
+
+
+def sample_rows(
+    context: ScenarioContext, samples: Sequence[int], *, seed: int, timeline: bool = True
+) -> list[dict[str, Any]]:
+    """:func:`sample_row` of every sample in ``samples``, the hits of all of them
+    evaluated in one engine batch (a row does not depend on the others)."""
     compiled = context.compiled
-    damage = context.damage(sample, seed=seed)
-    out = damage.first_wave_out(carried_waves(context.scenario))
+    damages = [context.damage(sample, seed=seed) for sample in samples]
+    carried = carried_waves(context.scenario)
+    outs = [damage.first_wave_out(carried) for damage in damages]
     strike = context.derived("strike_hour", strike_hour)
-    impact = impact_of(compiled, out, cache=context.cache, demand_mw=strike.demand_mw)
-    at_peak = np.array_equal(strike.demand_mw, compiled.load_p_mw)  # a strike at the peak
-    peak = (impact if at_peak else impact_of(compiled, out, cache=context.cache)).to_dict()
+    impacts = impacts_of(compiled, outs, cache=context.cache, demand_mw=strike.demand_mw)
+    if np.array_equal(strike.demand_mw, compiled.load_p_mw):  # a strike at the peak
+        peaks = impacts
+    else:
+        peaks = impacts_of(compiled, outs, cache=context.cache)
+    rows = []
+    for sample, damage, impact, peak in zip(samples, damages, impacts, peaks, strict=True):
+        row = _impact_row(compiled, sample, seed, damage, impact, peak)
+        if timeline:
+            row.update(timeline_metrics(context, damage, sample=sample, seed=seed))
+        rows.append(row)
+    return rows
+
+
+def _impact_row(
+    compiled: CompiledGrid,
+    sample: int,
+    seed: int,
+    damage: Damage,
+    impact: Impact,
+    at_peak: Impact,
+) -> dict[str, Any]:
+    """The impact columns of a sample row."""
     figures = totals(compiled, impact.outcome, regions=impact.figures)
-    row: dict[str, Any] = {
+    peak = at_peak.to_dict()
+    return {
         "sample": int(sample),
         "seed": int(seed),
         "missiles": int(damage.missiles),
@@ -132,9 +165,6 @@ def sample_row(
         "islands": int(figures["islands"]),
         "converged": bool(figures["converged"]),
     }
-    if timeline:
-        row.update(timeline_metrics(context, damage, sample=sample, seed=seed))
-    return row
 
 
 #: The MW columns of a sample row.
@@ -200,7 +230,7 @@ def evaluate_chunk(scenario: Scenario, start: int, stop: int, *, timeline: bool 
     """
     context = cached_context(scenario)
     seed = int(scenario.seed)
-    rows = [sample_row(context, i, seed=seed, timeline=timeline) for i in range(start, stop)]
+    rows = sample_rows(context, range(start, stop), seed=seed, timeline=timeline)
     return rows_table(rows, timeline=timeline)
 
 
