@@ -268,7 +268,12 @@ def _python_figures(
     trip_above: float | None,
 ) -> np.ndarray:
     """Figures of one state on the Python path (invariants checked there)."""
-    outcome = _python_outcome(compiled, state, demand, cache, trip_above)
+    return outcome_figures(compiled, _python_outcome(compiled, state, demand, cache, trip_above))
+
+
+def outcome_figures(compiled: CompiledGrid, outcome: Outcome) -> np.ndarray:
+    """An outcome's :func:`~gridmodel.engine.figures.totals` in
+    :data:`~gridmodel.engine.kernel_batch.FIGURE_NAMES` order (floats)."""
     found = totals(compiled, outcome)
     return np.array([float(found[name]) for name in FIGURE_NAMES])
 

@@ -86,7 +86,8 @@ def all_joined(g, branch_ok, tripped, search):
     indptr, neighbour, via = g[5], g[6], g[7]
     mark, side_a, side_b = search
     for k in tripped:
-        stamp = search_stamp(mark)
+        mark[-1] += 1  # a new stamp per search, kept in the spare last slot
+        stamp = mark[-1]
         a, b = g[0][k], g[1][k]
         mark[a], mark[b] = stamp, -stamp
         side_a[0], side_b[0] = a, b
@@ -118,13 +119,6 @@ def all_joined(g, branch_ok, tripped, search):
         if not met:
             return False
     return True
-
-
-@njit(cache=True)
-def search_stamp(mark):
-    """A new stamp for :func:`all_joined` (kept in the mark array's spare last slot)."""
-    mark[-1] += 1
-    return mark[-1]
 
 
 @njit(cache=True)

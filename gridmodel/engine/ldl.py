@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from gridmodel.engine.lowrank import _tree_depth
 from gridmodel.engine.structure import Pattern
 
 
@@ -53,7 +54,7 @@ def symbolic(pattern: Pattern) -> Symbolic:
     )
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
-    return Symbolic(parent=parent, depth=int(_depth(parent)), l_indptr=indptr)
+    return Symbolic(parent=parent, depth=int(_tree_depth(parent)), l_indptr=indptr)
 
 
 @njit(cache=True)
@@ -72,17 +73,6 @@ def _symbolic(ap, ai, n):
                 flag[i] = k
                 i = parent[i]
     return parent, counts
-
-
-@njit(cache=True)
-def _depth(parent):
-    depth = np.zeros(len(parent), dtype=np.int64)
-    deepest = 0
-    for j in range(len(parent) - 1, -1, -1):  # parents come after children
-        if parent[j] >= 0:
-            depth[j] = depth[parent[j]] + 1
-            deepest = max(deepest, depth[j])
-    return deepest
 
 
 @njit(cache=True)

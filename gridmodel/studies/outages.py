@@ -19,8 +19,7 @@ import pandas as pd
 
 from gridmodel.contract import round_mw
 from gridmodel.engine import CompiledGrid, EngineCache, evaluate
-from gridmodel.engine.batch import StateBatch, batch_figures
-from gridmodel.engine.figures import totals
+from gridmodel.engine.batch import StateBatch, batch_figures, outcome_figures
 from gridmodel.engine.kernel_batch import FIGURE_NAMES
 from gridmodel.errors import OptionError
 from gridmodel.inputs import MAX_SEED, check_count
@@ -138,13 +137,12 @@ def evaluate_outages(
         if on_progress is not None:
             on_progress(start + len(rows))
     frame = pd.DataFrame(found[:, : len(OUTAGE_FIGURES)], columns=list(OUTAGE_FIGURES))
-    for name in ("unserved_mw", "dark_mw", "shed_mw", "critical_unserved_mw"):
-        frame[name] = [round_mw(float(v)) for v in frame[name]]
-    frame["customers_off"] = [round(float(v)) for v in frame["customers_off"]]
-    return frame.astype(
-        {"customers_off": np.int64, "tripped": np.int64, "islands": np.int64}
-        | {c: float for c in ("unserved_mw", "dark_mw", "shed_mw", "critical_unserved_mw")}
-    )
+    for name in OUTAGE_FIGURES:
+        if name in OUTAGE_COUNTS:
+            frame[name] = np.array([round(float(v)) for v in frame[name]], dtype=np.int64)
+        else:
+            frame[name] = np.array([round_mw(float(v)) for v in frame[name]], dtype=float)
+    return frame
 
 
 #: Outages evaluated per compiled call (bounds the masks' memory: a few MB).
@@ -152,6 +150,8 @@ BATCH = 1024
 
 #: The figures of :func:`evaluate_outages`, in the engine's order.
 OUTAGE_FIGURES: tuple[str, ...] = FIGURE_NAMES[:7]
+#: Count columns among :data:`OUTAGE_FIGURES` (the others are MW).
+OUTAGE_COUNTS: tuple[str, ...] = ("customers_off", "tripped", "islands")
 
 
 def _figures(
@@ -163,9 +163,9 @@ def _figures(
         return batch_figures(compiled, outage_batch(compiled, substations, rows), cache=cache)
     states = [compiled.state([Element("substation", substations[p]) for p in row]) for row in rows]
     outcomes = evaluate(compiled, states, cache=cache)
-    return np.array(
-        [[float(totals(compiled, o)[name]) for name in FIGURE_NAMES] for o in outcomes]
-    ).reshape(len(rows), len(FIGURE_NAMES))
+    return np.array([outcome_figures(compiled, o) for o in outcomes]).reshape(
+        len(rows), len(FIGURE_NAMES)
+    )
 
 
 def outage_batch(

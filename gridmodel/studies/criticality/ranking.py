@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.network.grid import Grid
+from gridmodel.studies.outages import OUTAGE_COUNTS, OUTAGE_FIGURES
 
 #: Most outages the ranking (``criticality.csv``, the returned table) lists:
 #: every outage of a study with fewer (N-1 of any network, N-2 of up to 447
@@ -20,17 +21,9 @@ from gridmodel.network.grid import Grid
 RANKED_MAX = 100_000
 
 #: Figures of an outage, as :func:`~gridmodel.studies.outages.evaluate_outages` returns them.
-FIGURES: tuple[str, ...] = (
-    "unserved_mw",
-    "customers_off",
-    "dark_mw",
-    "shed_mw",
-    "critical_unserved_mw",
-    "tripped",
-    "islands",
-)
+FIGURES: tuple[str, ...] = OUTAGE_FIGURES
 #: Count columns among :data:`FIGURES` (the others are MW).
-COUNT_FIGURES: tuple[str, ...] = ("customers_off", "tripped", "islands")
+COUNT_FIGURES: tuple[str, ...] = OUTAGE_COUNTS
 
 #: Columns of the ranking table (``criticality.csv``).
 COLUMNS: tuple[str, ...] = ("rank", "substations", "names", "regions", *FIGURES)
