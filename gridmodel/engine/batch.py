@@ -104,7 +104,7 @@ class KernelArrays:
     base: tuple[Any, ...]
     sym: tuple[Any, ...]
     own: tuple[Any, ...]
-    params: tuple[float, int, float, float, float]
+    params: tuple[float, int, float, float, float, bool]
     elements: tuple[Element, ...]
 
 
@@ -153,15 +153,17 @@ def _build(compiled: CompiledGrid) -> KernelArrays | None:
     sym_arrays = (
         position, sym.parent, np.array([sym.depth], dtype=i64), sym.l_indptr,
         pattern.indptr.astype(i64), pattern.indices.astype(i64),
+        sym.row_ptr, sym.row_cols, sym.row_slot,
     )  # fmt: skip
     own = (
         np.zeros(8, dtype=i64),  # the reference flag, then the kernel's counters
         np.zeros(compiled.n_branch, dtype=bool),
         np.zeros(compiled.n_bus, dtype=bool),
-        np.zeros(sym.nnz, dtype=i64),
+        sym.l_indices.copy(),  # the factor's structure is the intact one's, fixed
         np.zeros(sym.nnz),
         np.zeros(compiled.n_bus),
         np.zeros(len(pattern.indices)),
+        np.zeros(compiled.n_bus),  # the factorisation's work vector, kept zero
     )
     params = (
         float(compiled.base_mva),
@@ -169,6 +171,7 @@ def _build(compiled: CompiledGrid) -> KernelArrays | None:
         float(RESIDUAL_PU),
         float(PIVOT_TOL),
         float(TOL_MW),
+        bool(np.all(compiled.branch_b_pu > 0)),  # every state's matrix is definite
     )
     elements = tuple(
         Element(str(k), int(i))

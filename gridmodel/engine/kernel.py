@@ -231,8 +231,8 @@ def solve_stage(base, own, sym, g, live, grounded, rhs, theta0, limits):
     the step needs a pivoting factorisation) and the reference's solution
     for ``rhs`` (a next step with the same ``rhs`` reuses it).
     """
-    rank_limit, residual_tol, pivot_tol = limits
-    flag_ref, o_live, o_grounded, o_li, o_lx, o_d, o_mx = own
+    rank_limit, residual_tol, pivot_tol, spd = limits
+    flag_ref, o_live, o_grounded, o_li, o_lx, o_d, o_mx = own[:7]
     position, parent, depth, lp = sym[0], sym[1], sym[2], sym[3]
     mp, mi = sym[4], sym[5]
     f, t, b = g[0], g[1], g[2]
@@ -266,12 +266,7 @@ def solve_stage(base, own, sym, g, live, grounded, rhs, theta0, limits):
             flag_ref[COUNT_UPDATES] += 1
             return theta, True, theta0
     stage_matrix(g, live, grounded, o_mx)
-    n = len(rhs)
-    work = np.empty(n)
-    flag = np.empty(n, dtype=np.int64)
-    stack = np.empty(n, dtype=np.int64)
-    nnz = np.empty(n, dtype=np.int64)
-    if not factor_numeric(mp, mi, o_mx, parent, lp, o_li, o_lx, o_d, work, flag, stack, nnz,
+    if not factor_numeric(mp, mi, o_mx, sym[6], sym[7], sym[8], lp, o_li, o_lx, o_d, own[7],
                           pivot_tol):  # fmt: skip
         return rhs, False, theta0
     flag_ref[0] = 1
@@ -279,6 +274,8 @@ def solve_stage(base, own, sym, g, live, grounded, rhs, theta0, limits):
     o_live[:] = live
     o_grounded[:] = grounded
     theta = _ldl_solve(position, lp, o_li, o_lx, o_d, rhs)
+    if spd:  # Cholesky-like LDL' of a definite matrix is backward stable: no residual check
+        return theta, True, theta
     none = np.zeros(0, dtype=np.int64)
     residual = _residual(position, mp, mi, o_mx, theta, rhs, none, none, np.zeros(0))
     return theta, residual <= residual_tol, theta

@@ -46,7 +46,7 @@ FIGURE_NAMES: tuple[str, ...] = (
 @njit(cache=True)
 def cascade_state(g, base, sym, own, bus, branch, unit, load, pmax, demand, threshold, params):
     """The trip cascade of one state: (status, arrays of the final step, trips)."""
-    base_mva, rank_limit, residual_tol, pivot_tol, tol = params
+    base_mva, rank_limit, residual_tol, pivot_tol, tol, spd = params
     f, t, b, rating = g[0], g[1], g[2], g[4]
     m = len(f)
     branch_ok = np.empty(m, dtype=np.bool_)
@@ -90,7 +90,7 @@ def cascade_state(g, base, sym, own, bus, branch, unit, load, pmax, demand, thre
             fresh = False
         theta, ok, theta0 = solve_stage(
             base, own, sym, g, branch_ok, grounded, rhs, theta0,
-            (rank_limit, residual_tol, pivot_tol),
+            (rank_limit, residual_tol, pivot_tol, spd),
         )  # fmt: skip
         if not ok:
             return FALLBACK, labels, n_isl, energized_island, energized, served, unit_p, dark, \

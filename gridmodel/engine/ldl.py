@@ -34,11 +34,19 @@ from gridmodel.engine.structure import Pattern
 @dataclass(frozen=True, eq=False)
 class Symbolic:
     """The intact pattern's elimination tree (``parent``, -1 at a root), its
-    depth and the column pointers of the strictly lower factor."""
+    depth, the column pointers ``l_indptr`` and row indices ``l_indices`` of
+    the strictly lower factor, and the row schedule of the numeric
+    factorisation: row :math:`k` of :math:`L` takes the columns
+    ``row_cols[row_ptr[k]:row_ptr[k + 1]]`` in that (topological) order, each
+    into the slot ``row_slot`` of ``l_indices``/the values."""
 
     parent: np.ndarray
     depth: int
     l_indptr: np.ndarray
+    l_indices: np.ndarray
+    row_ptr: np.ndarray
+    row_cols: np.ndarray
+    row_slot: np.ndarray
 
     @property
     def nnz(self) -> int:
@@ -47,14 +55,23 @@ class Symbolic:
 
 
 def symbolic(pattern: Pattern) -> Symbolic:
-    """The elimination tree and column counts of the intact pattern (factor order)."""
+    """The elimination tree, the factor's structure and the row schedule (factor order)."""
     n = len(pattern.indptr) - 1
-    parent, counts = _symbolic(
-        np.asarray(pattern.indptr, dtype=np.int64), np.asarray(pattern.indices, dtype=np.int64), n
-    )
+    ap = np.asarray(pattern.indptr, dtype=np.int64)
+    ai = np.asarray(pattern.indices, dtype=np.int64)
+    parent, counts = _symbolic(ap, ai, n)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
-    return Symbolic(parent=parent, depth=int(_tree_depth(parent)), l_indptr=indptr)
+    row_ptr, row_cols, row_slot, indices = _schedule(ap, ai, parent, indptr, n)
+    return Symbolic(
+        parent=parent,
+        depth=int(_tree_depth(parent)),
+        l_indptr=indptr,
+        l_indices=indices,
+        row_ptr=row_ptr,
+        row_cols=row_cols,
+        row_slot=row_slot,
+    )
 
 
 @njit(cache=True)
@@ -76,24 +93,27 @@ def _symbolic(ap, ai, n):
 
 
 @njit(cache=True)
-def factor_numeric(ap, ai, ax, parent, lp, li, lx, d, y, flag, stack, nnz, pivot_tol):
-    """Factorise the symmetric matrix ``(ap, ai, ax)`` (CSC, factor order) in place.
+def _schedule(ap, ai, parent, lp, n):
+    """The row schedule of :func:`factor_numeric` and the factor's row indices.
 
-    Writes the strictly lower factor's rows ``li`` and values ``lx`` (column
-    pointers ``lp`` from :func:`symbolic`) and the diagonal ``d``; ``y``,
-    ``flag``, ``stack`` and ``nnz`` are work arrays of length ``n``. Returns
-    False if a pivot is zero or below ``pivot_tol`` of the largest.
+    Row :math:`k`'s pattern is the union of the elimination-tree paths from
+    the non-zeros of column :math:`k` above the diagonal (Davis's up-looking
+    algorithm, its symbolic half), kept in the order the numeric half takes it.
     """
-    n = len(d)
+    row_ptr = np.zeros(n + 1, dtype=np.int64)
+    row_cols = np.empty(lp[n], dtype=np.int64)
+    row_slot = np.empty(lp[n], dtype=np.int64)
+    li = np.empty(lp[n], dtype=np.int64)
+    flag = np.full(n, -1, dtype=np.int64)
+    stack = np.empty(n, dtype=np.int64)
+    nnz = np.zeros(n, dtype=np.int64)
+    q = 0
     for k in range(n):
-        y[k] = 0.0
         top = n
         flag[k] = k
-        nnz[k] = 0
         for p in range(ap[k], ap[k + 1]):
             i = ai[p]
             if i <= k:
-                y[i] += ax[p]
                 length = 0
                 while flag[i] != k:
                     stack[length] = i
@@ -104,22 +124,50 @@ def factor_numeric(ap, ai, ax, parent, lp, li, lx, d, y, flag, stack, nnz, pivot
                     top -= 1
                     length -= 1
                     stack[top] = stack[length]
-        d[k] = y[k]
-        y[k] = 0.0
         while top < n:
             i = stack[top]
             top += 1
+            row_cols[q] = i
+            row_slot[q] = lp[i] + nnz[i]
+            li[lp[i] + nnz[i]] = k
+            nnz[i] += 1
+            q += 1
+        row_ptr[k + 1] = q
+    return row_ptr, row_cols, row_slot, li
+
+
+@njit(cache=True)
+def factor_numeric(ap, ai, ax, row_ptr, row_cols, row_slot, lp, li, lx, d, y, pivot_tol):
+    """Factorise the symmetric matrix ``(ap, ai, ax)`` (CSC, factor order) in place.
+
+    Writes the strictly lower factor's values ``lx`` (structure ``lp``, ``li``
+    and schedule ``row_ptr``, ``row_cols``, ``row_slot`` of :class:`Symbolic`)
+    and the diagonal ``d``. ``y`` is a zeroed work array of length ``n``,
+    zeroed again on return. Returns False if a pivot is zero or below
+    ``pivot_tol`` of the largest.
+    """
+    n = len(d)
+    for k in range(n):
+        for p in range(ap[k], ap[k + 1]):
+            i = ai[p]
+            if i <= k:
+                y[i] += ax[p]
+        dk = y[k]
+        y[k] = 0.0
+        for q in range(row_ptr[k], row_ptr[k + 1]):
+            i = row_cols[q]
             yi = y[i]
             y[i] = 0.0
-            end = lp[i] + nnz[i]
+            end = row_slot[q]
             for p in range(lp[i], end):
                 y[li[p]] -= lx[p] * yi
             l_ki = yi / d[i]
-            d[k] -= l_ki * yi
-            li[end] = k
+            dk -= l_ki * yi
             lx[end] = l_ki
-            nnz[i] += 1
-        if d[k] == 0.0 or d[k] != d[k]:
+        d[k] = dk
+        if dk == 0.0 or dk != dk:
+            for i in range(n):
+                y[i] = 0.0
             return False
     largest = 0.0
     smallest = np.inf

@@ -318,12 +318,21 @@ def _woodbury_from(theta0, position, lp, li, lx, d, parent, depth, mp, mi, mx, y
     for j in range(r):
         u[j] = theta0[col_a[j]] - (theta0[col_b[j]] if col_b[j] >= 0 else 0.0)
     z = np.linalg.solve(s, u)
-    y2 = y.copy()
+    # theta = theta0 - M0^-1 V z, and M0^-1 V z = P^T L^-T D^-1 (W z): W is known,
+    # so only the backward solve is left
     for j in range(r):
-        y2[col_a[j]] -= z[j]
-        if col_b[j] >= 0:
-            y2[col_b[j]] += z[j]
-    theta = _ldl_solve(position, lp, li, lx, d, y2)
+        for q in range(start[j], start[j + 1]):
+            work[nodes[q]] += z[j] * values[q]
+    for j in range(n):
+        work[j] /= d[j]
+    for j in range(n - 1, -1, -1):
+        acc = work[j]
+        for p in range(lp[j], lp[j + 1]):
+            acc -= lx[p] * work[li[p]]
+        work[j] = acc
+    theta = np.empty(n)
+    for i in range(n):
+        theta[i] = theta0[i] - work[position[i]]
     return theta, _residual(position, mp, mi, mx, theta, y, col_a, col_b, coef)
 
 

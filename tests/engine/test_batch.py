@@ -122,9 +122,8 @@ def test_compiled_ldl_solves_a_state_matrix_as_spsolve(compiled: CompiledGrid) -
     grounded[first] = True  # every part of the grid has a reference: non-singular
     data = np.zeros(len(compiled.pattern.indices))
     stage_matrix(grid, live, grounded, data)
-    work = [np.empty(n), *(np.empty(n, dtype=np.int64) for _ in range(3))]
-    args = (sym[4], sym[5], data, sym[1], sym[3], own[3], own[4], own[5], *work, PIVOT_TOL)
-    assert factor_numeric(*args)
+    args = (sym[4], sym[5], data, *sym[6:9], sym[3], own[3], own[4], own[5], np.zeros(n))
+    assert factor_numeric(*args, PIVOT_TOL)
     rhs = rng.normal(size=n)
     theta = _ldl_solve(sym[0], sym[3], own[3], own[4], own[5], rhs)
     # the same matrix from scratch: incidence, susceptances, identity at grounded buses
@@ -187,9 +186,9 @@ def test_states_the_kernel_hands_back_are_evaluated_on_the_python_path(
     cache = EngineCache()
     arrays = kernel_arrays(compiled, cache)
     assert arrays is not None
-    base_mva, rank, residual, _, tol = arrays.params
+    base_mva, rank, residual, _, tol, spd = arrays.params
     cache.of(compiled).kernel = dataclasses.replace(
-        arrays, params=(base_mva, rank, residual, 2.0, tol)
+        arrays, params=(base_mva, rank, residual, 2.0, tol, spd)
     )
     handed_back = batch_figures(compiled, batch, cache=cache)
     np.testing.assert_allclose(handed_back, expected, rtol=0, atol=SERVED_TOL_MW)
