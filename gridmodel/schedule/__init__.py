@@ -15,7 +15,8 @@ Typical use (this is what ``gridmodel run`` does with its own timeline)::
 
 Modules: :mod:`~.options` (the ``[schedule]`` section), :mod:`~.groups`
 (groups and their load), :mod:`~.deficit` (the deficit table and its
-builders), :mod:`~.waves` (a wave's hour split at its minute),
+builders), :mod:`~.timeline_parts` (a run timeline's parts against its demand),
+:mod:`~.waves` (a wave's hour split at its minute),
 :mod:`~.run_input` (a run folder's timeline), :mod:`~.slots` (local-time
 slots, daylight-saving days), :mod:`~.policies` (registry), :mod:`~.rotate`,
 :mod:`~.states` (states, Schedule), :mod:`~.samples` (Monte Carlo samples

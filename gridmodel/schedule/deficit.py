@@ -48,6 +48,7 @@ from gridmodel.schedule.tables import (
     read_csv_table,
     require_columns,
 )
+from gridmodel.schedule.timeline_parts import check_parts
 from gridmodel.schedule.waves import split_at_waves, waves_from_timeline
 from gridmodel.schema import DEFAULT_TIMEZONE, MAX_MW
 
@@ -192,7 +193,7 @@ def deficit_from_timeline(
     pandas.DataFrame
         Deficit table: ``deficit_mw = network_limited_mw +
         supply_shortage_mw``, ``rotatable_mw = demand_mw - dark_mw -
-        ufls_mw - critical_mw`` (clipped at 0) and ``emergency_share =
+        ufls_mw - critical_mw`` (0 when that is below 0, see Notes) and ``emergency_share =
         (dark_mw + ufls_mw) / demand_mw``; the hour of a wave inside it
         has two rows, at the hour's start and at the wave's minute.
         Regions with no demand in any hour (no consumers: they have no
@@ -202,14 +203,17 @@ def deficit_from_timeline(
     ------
     OptionError
         A column of :data:`TIMELINE_COLUMNS` is missing (a run folder
-        written before the timeline had the category columns), or a value
-        is not a number >= 0.
+        written before the timeline had the category columns), a value
+        is not a number >= 0, or a row's parts exceed its demand
+        (:func:`~gridmodel.schedule.timeline_parts.check_parts`).
 
     Notes
     -----
     The rotatable load is a lower bound: critical load that is dark or shed
     by under-frequency relays is subtracted twice, so the schedule may
-    switch off a little more than needed but never less. Emergency starts
+    switch off a little more than needed but never less; where the double
+    count exceeds the demand (a dark region with critical load, as real runs
+    have), the bound is 0, not a negative load. Emergency starts
     at the wave's minute: a wave at 07:30 splits the 07:00 hour.
     """
     require_columns(timeline, TIMELINE_COLUMNS, file=file)
@@ -217,15 +221,19 @@ def deficit_from_timeline(
     value = {c: numbers(timeline, c, file=file, low=0.0) for c in _TIMELINE_MW}
     demand = value["demand_mw"]
     times = local_times(timeline["time"], tz=tz, file=file)
+    region = timeline["region"].astype(str).to_numpy()
+    check_parts(value, region=region, time=times, file=file)
 
     def share(mw: np.ndarray) -> np.ndarray:
+        # check_parts bounds mw by demand + PART_TOLERANCE_MW: the minimum only
+        # removes that rounding, it cannot hide a larger excess
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(demand > 0, np.clip(mw / demand, 0.0, 1.0), 0.0)
+            return np.where(demand > 0, np.minimum(mw / demand, 1.0), 0.0)
 
     frame = pd.DataFrame(
         {
             "time": times,
-            "region": timeline["region"].astype(str).to_numpy(),
+            "region": region,
             "demand_mw": demand,
             # dark and UFLS load is not rotated: emergency outages
             "emergency_share": share(value["dark_mw"] + value["ufls_mw"]),
@@ -245,6 +253,7 @@ def deficit_from_timeline(
             "time": frame["time"],
             "region": frame["region"],
             "deficit_mw": frame["deficit_share"].to_numpy(dtype=float) * demand,
+            # a lower bound (Notes): below 0 where dark or UFLS critical load is counted twice
             "rotatable_mw": np.maximum(
                 demand * (1.0 - emergency - frame["critical_share"].to_numpy(dtype=float)), 0.0
             ),

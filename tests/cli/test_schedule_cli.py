@@ -130,6 +130,65 @@ def test_from_run_without_category_columns_is_one_line(runner: CliRunner, tmp_pa
     assert not out.exists()
 
 
+def tamper_timeline(run: Path, row: int, **values: float) -> Path:
+    """Overwrite cells of row ``row`` of the run's timeline.parquet, as a hand edit would."""
+    path = run / "timeline.parquet"
+    table = pd.read_parquet(path)
+    for column, value in values.items():
+        table.loc[row, column] = value
+    table.to_parquet(path)
+    return path
+
+
+CAUSES = "dark_mw + network_limited_mw + supply_shortage_mw + ufls_mw"
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "needle"),
+    [
+        # 05:00 row: demand 1300 MW, 100 MW supply shortage
+        ({"dark_mw": 5000.0}, "dark_mw", "5000 MW in row 6 (Kyiv city, 2022-12-17T05:00:00+02:00)"),
+        ({"critical_mw": 1400.0}, "critical_mw", "exceeds demand_mw 1300 MW"),
+        ({"dark_mw": 1300.0001}, "dark_mw", "(allowed: 0 to demand_mw, within 1e-05 MW)"),
+        # each cause alone fits the demand, together they do not: 1201 + 100 MW
+        ({"dark_mw": 1201.0}, CAUSES, "1301 MW in row 6"),
+        ({"network_limited_mw": -10.0}, "network_limited_mw", "bad value -10.0 in row 6"),
+    ],
+)
+def test_from_run_refuses_a_tampered_timeline(
+    runner: CliRunner, tmp_path: Path, values: dict[str, float], field: str, needle: str
+) -> None:
+    # Parts of a row above its demand (or below 0) would be clipped to shares of 1 (or 0)
+    # and give a schedule of a grid that never was: refused, naming the file and column.
+    run = tmp_path / "run"
+    write_run_timeline(run)
+    path = tamper_timeline(run, 5, **values)
+    out = tmp_path / "sched"
+    result = runner.invoke(app, ["schedule", "--from-run", str(run), "--out", str(out)])
+    assert_one_line_error(result, f"{path}: {field}: ", needle)
+    assert not out.exists()
+    assert not list(tmp_path.glob(".sched*"))  # no temporary folder left behind
+
+
+def test_from_run_takes_a_part_within_rounding_of_its_demand(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    # 05:00 all dark, dark_mw 5e-6 MW above the demand (a re-export rounded to 1e-6 MW
+    # could do that): accepted, the whole region is in emergency that hour.
+    run = tmp_path / "run"
+    write_run_timeline(run)
+    dark = 1300.0 + 5e-6
+    zero = {"network_limited_mw": 0.0, "supply_shortage_mw": 0.0, "shed_mw": 0.0}
+    tamper_timeline(run, 5, dark_mw=dark, unserved_mw=dark, served_mw=0.0, **zero)
+    out = tmp_path / "sched"
+    args = ["schedule", "--from-run", str(run), "--slot-hours", "1", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "schedule.csv", dtype=str)
+    at_five = table.loc[table["start"] == "2022-12-17T05:00:00+02:00", "state"]
+    assert len(at_five) == 6 and (at_five == "emergency").all()
+
+
 def test_network_from_catalog(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "case9"
     args = ["schedule", "--network", "case9", "--stage", "1", "--stage-mw", "100"]
