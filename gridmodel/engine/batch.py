@@ -144,6 +144,7 @@ def _build(compiled: CompiledGrid) -> KernelArrays | None:
         compiled.load_priority.astype(i64),
         compiled.unit_rank.astype(i64),
         compiled.load_customers.astype(float),
+        np.flatnonzero(compiled.branch_shift_rad != 0).astype(i64),  # the phase shifters
     )
     base_arrays = (
         base.position, base.l_indptr, base.l_indices, base.l_data, base.diag, base.parent,

@@ -169,7 +169,7 @@ def stage_rhs(g, base_mva, labels, n_isl, energized, unit_ok, served, unit_p, li
     pf_inj = np.zeros(len(f))
     inj_from = np.zeros(n)
     inj_to = np.zeros(n)
-    for k in range(len(f)):
+    for k in g[18]:  # only a phase shifter has an injection
         if live[k]:
             pf_inj[k] = -b[k] * shift[k]
         inj_from[f[k]] += pf_inj[k]

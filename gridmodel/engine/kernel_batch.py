@@ -53,9 +53,12 @@ def cascade_state(g, base, sym, own, bus, branch, unit, load, pmax, demand, thre
     for k in range(m):
         branch_ok[k] = branch[k] and bus[f[k]] and bus[t[k]]
     own[0][0] = 0
-    trip_branch = np.empty(0, dtype=np.int64)
-    trip_step = np.empty(0, dtype=np.int64)
-    trip_loading = np.empty(0)
+    # a branch trips at most once: room for every trip, cut to size at the end
+    trip_branch = np.empty(m, dtype=np.int64)
+    trip_step = np.empty(m, dtype=np.int64)
+    trip_loading = np.empty(m)
+    n_tripped = 0
+    live = np.empty(m, dtype=np.bool_)
     flow = np.zeros(m)
     loading = np.zeros(m)
     n_isl = -1
@@ -67,7 +70,7 @@ def cascade_state(g, base, sym, own, bus, branch, unit, load, pmax, demand, thre
     last = 0  # where the last step's trips start in trip_branch
     for step in range(1, m + 2):  # every step trips a branch
         own[0][COUNT_STEPS] += 1
-        if n_isl < 0 or not all_joined(g, branch_ok, trip_branch[last:], search):
+        if n_isl < 0 or not all_joined(g, branch_ok, trip_branch[last:n_tripped], search):
             found, count = _label(g[5], g[6], g[7], bus, branch_ok)
         else:
             count = n_isl
@@ -79,7 +82,6 @@ def cascade_state(g, base, sym, own, bus, branch, unit, load, pmax, demand, thre
             )
             fresh = True
         # else the trips split no island: the islands and the balance stand
-        live = np.empty(m, dtype=np.bool_)
         for k in range(m):
             live[k] = branch_ok[k] and energized[f[k]]
         if fresh:
@@ -94,7 +96,8 @@ def cascade_state(g, base, sym, own, bus, branch, unit, load, pmax, demand, thre
         )  # fmt: skip
         if not ok:
             return FALLBACK, labels, n_isl, energized_island, energized, served, unit_p, dark, \
-                flow, loading, branch_ok, trip_branch, trip_step, trip_loading  # fmt: skip
+                flow, loading, branch_ok, trip_branch[:n_tripped], trip_step[:n_tripped], \
+                trip_loading[:n_tripped]  # fmt: skip
         n_trip = 0
         for k in range(m):
             flow[k] = 0.0
@@ -105,20 +108,18 @@ def cascade_state(g, base, sym, own, bus, branch, unit, load, pmax, demand, thre
                 n_trip += 1
         if n_trip == 0:
             break
-        start = len(trip_branch)
-        last = start
-        trip_branch = np.concatenate((trip_branch, np.empty(n_trip, dtype=np.int64)))
-        trip_step = np.concatenate((trip_step, np.full(n_trip, step, dtype=np.int64)))
-        trip_loading = np.concatenate((trip_loading, np.empty(n_trip)))
+        last = n_tripped
         for k in range(m):
             if branch_ok[k] and loading[k] > threshold:
-                trip_branch[start] = k
-                trip_loading[start] = loading[k]
-                start += 1
+                trip_branch[n_tripped] = k
+                trip_step[n_tripped] = step
+                trip_loading[n_tripped] = loading[k]
+                n_tripped += 1
                 branch_ok[k] = False
                 fresh = fresh or pf_inj[k] != 0.0  # a phase shifter's injection goes
     return DONE, labels, n_isl, energized_island, energized, served, unit_p, dark, flow, \
-        loading, branch_ok, trip_branch, trip_step, trip_loading  # fmt: skip
+        loading, branch_ok, trip_branch[:n_tripped], trip_step[:n_tripped], \
+        trip_loading[:n_tripped]  # fmt: skip
 
 
 @njit(cache=True)
