@@ -274,7 +274,10 @@ def solve_stage(base, own, sym, g, live, grounded, rhs, theta0, limits):
     o_live[:] = live
     o_grounded[:] = grounded
     theta = _ldl_solve(position, lp, o_li, o_lx, o_d, rhs)
-    if spd:  # Cholesky-like LDL' of a definite matrix is backward stable: no residual check
+    if spd:  # LDL' of a definite matrix is backward stable: only a non-finite input is left
+        for i in range(len(theta)):
+            if not np.isfinite(theta[i]):
+                return theta, False, theta
         return theta, True, theta
     none = np.zeros(0, dtype=np.int64)
     residual = _residual(position, mp, mi, o_mx, theta, rhs, none, none, np.zeros(0))
