@@ -165,6 +165,7 @@ def _build(compiled: CompiledGrid) -> KernelArrays | None:
         np.zeros(compiled.n_bus),
         np.zeros(len(pattern.indices)),
         np.zeros(compiled.n_bus),  # the factorisation's work vector, kept zero
+        np.zeros(compiled.n_bus, dtype=bool),  # the factor rows to compute
     )
     params = (
         float(compiled.base_mva),

@@ -66,6 +66,35 @@ def stage_matrix(g, live, grounded, data):
             data[diag_slot[i]] += 1.0
 
 
+@njit(cache=True)
+def change_matrix(g, ref_live, ref_grounded, live, grounded, data, position, parent, rows):
+    """Change the reference's matrix values ``data`` to ``(live, grounded)`` in place,
+    and mark in ``rows`` the factor rows that change with them (the elimination-tree
+    paths from every changed bus up to the root)."""
+    f, t, b, slots, diag_slot = g[0], g[1], g[2], g[12], g[13]
+    m = len(f)
+    for k in range(m):
+        if ref_live[k] != live[k] and b[k] != 0.0:
+            step = b[k] if live[k] else -b[k]
+            data[slots[k]] += step
+            data[slots[m + k]] += step
+            data[slots[2 * m + k]] -= step
+            data[slots[3 * m + k]] -= step
+            _mark_path(position[f[k]], parent, rows)
+            _mark_path(position[t[k]], parent, rows)
+    for i in range(len(grounded)):
+        if ref_grounded[i] != grounded[i]:
+            data[diag_slot[i]] += 1.0 if grounded[i] else -1.0
+            _mark_path(position[i], parent, rows)
+
+
+@njit(cache=True)
+def _mark_path(node, parent, rows):
+    while node >= 0 and not rows[node]:
+        rows[node] = True
+        node = parent[node]
+
+
 #: Most branches tripped at one step whose ends are searched for a path
 #: (:func:`all_joined`); beyond it the islands are found afresh.
 JOIN_CHECKS = 12
@@ -265,9 +294,15 @@ def solve_stage(base, own, sym, g, live, grounded, rhs, theta0, limits):
         if ok and residual <= residual_tol:
             flag_ref[COUNT_UPDATES] += 1
             return theta, True, theta0
-    stage_matrix(g, live, grounded, o_mx)
+    rows = own[8]
+    if flag_ref[0] == 0:  # the workspace holds another state's factor: all of it anew
+        stage_matrix(g, live, grounded, o_mx)
+        rows[:] = True
+    else:  # the state's own factor: its changed rows only
+        rows[:] = False
+        change_matrix(g, o_live, o_grounded, live, grounded, o_mx, position, parent, rows)
     if not factor_numeric(mp, mi, o_mx, sym[6], sym[7], sym[8], lp, o_li, o_lx, o_d, own[7],
-                          pivot_tol):  # fmt: skip
+                          rows, pivot_tol):  # fmt: skip
         return rhs, False, theta0
     flag_ref[0] = 1
     flag_ref[COUNT_FACTORS] += 1

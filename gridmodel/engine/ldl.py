@@ -137,17 +137,23 @@ def _schedule(ap, ai, parent, lp, n):
 
 
 @njit(cache=True)
-def factor_numeric(ap, ai, ax, row_ptr, row_cols, row_slot, lp, li, lx, d, y, pivot_tol):
+def factor_numeric(ap, ai, ax, row_ptr, row_cols, row_slot, lp, li, lx, d, y, rows, pivot_tol):
     """Factorise the symmetric matrix ``(ap, ai, ax)`` (CSC, factor order) in place.
 
     Writes the strictly lower factor's values ``lx`` (structure ``lp``, ``li``
     and schedule ``row_ptr``, ``row_cols``, ``row_slot`` of :class:`Symbolic`)
     and the diagonal ``d``. ``y`` is a zeroed work array of length ``n``,
-    zeroed again on return. Returns False if a pivot is zero or below
-    ``pivot_tol`` of the largest.
+    zeroed again on return. Only the rows marked in ``rows`` are computed;
+    the others are kept, which is exact when their inputs did not change: a
+    change in column :math:`j` of the matrix changes only the rows of
+    :math:`j`'s elimination-tree ancestors (row :math:`k` reads the rows of
+    its pattern, all of them descendants of :math:`k`). Returns False if a
+    pivot is zero or below ``pivot_tol`` of the largest.
     """
     n = len(d)
     for k in range(n):
+        if not rows[k]:
+            continue
         for p in range(ap[k], ap[k + 1]):
             i = ai[p]
             if i <= k:
