@@ -7,11 +7,12 @@ state (:mod:`gridmodel.engine.batch` drives it):
 
 1. islands (:func:`~gridmodel.engine.islands._label`) and energisation;
 2. the supply balance (:func:`~gridmodel.engine.supply._balance`);
-3. the DC flow: a low-rank update of the current reference factorisation
-   (the intact grid's, or the last one this state's cascade made;
-   :func:`~gridmodel.engine.lowrank._woodbury`), or, above the rank limit or
+3. the DC flow: a low-rank update of the intact grid's factorisation
+   (:func:`~gridmodel.engine.lowrank._woodbury`), or, above the rank limit or
    the residual, this step's own :math:`L D L^T` (:mod:`gridmodel.engine.ldl`),
-   which becomes the reference of the next steps;
+   which becomes the reference of the next steps: each of them changes that
+   matrix in place and refactorises only the rows its changes reach
+   (:func:`change_matrix`);
 4. every branch above the trip threshold trips at once and the state is
    evaluated again, until nothing trips.
 
@@ -254,46 +255,34 @@ def update_columns(ref_live, ref_grounded, f, t, b, live, grounded):
 def solve_stage(base, own, sym, g, live, grounded, rhs, theta0, limits):
     """Angles of one step; updates ``own`` (the state's reference) when it factorises.
 
-    ``own[0][0]`` is 1 while the state's own factorisation is its reference, 0
-    while the base factorisation is. ``theta0`` is the reference's solution
-    for ``rhs`` if known (empty if not). Returns the angles, True (False if
+    ``own[0][0]`` is 1 while the state's own factorisation is its reference
+    (changed and refactorised on the rows that change), 0 while the intact
+    grid's is (updated up to the rank limit). ``theta0`` is the intact
+    factorisation's solution for ``rhs`` if known (empty if not). Returns the angles, True (False if
     the step needs a pivoting factorisation) and the reference's solution
     for ``rhs`` (a next step with the same ``rhs`` reuses it).
     """
     rank_limit, residual_tol, pivot_tol, spd = limits
     flag_ref, o_live, o_grounded, o_li, o_lx, o_d, o_mx = own[:7]
-    position, parent, depth, lp = sym[0], sym[1], sym[2], sym[3]
+    position, parent, lp = sym[0], sym[1], sym[3]
     mp, mi = sym[4], sym[5]
     f, t, b = g[0], g[1], g[2]
-    if flag_ref[0] == 0:
-        ref_live, ref_grounded = base[10], base[11]
-    else:
-        ref_live, ref_grounded = o_live, o_grounded
-    col_a, col_b, coef = update_columns(ref_live, ref_grounded, f, t, b, live, grounded)
-    if len(coef) <= rank_limit:
-        ok = True
-        theta = rhs
-        residual = np.inf
-        try:
-            if flag_ref[0] == 0:
-                if len(theta0) != len(rhs):
-                    theta0 = _ldl_solve(base[0], base[1], base[2], base[3], base[4], rhs)
+    if flag_ref[0] == 0:  # the intact grid's factorisation is the reference: update it
+        col_a, col_b, coef = update_columns(base[10], base[11], f, t, b, live, grounded)
+        if len(coef) <= rank_limit:
+            if len(theta0) != len(rhs):
+                theta0 = _ldl_solve(base[0], base[1], base[2], base[3], base[4], rhs)
+            theta, residual = rhs, np.inf
+            try:
                 theta, residual = _woodbury_from(
                     theta0, base[0], base[1], base[2], base[3], base[4], base[5], base[6][0],
                     base[7], base[8], base[9], rhs, col_a, col_b, coef,
                 )  # fmt: skip
-            else:
-                if len(theta0) != len(rhs):
-                    theta0 = _ldl_solve(position, lp, o_li, o_lx, o_d, rhs)
-                theta, residual = _woodbury_from(
-                    theta0, position, lp, o_li, o_lx, o_d, parent, depth[0], mp, mi, o_mx,
-                    rhs, col_a, col_b, coef,
-                )  # fmt: skip
-        except Exception:  # a singular capacitance matrix: factorise instead
-            ok = False
-        if ok and residual <= residual_tol:
-            flag_ref[COUNT_UPDATES] += 1
-            return theta, True, theta0
+            except Exception:  # a singular capacitance matrix: factorise instead
+                residual = np.inf
+            if residual <= residual_tol:
+                flag_ref[COUNT_UPDATES] += 1
+                return theta, True, theta0
     rows = own[8]
     if flag_ref[0] == 0:  # the workspace holds another state's factor: all of it anew
         stage_matrix(g, live, grounded, o_mx)
