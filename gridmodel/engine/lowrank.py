@@ -233,6 +233,19 @@ def _tree_depth(parent):
 
 
 @njit(cache=True)
+def _diagonal_and_backward(lp, li, lx, d, x):
+    """``x`` := :math:`L^{-T} D^{-1} x` in place (factor order)."""
+    n = len(d)
+    for j in range(n):
+        x[j] /= d[j]
+    for j in range(n - 1, -1, -1):
+        s = x[j]
+        for p in range(lp[j], lp[j + 1]):
+            s -= lx[p] * x[li[p]]
+        x[j] = s
+
+
+@njit(cache=True)
 def _ldl_solve(position, lp, li, lx, d, y):
     n = len(d)
     x = np.empty(n)
@@ -243,13 +256,7 @@ def _ldl_solve(position, lp, li, lx, d, y):
         if xj != 0.0:
             for p in range(lp[j], lp[j + 1]):
                 x[li[p]] -= lx[p] * xj
-    for j in range(n):
-        x[j] /= d[j]
-    for j in range(n - 1, -1, -1):
-        s = x[j]
-        for p in range(lp[j], lp[j + 1]):
-            s -= lx[p] * x[li[p]]
-        x[j] = s
+    _diagonal_and_backward(lp, li, lx, d, x)
     out = np.empty(n)
     for i in range(n):
         out[i] = x[position[i]]
@@ -323,13 +330,7 @@ def _woodbury_from(theta0, position, lp, li, lx, d, parent, depth, mp, mi, mx, y
     for j in range(r):
         for q in range(start[j], start[j + 1]):
             work[nodes[q]] += z[j] * values[q]
-    for j in range(n):
-        work[j] /= d[j]
-    for j in range(n - 1, -1, -1):
-        acc = work[j]
-        for p in range(lp[j], lp[j + 1]):
-            acc -= lx[p] * work[li[p]]
-        work[j] = acc
+    _diagonal_and_backward(lp, li, lx, d, work)
     theta = np.empty(n)
     for i in range(n):
         theta[i] = theta0[i] - work[position[i]]
