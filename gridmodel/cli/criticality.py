@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gridmodel.cli import app
-from gridmodel.cli.options import AcBackend, Limit, Mode, Overload, Ratings
+from gridmodel.cli.options import AcBackend, Limit, Mode, NoCache, Overload, Ratings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,6 +74,7 @@ def criticality(
         ),
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
+    no_cache: NoCache = False,
 ) -> None:
     """Rank substations (k=1) or pairs (k=2) by unserved MW and customers off.
 
@@ -81,11 +82,14 @@ def criticality(
     (the folder is marked INCOMPLETE until done, so an interrupted study can
     be finished with --resume); then OUT/criticality.csv (the ranking, at
     most 100,000 rows) and OUT/summary.json (the top outages); run timings
-    go to OUT/run.json.
+    go to OUT/run.json. The compiled network is kept in the cache folder (see
+    the README): the next study of it, and its worker processes, skip loading
+    and compiling.
     """
     from gridmodel import criticality as rank_criticality
-    from gridmodel import load_network
+    from gridmodel.cli.options import say_compile_cost
     from gridmodel.contract import INCOMPLETE_FILE
+    from gridmodel.engine.prepare import prepare_grid
     from gridmodel.errors import interrupted
     from gridmodel.interrupts import stage
     from gridmodel.studies.criticality import check_counts
@@ -101,12 +105,13 @@ def criticality(
     check_scheduler(scheduler)
     if chunk_size is not None:
         check_chunk_size(chunk_size)
-    engine_options(
+    engine = engine_options(
         mode=mode, overload=overload, ratings=ratings, limit=limit, ac_backend=ac_backend
     )
     precheck(out, resume=resume, overwrite=overwrite)
     stage("loading")
-    grid = load_network(network)
+    prepared = prepare_grid(network, options=engine, use_cache=not no_cache)
+    grid = prepared.compiled.grid
     total = outage_space(len(grid.substations), options).count  # max_pairs=all checked here
     stage("computing")
     started = time.perf_counter()
@@ -115,7 +120,7 @@ def criticality(
         with bar:
             task = bar.add_task("outages", total=total)
             table = rank_criticality(
-                grid,
+                prepared.compiled,
                 k,
                 mode=mode,
                 overload=overload,
@@ -133,6 +138,7 @@ def criticality(
                 resume=resume,
                 top=top,
                 on_progress=lambda n: bar.update(task, completed=n),
+                use_cache=not no_cache,
             )
     except BaseException as exc:
         if interrupted(exc) and (out / INCOMPLETE_FILE).is_file():  # chunks are on disk
@@ -151,6 +157,7 @@ def criticality(
             "limit trips at once); --overload operator lets operators act first"
         )
     typer.echo(f"results: {out}")
+    say_compile_cost(prepared)
 
 
 def _progress_bar(label: str, *, shown: bool) -> Progress:

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gridmodel.cli import app
-from gridmodel.cli.options import AcBackend, Limit, Mode, Overload, Ratings
+from gridmodel.cli.options import AcBackend, Limit, Mode, NoCache, Overload, Ratings
 
 
 @app.command()
@@ -34,18 +34,14 @@ def impact(
     limit: Limit = 100.0,
     ac_backend: AcBackend = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    no_cache: Annotated[
-        bool,
-        typer.Option(
-            "--no-cache", help="Compile the network afresh; neither read nor write the cache."
-        ),
-    ] = False,
+    no_cache: NoCache = False,
 ) -> None:
     """Evaluate the grid with the struck elements out of service (no strike: the intact grid).
 
     The compiled network is kept in the cache folder (see the README), so a
     second call on the same network answers in about a second.
     """
+    from gridmodel.cli.options import say_compile_cost
     from gridmodel.contract import ImpactJson, check_written
     from gridmodel.engine.prepare import prepare_grid
     from gridmodel.interrupts import stage
@@ -65,20 +61,7 @@ def impact(
         typer.echo(json.dumps(summary, indent=2))
     else:
         _print_table(result.grid.name, [str(e) for e in result.strikes], summary)
-    if not prepared.cached:  # after the answer: an interrupted call prints only its stop
-        _say_cost(prepared)
-
-
-def _say_cost(prepared: Any) -> None:
-    """One line on stderr: what compiling cost and where it is kept (stdout stays clean)."""
-    name = prepared.compiled.grid.name
-    if prepared.entry is not None:
-        kept = f"cached for the next call in {prepared.entry.parent}"
-    elif prepared.note is not None:
-        kept = f"not cached: {prepared.note}"
-    else:
-        kept = "cache off"
-    typer.echo(f"gridmodel: compiled {name} in {prepared.seconds:.1f} s; {kept}", err=True)
+    say_compile_cost(prepared)  # after the answer: an interrupted call prints only its stop
 
 
 def _print_table(name: str, elements: list[str], summary: Mapping[str, Any]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -28,3 +28,25 @@ AcBackend = Annotated[
         help="AC solver: auto (lightsim2grid if installed), pandapower or lightsim2grid.",
     ),
 ]
+#: ``--no-cache``: compile the network afresh, bypassing the cache of compiled grids.
+NoCache = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache", help="Compile the network afresh; neither read nor write the cache."
+    ),
+]
+
+
+def say_compile_cost(prepared: Any) -> None:
+    """One line on stderr after a network was compiled (not read from the cache): what
+    compiling cost and where it is kept (stdout stays clean)."""
+    if prepared.cached:
+        return
+    name = prepared.compiled.grid.name
+    if prepared.entry is not None:
+        kept = f"cached for the next call in {prepared.entry.parent}"
+    elif prepared.note is not None:
+        kept = f"not cached: {prepared.note}"
+    else:
+        kept = "cache off"
+    typer.echo(f"gridmodel: compiled {name} in {prepared.seconds:.1f} s; {kept}", err=True)

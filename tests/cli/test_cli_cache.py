@@ -173,3 +173,25 @@ def test_a_shape_larger_than_its_data_is_refused_before_allocating(tmp_path: Pat
             archive.writestr(name, data)
     line = refused(entry, tmp_path)
     assert ": branch_b_pu: " in line and "shape (1000000000000,)" in line
+
+
+def test_criticality_reads_the_compiled_grid_from_the_cache_with_the_same_ranking(
+    tmp_path: Path,
+) -> None:
+    """A study compiles and keeps the grid; the next one (here on two worker
+    processes) reads it without pandapower; both rank exactly as a fresh compile."""
+    cache = tmp_path / "cache"
+    study = ("criticality", "case30", "--no-progress", "-o")
+    first = gridmodel(cache, *study, str(tmp_path / "first"))
+    assert first.returncode == 0, first.stderr
+    assert "gridmodel: compiled case30 in " in first.stderr
+    assert f"cached for the next call in {cache / 'compiled'}" in first.stderr
+    second = gridmodel(cache, *study, str(tmp_path / "second"), "--workers", "2")
+    assert second.returncode == 0, second.stderr
+    assert second.stderr.splitlines() == ["pandapower imported: False"]
+    fresh = gridmodel(tmp_path / "unused", *study, str(tmp_path / "fresh"), "--no-cache")
+    assert fresh.returncode == 0 and "cache off" in fresh.stderr
+    assert not (tmp_path / "unused").exists()
+    expected = (tmp_path / "fresh" / "criticality.csv").read_bytes()
+    assert (tmp_path / "first" / "criticality.csv").read_bytes() == expected
+    assert (tmp_path / "second" / "criticality.csv").read_bytes() == expected

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.engine import CompiledGrid, EngineCache, EngineOptions, compile_grid
-from gridmodel.network.catalog import load_network
+from gridmodel.engine.prepare import prepare_grid
 from gridmodel.network.grid import Grid
 from gridmodel.studies.montecarlo.executors import bounded_completion
 from gridmodel.studies.outages import evaluate_outages
@@ -42,17 +42,26 @@ def substation_ids(compiled: CompiledGrid) -> list[str]:
 
 
 def evaluate_block(
-    network: str | Grid, key: str, engine: EngineOptions, positions: np.ndarray
+    network: str | Grid,
+    key: str,
+    engine: EngineOptions,
+    positions: np.ndarray,
+    use_cache: bool = False,
 ) -> pd.DataFrame:
     """Worker side: the figures of ``positions``, the grid compiled once per worker.
 
-    ``network`` is what :func:`~gridmodel.network.catalog.load_network` loads,
-    or the grid itself; ``key`` names it in the worker's memo.
+    ``network`` is what :func:`~gridmodel.network.catalog.load_network` loads
+    (with ``use_cache``, read compiled from the cache of compiled grids when
+    it is there: :func:`~gridmodel.engine.prepare.prepare_grid`), or the grid
+    itself; ``key`` names it in the worker's memo.
     """
 
     def prepare() -> tuple[CompiledGrid, EngineCache]:
-        grid = load_network(network) if isinstance(network, str) else network
-        return compile_grid(grid, options=engine), EngineCache()
+        cache = EngineCache()
+        if isinstance(network, str):
+            prepared = prepare_grid(network, options=engine, use_cache=use_cache, cache=cache)
+            return prepared.compiled, cache
+        return compile_grid(network, options=engine, cache=cache), cache
 
     compiled, cache = WORKER_MEMO.get(("criticality", key, engine), prepare)
     return evaluate_outages(compiled, substation_ids(compiled), positions, cache=cache)
@@ -72,13 +81,21 @@ def run_serial(
 
 
 def run_pool(
-    network: str, engine: EngineOptions, jobs: Iterable[ChunkJob], *, workers: int
+    network: str,
+    engine: EngineOptions,
+    jobs: Iterable[ChunkJob],
+    *,
+    workers: int,
+    use_cache: bool = False,
 ) -> Iterator[tuple[ChunkJob, pd.DataFrame]]:
-    """Evaluate chunks on a local process pool; each worker loads ``network`` once."""
+    """Evaluate chunks on a local process pool; each worker loads ``network`` once
+    (``use_cache``: compiled, from the cache of compiled grids when it is there)."""
     with process_pool(workers) as pool:  # stops its workers on an exception or a signal
         yield from bounded_completion(
             jobs,
-            lambda job: pool.submit(evaluate_block, network, network, engine, job.positions),
+            lambda job: pool.submit(
+                evaluate_block, network, network, engine, job.positions, use_cache
+            ),
             lambda fs: cf.wait(fs, return_when=cf.FIRST_COMPLETED).done,
             lambda f: f.result(),
             in_flight=2 * workers,

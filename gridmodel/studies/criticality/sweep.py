@@ -27,8 +27,8 @@ from typing import Any
 
 import pandas as pd
 
-from gridmodel.engine import CompiledGrid, compile_grid
-from gridmodel.errors import GridModelError
+from gridmodel.engine import CompiledGrid, EngineOptions, compile_grid
+from gridmodel.errors import GridModelError, OptionError
 from gridmodel.inputs import check_count, max_workers
 from gridmodel.interrupts import stage
 from gridmodel.network.grid import Grid
@@ -69,6 +69,7 @@ class Plan:
     workers: int = 1
     scheduler: str | None = None
     network: str | None = None
+    use_cache: bool = True  # pool workers read the compiled grid from the cache
 
     @property
     def chunks(self) -> int:
@@ -168,13 +169,15 @@ def execute(
             key = grid_fingerprint(plan.compiled)
             yield from run_dask(plan.compiled.grid, key, engine, jobs, client=client)
     elif plan.workers > 1 and plan.network is not None and plan.chunks > 1:
-        yield from run_pool(plan.network, engine, jobs, workers=plan.workers)
+        yield from run_pool(
+            plan.network, engine, jobs, workers=plan.workers, use_cache=plan.use_cache
+        )
     else:
         yield from run_serial(plan.compiled, jobs, on_rows=on_rows)
 
 
 def criticality(
-    grid: Grid,
+    grid: Grid | CompiledGrid,
     k: int = 1,
     *,
     mode: str = "dc",
@@ -193,13 +196,16 @@ def criticality(
     resume: bool = False,
     top: int = 20,
     on_progress: Callable[[int], None] | None = None,
+    use_cache: bool = True,
 ) -> pd.DataFrame:
     """Rank substations (``k=1``) or pairs (``k=2``) by unserved MW and customers off.
 
     Parameters
     ----------
     grid
-        The network (:func:`gridmodel.load_network`).
+        The network (:func:`gridmodel.load_network`), or the network compiled
+        with the engine options the other arguments give (as
+        :func:`~gridmodel.engine.prepare.prepare_grid` reads it from the cache).
     k
         Substations lost together: 1 or 2.
     mode, overload, ratings, limit, ac_backend
@@ -209,9 +215,10 @@ def criticality(
         sample beyond; ``"all"``: every pair (up to 5,000,000).
     seed
         Seed of the pair sample.
-    workers, network
+    workers, network, use_cache
         Worker processes; more than 1 needs ``network`` (the name or path the
-        workers load ``grid`` from).
+        workers load ``grid`` from: with ``use_cache``, compiled, from the cache
+        of compiled grids when it holds the network).
     scheduler
         A Dask scheduler: ``"local"`` (a new ``LocalCluster`` of ``workers``
         processes) or an address such as ``tcp://host:8786``.
@@ -251,8 +258,8 @@ def criticality(
         if resume and chunk_size is None:
             chunk_size = resumed_chunk_size(Path(out))
     started = time.perf_counter()
-    compiled = compile_grid(grid, options=engine)
-    space = outage_space(len(grid.substations), options)
+    compiled = _compiled(grid, engine)
+    space = outage_space(len(compiled.grid.substations), options)
     plan = Plan(
         compiled,
         space,
@@ -260,6 +267,7 @@ def criticality(
         workers,
         scheduler,
         network,
+        use_cache,
     )
     if out is None:
         table, _ = rank_outages(
@@ -282,6 +290,19 @@ def criticality(
         sampled=bool(space.sampled),
     )
     return table
+
+
+def _compiled(grid: Grid | CompiledGrid, engine: EngineOptions) -> CompiledGrid:
+    """``grid`` compiled with ``engine``: as given if it was compiled with those options."""
+    if not isinstance(grid, CompiledGrid):
+        return compile_grid(grid, options=engine)
+    if grid.options != engine:
+        raise OptionError(
+            f"the grid was compiled with other engine options than asked ({engine})",
+            field="grid",
+            allowed="a Grid, or a CompiledGrid compiled with the same engine options",
+        )
+    return grid
 
 
 def resumed_chunk_size(out: Path) -> int | None:
