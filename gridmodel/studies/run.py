@@ -21,10 +21,11 @@ from typing import Any
 import pandas as pd
 
 from gridmodel.contract import SCHEMA_VERSION
-from gridmodel.errors import GridModelError, OptionError, ScenarioError
+from gridmodel.errors import GridModelError, InternalError, OptionError, ScenarioError
 from gridmodel.restoration.timeline import Timeline
 from gridmodel.scenario import Scenario
 from gridmodel.schedule import Schedule, deficit_from_timeline, groups_from_grid, rotate
+from gridmodel.schedule.deficit import TIMELINE_COLUMNS
 from gridmodel.schedule.slots import check_size
 from gridmodel.strikes import Damage
 from gridmodel.studies.context import ScenarioContext, prepare_scenario
@@ -201,13 +202,17 @@ def outage_schedule(context: ScenarioContext, timeline: pd.DataFrame) -> Schedul
 
 @contextmanager
 def _named_in_scenario(scenario: Scenario) -> Iterator[None]:
-    """Raise a schedule option's error as the scenario file's ``[schedule]`` key."""
+    """Raise a schedule option's error as the scenario file's ``[schedule]`` key, and an
+    error in a column of the run's own timeline as an :class:`InternalError` (the model
+    broke an invariant: the scenario is not to blame)."""
     try:
         yield
     except GridModelError as exc:
         if exc.file is not None:
             raise
         field = exc.field or ""
+        if field in TIMELINE_COLUMNS:  # the model's own timeline, not the user's input: a bug
+            raise InternalError(f"the run's timeline: {field}: {exc.message}") from None
         key = f"schedule.{field}" if field in type(scenario.schedule).model_fields else field
         raise ScenarioError(
             exc.message, file=scenario.file, field=key, allowed=exc.allowed

@@ -152,3 +152,26 @@ def test_a_network_without_load_runs_with_an_empty_schedule(tmp_path: Path) -> N
     assert list(schedule.columns) == ["region", "group", "start", "end", "state"]
     assert schedule.empty
     assert json.loads((out / "summary.json").read_text())["impact"]["load_mw"] == 0.0
+
+
+def test_a_timeline_part_above_its_demand_is_a_model_bug_not_the_scenarios(
+    tmp_path: Path,
+) -> None:
+    """The run's own timeline reaches the schedule unchecked by the user; a row
+    whose served load exceeds its demand is the model's invariant broken: an
+    InternalError (exit code 1), never a scenario error blaming the user (2)."""
+    import gridmodel
+    from gridmodel.errors import InternalError
+    from gridmodel.studies.run import outage_schedule
+
+    result = gridmodel.run(gridmodel.load_scenario(ROOT / "scenarios" / "ua-2022-12-16.toml"))
+    timeline = result.restoration.timeline.frame
+    # the untouched timeline gives the run's schedule: the call itself is sound
+    pd.testing.assert_frame_equal(
+        outage_schedule(result.context, timeline).table, result.outage_schedule.table
+    )
+    broken = timeline.copy()
+    row = broken.index[int(broken["demand_mw"].to_numpy().argmax())]
+    broken.loc[row, "served_mw"] = broken.loc[row, "demand_mw"] + 1.0  # 1 MW beyond demand
+    with pytest.raises(InternalError, match="the run's timeline: served_mw: "):
+        outage_schedule(result.context, broken)
