@@ -42,6 +42,10 @@ from gridmodel.studies.run_folder import run_info, whole_customers, write_run_fo
 from gridmodel.studies.strike_hour import StrikeHour, peak_hour, strike_hour
 from gridmodel.studies.strike_summary import strikes_summary
 
+#: Timeline columns the model computes (MW): an error in one on the way to the
+#: schedule is the model's invariant broken, not the scenario's fault.
+MODEL_MW: tuple[str, ...] = tuple(c for c in TIMELINE_COLUMNS if c.endswith("_mw"))
+
 
 @dataclass(frozen=True, eq=False)
 class Run:
@@ -187,9 +191,15 @@ def outage_schedule(context: ScenarioContext, timeline: pd.DataFrame) -> Schedul
     start = pd.Timestamp(scenario.start_time).tz_convert("UTC")
     waves = [start + pd.Timedelta(hours=t) for t in wave_times(scenario)]
     with _named_in_scenario(scenario):
-        deficit = deficit_from_timeline(
-            timeline, tz=scenario.timezone, emergency_after_wave_h=options.emergency_h, waves=waves
-        )
+        try:
+            deficit = deficit_from_timeline(
+                timeline, tz=scenario.timezone, emergency_after_wave_h=options.emergency_h,
+                waves=waves,
+            )  # fmt: skip
+        except GridModelError as exc:
+            if exc.file is None and exc.field in MODEL_MW:  # the model's numbers: a bug
+                raise InternalError(f"the run's timeline: {exc.field}: {exc.message}") from None
+            raise
         groups = groups_from_grid(context.grid, groups=options.groups)
         return rotate(
             deficit,
@@ -202,17 +212,13 @@ def outage_schedule(context: ScenarioContext, timeline: pd.DataFrame) -> Schedul
 
 @contextmanager
 def _named_in_scenario(scenario: Scenario) -> Iterator[None]:
-    """Raise a schedule option's error as the scenario file's ``[schedule]`` key, and an
-    error in a column of the run's own timeline as an :class:`InternalError` (the model
-    broke an invariant: the scenario is not to blame)."""
+    """Raise a schedule option's error as the scenario file's ``[schedule]`` key."""
     try:
         yield
     except GridModelError as exc:
         if exc.file is not None:
             raise
         field = exc.field or ""
-        if field in TIMELINE_COLUMNS:  # the model's own timeline, not the user's input: a bug
-            raise InternalError(f"the run's timeline: {field}: {exc.message}") from None
         key = f"schedule.{field}" if field in type(scenario.schedule).model_fields else field
         raise ScenarioError(
             exc.message, file=scenario.file, field=key, allowed=exc.allowed

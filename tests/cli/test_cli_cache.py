@@ -178,20 +178,24 @@ def test_a_shape_larger_than_its_data_is_refused_before_allocating(tmp_path: Pat
 def test_criticality_reads_the_compiled_grid_from_the_cache_with_the_same_ranking(
     tmp_path: Path,
 ) -> None:
-    """A study compiles and keeps the grid; the next one (here on two worker
-    processes) reads it without pandapower; both rank exactly as a fresh compile."""
+    """A study compiles and keeps the grid; the next one, on two worker
+    processes (3 chunks of 10 outages), reads it without pandapower; both rank
+    exactly as a fresh compile, whose workers neither read nor write the cache."""
     cache = tmp_path / "cache"
     study = ("criticality", "case30", "--no-progress", "-o")
+    pool = ("--workers", "2", "--chunk-size", "10")
     first = gridmodel(cache, *study, str(tmp_path / "first"))
     assert first.returncode == 0, first.stderr
     assert "gridmodel: compiled case30 in " in first.stderr
     assert f"cached for the next call in {cache / 'compiled'}" in first.stderr
-    second = gridmodel(cache, *study, str(tmp_path / "second"), "--workers", "2")
+    second = gridmodel(cache, *study, str(tmp_path / "second"), *pool)
     assert second.returncode == 0, second.stderr
     assert second.stderr.splitlines() == ["pandapower imported: False"]
-    fresh = gridmodel(tmp_path / "unused", *study, str(tmp_path / "fresh"), "--no-cache")
+    assert json.loads((tmp_path / "second" / "run.json").read_text())["chunks_run"] == 3
+    unused = tmp_path / "unused"
+    fresh = gridmodel(unused, *study, str(tmp_path / "fresh"), *pool, "--no-cache")
     assert fresh.returncode == 0 and "cache off" in fresh.stderr
-    assert not (tmp_path / "unused").exists()
+    assert not unused.exists()  # the workers did not write it either
     expected = (tmp_path / "fresh" / "criticality.csv").read_bytes()
     assert (tmp_path / "first" / "criticality.csv").read_bytes() == expected
     assert (tmp_path / "second" / "criticality.csv").read_bytes() == expected

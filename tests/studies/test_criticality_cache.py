@@ -6,6 +6,8 @@ of the loaded network); a cached grid must rank exactly alike, to the bit.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +15,7 @@ import pytest
 import gridmodel
 from gridmodel.engine.prepare import prepare_grid
 from gridmodel.errors import OptionError
+from gridmodel.network.listing import ENV_CACHE
 from gridmodel.studies.criticality.executors import evaluate_block
 from gridmodel.studies.impact import engine_options
 from gridmodel.studies.workers import WORKER_MEMO
@@ -33,7 +36,7 @@ def test_a_cached_grid_ranks_as_the_loaded_network() -> None:
 
 def test_a_grid_compiled_with_other_options_is_refused() -> None:
     compiled = prepare_grid("case30", options=TRIP).compiled
-    with pytest.raises(OptionError, match="other engine options") as caught:
+    with pytest.raises(OptionError, match="not the options asked") as caught:
         gridmodel.criticality(compiled, k=1, overload="shed")
     assert caught.value.field == "grid"
 
@@ -48,3 +51,23 @@ def test_a_pool_worker_reads_the_cached_grid_and_gives_the_same_figures() -> Non
     cached_grid = WORKER_MEMO.get(("criticality", "case30-cached", TRIP), lambda: None)[0].grid
     assert not cached_grid.net_loaded  # read from the cache, pandapower untouched
     pd.testing.assert_frame_equal(found, fresh, check_exact=True)
+
+
+@pytest.mark.parametrize(("use_cache", "out"), [(False, False), (False, True), (True, False)])
+def test_use_cache_reaches_the_pool_workers(
+    use_cache: bool, out: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only ``use_cache=True`` has the workers (the driver compiles in memory)
+    write a compiled grid, with or without an output folder; the ranking is the
+    serial one either way."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(ENV_CACHE, str(folder))  # the workers are spawned after this
+    case30 = gridmodel.load_network("case30")
+    expected = gridmodel.criticality(case30, k=2)
+    found = gridmodel.criticality(
+        case30, k=2, workers=2, network="case30", chunk_size=50, use_cache=use_cache,
+        out=tmp_path / "study" if out else None,
+    )  # fmt: skip
+    written = sorted(p.suffix for p in (folder / "compiled").glob("*")) if folder.exists() else []
+    assert written == ([".npz"] if use_cache else [])
+    pd.testing.assert_frame_equal(found, expected, check_exact=True)

@@ -175,3 +175,29 @@ def test_a_timeline_part_above_its_demand_is_a_model_bug_not_the_scenarios(
     broken.loc[row, "served_mw"] = broken.loc[row, "demand_mw"] + 1.0  # 1 MW beyond demand
     with pytest.raises(InternalError, match="the run's timeline: served_mw: "):
         outage_schedule(result.context, broken)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "said"),
+    [
+        ('\npolicy = "priority"\nprotected_groups = ["Nowhere:1"]\n', "region",
+         "unknown region 'Nowhere'"),
+        ("", "time", "not on a whole minute"),  # the start below has seconds
+    ],
+)  # fmt: skip
+def test_the_users_schedule_errors_still_blame_the_scenario(
+    change: str, field: str, said: str, tmp_path: Path
+) -> None:
+    """Errors in what the user wrote (a protected group's region, a start time
+    with seconds) reach the schedule as fields named ``region`` and ``time``,
+    like timeline columns: they stay exit code 2 naming the scenario file."""
+    text = (ROOT / "scenarios" / "case118-salvo.toml").read_text(encoding="utf-8")
+    if not change:
+        text = text.replace("T18:00:00+02:00", "T18:00:30+02:00")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(text + change, encoding="utf-8")
+    result = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output
+    assert f"{scenario}: " in result.output and f"{field}: " in result.output
+    assert said in result.output

@@ -69,7 +69,7 @@ class Plan:
     workers: int = 1
     scheduler: str | None = None
     network: str | None = None
-    use_cache: bool = True  # pool workers read the compiled grid from the cache
+    use_cache: bool = False  # pool workers read (and fill) the cache of compiled grids
 
     @property
     def chunks(self) -> int:
@@ -107,6 +107,7 @@ def rank_outages(
     network: str | None = None,
     scheduler: str | None = None,
     chunk_size: int | None = None,
+    use_cache: bool = False,
 ) -> tuple[pd.DataFrame, OutageSpace]:
     """Rank single substations (``k=1``) or pairs (``k=2``) by the load they cut off.
 
@@ -118,9 +119,10 @@ def rank_outages(
         ``k``, ``max_pairs``, ``seed``.
     on_progress
         Called with the number of outages evaluated so far.
-    workers, network
+    workers, network, use_cache
         Worker processes; more than 1 needs ``network`` (what
-        :func:`~gridmodel.network.catalog.load_network` loads ``compiled.grid`` from).
+        :func:`~gridmodel.network.catalog.load_network` loads ``compiled.grid`` from;
+        with ``use_cache``, read compiled from the cache of compiled grids, or written there).
     scheduler
         A Dask scheduler (``"local"`` or an address); the grid is sent to its workers.
     chunk_size
@@ -136,15 +138,15 @@ def rank_outages(
         the outages evaluated (how many of how many, sampled or not).
     """
     space = outage_space(len(compiled.grid.substations), options)
-    plan = Plan(
-        compiled,
-        space,
-        chunk_size or default_chunk_size(space.count),
-        workers,
-        scheduler,
-        network,
-    )
-    ranking = Ranking(space.k)
+    size = chunk_size or default_chunk_size(space.count)
+    return _rank(Plan(compiled, space, size, workers, scheduler, network, use_cache), on_progress)
+
+
+def _rank(
+    plan: Plan, on_progress: Callable[[int], None] | None
+) -> tuple[pd.DataFrame, OutageSpace]:
+    """:func:`rank_outages` of a plan: every chunk evaluated, ranked in memory."""
+    ranking = Ranking(plan.space.k)
     done = 0
 
     def rows(n: int) -> None:
@@ -155,7 +157,7 @@ def rank_outages(
         ranking.add(job.start, job.positions, figures)
         done += len(figures)
         rows(0)
-    return ranking.table(compiled.grid), space
+    return ranking.table(plan.compiled.grid), plan.space
 
 
 def execute(
@@ -196,7 +198,7 @@ def criticality(
     resume: bool = False,
     top: int = 20,
     on_progress: Callable[[int], None] | None = None,
-    use_cache: bool = True,
+    use_cache: bool = False,
 ) -> pd.DataFrame:
     """Rank substations (``k=1``) or pairs (``k=2``) by unserved MW and customers off.
 
@@ -217,8 +219,9 @@ def criticality(
         Seed of the pair sample.
     workers, network, use_cache
         Worker processes; more than 1 needs ``network`` (the name or path the
-        workers load ``grid`` from: with ``use_cache``, compiled, from the cache
-        of compiled grids when it holds the network).
+        workers load ``grid`` from; with ``use_cache``, read compiled from the
+        cache of compiled grids, and written there if it is not: off by
+        default, the command line turns it on).
     scheduler
         A Dask scheduler: ``"local"`` (a new ``LocalCluster`` of ``workers``
         processes) or an address such as ``tcp://host:8786``.
@@ -270,15 +273,7 @@ def criticality(
         use_cache,
     )
     if out is None:
-        table, _ = rank_outages(
-            compiled,
-            options=options,
-            on_progress=on_progress,
-            workers=workers,
-            network=network,
-            scheduler=scheduler,
-            chunk_size=plan.chunk_size,
-        )
+        table, _ = _rank(plan, on_progress)
     else:
         table = run_study(
             plan, Path(out), options, top=top, resume=resume, overwrite=overwrite,
@@ -298,7 +293,7 @@ def _compiled(grid: Grid | CompiledGrid, engine: EngineOptions) -> CompiledGrid:
         return compile_grid(grid, options=engine)
     if grid.options != engine:
         raise OptionError(
-            f"the grid was compiled with other engine options than asked ({engine})",
+            f"the grid was compiled with {grid.options}, not the options asked ({engine})",
             field="grid",
             allowed="a Grid, or a CompiledGrid compiled with the same engine options",
         )
