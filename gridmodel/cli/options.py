@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from gridmodel.engine.prepare import Prepared
 
 #: ``--mode``: DC or AC power flow.
 Mode = Annotated[str, typer.Option(help="Power flow: dc or ac.")]
@@ -37,7 +40,7 @@ NoCache = Annotated[
 ]
 
 
-def say_compile_cost(prepared: Any) -> None:
+def say_compile_cost(prepared: Prepared) -> None:
     """One line on stderr after a network was compiled (not read from the cache): what
     compiling cost and where it is kept (stdout stays clean)."""
     if prepared.cached:

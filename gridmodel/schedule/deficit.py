@@ -76,7 +76,7 @@ TIMELINE_COLUMNS: tuple[str, ...] = (
     "wave_h",
 )
 #: Timeline MW columns checked as numbers >= 0.
-_TIMELINE_MW: tuple[str, ...] = tuple(c for c in TIMELINE_COLUMNS if c.endswith("_mw"))
+TIMELINE_MW: tuple[str, ...] = tuple(c for c in TIMELINE_COLUMNS if c.endswith("_mw"))
 #: Hours after a strike wave during which the groups that went dark stay in
 #: emergency outages (see :func:`deficit_from_timeline`): the default of the
 #: scenario's ``[schedule] emergency_h``, so ``schedule --from-run`` gives the
@@ -218,7 +218,7 @@ def deficit_from_timeline(
     """
     require_columns(timeline, TIMELINE_COLUMNS, file=file)
     numbers(timeline, "hour", file=file, low=0.0, integer=True)
-    value = {c: numbers(timeline, c, file=file, low=0.0) for c in _TIMELINE_MW}
+    value = {c: numbers(timeline, c, file=file, low=0.0) for c in TIMELINE_MW}
     demand = value["demand_mw"]
     times = local_times(timeline["time"], tz=tz, file=file)
     region = timeline["region"].astype(str).to_numpy()

@@ -25,7 +25,7 @@ from gridmodel.errors import GridModelError, InternalError, OptionError, Scenari
 from gridmodel.restoration.timeline import Timeline
 from gridmodel.scenario import Scenario
 from gridmodel.schedule import Schedule, deficit_from_timeline, groups_from_grid, rotate
-from gridmodel.schedule.deficit import TIMELINE_COLUMNS
+from gridmodel.schedule.deficit import TIMELINE_MW
 from gridmodel.schedule.slots import check_size
 from gridmodel.strikes import Damage
 from gridmodel.studies.context import ScenarioContext, prepare_scenario
@@ -41,10 +41,6 @@ from gridmodel.studies.restore import (
 from gridmodel.studies.run_folder import run_info, whole_customers, write_run_folder
 from gridmodel.studies.strike_hour import StrikeHour, peak_hour, strike_hour
 from gridmodel.studies.strike_summary import strikes_summary
-
-#: Timeline columns the model computes (MW): an error in one on the way to the
-#: schedule is the model's invariant broken, not the scenario's fault.
-MODEL_MW: tuple[str, ...] = tuple(c for c in TIMELINE_COLUMNS if c.endswith("_mw"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,7 +193,7 @@ def outage_schedule(context: ScenarioContext, timeline: pd.DataFrame) -> Schedul
                 waves=waves,
             )  # fmt: skip
         except GridModelError as exc:
-            if exc.file is None and exc.field in MODEL_MW:  # the model's numbers: a bug
+            if exc.file is None and exc.field in TIMELINE_MW:  # the model's own MW: a bug
                 raise InternalError(f"the run's timeline: {exc.field}: {exc.message}") from None
             raise
         groups = groups_from_grid(context.grid, groups=options.groups)
