@@ -44,8 +44,9 @@ DEFAULT_GROUPS = "6"
 #: Priority class that is never rotated.
 CRITICAL_PRIORITY = 1
 
-# ASCII digits only (int() would take "６" or "٦"); four at most, so int() never meets a long string
-_SPEC = re.compile(r"([0-9]{1,4})(?:\s*[xX]\s*([0-9]{1,4}))?", re.ASCII)
+# ASCII digits only (int() would take "６" or "٦"), four at most so int() never meets a long
+# string; spaces (only the ASCII space, as around the spec) may stand around the x
+_SPEC = re.compile(r"([0-9]{1,4})(?: *[xX] *([0-9]{1,4}))?")
 _TABLE_COLUMNS = ("region", "group", "share", "load_mw", "customers")
 
 
@@ -69,7 +70,7 @@ def group_labels(spec: int | str) -> tuple[str, ...]:
     if isinstance(spec, int) and not 1 <= spec <= 99:  # before str(): a huge int has no str
         shown = spec if spec < 10**6 else "above 99"
         raise OptionError(f"bad group count {shown}", field="groups", allowed=allowed)
-    match = _SPEC.fullmatch(str(spec).strip())
+    match = _SPEC.fullmatch(str(spec).strip(" "))  # str.strip() would also drop "\x85"
     if match is None:
         shown = repr(spec) if len(str(spec)) <= 40 else repr(str(spec)[:40]) + "..."
         raise OptionError(f"bad group count {shown}", field="groups", allowed=allowed)

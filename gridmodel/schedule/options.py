@@ -46,7 +46,7 @@ def _groups(value: Any) -> Any:
             raise fail(f"must be >= 1, got {value}", _GROUPS_ALLOWED)
         spec: Any = value
     elif isinstance(value, str):
-        match = re.fullmatch(r"\s*([0-9]{1,4})\s*[xX]\s*([0-9]{1,4})\s*", value, re.ASCII)
+        match = re.fullmatch(r" *([0-9]{1,4}) *[xX] *([0-9]{1,4}) *", value)
         if match is None:
             raise fail(f"got {value[:40]!r}{'...' if len(value) > 40 else ''}", _GROUPS_ALLOWED)
         spec = f"{int(match.group(1))}x{int(match.group(2))}"

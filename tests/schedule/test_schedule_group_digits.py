@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -50,6 +50,8 @@ def _count(spec: str) -> int | None:
 
 
 @given(spec=st.one_of(NEAR_SPECS, st.text(max_size=12)))
+@example(spec="1\x85")  # NEL: str.strip() took it for whitespace (found by this test)
+@example(spec="6\tx2")  # a tab around the x, which the regex's \s allowed
 def test_a_spec_is_accepted_exactly_when_written_in_ascii_digits(spec: str) -> None:
     expected = _count(spec)
     if expected is None:
